@@ -1,0 +1,44 @@
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+
+/** The folder holding proto/fabricscope/v1 (the code runs from dist/, one level below the root). */
+export const protoRoot = fileURLToPath(new URL('../../proto/', import.meta.url));
+
+/** Absolute path of a contract file, e.g. for ClickHouse's format_schema. */
+export const protoFile = (name: string): string => `${protoRoot}fabricscope/v1/${name}`;
+
+function loadRoot(): protobuf.Root {
+  const root = new protobuf.Root();
+  root.resolvePath = (_origin, target) => (target.startsWith('/') ? target : protoRoot + target);
+  root.loadSync(['fabricscope/v1/collector.proto', 'fabricscope/v1/bus.proto'], { keepCase: true });
+  root.resolveAll();
+  return root;
+}
+
+const root = loadRoot();
+const type = (name: string): protobuf.Type => root.lookupType(`fabricscope.v1.${name}`);
+
+/** The contract's message types, for the control plane and tests; hot paths walk the wire instead. */
+export const messages = {
+  Hello: type('Hello'),
+  Batch: type('Batch'),
+  PublishRequest: type('PublishRequest'),
+  PublishResponse: type('PublishResponse'),
+  PublishBatchRequest: type('PublishBatchRequest'),
+  Ack: type('Ack'),
+  Welcome: type('Welcome'),
+  BusBatch: type('BusBatch'),
+  FlowRecord: type('FlowRecord'),
+  FlowBatch: type('FlowBatch'),
+  UveUpdate: type('UveUpdate'),
+  RouteEvent: type('RouteEvent'),
+  InterfaceStats: type('InterfaceStats'),
+};
+
+/** Enum values as the contract numbers them. */
+export const AckStatus = { OK: 1, DUPLICATE: 2, INVALID: 3, UNAVAILABLE: 4 } as const;
+export type AckStatusValue = (typeof AckStatus)[keyof typeof AckStatus];
+
+/** Batch payload field numbers (Batch and BusBatch share them). */
+export const PayloadField = { uves: 10, flows: 11, routes: 12, interface_stats: 13 } as const;
+export type PayloadKind = keyof typeof PayloadField;

@@ -1,0 +1,60 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Session } from 'chdb';
+import { FabricError } from '../errors.js';
+import { protoFile } from '../proto.js';
+import type { ProtobufInsert, QueryParams, Warehouse } from './warehouse.js';
+
+/** The embedded warehouse: the ClickHouse engine in this process, its data on disk. */
+export class ChdbWarehouse implements Warehouse {
+  private readonly session: Session;
+  private readonly spool: string;
+  private spooled = 0;
+
+  constructor(dataDir: string) {
+    const dir = resolve(dataDir);
+    mkdirSync(dir, { recursive: true });
+    this.spool = join(dir, 'spool');
+    rmSync(this.spool, { recursive: true, force: true });
+    mkdirSync(this.spool, { recursive: true });
+    this.session = new Session(join(dir, 'chdb'));
+  }
+
+  async query<T>(sql: string, params: QueryParams = {}): Promise<T[]> {
+    const result = await this.run(sql, params, 'JSONEachRow');
+    const text = result.trim();
+    return text === '' ? [] : (text.split('\n').map((line) => JSON.parse(line)) as T[]);
+  }
+
+  async exec(sql: string, params: QueryParams = {}): Promise<void> {
+    await this.run(sql, params, 'CSV');
+  }
+
+  /** chdb takes only text formats inline, so the rows go through a spool file that the engine reads. */
+  async insertProtobuf(insert: ProtobufInsert, data: Buffer): Promise<void> {
+    const path = join(this.spool, `${process.pid}-${this.spooled++}.bin`);
+    writeFileSync(path, data);
+    try {
+      await this.exec(
+        `INSERT INTO ${insert.table} SELECT ${insert.select} FROM file({path:String}, 'Protobuf', {structure:String})
+         SETTINGS format_schema = {schema:String}`,
+        { path, structure: insert.structure, schema: protoFile(insert.schema) },
+      );
+    } finally {
+      rmSync(path, { force: true });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.session.close();
+  }
+
+  private async run(sql: string, params: QueryParams, format: string): Promise<string> {
+    try {
+      const result = await this.session.queryBindAsync(sql, params, { format });
+      return result.text();
+    } catch (err) {
+      throw new FabricError('INTERNAL', `warehouse: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
