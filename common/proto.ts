@@ -28,6 +28,7 @@ export const messages = {
   Ack: type('Ack'),
   Welcome: type('Welcome'),
   BusBatch: type('BusBatch'),
+  BatchStamp: type('BatchStamp'),
   FlowRecord: type('FlowRecord'),
   FlowBatch: type('FlowBatch'),
   UveUpdate: type('UveUpdate'),
@@ -42,3 +43,10 @@ export type AckStatusValue = (typeof AckStatus)[keyof typeof AckStatus];
 /** Batch payload field numbers (Batch and BusBatch share them). */
 export const PayloadField = { uves: 10, flows: 11, routes: 12, interface_stats: 13 } as const;
 export type PayloadKind = keyof typeof PayloadField;
+
+const kindByField = new Map<number, PayloadKind>(
+  Object.entries(PayloadField).map(([kind, field]) => [field, kind as PayloadKind]),
+);
+
+/** The payload kind a field number of Batch/BusBatch carries, if it is one. */
+export const payloadKindOf = (field: number): PayloadKind | undefined => kindByField.get(field);

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Session } from 'chdb';
 import { FabricError } from '../errors.js';
 import { protoFile } from '../proto.js';
-import type { ProtobufInsert, QueryParams, Warehouse } from './warehouse.js';
+import { protobufInsertSql, type ProtobufInsert, type QueryParams, type Warehouse } from './warehouse.js';
 
 /** The embedded warehouse: the ClickHouse engine in this process, its data on disk. */
 export class ChdbWarehouse implements Warehouse {
@@ -36,7 +36,7 @@ export class ChdbWarehouse implements Warehouse {
     writeFileSync(path, data);
     try {
       await this.exec(
-        `INSERT INTO ${insert.table} SELECT ${insert.select} FROM file({path:String}, 'Protobuf', {structure:String})
+        `${protobufInsertSql(insert, "file({path:String}, 'Protobuf', {structure:String})")}
          SETTINGS format_schema = {schema:String}`,
         { path, structure: insert.structure, schema: protoFile(insert.schema) },
       );

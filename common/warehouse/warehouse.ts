@@ -3,11 +3,11 @@ export type QueryParams = Record<string, string | number | boolean | readonly (s
 
 /**
  * Rows framed in ClickHouse's Protobuf format (each message prefixed by its varint length), read as
- * `structure` with the message `schema` and stored as `INSERT INTO table SELECT select`.
+ * `structure` with the message `schema`; each stored column is computed by its expression.
  */
 export interface ProtobufInsert {
   table: string;
-  select: string;
+  columns: readonly (readonly [column: string, expression: string])[];
   structure: string;
   /** `<proto file>:<message>`, the file named relative to proto/fabricscope/v1. */
   schema: string;
@@ -20,4 +20,11 @@ export interface Warehouse {
   exec(sql: string, params?: QueryParams): Promise<void>;
   insertProtobuf(insert: ProtobufInsert, data: Buffer): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The INSERT ... SELECT statement of a ProtobufInsert, reading from `source` (file() or input()). */
+export function protobufInsertSql(insert: ProtobufInsert, source: string): string {
+  const names = insert.columns.map(([column]) => column).join(', ');
+  const expressions = insert.columns.map(([, expression]) => expression).join(', ');
+  return `INSERT INTO ${insert.table} (${names}) SELECT ${expressions} FROM ${source}`;
 }

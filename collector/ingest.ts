@@ -1,0 +1,101 @@
+import type { Bus } from '../common/bus/bus.js';
+import { errorMessage } from '../common/errors.js';
+import { logger } from '../common/log.js';
+import { counter } from '../common/metrics.js';
+import { AckStatus, type AckStatusValue } from '../common/proto.js';
+import { encodeBusBatch, type BatchId } from './bus-batch.js';
+import { checkFlowRecord } from './flow-validation.js';
+import { forEachRecord, frameRecords, type PayloadRange } from './frames.js';
+
+const log = logger('collector');
+const records = counter('fabricscope_collector_records_total', 'Records received, by kind and outcome', [
+  'kind',
+  'outcome',
+]);
+const rejectedFields = counter(
+  'fabricscope_collector_rejected_records_total',
+  'Records refused, by kind and the field found wrong',
+  ['kind', 'field'],
+);
+const batches = counter('fabricscope_collector_batches_total', 'Batches answered, by ack status', ['status']);
+
+export interface Rejection {
+  index: number;
+  field: string;
+  reason: string;
+}
+
+export interface AckBody {
+  seq: number;
+  status: AckStatusValue;
+  accepted: number;
+  rejections: Rejection[];
+  message: string;
+}
+
+export interface IngestLimits {
+  maxBatchRecords: number;
+}
+
+/** Validates a batch record by record, puts the good ones on the bus and says what became of each. */
+export class Ingest {
+  constructor(
+    private readonly bus: Bus,
+    private readonly limits: IngestLimits,
+  ) {}
+
+  async accept(id: BatchId, buf: Buffer, payload: PayloadRange | undefined): Promise<AckBody> {
+    const ack = await this.process(id, buf, payload);
+    const statusName = Object.keys(AckStatus).find((k) => AckStatus[k as keyof typeof AckStatus] === ack.status);
+    batches.inc({ status: statusName ?? 'UNKNOWN' });
+    return ack;
+  }
+
+  private async process(id: BatchId, buf: Buffer, payload: PayloadRange | undefined): Promise<AckBody> {
+    const ack: AckBody = { seq: id.seq, status: AckStatus.OK, accepted: 0, rejections: [], message: '' };
+    if (!payload) return ack;
+    if (payload.kind !== 'flows') {
+      return this.refuse(ack, `"${payload.kind}" batches are not served by this collector version`);
+    }
+    const good: [number, number][] = [];
+    const nowUs = Date.now() * 1000;
+    forEachRecord(buf, payload.start, payload.end, (start, end) => {
+      const problem = checkFlowRecord(buf, start, end, nowUs);
+      if (problem) ack.rejections.push({ index: good.length + ack.rejections.length, ...problem });
+      else good.push([start, end]);
+    });
+    const total = good.length + ack.rejections.length;
+    if (total > this.limits.maxBatchRecords) {
+      return this.refuse(ack, `${total} records; a batch holds at most ${this.limits.maxBatchRecords}`);
+    }
+    this.countRejections(id, payload.kind, ack.rejections);
+    if (good.length === 0) return ack;
+    const kept = ack.rejections.length === 0 ? buf.subarray(payload.start, payload.end) : frameRecords(buf, good);
+    try {
+      const value = encodeBusBatch({ ...id, receivedAt: nowUs }, payload.kind, kept);
+      await this.bus.publish(payload.kind, [{ key: id.generator.split(':')[0]!, value }]);
+    } catch (err) {
+      log.warn({ generator: id.generator, seq: id.seq, err: errorMessage(err) }, 'batch not made durable');
+      return { ...ack, status: AckStatus.UNAVAILABLE, rejections: [], message: errorMessage(err) };
+    }
+    ack.accepted = good.length;
+    records.inc({ kind: payload.kind, outcome: 'accepted' }, good.length);
+    return ack;
+  }
+
+  private refuse(ack: AckBody, message: string): AckBody {
+    log.warn({ seq: ack.seq, reason: message }, 'batch refused');
+    return { ...ack, status: AckStatus.INVALID, rejections: [], message };
+  }
+
+  private countRejections(id: BatchId, kind: string, rejections: Rejection[]): void {
+    if (rejections.length === 0) return;
+    records.inc({ kind, outcome: 'rejected' }, rejections.length);
+    for (const r of rejections) rejectedFields.inc({ kind, field: r.field });
+    const first = rejections[0]!;
+    log.warn(
+      { generator: id.generator, seq: id.seq, rejected: rejections.length, first },
+      'records refused',
+    );
+  }
+}
