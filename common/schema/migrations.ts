@@ -24,8 +24,15 @@ const flowDimensions = `
 const rollupColumns = `vrouter, direction, action, source_vn, dest_vn, source_namespace, dest_namespace,
   protocol, dport, drop_reason, underlay_proto`;
 
-/** A SummingMergeTree rollup of flows at one resolution, fed by a materialized view. */
-function flowRollup(table: string, bucket: string, ttl: string): string[] {
+/**
+ * A SummingMergeTree rollup of flows at one resolution, fed by a materialized view from `source`:
+ * the raw table, or a finer rollup so the coarser level aggregates already-summed rows.
+ */
+function flowRollup(table: string, bucket: string, ttl: string, source: string): string[] {
+  const sums =
+    source === 'flows'
+      ? 'count() AS records, sum(diff_bytes * sampling) AS bytes, sum(diff_packets * sampling) AS packets'
+      : 'sum(records) AS records, sum(bytes) AS bytes, sum(packets) AS packets';
   return [
     `CREATE TABLE IF NOT EXISTS ${table} (
       time DateTime('UTC') CODEC(DoubleDelta, ZSTD(1)),
@@ -39,9 +46,8 @@ function flowRollup(table: string, bucket: string, ttl: string): string[] {
     TTL time + INTERVAL ${ttl}
     SETTINGS ttl_only_drop_parts = 1`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${table}_mv TO ${table} AS
-      SELECT ${bucket}(time) AS time, ${rollupColumns},
-        count() AS records, sum(diff_bytes * sampling) AS bytes, sum(diff_packets * sampling) AS packets
-      FROM flows
+      SELECT ${bucket}(time) AS time, ${rollupColumns}, ${sums}
+      FROM ${source}
       GROUP BY time, ${rollupColumns}`,
   ];
 }
@@ -84,8 +90,8 @@ export const migrations: Migration[] = [
       ORDER BY (toStartOfMinute(time), vrouter, source_vn, dest_vn, time)
       TTL toDateTime(time) + INTERVAL 7 DAY
       SETTINGS ttl_only_drop_parts = 1`,
-      ...flowRollup('flows_1m', 'toStartOfMinute', '30 DAY'),
-      ...flowRollup('flows_1h', 'toStartOfHour', '365 DAY'),
+      ...flowRollup('flows_1m', 'toStartOfMinute', '30 DAY', 'flows'),
+      ...flowRollup('flows_1h', 'toStartOfHour', '365 DAY', 'flows_1m'),
     ],
   },
 ];
