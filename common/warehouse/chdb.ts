@@ -17,7 +17,10 @@ export class ChdbWarehouse implements Warehouse {
     this.spool = join(dir, 'spool');
     rmSync(this.spool, { recursive: true, force: true });
     mkdirSync(this.spool, { recursive: true });
-    this.session = new Session(join(dir, 'chdb'));
+    // 64-bit integers as JSON strings, as a ClickHouse server sends them: exact beyond 2^53.
+    this.session = new Session(join(dir, 'chdb'), {
+      connectionArgs: ['--output_format_json_quote_64bit_integers=1'],
+    });
   }
 
   async query<T>(sql: string, params: QueryParams = {}): Promise<T[]> {

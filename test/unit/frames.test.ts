@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decodeBusBatch, encodeBusBatch } from '../../collector/bus-batch.js';
+import { forEachRecord, frameRecords, readRequest } from '../../collector/frames.js';
+import { messages } from '../../common/proto.js';
+
+const record = (i: number) => ({
+  flow_uuid: Buffer.alloc(16, i),
+  source_ip: Buffer.from([10, 0, 0, i]),
+  dest_ip: Buffer.from([10, 0, 1, i]),
+  dport: 80 + i,
+});
+
+describe('wire framing', () => {
+  it('reads hello and batches of a PublishRequest without decoding records', () => {
+    const hello = Buffer.from(
+      messages.PublishRequest.encode({ hello: { generator: 'a:b:c:0', token: 't', epoch: 9 } }).finish(),
+    );
+    assert.deepEqual(readRequest(hello), { type: 'hello', generator: 'a:b:c:0', token: 't', epoch: 9 });
+    const batch = Buffer.from(
+      messages.PublishRequest.encode({ batch: { seq: 300, flows: { records: [record(1), record(2)] } } }).finish(),
+    );
+    const request = readRequest(batch);
+    assert.equal(request.type, 'batch');
+    if (request.type !== 'batch') return;
+    assert.equal(request.seq, 300);
+    assert.equal(request.payload?.kind, 'flows');
+    const ports: number[] = [];
+    forEachRecord(batch, request.payload!.start, request.payload!.end, (s, e) => {
+      ports.push(messages.FlowRecord.decode(batch.subarray(s, e)).toJSON().dport as number);
+    });
+    assert.deepEqual(ports, [81, 82]);
+  });
+
+  it('keeps only the chosen records and stamps the bus batch', () => {
+    const flowBatch = Buffer.from(messages.FlowBatch.encode({ records: [record(1), record(2), record(3)] }).finish());
+    const ranges: [number, number][] = [];
+    forEachRecord(flowBatch, 0, flowBatch.length, (s, e) => ranges.push([s, e]));
+    const kept = frameRecords(flowBatch, [ranges[0]!, ranges[2]!]);
+    const header = { generator: 'g:Compute:m:0', epoch: 2 ** 40, seq: 7, receivedAt: 1_795_000_000_000_000 };
+    const bus = encodeBusBatch(header, 'flows', kept);
+    const decoded = decodeBusBatch(bus);
+    assert.deepEqual(decoded.header, header);
+    assert.equal(decoded.kind, 'flows');
+    const viaProtobufjs = messages.BusBatch.toObject(messages.BusBatch.decode(bus), { longs: Number });
+    assert.deepEqual(
+      (viaProtobufjs.flows.records as { dport: number }[]).map((r) => r.dport),
+      [81, 83],
+    );
+  });
+});
