@@ -44,7 +44,12 @@ define(17, text('nw_ace_uuid'));
 define(18, { name: 'vmi_uuid', wire: WireType.LEN, lengths: uuid });
 define(19, time('setup_time'));
 define(20, time('teardown_time'));
-for (const [n, name] of [[21, 'bytes'], [22, 'packets'], [23, 'diff_bytes'], [24, 'diff_packets']] as const) {
+for (const [n, name] of [
+  [21, 'bytes'],
+  [22, 'packets'],
+  [23, 'diff_bytes'],
+  [24, 'diff_packets'],
+] as const) {
   define(n, count(name));
 }
 define(25, count('tcp_flags', 0xffff));
@@ -52,7 +57,12 @@ define(26, text('underlay_proto'));
 define(27, count('underlay_source_port', 65535));
 define(28, count('sampling', 0xffffffff));
 define(29, time('timestamp'));
-for (const [n, name] of [[30, 'source_workload'], [31, 'dest_workload'], [32, 'source_namespace'], [33, 'dest_namespace']] as const) {
+for (const [n, name] of [
+  [30, 'source_workload'],
+  [31, 'dest_workload'],
+  [32, 'source_namespace'],
+  [33, 'dest_namespace'],
+] as const) {
   define(n, text(name));
 }
 
@@ -68,8 +78,14 @@ const seen: Seen = { fields: new Uint8Array(rules.length), values: new Float64Ar
  * Checks one FlowRecord on the wire (bytes [start, end) of buf). Returns undefined when it can be
  * stored as it is, else the first problem found. Not re-entrant: it reuses one scratch area.
  */
-export function checkFlowRecord(buf: Buffer, start: number, end: number, nowUs: number): RecordProblem | undefined {
-  if (end - start > MAX_RECORD_BYTES) return { field: 'record', reason: `larger than ${MAX_RECORD_BYTES} bytes` };
+export function checkFlowRecord(
+  buf: Buffer,
+  start: number,
+  end: number,
+  nowUs: number,
+): RecordProblem | undefined {
+  if (end - start > MAX_RECORD_BYTES)
+    return { field: 'record', reason: `larger than ${MAX_RECORD_BYTES} bytes` };
   seen.fields.fill(0);
   seen.values.fill(0);
   const reader = new WireReader(buf, start, end);
@@ -94,14 +110,21 @@ function checkField(reader: WireReader, nowUs: number): RecordProblem | undefine
     reader.skip(wire);
     return undefined;
   }
-  if (wire !== rule.wire) return { field: rule.name, reason: `wire type ${wire} where ${rule.wire} is expected` };
+  if (wire !== rule.wire)
+    return { field: rule.name, reason: `wire type ${wire} where ${rule.wire} is expected` };
   // A repeated singular field would be "last one wins" in protobuf, but the warehouse reader refuses it.
   if (seen.fields[field]) return { field: rule.name, reason: 'given more than once' };
   seen.fields[field] = 1;
-  return rule.wire === WireType.LEN ? checkBytes(reader, field, rule) : checkNumber(reader, field, rule, nowUs);
+  return rule.wire === WireType.LEN
+    ? checkBytes(reader, field, rule)
+    : checkNumber(reader, field, rule, nowUs);
 }
 
-function checkBytes(reader: WireReader, field: number, rule: Extract<Rule, { wire: 2 }>): RecordProblem | undefined {
+function checkBytes(
+  reader: WireReader,
+  field: number,
+  rule: Extract<Rule, { wire: 2 }>,
+): RecordProblem | undefined {
   const [start, end] = reader.lengthDelimited();
   const length = end - start;
   seen.values[field] = length;
@@ -109,7 +132,8 @@ function checkBytes(reader: WireReader, field: number, rule: Extract<Rule, { wir
     const what = rule.ip ? '4 (IPv4) or 16 (IPv6)' : '16';
     return { field: rule.name, reason: `${length} bytes; must be ${what}` };
   }
-  if (rule.max !== undefined && length > rule.max) return { field: rule.name, reason: `longer than ${rule.max} bytes` };
+  if (rule.max !== undefined && length > rule.max)
+    return { field: rule.name, reason: `longer than ${rule.max} bytes` };
   return undefined;
 }
 
@@ -121,9 +145,11 @@ function checkNumber(
 ): RecordProblem | undefined {
   const value = reader.varint();
   seen.values[field] = value;
-  if (rule.max !== undefined && value > rule.max) return { field: rule.name, reason: `${value} is above ${rule.max}` };
+  if (rule.max !== undefined && value > rule.max)
+    return { field: rule.name, reason: `${value} is above ${rule.max}` };
   if (rule.time && value !== 0) {
-    if (value < EARLIEST_US) return { field: rule.name, reason: `${value} is not microseconds since the epoch` };
+    if (value < EARLIEST_US)
+      return { field: rule.name, reason: `${value} is not microseconds since the epoch` };
     if (value > nowUs + MAX_FUTURE_US) return { field: rule.name, reason: 'more than an hour in the future' };
   }
   return undefined;
@@ -135,8 +161,10 @@ function checkRecord(): RecordProblem | undefined {
   if (!fields[9] || values[9] === 0) return { field: 'source_ip', reason: 'missing' };
   if (!fields[10] || values[10] === 0) return { field: 'dest_ip', reason: 'missing' };
   if (values[9] !== values[10]) return { field: 'dest_ip', reason: 'address family differs from source_ip' };
-  if (values[20]! !== 0 && values[20]! < values[19]!) return { field: 'teardown_time', reason: 'before setup_time' };
-  if (values[21]! !== 0 && values[23]! > values[21]!) return { field: 'diff_bytes', reason: 'above the cumulative bytes' };
+  if (values[20]! !== 0 && values[20]! < values[19]!)
+    return { field: 'teardown_time', reason: 'before setup_time' };
+  if (values[21]! !== 0 && values[23]! > values[21]!)
+    return { field: 'diff_bytes', reason: 'above the cumulative bytes' };
   if (values[22]! !== 0 && values[24]! > values[22]!) {
     return { field: 'diff_packets', reason: 'above the cumulative packets' };
   }

@@ -46,7 +46,12 @@ export function readBatch(buf: Buffer, start = 0, end = buf.length): Request & {
 const range = ([start, end]: [number, number]): { start: number; end: number } => ({ start, end });
 
 /** Calls visit(start, end) for each record (field 1) of a *Batch message such as FlowBatch. */
-export function forEachRecord(buf: Buffer, start: number, end: number, visit: (s: number, e: number) => void): void {
+export function forEachRecord(
+  buf: Buffer,
+  start: number,
+  end: number,
+  visit: (s: number, e: number) => void,
+): void {
   const reader = new WireReader(buf, start, end);
   while (!reader.done()) {
     const tag = reader.varint();

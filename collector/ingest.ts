@@ -46,7 +46,9 @@ export class Ingest {
 
   async accept(id: BatchId, buf: Buffer, payload: PayloadRange | undefined): Promise<AckBody> {
     const ack = await this.process(id, buf, payload);
-    const statusName = Object.keys(AckStatus).find((k) => AckStatus[k as keyof typeof AckStatus] === ack.status);
+    const statusName = Object.keys(AckStatus).find(
+      (k) => AckStatus[k as keyof typeof AckStatus] === ack.status,
+    );
     batches.inc({ status: statusName ?? 'UNKNOWN' });
     return ack;
   }
@@ -70,7 +72,8 @@ export class Ingest {
     }
     this.countRejections(id, payload.kind, ack.rejections);
     if (good.length === 0) return ack;
-    const kept = ack.rejections.length === 0 ? buf.subarray(payload.start, payload.end) : frameRecords(buf, good);
+    const kept =
+      ack.rejections.length === 0 ? buf.subarray(payload.start, payload.end) : frameRecords(buf, good);
     try {
       const value = encodeBusBatch({ ...id, receivedAt: nowUs }, payload.kind, kept);
       await this.bus.publish(payload.kind, [{ key: id.generator.split(':')[0]!, value }]);
@@ -93,9 +96,6 @@ export class Ingest {
     records.inc({ kind, outcome: 'rejected' }, rejections.length);
     for (const r of rejections) rejectedFields.inc({ kind, field: r.field });
     const first = rejections[0]!;
-    log.warn(
-      { generator: id.generator, seq: id.seq, rejected: rejections.length, first },
-      'records refused',
-    );
+    log.warn({ generator: id.generator, seq: id.seq, rejected: rejections.length, first }, 'records refused');
   }
 }

@@ -53,7 +53,8 @@ export class SeenBatches {
 
   /** Forgets generators' epochs not heard of for maxIdleMs (a restarted sender starts a new epoch). */
   prune(now = Date.now()): void {
-    for (const [k, window] of this.windows) if (now - window.lastUsed > this.maxIdleMs) this.windows.delete(k);
+    for (const [k, window] of this.windows)
+      if (now - window.lastUsed > this.maxIdleMs) this.windows.delete(k);
   }
 }
 

@@ -28,7 +28,8 @@ export interface CollectorServer {
 type Message = object;
 const encodeResponse = (m: Message): Buffer =>
   Buffer.from(messages.PublishResponse.encode(m as Record<string, unknown>).finish());
-const encodeAck = (m: Message): Buffer => Buffer.from(messages.Ack.encode(m as Record<string, unknown>).finish());
+const encodeAck = (m: Message): Buffer =>
+  Buffer.from(messages.Ack.encode(m as Record<string, unknown>).finish());
 const raw = (b: Buffer): Buffer => b;
 
 /** The Collector service with requests left as bytes: ingest walks them on the wire. */
@@ -77,7 +78,8 @@ export async function startCollector(
     if (options.tokens.length > 0 && !options.tokens.includes(token)) {
       throw new GrpcFailure(grpc.status.UNAUTHENTICATED, `generator ${generator}: token refused`);
     }
-    if (!Number.isSafeInteger(epoch)) throw new GrpcFailure(grpc.status.INVALID_ARGUMENT, 'epoch out of range');
+    if (!Number.isSafeInteger(epoch))
+      throw new GrpcFailure(grpc.status.INVALID_ARGUMENT, 'epoch out of range');
   };
   server.addService(collectorService, {
     Publish: (call: grpc.ServerDuplexStream<Buffer, Message>) =>
@@ -90,8 +92,10 @@ export async function startCollector(
   });
   addHealthAndReflection(server);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, port) =>
-      err ? reject(err) : resolve(port),
+    server.bindAsync(
+      `${options.host}:${options.port}`,
+      grpc.ServerCredentials.createInsecure(),
+      (err, port) => (err ? reject(err) : resolve(port)),
     ),
   );
   return {
@@ -135,7 +139,11 @@ async function publishOnce(buf: Buffer, ingest: Ingest, authorize: Authorize): P
   if (!hello) throw new GrpcFailure(grpc.status.INVALID_ARGUMENT, 'PublishBatch needs hello');
   if (!batch) throw new GrpcFailure(grpc.status.INVALID_ARGUMENT, 'PublishBatch needs batch');
   authorize(hello.generator, hello.token, hello.epoch);
-  return ingest.accept({ generator: hello.generator, epoch: hello.epoch, seq: batch.seq }, buf, batch.payload);
+  return ingest.accept(
+    { generator: hello.generator, epoch: hello.epoch, seq: batch.seq },
+    buf,
+    batch.payload,
+  );
 }
 
 /** One generator's Publish stream: Hello, then batches, each acked once durable. */
@@ -165,7 +173,8 @@ class PublishStream {
     try {
       const request = readRequest(buf);
       if (request.type === 'hello') return this.onHello(request.generator, request.token, request.epoch);
-      if (!this.session) throw new GrpcFailure(grpc.status.FAILED_PRECONDITION, 'the first message must be hello');
+      if (!this.session)
+        throw new GrpcFailure(grpc.status.FAILED_PRECONDITION, 'the first message must be hello');
       void this.onBatch(this.session, buf, request.seq, request.payload);
     } catch (err) {
       this.fail(err);
@@ -196,7 +205,11 @@ class PublishStream {
     // then holds the sender back instead of this process buffering without bound.
     if (++this.inFlight >= this.options.maxInFlight) this.call.pause();
     session.lastSeen = new Date();
-    const ack = await this.ingest.accept({ generator: session.generator, epoch: session.epoch, seq }, buf, payload);
+    const ack = await this.ingest.accept(
+      { generator: session.generator, epoch: session.epoch, seq },
+      buf,
+      payload,
+    );
     session.batches++;
     session.records += ack.accepted;
     session.rejected += ack.rejections.length;

@@ -15,7 +15,10 @@ export interface GeneratorSession {
   rejected: number;
 }
 
-const connected = gauge('fabricscope_collector_generators_connected', 'Generators with an open Publish stream');
+const connected = gauge(
+  'fabricscope_collector_generators_connected',
+  'Generators with an open Publish stream',
+);
 
 /** The generators this collector has heard from, by identity (source:node_type:module:instance_id). */
 export class Sessions {

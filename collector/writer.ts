@@ -87,7 +87,8 @@ export class FlowWriter {
       { hours: this.options.dedupWindowHours },
     );
     for (const row of rows) {
-      for (const seq of row.seqs) this.seen.add({ generator: row.generator, epoch: Number(row.epoch), seq: Number(seq) });
+      for (const seq of row.seqs)
+        this.seen.add({ generator: row.generator, epoch: Number(row.epoch), seq: Number(seq) });
     }
     log.info({ generators: rows.length }, 'loaded the batches the warehouse holds');
   }
@@ -108,7 +109,12 @@ function stamp(header: { generator: string; epoch: number; seq: number; received
 }
 
 /** Frames each record as a length-prefixed FlowRow { record = 1; stamp = 2 } with a copy, no decode. */
-function frameRows(buf: Buffer, start: number, end: number, stampBytes: Buffer): { bytes: Buffer; rows: number } {
+function frameRows(
+  buf: Buffer,
+  start: number,
+  end: number,
+  stampBytes: Buffer,
+): { bytes: Buffer; rows: number } {
   const ranges: [number, number][] = [];
   let size = 0;
   forEachRecord(buf, start, end, (s, e) => {

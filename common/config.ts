@@ -10,24 +10,108 @@ import { FabricError } from './errors.js';
 const port = z.coerce.number().int().min(0).max(65535);
 const positive = z.coerce.number().int().positive();
 const list = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
   z.array(z.string().min(1)),
 );
 
 export const options = {
-  dataDir: { flag: 'data-dir', env: 'FABRICSCOPE_DATA_DIR', default: './data', schema: z.string().min(1), help: 'Embedded warehouse (chdb) data directory' },
-  grpcHost: { flag: 'grpc-host', env: 'FABRICSCOPE_GRPC_HOST', default: '0.0.0.0', schema: z.string().min(1), help: 'Address the gRPC ingest listens on' },
-  grpcPort: { flag: 'grpc-port', env: 'FABRICSCOPE_GRPC_PORT', default: 50051, schema: port, help: 'gRPC ingest port (0 picks a free one)' },
-  httpHost: { flag: 'http-host', env: 'FABRICSCOPE_HTTP_HOST', default: '0.0.0.0', schema: z.string().min(1), help: 'Address the HTTP server (GraphQL, /metrics, /healthz) listens on' },
-  httpPort: { flag: 'http-port', env: 'FABRICSCOPE_HTTP_PORT', default: 8081, schema: port, help: 'HTTP port (0 picks a free one)' },
-  logLevel: { flag: 'log-level', env: 'FABRICSCOPE_LOG_LEVEL', default: 'info', schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), help: 'Log level (JSON lines on stdout)' },
-  tokens: { flag: 'tokens', env: 'FABRICSCOPE_TOKENS', default: [] as string[], schema: list, help: 'Comma-separated tokens generators must present in Hello; empty accepts any' },
-  maxBatchRecords: { flag: 'max-batch-records', env: 'FABRICSCOPE_MAX_BATCH_RECORDS', default: 20000, schema: positive, help: 'Largest batch a generator may send (records)' },
-  maxInFlight: { flag: 'max-in-flight', env: 'FABRICSCOPE_MAX_IN_FLIGHT', default: 8, schema: positive, help: 'Unacked batches per generator stream before the collector stops reading it' },
-  busMaxBytes: { flag: 'bus-max-bytes', env: 'FABRICSCOPE_BUS_MAX_BYTES', default: 256 * 1024 * 1024, schema: positive, help: 'In-process bus capacity; publishers wait when it is full' },
-  writerMaxBytes: { flag: 'writer-max-bytes', env: 'FABRICSCOPE_WRITER_MAX_BYTES', default: 32 * 1024 * 1024, schema: positive, help: 'Bus bytes the writer gathers into one warehouse insert, at most' },
-  writerLingerMs: { flag: 'writer-linger-ms', env: 'FABRICSCOPE_WRITER_LINGER_MS', default: 100, schema: z.coerce.number().int().min(0), help: 'How long the writer waits to fill an insert' },
-  dedupWindowHours: { flag: 'dedup-window-hours', env: 'FABRICSCOPE_DEDUP_WINDOW_HOURS', default: 24, schema: positive, help: 'How far back a resent batch is recognised as already stored' },
+  dataDir: {
+    flag: 'data-dir',
+    env: 'FABRICSCOPE_DATA_DIR',
+    default: './data',
+    schema: z.string().min(1),
+    help: 'Embedded warehouse (chdb) data directory',
+  },
+  grpcHost: {
+    flag: 'grpc-host',
+    env: 'FABRICSCOPE_GRPC_HOST',
+    default: '0.0.0.0',
+    schema: z.string().min(1),
+    help: 'Address the gRPC ingest listens on',
+  },
+  grpcPort: {
+    flag: 'grpc-port',
+    env: 'FABRICSCOPE_GRPC_PORT',
+    default: 50051,
+    schema: port,
+    help: 'gRPC ingest port (0 picks a free one)',
+  },
+  httpHost: {
+    flag: 'http-host',
+    env: 'FABRICSCOPE_HTTP_HOST',
+    default: '0.0.0.0',
+    schema: z.string().min(1),
+    help: 'Address the HTTP server (GraphQL, /metrics, /healthz) listens on',
+  },
+  httpPort: {
+    flag: 'http-port',
+    env: 'FABRICSCOPE_HTTP_PORT',
+    default: 8081,
+    schema: port,
+    help: 'HTTP port (0 picks a free one)',
+  },
+  logLevel: {
+    flag: 'log-level',
+    env: 'FABRICSCOPE_LOG_LEVEL',
+    default: 'info',
+    schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+    help: 'Log level (JSON lines on stdout)',
+  },
+  tokens: {
+    flag: 'tokens',
+    env: 'FABRICSCOPE_TOKENS',
+    default: [] as string[],
+    schema: list,
+    help: 'Comma-separated tokens generators must present in Hello; empty accepts any',
+  },
+  maxBatchRecords: {
+    flag: 'max-batch-records',
+    env: 'FABRICSCOPE_MAX_BATCH_RECORDS',
+    default: 20000,
+    schema: positive,
+    help: 'Largest batch a generator may send (records)',
+  },
+  maxInFlight: {
+    flag: 'max-in-flight',
+    env: 'FABRICSCOPE_MAX_IN_FLIGHT',
+    default: 8,
+    schema: positive,
+    help: 'Unacked batches per generator stream before the collector stops reading it',
+  },
+  busMaxBytes: {
+    flag: 'bus-max-bytes',
+    env: 'FABRICSCOPE_BUS_MAX_BYTES',
+    default: 256 * 1024 * 1024,
+    schema: positive,
+    help: 'In-process bus capacity; publishers wait when it is full',
+  },
+  writerMaxBytes: {
+    flag: 'writer-max-bytes',
+    env: 'FABRICSCOPE_WRITER_MAX_BYTES',
+    default: 32 * 1024 * 1024,
+    schema: positive,
+    help: 'Bus bytes the writer gathers into one warehouse insert, at most',
+  },
+  writerLingerMs: {
+    flag: 'writer-linger-ms',
+    env: 'FABRICSCOPE_WRITER_LINGER_MS',
+    default: 100,
+    schema: z.coerce.number().int().min(0),
+    help: 'How long the writer waits to fill an insert',
+  },
+  dedupWindowHours: {
+    flag: 'dedup-window-hours',
+    env: 'FABRICSCOPE_DEDUP_WINDOW_HOURS',
+    default: 24,
+    schema: positive,
+    help: 'How far back a resent batch is recognised as already stored',
+  },
 } as const;
 
 type Options = typeof options;
@@ -66,7 +150,10 @@ export function loadConfig(
     const value = merged[key] ?? opt.default;
     const parsed = opt.schema.safeParse(value);
     if (parsed.success) config[key] = parsed.data;
-    else problems.push(`--${opt.flag} / ${opt.env} = ${JSON.stringify(value)}: ${parsed.error.issues[0]?.message}`);
+    else
+      problems.push(
+        `--${opt.flag} / ${opt.env} = ${JSON.stringify(value)}: ${parsed.error.issues[0]?.message}`,
+      );
   }
   if (problems.length > 0) throw new FabricError('CONFIG', `invalid configuration: ${problems.join('; ')}`);
   return config as Config;

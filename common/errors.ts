@@ -1,11 +1,6 @@
 /** Typed errors carry a code that the API and gRPC map to clear messages and status codes. */
 export type ErrorCode =
-  | 'INVALID_ARGUMENT'
-  | 'UNAUTHENTICATED'
-  | 'NOT_FOUND'
-  | 'UNAVAILABLE'
-  | 'CONFIG'
-  | 'INTERNAL';
+  'INVALID_ARGUMENT' | 'UNAUTHENTICATED' | 'NOT_FOUND' | 'UNAVAILABLE' | 'CONFIG' | 'INTERNAL';
 
 export class FabricError extends Error {
   constructor(

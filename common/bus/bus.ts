@@ -27,6 +27,11 @@ export interface Subscription {
 export interface Bus {
   /** Resolves once the messages are durable on the bus; waits while the bus is full (backpressure). */
   publish(kind: TopicKind, messages: BusMessage[]): Promise<void>;
-  subscribe(kind: TopicKind, group: string, handler: BusHandler, options: SubscribeOptions): Promise<Subscription>;
+  subscribe(
+    kind: TopicKind,
+    group: string,
+    handler: BusHandler,
+    options: SubscribeOptions,
+  ): Promise<Subscription>;
   close(): Promise<void>;
 }

@@ -4,7 +4,10 @@ import { counter, gauge } from '../metrics.js';
 import type { Bus, BusHandler, BusMessage, SubscribeOptions, Subscription, TopicKind } from './bus.js';
 
 const log = logger('bus');
-const usedBytes = gauge('fabricscope_bus_buffered_bytes', 'Bytes published and not yet committed by every consumer');
+const usedBytes = gauge(
+  'fabricscope_bus_buffered_bytes',
+  'Bytes published and not yet committed by every consumer',
+);
 const redeliveries = counter(
   'fabricscope_bus_redeliveries_total',
   'Deliveries retried because a consumer failed them',
@@ -95,7 +98,10 @@ class Group {
       } catch (err) {
         // Kept and delivered again: nothing published is dropped, and publishers stay held back.
         redeliveries.inc({ topic: this.kind });
-        log.warn({ topic: this.kind, err: errorMessage(err), retryInMs: backoff }, 'consumer failed a delivery');
+        log.warn(
+          { topic: this.kind, err: errorMessage(err), retryInMs: backoff },
+          'consumer failed a delivery',
+        );
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, 5000);
       }
@@ -139,7 +145,10 @@ export class MemoryBus implements Bus {
     this.parked.delete(kind);
     return {
       close: async () => {
-        this.groups.set(kind, (this.groups.get(kind) ?? []).filter((g) => g !== group));
+        this.groups.set(
+          kind,
+          (this.groups.get(kind) ?? []).filter((g) => g !== group),
+        );
         await group.close();
       },
     };

@@ -14,7 +14,10 @@ export interface PipelineProcess {
 }
 
 /** Runs `fabricscope start` as a real process on free loopback ports and waits until it is ready. */
-export async function startPipelineProcess(dataDir: string, extraArgs: string[] = []): Promise<PipelineProcess> {
+export async function startPipelineProcess(
+  dataDir: string,
+  extraArgs: string[] = [],
+): Promise<PipelineProcess> {
   const args = [cli, 'start', '--data-dir', dataDir, '--grpc-host', '127.0.0.1', '--grpc-port', '0'];
   args.push('--http-host', '127.0.0.1', '--http-port', '0', '--log-level', 'warn', ...extraArgs);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -46,7 +49,11 @@ function waitForReady(child: ChildProcess): Promise<Omit<PipelineProcess, 'child
 }
 
 /** POSTs a GraphQL query and returns `data`, failing on any GraphQL error. */
-export async function graphql<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+export async function graphql<T>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<T> {
   const body = await graphqlRaw(url, query, variables);
   if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
   return body.data as T;

@@ -18,7 +18,10 @@ describe('config', () => {
   });
 
   it('names the option and its source spelling when a value is wrong', () => {
-    assert.throws(() => loadConfig({}, { FABRICSCOPE_GRPC_PORT: 'abc' }), /--grpc-port \/ FABRICSCOPE_GRPC_PORT = "abc"/);
+    assert.throws(
+      () => loadConfig({}, { FABRICSCOPE_GRPC_PORT: 'abc' }),
+      /--grpc-port \/ FABRICSCOPE_GRPC_PORT = "abc"/,
+    );
     assert.throws(() => loadConfig({ httpPort: 70000 }, {}), /--http-port/);
   });
 

@@ -18,7 +18,9 @@ describe('wire framing', () => {
     );
     assert.deepEqual(readRequest(hello), { type: 'hello', generator: 'a:b:c:0', token: 't', epoch: 9 });
     const batch = Buffer.from(
-      messages.PublishRequest.encode({ batch: { seq: 300, flows: { records: [record(1), record(2)] } } }).finish(),
+      messages.PublishRequest.encode({
+        batch: { seq: 300, flows: { records: [record(1), record(2)] } },
+      }).finish(),
     );
     const request = readRequest(batch);
     assert.equal(request.type, 'batch');
@@ -33,7 +35,9 @@ describe('wire framing', () => {
   });
 
   it('keeps only the chosen records and stamps the bus batch', () => {
-    const flowBatch = Buffer.from(messages.FlowBatch.encode({ records: [record(1), record(2), record(3)] }).finish());
+    const flowBatch = Buffer.from(
+      messages.FlowBatch.encode({ records: [record(1), record(2), record(3)] }).finish(),
+    );
     const ranges: [number, number][] = [];
     forEachRecord(flowBatch, 0, flowBatch.length, (s, e) => ranges.push([s, e]));
     const kept = frameRecords(flowBatch, [ranges[0]!, ranges[2]!]);

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SeenBatches } from '../../collector/seen-batches.js';
 
-const id = (seq: number, epoch = 1, generator = 'c1:Compute:contrail-vrouter-agent:0') => ({ generator, epoch, seq });
+const id = (seq: number, epoch = 1, generator = 'c1:Compute:contrail-vrouter-agent:0') => ({
+  generator,
+  epoch,
+  seq,
+});
 
 describe('seen batches', () => {
   it('recognises a batch stored before, per generator and epoch', () => {

@@ -29,16 +29,21 @@ function busBatch(seq: number, count: number): BusMessage {
     timestamp: nowUs,
   }));
   const payload = Buffer.from(messages.FlowBatch.encode({ records }).finish());
-  return { key: 'compute-9', value: encodeBusBatch({ generator, epoch: 5, seq, receivedAt: nowUs }, 'flows', payload) };
+  return {
+    key: 'compute-9',
+    value: encodeBusBatch({ generator, epoch: 5, seq, receivedAt: nowUs }, 'flows', payload),
+  };
 }
 
 describe('flow writer on the embedded warehouse', () => {
   let warehouse: ChdbWarehouse;
   const options = { maxBytes: 1 << 20, lingerMs: 0, dedupWindowHours: 24 };
   const totals = async () =>
-    (await warehouse.query<{ rows: string; bytes: string }>(
-      'SELECT count() AS rows, sum(diff_bytes * sampling) AS bytes FROM flows',
-    ))[0]!;
+    (
+      await warehouse.query<{ rows: string; bytes: string }>(
+        'SELECT count() AS rows, sum(diff_bytes * sampling) AS bytes FROM flows',
+      )
+    )[0]!;
 
   before(async () => {
     warehouse = new ChdbWarehouse(mkdtempSync(join(tmpdir(), 'fs-writer-')));
