@@ -2,14 +2,18 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-let root: Logger = pino({ level: process.env.FABRICSCOPE_LOG_LEVEL ?? 'info', base: undefined });
+const root: Logger = pino({ level: process.env.FABRICSCOPE_LOG_LEVEL ?? 'info', base: undefined });
+const components: Logger[] = [];
 
-/** Re-creates the root logger once the config is known (level, destination). */
+/** Applies the configured level to every component's logger, including those made at import time. */
 export function configureLogging(level: string): void {
-  root = pino({ level, base: undefined });
+  root.level = level;
+  for (const log of components) log.level = level;
 }
 
 /** A JSON-lines logger for one component; add `generator` with `.child({ generator })`. */
 export function logger(component: string): Logger {
-  return root.child({ component });
+  const log = root.child({ component });
+  components.push(log);
+  return log;
 }

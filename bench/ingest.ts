@@ -1,0 +1,90 @@
+/**
+ * End-to-end ingest benchmark, run by hand (`npm run bench:ingest -- [records] [vrouters]`):
+ * simulator process → gRPC → collector → bus → writer → chdb, timed until the records are
+ * queryable through GraphQL; then the engine's own insert rate for the same rows, in the same run.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeBusBatch } from '../collector/bus-batch.js';
+import { readRequest } from '../collector/frames.js';
+import { FlowWriter } from '../collector/writer.js';
+import { migrate } from '../common/schema/migrate.js';
+import { ChdbWarehouse } from '../common/warehouse/chdb.js';
+import { buildFlowPools, buildTopology, FlowBatchEncoder } from '../simulator/index.js';
+import { graphql, startPipelineProcess } from '../test/support/pipeline-process.js';
+
+const records = Number(process.argv[2] ?? 1_000_000);
+const vrouters = Number(process.argv[3] ?? 4);
+const batchSize = 5000;
+const cli = fileURLToPath(new URL('../bin/fabricscope.js', import.meta.url));
+
+const rate = (n: number, ms: number): string => `${Math.round((n * 1000) / ms).toLocaleString('en-US')} records/s`;
+
+async function endToEnd(): Promise<number> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fs-bench-'));
+  const pipeline = await startPipelineProcess(dataDir);
+  try {
+    const started = performance.now();
+    const args = [cli, 'simulate', '--target', pipeline.grpcTarget, '--flows', String(records)];
+    args.push('--vrouters', String(vrouters), '--batch-size', String(batchSize));
+    const simulator = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'ignore'] });
+    await once(simulator, 'exit');
+    const acked = performance.now() - started;
+    await waitUntilQueryable(pipeline.graphqlUrl);
+    const queryable = performance.now() - started;
+    console.log(`end to end: ${records} records acked in ${Math.round(acked)} ms (${rate(records, acked)})`);
+    console.log(`            queryable after ${Math.round(queryable)} ms (${rate(records, queryable)})`);
+    return queryable;
+  } finally {
+    await pipeline.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function waitUntilQueryable(url: string): Promise<void> {
+  for (;;) {
+    const data = await graphql<{ flowTotals: { records: number } }>(
+      url,
+      '{ flowTotals(from: "now-1h", to: "now+1h") { records } }',
+    );
+    if (data.flowTotals.records >= records) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The same simulated rows straight into the engine: the writer's framing, then the insert alone. */
+async function engineOnly(): Promise<number> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fs-bench-engine-'));
+  const warehouse = new ChdbWarehouse(dataDir);
+  await migrate(warehouse);
+  const topology = buildTopology({ vrouters, seed: 1 });
+  const { pools } = buildFlowPools(topology);
+  const encoder = new FlowBatchEncoder(pools[0]!, { salt: 1 });
+  const now = Date.now() * 1000;
+  const messages = [];
+  for (let seq = 0; seq * batchSize < records; seq++) {
+    const { payload } = encoder.encode(seq, Math.min(batchSize, records - seq * batchSize));
+    const request = readRequest(payload);
+    if (request.type !== 'batch' || !request.payload) throw new Error('the encoder made no flow batch');
+    const flows = payload.subarray(request.payload.start, request.payload.end);
+    const header = { generator: 'bench:Compute:contrail-vrouter-agent:0', epoch: 1, seq, receivedAt: now };
+    messages.push({ key: 'bench', value: encodeBusBatch(header, 'flows', flows) });
+  }
+  const writer = new FlowWriter(warehouse, { maxBytes: 0, lingerMs: 0, dedupWindowHours: 1 });
+  const perInsert = Math.ceil((32 * 1024 * 1024) / (messages[0]?.value.length ?? 1));
+  const started = performance.now();
+  for (let i = 0; i < messages.length; i += perInsert) await writer.write(messages.slice(i, i + perInsert));
+  const ms = performance.now() - started;
+  console.log(`engine:     ${records} records inserted in ${Math.round(ms)} ms (${rate(records, ms)})`);
+  await warehouse.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  return ms;
+}
+
+const e2eMs = await endToEnd();
+const engineMs = await engineOnly();
+console.log(`ratio end-to-end / engine: ${(engineMs / e2eMs).toFixed(2)}`);

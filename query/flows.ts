@@ -1,0 +1,151 @@
+import { parseDuration } from '../common/duration.js';
+import { invalid } from '../common/errors.js';
+import type { Warehouse } from '../common/warehouse/warehouse.js';
+import { resolver } from './resolve.js';
+import type { DimensionName } from './sql/flow-dimensions.js';
+import type { FlowFilterInput } from './sql/flow-filter.js';
+import {
+  groupsQuery,
+  recordsQuery,
+  seriesQuery,
+  totalsQuery,
+  type FlowCursor,
+  type FlowMetric,
+  type FlowSelection,
+} from './sql/flow-queries.js';
+import { parseRange, toRfc3339 } from './time.js';
+
+interface SelectionArgs {
+  from?: string | null;
+  to?: string | null;
+  filter?: FlowFilterInput[] | null;
+  exclude?: FlowFilterInput[] | null;
+}
+
+interface GroupArgs extends SelectionArgs {
+  by: DimensionName[];
+  metric: 'RECORDS' | 'BYTES' | 'PACKETS';
+  top: number;
+}
+
+type Row = Record<string, string | number>;
+const MAX_PAGE = 1000;
+const MAX_TOP = 1000;
+const MAX_POINTS = 2000;
+
+const selection = (args: SelectionArgs): FlowSelection => ({
+  range: parseRange(args.from, args.to),
+  filter: args.filter,
+  exclude: args.exclude,
+});
+
+const metrics = (row: Row | undefined) => ({
+  records: Number(row?.records ?? 0),
+  bytes: Number(row?.bytes ?? 0),
+  packets: Number(row?.packets ?? 0),
+});
+
+function checkTop(top: number): number {
+  if (!Number.isInteger(top) || top < 1 || top > MAX_TOP) throw invalid(`top: ${top} is not between 1 and ${MAX_TOP}`);
+  return top;
+}
+
+const keysOf = (row: Row, count: number): string[] => Array.from({ length: count }, (_, i) => String(row[`k${i}`]));
+
+export function flowResolvers(warehouse: Warehouse) {
+  return {
+    flows: resolver('flows', async (args: SelectionArgs & { first: number; after?: string | null }) => {
+      if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE) {
+        throw invalid(`first: ${args.first} is not between 1 and ${MAX_PAGE}`);
+      }
+      const query = recordsQuery(selection(args), args.first, args.after ? decodeCursor(args.after) : undefined);
+      const rows = await warehouse.query<Row>(query.sql, query.params);
+      const edges = rows.slice(0, args.first).map((row) => ({ cursor: encodeCursor(row), node: flowNode(row) }));
+      return { edges, pageInfo: { hasNextPage: rows.length > args.first, endCursor: edges.at(-1)?.cursor ?? null } };
+    }),
+
+    flowTotals: resolver('flowTotals', async (args: SelectionArgs) => {
+      const query = totalsQuery(selection(args));
+      const [row] = await warehouse.query<Row>(query.sql, query.params);
+      return { ...metrics(row), table: query.table.name };
+    }),
+
+    flowGroups: resolver('flowGroups', async (args: GroupArgs) => {
+      if (args.by.length === 0) throw invalid('by: name at least one dimension');
+      const query = groupsQuery(selection(args), args.by, metricOf(args), checkTop(args.top));
+      const rows = await warehouse.query<Row>(query.sql, query.params);
+      return { table: query.table.name, groups: rows.map((r) => ({ keys: keysOf(r, args.by.length), ...metrics(r) })) };
+    }),
+
+    flowSeries: resolver('flowSeries', async (args: GroupArgs & { step?: string | null }) => {
+      const scope = selection(args);
+      const step = stepSeconds(args.step, scope.range.toUs - scope.range.fromUs);
+      const query = seriesQuery(scope, args.by, metricOf(args), checkTop(args.top), step);
+      const rows = await warehouse.query<Row>(query.sql, query.params);
+      return { step, table: query.table.name, series: toSeries(rows, args.by.length) };
+    }),
+  };
+}
+
+const metricOf = (args: GroupArgs): FlowMetric => args.metric.toLowerCase() as FlowMetric;
+
+const niceSteps = [1, 5, 10, 15, 30, 60, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400];
+
+/** The step asked for, or about 300 points over the range, rounded up to a step people read easily. */
+function stepSeconds(step: string | null | undefined, spanUs: number): number {
+  if (step) {
+    const seconds = parseDuration(step, 'step') / 1000;
+    if (!Number.isInteger(seconds) || seconds < 1) throw invalid(`step: "${step}" must be whole seconds`);
+    if (spanUs / 1e6 / seconds > MAX_POINTS) throw invalid(`step: "${step}" gives more than ${MAX_POINTS} points`);
+    return seconds;
+  }
+  const wanted = spanUs / 1e6 / 300;
+  return niceSteps.find((s) => s >= wanted) ?? Math.ceil(wanted / 86400) * 86400;
+}
+
+function toSeries(rows: Row[], keyCount: number) {
+  const byKey = new Map<string, { keys: string[]; points: { time: string; value: number }[] }>();
+  for (const row of rows) {
+    const keys = keysOf(row, keyCount);
+    const id = JSON.stringify(keys);
+    if (!byKey.has(id)) byKey.set(id, { keys, points: [] });
+    const time = new Date(Number(row.t) * 1000).toISOString();
+    byKey.get(id)!.points.push({ time, value: Number(row.value) });
+  }
+  return [...byKey.values()];
+}
+
+function flowNode(row: Row) {
+  const teardown = String(row.teardownTime);
+  return {
+    ...row,
+    time: toRfc3339(String(row.time)),
+    receivedAt: toRfc3339(String(row.receivedAt)),
+    setupTime: toRfc3339(String(row.setupTime)),
+    teardownTime: teardown.startsWith('1970-01-01 00:00:00.000000') ? null : toRfc3339(teardown),
+    ...Object.fromEntries(['bytes', 'packets', 'diffBytes', 'diffPackets'].map((k) => [k, Number(row[k])])),
+  };
+}
+
+function encodeCursor(row: Row): string {
+  const cursor: FlowCursor = {
+    time: String(row.time),
+    generator: String(row.generator),
+    epoch: String(row.epoch),
+    seq: String(row.seq),
+    uuid: String(row.flowUuid),
+  };
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor(after: string): FlowCursor {
+  try {
+    const cursor = JSON.parse(Buffer.from(after, 'base64url').toString()) as FlowCursor;
+    if (['time', 'generator', 'epoch', 'seq', 'uuid'].every((k) => typeof cursor[k as keyof FlowCursor] === 'string')) {
+      return cursor;
+    }
+  } catch {
+    // falls through to the error below
+  }
+  throw invalid(`after: "${after}" is not a cursor this API returned`);
+}

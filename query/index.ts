@@ -1,0 +1,31 @@
+import { createSchema, createYoga } from 'graphql-yoga';
+import type { RequestListener } from '../common/http.js';
+import { logger } from '../common/log.js';
+import type { Warehouse } from '../common/warehouse/warehouse.js';
+import { flowResolvers } from './flows.js';
+import { flowsTypeDefs } from './schema/flows.js';
+
+const log = logger('query');
+
+export interface QueryApi {
+  handler: RequestListener;
+  /** For tests and embedding: answers a Fetch API request. */
+  fetch: (url: string, init?: RequestInit) => Promise<Response>;
+}
+
+/** The GraphQL API over the warehouse, served at /graphql with GraphiQL for people. */
+export function createQueryApi(warehouse: Warehouse): QueryApi {
+  const yoga = createYoga({
+    schema: createSchema({ typeDefs: [flowsTypeDefs], resolvers: { Query: flowResolvers(warehouse) } }),
+    graphqlEndpoint: '/graphql',
+    graphiql: { title: 'fabricscope' },
+    landingPage: false,
+    logging: {
+      debug: (...args) => log.debug(args.map(String).join(' ')),
+      info: (...args) => log.info(args.map(String).join(' ')),
+      warn: (...args) => log.warn(args.map(String).join(' ')),
+      error: (...args) => log.error(args.map(String).join(' ')),
+    },
+  });
+  return { handler: yoga, fetch: async (url, init) => yoga.fetch(new Request(url, init)) };
+}

@@ -1,0 +1,51 @@
+import type { TimeRange } from '../time.js';
+import { dimensions, type DimensionName } from './flow-dimensions.js';
+import type { Params } from './params.js';
+
+/** A table that answers flow aggregates: the raw records or a rollup with `bucketSeconds` resolution. */
+export interface FlowTable {
+  name: 'flows' | 'flows_1m' | 'flows_1h';
+  bucketSeconds: number;
+}
+
+const raw: FlowTable = { name: 'flows', bucketSeconds: 0 };
+const rollups: FlowTable[] = [
+  { name: 'flows_1h', bucketSeconds: 3600 },
+  { name: 'flows_1m', bucketSeconds: 60 },
+];
+
+/** A rollup is used only when the range spans this many of its buckets, so widening a range to whole buckets moves it by little. */
+const MIN_BUCKETS = 60;
+
+/**
+ * The coarsest table that answers: every dimension used must be kept by the rollup, the range must
+ * span enough buckets, and a series step must be a whole number of buckets. Akvorado's console
+ * makes the same choice; a rollup answer covers the range widened to whole buckets.
+ */
+export function chooseTable(range: TimeRange, uses: Iterable<DimensionName>, stepSeconds?: number): FlowTable {
+  if ([...uses].some((d) => !dimensions[d].rollup)) return raw;
+  const spanSeconds = (range.toUs - range.fromUs) / 1e6;
+  const fits = (t: FlowTable): boolean =>
+    spanSeconds >= t.bucketSeconds * MIN_BUCKETS && (stepSeconds === undefined || stepSeconds % t.bucketSeconds === 0);
+  return rollups.find(fits) ?? raw;
+}
+
+/** The time condition on a table; for a rollup the range is widened to whole buckets. */
+export function timeCondition(table: FlowTable, range: TimeRange, params: Params): string {
+  if (table.bucketSeconds === 0) {
+    const from = params.add('Int64', range.fromUs);
+    const to = params.add('Int64', range.toUs);
+    return `time >= fromUnixTimestamp64Micro(${from}, 'UTC') AND time < fromUnixTimestamp64Micro(${to}, 'UTC')`;
+  }
+  const bucket = table.bucketSeconds;
+  const from = Math.floor(range.fromUs / 1e6 / bucket) * bucket;
+  const to = Math.ceil(range.toUs / 1e6 / bucket) * bucket;
+  return `time >= toDateTime(${params.add('UInt32', from)}, 'UTC') AND time < toDateTime(${params.add('UInt32', to)}, 'UTC')`;
+}
+
+/** records, bytes and packets: counted on raw records (bytes scaled by sampling), summed on rollups. */
+export function metricColumns(table: FlowTable): string {
+  return table.bucketSeconds === 0
+    ? 'count() AS records, sum(diff_bytes * sampling) AS bytes, sum(diff_packets * sampling) AS packets'
+    : 'sum(records) AS records, sum(bytes) AS bytes, sum(packets) AS packets';
+}
