@@ -22,7 +22,8 @@ const vrouters = Number(process.argv[3] ?? 4);
 const batchSize = 5000;
 const cli = fileURLToPath(new URL('../bin/fabricscope.js', import.meta.url));
 
-const rate = (n: number, ms: number): string => `${Math.round((n * 1000) / ms).toLocaleString('en-US')} records/s`;
+const rate = (n: number, ms: number): string =>
+  `${Math.round((n * 1000) / ms).toLocaleString('en-US')} records/s`;
 
 async function endToEnd(): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fs-bench-'));

@@ -19,14 +19,19 @@ function addConfigFlags(command: Command): Command {
 function flagsOf(command: Command): RawConfig {
   const given = command.opts<Record<string, unknown>>();
   const flags: RawConfig = {};
-  for (const key of Object.keys(options) as ConfigKey[]) if (given[key] !== undefined) flags[key] = given[key];
+  for (const key of Object.keys(options) as ConfigKey[])
+    if (given[key] !== undefined) flags[key] = given[key];
   return flags;
 }
 
 addConfigFlags(program.command('start'))
   .description('Start the pipeline: collector, writer and query API in one process (embedded chdb)')
   .action(async (_opts, command: Command) => {
-    const config = loadConfig(flagsOf(command), process.env, command.opts<{ config?: string }>().config ?? process.env.FABRICSCOPE_CONFIG);
+    const config = loadConfig(
+      flagsOf(command),
+      process.env,
+      command.opts<{ config?: string }>().config ?? process.env.FABRICSCOPE_CONFIG,
+    );
     configureLogging(config.logLevel);
     const pipeline = await startEmbedded(config);
     const host = config.httpHost === '0.0.0.0' ? 'localhost' : config.httpHost;

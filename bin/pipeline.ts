@@ -30,7 +30,11 @@ export async function startEmbedded(config: Config): Promise<Pipeline> {
   });
   await writer.start(bus);
   const ingest = new Ingest(bus, config);
-  const collector = await startCollector({ ...config, host: config.grpcHost, port: config.grpcPort }, ingest, new Sessions());
+  const collector = await startCollector(
+    { ...config, host: config.grpcHost, port: config.grpcPort },
+    ingest,
+    new Sessions(),
+  );
   const api = createQueryApi(warehouse);
   const http = await startHttpServer({
     host: config.httpHost,

@@ -46,11 +46,13 @@ const metrics = (row: Row | undefined) => ({
 });
 
 function checkTop(top: number): number {
-  if (!Number.isInteger(top) || top < 1 || top > MAX_TOP) throw invalid(`top: ${top} is not between 1 and ${MAX_TOP}`);
+  if (!Number.isInteger(top) || top < 1 || top > MAX_TOP)
+    throw invalid(`top: ${top} is not between 1 and ${MAX_TOP}`);
   return top;
 }
 
-const keysOf = (row: Row, count: number): string[] => Array.from({ length: count }, (_, i) => String(row[`k${i}`]));
+const keysOf = (row: Row, count: number): string[] =>
+  Array.from({ length: count }, (_, i) => String(row[`k${i}`]));
 
 export function flowResolvers(warehouse: Warehouse) {
   return {
@@ -58,10 +60,19 @@ export function flowResolvers(warehouse: Warehouse) {
       if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE) {
         throw invalid(`first: ${args.first} is not between 1 and ${MAX_PAGE}`);
       }
-      const query = recordsQuery(selection(args), args.first, args.after ? decodeCursor(args.after) : undefined);
+      const query = recordsQuery(
+        selection(args),
+        args.first,
+        args.after ? decodeCursor(args.after) : undefined,
+      );
       const rows = await warehouse.query<Row>(query.sql, query.params);
-      const edges = rows.slice(0, args.first).map((row) => ({ cursor: encodeCursor(row), node: flowNode(row) }));
-      return { edges, pageInfo: { hasNextPage: rows.length > args.first, endCursor: edges.at(-1)?.cursor ?? null } };
+      const edges = rows
+        .slice(0, args.first)
+        .map((row) => ({ cursor: encodeCursor(row), node: flowNode(row) }));
+      return {
+        edges,
+        pageInfo: { hasNextPage: rows.length > args.first, endCursor: edges.at(-1)?.cursor ?? null },
+      };
     }),
 
     flowTotals: resolver('flowTotals', async (args: SelectionArgs) => {
@@ -74,7 +85,10 @@ export function flowResolvers(warehouse: Warehouse) {
       if (args.by.length === 0) throw invalid('by: name at least one dimension');
       const query = groupsQuery(selection(args), args.by, metricOf(args), checkTop(args.top));
       const rows = await warehouse.query<Row>(query.sql, query.params);
-      return { table: query.table.name, groups: rows.map((r) => ({ keys: keysOf(r, args.by.length), ...metrics(r) })) };
+      return {
+        table: query.table.name,
+        groups: rows.map((r) => ({ keys: keysOf(r, args.by.length), ...metrics(r) })),
+      };
     }),
 
     flowSeries: resolver('flowSeries', async (args: GroupArgs & { step?: string | null }) => {
@@ -96,7 +110,8 @@ function stepSeconds(step: string | null | undefined, spanUs: number): number {
   if (step) {
     const seconds = parseDuration(step, 'step') / 1000;
     if (!Number.isInteger(seconds) || seconds < 1) throw invalid(`step: "${step}" must be whole seconds`);
-    if (spanUs / 1e6 / seconds > MAX_POINTS) throw invalid(`step: "${step}" gives more than ${MAX_POINTS} points`);
+    if (spanUs / 1e6 / seconds > MAX_POINTS)
+      throw invalid(`step: "${step}" gives more than ${MAX_POINTS} points`);
     return seconds;
   }
   const wanted = spanUs / 1e6 / 300;
@@ -141,7 +156,11 @@ function encodeCursor(row: Row): string {
 function decodeCursor(after: string): FlowCursor {
   try {
     const cursor = JSON.parse(Buffer.from(after, 'base64url').toString()) as FlowCursor;
-    if (['time', 'generator', 'epoch', 'seq', 'uuid'].every((k) => typeof cursor[k as keyof FlowCursor] === 'string')) {
+    if (
+      ['time', 'generator', 'epoch', 'seq', 'uuid'].every(
+        (k) => typeof cursor[k as keyof FlowCursor] === 'string',
+      )
+    ) {
       return cursor;
     }
   } catch {

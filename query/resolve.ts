@@ -13,7 +13,10 @@ const duration = histogram(
  * Wraps a root resolver: times it, and turns a bad argument into a GraphQL error naming it
  * (BAD_USER_INPUT). Anything else stays an internal error, which yoga masks and logs.
  */
-export function resolver<A, R>(field: string, fn: (args: A) => Promise<R>): (parent: unknown, args: A) => Promise<R> {
+export function resolver<A, R>(
+  field: string,
+  fn: (args: A) => Promise<R>,
+): (parent: unknown, args: A) => Promise<R> {
   return async (_parent, args) => {
     const stop = duration.startTimer({ field });
     try {

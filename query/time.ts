@@ -23,7 +23,11 @@ export function parseTime(text: string, what: string, nowMs = Date.now()): numbe
 }
 
 /** The range of a query; `from` defaults to an hour before `to`, `to` to now. */
-export function parseRange(from: string | null | undefined, to: string | null | undefined, nowMs = Date.now()): TimeRange {
+export function parseRange(
+  from: string | null | undefined,
+  to: string | null | undefined,
+  nowMs = Date.now(),
+): TimeRange {
   const toUs = to ? parseTime(to, 'to', nowMs) : nowMs * 1000;
   const fromUs = from ? parseTime(from, 'from', nowMs) : toUs - 3600e6;
   if (fromUs >= toUs) throw invalid(`from (${from}) must be before to (${to ?? 'now'})`);

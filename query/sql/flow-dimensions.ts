@@ -9,7 +9,11 @@ export interface Dimension {
   output: string;
 }
 
-const plain = (column: string, rollup: boolean): Dimension => ({ column, rollup, output: `toString(${column})` });
+const plain = (column: string, rollup: boolean): Dimension => ({
+  column,
+  rollup,
+  output: `toString(${column})`,
+});
 // IPv4 is stored IPv4-mapped; print it as plain dotted quad.
 const address = (column: string): Dimension => ({
   column,

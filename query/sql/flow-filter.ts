@@ -41,7 +41,15 @@ const fields = {
 
 type FilterField = keyof typeof fields;
 
-const protocolNumbers: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, gre: 47, esp: 50, icmp6: 58, sctp: 132 };
+const protocolNumbers: Record<string, number> = {
+  icmp: 1,
+  tcp: 6,
+  udp: 17,
+  gre: 47,
+  esp: 50,
+  icmp6: 58,
+  sctp: 132,
+};
 const actions = ['pass', 'deny', 'drop', 'nat', 'mirror'];
 const directionNames = ['ingress', 'egress'];
 
@@ -91,13 +99,25 @@ function condition(
     case 'text':
       return `${column} IN ${params.add('Array(String)', values.map(String))}`;
     case 'port':
-      return `${column} IN ${params.add('Array(UInt16)', values.map((v) => port(v, name)))}`;
+      return `${column} IN ${params.add(
+        'Array(UInt16)',
+        values.map((v) => port(v, name)),
+      )}`;
     case 'protocol':
-      return `${column} IN ${params.add('Array(UInt8)', values.map((v) => protocol(v, name)))}`;
+      return `${column} IN ${params.add(
+        'Array(UInt8)',
+        values.map((v) => protocol(v, name)),
+      )}`;
     case 'action':
-      return `${column} IN ${params.add('Array(String)', values.map((v) => oneOf(v, actions, name)))}`;
+      return `${column} IN ${params.add(
+        'Array(String)',
+        values.map((v) => oneOf(v, actions, name)),
+      )}`;
     case 'direction':
-      return `${column} IN ${params.add('Array(String)', values.map((v) => oneOf(v, directionNames, name)))}`;
+      return `${column} IN ${params.add(
+        'Array(String)',
+        values.map((v) => oneOf(v, directionNames, name)),
+      )}`;
     case 'ip':
       return `(${values.map((v) => addressCondition(column, String(v), name, params)).join(' OR ')})`;
   }
@@ -105,14 +125,18 @@ function condition(
 
 function port(value: string | number, name: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw invalid(`filter.${name}: ${value} is not a port (0-65535)`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw invalid(`filter.${name}: ${value} is not a port (0-65535)`);
   return n;
 }
 
 function protocol(value: string | number, name: string): number {
-  const n = typeof value === 'number' || /^\d+$/.test(value) ? Number(value) : protocolNumbers[value.toLowerCase()];
+  const n =
+    typeof value === 'number' || /^\d+$/.test(value) ? Number(value) : protocolNumbers[value.toLowerCase()];
   if (n === undefined || !Number.isInteger(n) || n < 0 || n > 255) {
-    throw invalid(`filter.${name}: "${value}" is not a protocol number or one of ${Object.keys(protocolNumbers).join(', ')}`);
+    throw invalid(
+      `filter.${name}: "${value}" is not a protocol number or one of ${Object.keys(protocolNumbers).join(', ')}`,
+    );
   }
   return n;
 }
@@ -127,12 +151,14 @@ function oneOf(value: string | number, allowed: string[], name: string): string 
 function addressCondition(column: string, value: string, name: string, params: Params): string {
   const [address = '', length, extra] = value.split('/');
   const family = isIP(address);
-  if (family === 0 || extra !== undefined) throw invalid(`filter.${name}: "${value}" is not an IP address or CIDR`);
+  if (family === 0 || extra !== undefined)
+    throw invalid(`filter.${name}: "${value}" is not an IP address or CIDR`);
   const ip = params.add('String', address);
   if (length === undefined) return `${column} = toIPv6(${ip})`;
   const bits = Number(length);
   const max = family === 4 ? 32 : 128;
-  if (!/^\d+$/.test(length) || bits > max) throw invalid(`filter.${name}: "${value}" has a prefix length above ${max}`);
+  if (!/^\d+$/.test(length) || bits > max)
+    throw invalid(`filter.${name}: "${value}" has a prefix length above ${max}`);
   const range = `IPv6CIDRToRange(toIPv6(${ip}), ${params.add('UInt8', family === 4 ? bits + 96 : bits)})`;
   return `${column} BETWEEN tupleElement(${range}, 1) AND tupleElement(${range}, 2)`;
 }

@@ -79,7 +79,9 @@ export function seriesQuery(
 
 function metricExpression(table: FlowTable, metric: FlowMetric): string {
   if (table.bucketSeconds !== 0) return `sum(${metric})`;
-  return { records: 'count()', bytes: 'sum(diff_bytes * sampling)', packets: 'sum(diff_packets * sampling)' }[metric];
+  return { records: 'count()', bytes: 'sum(diff_bytes * sampling)', packets: 'sum(diff_packets * sampling)' }[
+    metric
+  ];
 }
 
 /** The position of a record in the newest-first order; unique, so pages neither skip nor repeat. */
@@ -91,11 +93,11 @@ export interface FlowCursor {
   uuid: string;
 }
 
-const flowColumns = `toString(time) AS time, toString(received_at) AS receivedAt, generator,
+// Aliases never reuse a column's name: ClickHouse would let WHERE and ORDER BY see the alias.
+const flowColumns = `time, toString(received_at) AS receivedAt, generator,
   toString(batch_epoch) AS epoch, toString(batch_seq) AS seq, toString(flow_uuid) AS flowUuid,
   toString(reverse_uuid) AS reverseUuid, vrouter, ${dimensions.VROUTER_IP.output} AS vrouterIp,
-  ${dimensions.OTHER_VROUTER_IP.output} AS otherVrouterIp, toString(direction) AS direction,
-  toString(action) AS action, source_vn AS sourceVn, dest_vn AS destVn,
+  ${dimensions.OTHER_VROUTER_IP.output} AS otherVrouterIp, direction, action, source_vn AS sourceVn, dest_vn AS destVn,
   ${dimensions.SOURCE_IP.output} AS sourceIp, ${dimensions.DEST_IP.output} AS destIp, protocol,
   sport AS sourcePort, dport AS destPort, drop_reason AS dropReason, sg_rule_uuid AS sgRuleUuid,
   nw_ace_uuid AS nwAceUuid, toString(vmi_uuid) AS vmiUuid, toString(setup_time) AS setupTime,

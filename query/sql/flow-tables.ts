@@ -22,11 +22,16 @@ const MIN_BUCKETS = 60;
  * span enough buckets, and a series step must be a whole number of buckets. Akvorado's console
  * makes the same choice; a rollup answer covers the range widened to whole buckets.
  */
-export function chooseTable(range: TimeRange, uses: Iterable<DimensionName>, stepSeconds?: number): FlowTable {
+export function chooseTable(
+  range: TimeRange,
+  uses: Iterable<DimensionName>,
+  stepSeconds?: number,
+): FlowTable {
   if ([...uses].some((d) => !dimensions[d].rollup)) return raw;
   const spanSeconds = (range.toUs - range.fromUs) / 1e6;
   const fits = (t: FlowTable): boolean =>
-    spanSeconds >= t.bucketSeconds * MIN_BUCKETS && (stepSeconds === undefined || stepSeconds % t.bucketSeconds === 0);
+    spanSeconds >= t.bucketSeconds * MIN_BUCKETS &&
+    (stepSeconds === undefined || stepSeconds % t.bucketSeconds === 0);
   return rollups.find(fits) ?? raw;
 }
 

@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { messages } from '../../common/proto.js';
+import { simulate, type SimulationReport, type Totals } from '../../simulator/index.js';
+import {
+  graphql,
+  graphqlRaw,
+  startPipelineProcess,
+  type PipelineProcess,
+} from '../support/pipeline-process.js';
+
+const window = 'from: "now-1h", to: "now+1h"';
+interface TotalsAnswer {
+  flowTotals: Totals & { table: string };
+}
+interface GroupsAnswer {
+  flowGroups: { table: string; groups: (Totals & { keys: string[] })[] };
+}
+
+const byKey = (groups: GroupsAnswer['flowGroups']['groups']) =>
+  Object.fromEntries(
+    groups.map(({ keys, records, bytes, packets }) => [keys[0], { records, bytes, packets }]),
+  );
+const lowerKeys = (totals: Record<string, Totals>) =>
+  Object.fromEntries(Object.entries(totals).map(([k, v]) => [k.toLowerCase(), v]));
+
+/** Sends one batch with the unary PublishBatch, as a simple client would. */
+async function publishBatch(target: string, generator: string, seq: number, records: object[]) {
+  const client = new grpc.Client(target, grpc.credentials.createInsecure());
+  const request = Buffer.from(
+    messages.PublishBatchRequest.encode({
+      hello: { generator, epoch: 77 },
+      batch: { seq, flows: { records } },
+    }).finish(),
+  );
+  try {
+    return await new Promise<Record<string, unknown>>((resolve, reject) =>
+      client.makeUnaryRequest(
+        '/fabricscope.v1.Collector/PublishBatch',
+        (b: Buffer) => b,
+        (b: Buffer) => messages.Ack.toObject(messages.Ack.decode(b), { longs: Number, enums: String }),
+        request,
+        (err, ack) => (err ? reject(err) : resolve(ack!)),
+      ),
+    );
+  } finally {
+    client.close();
+  }
+}
+
+describe('embedded pipeline end to end: simulator → gRPC → bus → chdb → GraphQL', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fs-e2e-'));
+  let pipeline: PipelineProcess;
+  let report: SimulationReport;
+
+  before(async () => {
+    pipeline = await startPipelineProcess(dataDir);
+  });
+  after(() => pipeline.stop());
+
+  it('stores exactly what was acked, also when streams drop and batches are resent', async () => {
+    report = await simulate({
+      target: pipeline.grpcTarget,
+      vrouters: 3,
+      flows: 30_000,
+      batchSize: 1000,
+      seed: 7,
+      dropConnectionEvery: 4,
+    });
+    assert.equal(report.acked, 30_000);
+    assert.ok(report.resent > 0, 'the forced reconnects resent unacked batches');
+    const { flowTotals } = await graphql<TotalsAnswer>(
+      pipeline.graphqlUrl,
+      `{ flowTotals(${window}) { records bytes packets table } }`,
+    );
+    const { table, ...totals } = flowTotals;
+    assert.deepEqual(totals, report.ackedTotals);
+    assert.equal(table, 'flows_1m');
+  });
+
+  it('answers groups by vRouter and by action as acked, and the raw table agrees with the rollup', async () => {
+    const groups = async (by: string) =>
+      (
+        await graphql<GroupsAnswer>(
+          pipeline.graphqlUrl,
+          `{ flowGroups(${window}, by: [${by}], metric: RECORDS, top: 100) { table groups { keys records bytes packets } } }`,
+        )
+      ).flowGroups;
+    assert.deepEqual(byKey((await groups('VROUTER')).groups), report.ackedByVrouter);
+    assert.deepEqual(byKey((await groups('ACTION')).groups), lowerKeys(report.ackedByAction));
+    const raw = await graphql<TotalsAnswer>(
+      pipeline.graphqlUrl,
+      `{ flowTotals(${window}, filter: [{ ip: ["0.0.0.0/0", "::/0"] }]) { records bytes packets table } }`,
+    );
+    assert.equal(raw.flowTotals.table, 'flows');
+    assert.equal(raw.flowTotals.records, report.ackedTotals.records);
+    assert.equal(raw.flowTotals.bytes, report.ackedTotals.bytes);
+  });
+
+  it('pages through every record exactly once, newest first', async () => {
+    const seen = new Set<string>();
+    let after: string | null = null;
+    let previous = '9999';
+    for (;;) {
+      const page: {
+        flows: {
+          edges: { cursor: string; node: { time: string; flowUuid: string; generator: string } }[];
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        };
+      } = await graphql(
+        pipeline.graphqlUrl,
+        `query($after: String) { flows(${window}, first: 1000, after: $after) { edges { cursor node { time flowUuid generator } } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      );
+      for (const { cursor, node } of page.flows.edges) {
+        assert.ok(node.time <= previous, 'newest first');
+        previous = node.time;
+        seen.add(cursor);
+      }
+      if (!page.flows.pageInfo.hasNextPage) break;
+      after = page.flows.pageInfo.endCursor;
+    }
+    assert.equal(seen.size, report.acked);
+  });
+
+  const generator = 'bad-input:Compute:contrail-vrouter-agent:0';
+  const record = (i: number, overrides: object = {}) => ({
+    flow_uuid: Buffer.alloc(16, i + 1),
+    vrouter: 'bad-input',
+    source_ip: Buffer.from([10, 9, 9, i]),
+    dest_ip: Buffer.from([10, 9, 8, i]),
+    protocol: 17,
+    dport: 53,
+    diff_bytes: 60,
+    diff_packets: 1,
+    timestamp: Date.now() * 1000,
+    ...overrides,
+  });
+  const badInputTotals = async () =>
+    (
+      await graphql<TotalsAnswer>(
+        pipeline.graphqlUrl,
+        `{ flowTotals(${window}, filter: [{ vrouter: ["bad-input"] }]) { records bytes } }`,
+      )
+    ).flowTotals;
+
+  it('refuses malformed records with the field and reason, and stores the good ones of the same batch', async () => {
+    const records = [
+      record(0),
+      record(1, { dport: 70000 }),
+      record(2),
+      record(3, { source_ip: Buffer.alloc(5) }),
+      record(4),
+    ];
+    const ack = await publishBatch(pipeline.grpcTarget, generator, 1, records);
+    assert.equal(ack.status, 'OK');
+    assert.equal(ack.accepted, 3);
+    assert.deepEqual(ack.rejections, [
+      { index: 1, field: 'dport', reason: '70000 is above 65535' },
+      { index: 3, field: 'source_ip', reason: '5 bytes; must be 4 (IPv4) or 16 (IPv6)' },
+    ]);
+    assert.deepEqual(await badInputTotals(), { records: 3, bytes: 180 });
+    const metrics = await (await fetch(`${pipeline.httpUrl}/metrics`)).text();
+    assert.match(metrics, /fabricscope_collector_rejected_records_total\{kind="flows",field="dport"\} 1/);
+  });
+
+  it('answers a bad query argument with an error naming it', async () => {
+    const answer = await graphqlRaw(
+      pipeline.graphqlUrl,
+      `{ flowTotals(filter: [{ ip: ["10.0.0.300"] }]) { records } }`,
+    );
+    assert.match(
+      answer.errors?.[0]?.message ?? '',
+      /filter\.ip: "10\.0\.0\.300" is not an IP address or CIDR/,
+    );
+    assert.equal(answer.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    const time = await graphqlRaw(pipeline.graphqlUrl, `{ flowTotals(from: "yesterday") { records } }`);
+    assert.match(time.errors?.[0]?.message ?? '', /from: "yesterday" is neither RFC 3339 nor like now-15m/);
+  });
+
+  it('keeps everything acked through a crash, and stores a batch resent after restart once', async () => {
+    await pipeline.stop('SIGKILL');
+    pipeline = await startPipelineProcess(dataDir);
+    const { flowTotals } = await graphql<TotalsAnswer>(
+      pipeline.graphqlUrl,
+      `{ flowTotals(${window}) { records } }`,
+    );
+    assert.equal(flowTotals.records, report.acked + 3);
+    const ack = await publishBatch(pipeline.grpcTarget, generator, 1, [record(0), record(2), record(4)]);
+    assert.equal(ack.status, 'OK');
+    assert.deepEqual(await badInputTotals(), { records: 3, bytes: 180 });
+    const health = await fetch(`${pipeline.httpUrl}/healthz`);
+    assert.equal(health.status, 200);
+  });
+});
