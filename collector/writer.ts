@@ -72,7 +72,7 @@ export class FlowWriter {
     }
     if (frames.length === 0) return;
     const stopTimer = insertSeconds.startTimer({ table: 'flows' });
-    await this.warehouse.insertProtobuf(flowRowsInsert, Buffer.concat(frames));
+    await this.warehouse.insertProtobuf(flowRowsInsert, frames);
     stopTimer();
     for (const id of fresh) this.seen.add(id);
     rowsWritten.inc({ table: 'flows' }, rows);

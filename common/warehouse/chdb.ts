@@ -1,4 +1,5 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Session } from 'chdb';
 import { FabricError } from '../errors.js';
@@ -34,9 +35,17 @@ export class ChdbWarehouse implements Warehouse {
   }
 
   /** chdb takes only text formats inline, so the rows go through a spool file that the engine reads. */
-  async insertProtobuf(insert: ProtobufInsert, data: Buffer): Promise<void> {
+  async insertProtobuf(insert: ProtobufInsert, chunks: readonly Buffer[]): Promise<void> {
     const path = join(this.spool, `${process.pid}-${this.spooled++}.bin`);
-    writeFileSync(path, data);
+    const file = await open(path, 'w');
+    try {
+      // Written off the event loop and without joining the chunks: the collector keeps serving meanwhile.
+      const { bytesWritten } = await file.writev(chunks);
+      const size = chunks.reduce((n, c) => n + c.length, 0);
+      if (bytesWritten !== size) throw new FabricError('INTERNAL', `spool file ${path}: ${bytesWritten} of ${size} bytes written`);
+    } finally {
+      await file.close();
+    }
     try {
       await this.exec(
         `${protobufInsertSql(insert, "file({path:String}, 'Protobuf', {structure:String})")}
@@ -44,7 +53,7 @@ export class ChdbWarehouse implements Warehouse {
         { path, structure: insert.structure, schema: protoFile(insert.schema) },
       );
     } finally {
-      rmSync(path, { force: true });
+      await rm(path, { force: true });
     }
   }
 

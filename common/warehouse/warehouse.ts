@@ -18,7 +18,8 @@ export interface Warehouse {
   query<T>(sql: string, params?: QueryParams): Promise<T[]>;
   /** A statement (DDL, INSERT ... SELECT). */
   exec(sql: string, params?: QueryParams): Promise<void>;
-  insertProtobuf(insert: ProtobufInsert, data: Buffer): Promise<void>;
+  /** The rows come as chunks so a large insert is never copied into one buffer first. */
+  insertProtobuf(insert: ProtobufInsert, chunks: readonly Buffer[]): Promise<void>;
   close(): Promise<void>;
 }
 
