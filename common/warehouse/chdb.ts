@@ -42,7 +42,8 @@ export class ChdbWarehouse implements Warehouse {
       // Written off the event loop and without joining the chunks: the collector keeps serving meanwhile.
       const { bytesWritten } = await file.writev(chunks);
       const size = chunks.reduce((n, c) => n + c.length, 0);
-      if (bytesWritten !== size) throw new FabricError('INTERNAL', `spool file ${path}: ${bytesWritten} of ${size} bytes written`);
+      if (bytesWritten !== size)
+        throw new FabricError('INTERNAL', `spool file ${path}: ${bytesWritten} of ${size} bytes written`);
     } finally {
       await file.close();
     }
