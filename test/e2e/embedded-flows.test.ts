@@ -52,6 +52,27 @@ async function publishBatch(target: string, generator: string, seq: number, reco
   }
 }
 
+/** Calls a gRPC method with raw bytes both ways, for services we only probe. */
+function rawCall(target: string, path: string, request: Buffer, streaming: boolean): Promise<Buffer> {
+  const client = new grpc.Client(target, grpc.credentials.createInsecure());
+  const identity = (b: Buffer) => b;
+  return new Promise<Buffer>((resolve, reject) => {
+    if (!streaming) {
+      client.makeUnaryRequest(path, identity, identity, request, (err, reply) =>
+        err ? reject(err) : resolve(reply!),
+      );
+      return;
+    }
+    const call = client.makeBidiStreamRequest(path, identity, identity);
+    call.on('data', (reply: Buffer) => {
+      resolve(reply);
+      call.end();
+    });
+    call.on('error', reject);
+    call.write(request);
+  }).finally(() => client.close());
+}
+
 describe('embedded pipeline end to end: simulator → gRPC → bus → chdb → GraphQL', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'fs-e2e-'));
   let pipeline: PipelineProcess;
@@ -180,6 +201,20 @@ describe('embedded pipeline end to end: simulator → gRPC → bus → chdb → 
     assert.equal(answer.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
     const time = await graphqlRaw(pipeline.graphqlUrl, `{ flowTotals(from: "yesterday") { records } }`);
     assert.match(time.errors?.[0]?.message ?? '', /from: "yesterday" is neither RFC 3339 nor like now-15m/);
+  });
+
+  it('serves gRPC health and reflection', async () => {
+    const serving = Buffer.from([0x08, 0x01]); // HealthCheckResponse { status: SERVING }
+    const health = await rawCall(pipeline.grpcTarget, '/grpc.health.v1.Health/Check', Buffer.alloc(0), false);
+    assert.deepEqual(health, serving);
+    const listServices = Buffer.from([0x3a, 0x00]); // ServerReflectionRequest { list_services: "" }
+    const reflection = await rawCall(
+      pipeline.grpcTarget,
+      '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo',
+      listServices,
+      true,
+    );
+    assert.match(reflection.toString('latin1'), /fabricscope\.v1\.Collector/);
   });
 
   it('keeps everything acked through a crash, and stores a batch resent after restart once', async () => {
