@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { configMarkdown, loadConfig, options, type ConfigKey, type RawConfig } from '../common/config.js';
 import { errorMessage } from '../common/errors.js';
 import { configureLogging } from '../common/log.js';
-import { startEmbedded } from './pipeline.js';
+import { parseServices, startServices } from './pipeline.js';
 import { runSimulate } from './simulate.js';
 
 const program = new Command('fabricscope').description(
@@ -25,18 +25,25 @@ function flagsOf(command: Command): RawConfig {
 }
 
 addConfigFlags(program.command('start'))
-  .description('Start the pipeline: collector, writer and query API in one process (embedded chdb)')
-  .action(async (_opts, command: Command) => {
+  .argument('[services...]', 'all (default), or any of collector, writer, query')
+  .description(
+    'Start the pipeline; by default everything in one process on the in-process bus and embedded chdb, ' +
+      'or the services named, sharing Kafka (--kafka-brokers) and a warehouse (--clickhouse-url)',
+  )
+  .action(async (names: string[], _opts, command: Command) => {
     const config = loadConfig(
       flagsOf(command),
       process.env,
       command.opts<{ config?: string }>().config ?? process.env.FABRICSCOPE_CONFIG,
     );
     configureLogging(config.logLevel);
-    const pipeline = await startEmbedded(config);
+    const run = parseServices(names);
+    const pipeline = await startServices(config, run);
     const host = config.httpHost === '0.0.0.0' ? 'localhost' : config.httpHost;
+    const grpc = pipeline.grpcPort === undefined ? 'off' : `${config.grpcHost}:${pipeline.grpcPort}`;
+    const graphql = run.includes('query') ? `http://${host}:${pipeline.httpPort}/graphql` : 'off';
     console.log(
-      `fabricscope ready: gRPC ${config.grpcHost}:${pipeline.grpcPort}, GraphQL http://${host}:${pipeline.httpPort}/graphql`,
+      `fabricscope ready (${run.join(', ')}): gRPC ${grpc}, GraphQL ${graphql}, metrics http://${host}:${pipeline.httpPort}/metrics`,
     );
     const stop = (): void => void pipeline.close().then(() => process.exit(0));
     process.once('SIGINT', stop);

@@ -112,6 +112,48 @@ export const options = {
     schema: positive,
     help: 'How far back a resent batch is recognised as already stored',
   },
+  kafkaBrokers: {
+    flag: 'kafka-brokers',
+    env: 'KAFKA_BROKERS',
+    default: [] as string[],
+    schema: list,
+    help: 'Comma-separated Kafka bootstrap brokers (host:port); empty uses the in-process bus',
+  },
+  kafkaPartitions: {
+    flag: 'kafka-partitions',
+    env: 'FABRICSCOPE_KAFKA_PARTITIONS',
+    default: 4,
+    schema: positive,
+    help: 'Partitions of each topic fabricscope creates',
+  },
+  kafkaReplicationFactor: {
+    flag: 'kafka-replication-factor',
+    env: 'FABRICSCOPE_KAFKA_REPLICATION_FACTOR',
+    default: 1,
+    schema: positive,
+    help: 'Replication factor of each topic fabricscope creates',
+  },
+  kafkaCompression: {
+    flag: 'kafka-compression',
+    env: 'FABRICSCOPE_KAFKA_COMPRESSION',
+    default: 'gzip',
+    schema: z.enum(['gzip', 'none']),
+    help: 'Compression of produced Kafka batches (gzip costs CPU; none saves it on fast links)',
+  },
+  clickhouseUrl: {
+    flag: 'clickhouse-url',
+    env: 'CLICKHOUSE_URL',
+    default: '',
+    schema: z.string(),
+    help: 'ClickHouse server HTTP URL (e.g. http://user:pass@host:8123/db); empty uses embedded chdb',
+  },
+  clickhouseCluster: {
+    flag: 'clickhouse-cluster',
+    env: 'FABRICSCOPE_CLICKHOUSE_CLUSTER',
+    default: '',
+    schema: z.string(),
+    help: 'ClickHouse cluster name for ON CLUSTER schema changes; empty for a single server',
+  },
 } as const;
 
 type Options = typeof options;

@@ -7,12 +7,18 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'fabricscope_process_' });
 
+/** A metric two modules share (e.g. both bus drivers) is registered once and found by the second. */
+function existing<T>(name: string, type: abstract new (...args: never[]) => T): T | undefined {
+  const metric = registry.getSingleMetric(name);
+  return metric instanceof type ? metric : undefined;
+}
+
 export function counter(name: string, help: string, labelNames: readonly string[] = []): Counter<string> {
-  return new Counter({ name, help, labelNames, registers: [registry] });
+  return existing(name, Counter) ?? new Counter({ name, help, labelNames, registers: [registry] });
 }
 
 export function gauge(name: string, help: string, labelNames: readonly string[] = []): Gauge<string> {
-  return new Gauge({ name, help, labelNames, registers: [registry] });
+  return existing(name, Gauge) ?? new Gauge({ name, help, labelNames, registers: [registry] });
 }
 
 export function histogram(

@@ -40,10 +40,12 @@ function waitForReady(child: ChildProcess): Promise<Omit<PipelineProcess, 'child
     child.once('exit', (code) => reject(new Error(`pipeline exited with ${code}:\n${output}`)));
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /ready: gRPC (\S+), GraphQL (http:\/\/\S+)\/graphql/.exec(output);
+      const match = /ready \([^)]*\): gRPC (\S+), GraphQL (\S+), metrics (http:\/\/\S+)\/metrics/.exec(
+        output,
+      );
       if (!match) return;
       clearTimeout(timer);
-      resolve({ grpcTarget: match[1]!, graphqlUrl: `${match[2]}/graphql`, httpUrl: match[2]! });
+      resolve({ grpcTarget: match[1]!, graphqlUrl: match[2]!, httpUrl: match[3]! });
     });
   });
 }
