@@ -10,10 +10,9 @@ import {
   type LogEntry,
   type Producer,
 } from 'kafkajs';
-import { Counter } from 'prom-client';
 import { FabricError, errorMessage } from '../errors.js';
 import { logger } from '../log.js';
-import { counter, gauge, registry } from '../metrics.js';
+import { counter, gauge } from '../metrics.js';
 import {
   topicKinds,
   topicName,
@@ -27,13 +26,8 @@ import {
 
 const log = logger('bus');
 
-/** Shared with the in-process bus, so one dashboard panel serves both (registered once per process). */
-function sharedCounter(name: string, help: string, labelNames: string[]): Counter<string> {
-  const existing = registry.getSingleMetric(name);
-  return existing instanceof Counter ? existing : counter(name, help, labelNames);
-}
-
-const redeliveries = sharedCounter(
+// Same name as the in-process bus's counter: counter() returns the one already registered.
+const redeliveries = counter(
   'fabricscope_bus_redeliveries_total',
   'Deliveries retried because a consumer failed them',
   ['topic'],

@@ -13,13 +13,21 @@ export interface PipelineProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+export interface StartOptions {
+  /** Services to run (default: all, embedded). */
+  services?: string[];
+  /** More flags, e.g. ['--kafka-brokers', '127.0.0.1:9092']. */
+  args?: string[];
+}
+
 /** Runs `fabricscope start` as a real process on free loopback ports and waits until it is ready. */
 export async function startPipelineProcess(
   dataDir: string,
-  extraArgs: string[] = [],
+  options: StartOptions = {},
 ): Promise<PipelineProcess> {
-  const args = [cli, 'start', '--data-dir', dataDir, '--grpc-host', '127.0.0.1', '--grpc-port', '0'];
-  args.push('--http-host', '127.0.0.1', '--http-port', '0', '--log-level', 'warn', ...extraArgs);
+  const args = [cli, 'start', ...(options.services ?? []), '--data-dir', dataDir, '--grpc-host', '127.0.0.1'];
+  args.push('--grpc-port', '0', '--http-host', '127.0.0.1', '--http-port', '0', '--log-level', 'warn');
+  args.push(...(options.args ?? []));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const ready = await waitForReady(child);
   return {

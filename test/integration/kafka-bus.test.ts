@@ -1,0 +1,241 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { topicName, type BusMessage, type Subscription, type TopicKind } from '../../common/bus/bus.js';
+import { KafkaBus, type KafkaBusOptions } from '../../common/bus/kafka.js';
+import { configureLogging } from '../../common/log.js';
+import { registry } from '../../common/metrics.js';
+import { startKafka, type KafkaBroker } from '../infra/kafka.js';
+
+const exec = promisify(execFile);
+// kafkajs's joins and leaves at info would drown the test report.
+configureLogging(process.env.FABRICSCOPE_LOG_LEVEL ?? 'warn');
+
+const subscribeOptions = { maxBytes: 64 * 1024, lingerMs: 20 };
+
+let kafka: KafkaBroker;
+let bus: KafkaBus;
+let admin: Admin;
+
+// Keys and groups are unique per run, so a reused broker (KAFKA_BROKERS) holding older runs' data is fine.
+const run = randomBytes(3).toString('hex');
+const group = (name: string): string => `g-${name}-${run}`;
+const messagesFor = (names: string[], perKey: number, tag: string): BusMessage[] =>
+  Array.from({ length: perKey }, (_, i) =>
+    names.map((name) => ({ key: `${name}-${run}`, value: Buffer.from(`${tag}:${name}:${i}`) })),
+  ).flat();
+/** This run's messages among those delivered. */
+const ours = (ms: BusMessage[]): BusMessage[] => ms.filter((m) => m.key.endsWith(`-${run}`));
+const texts = (ms: BusMessage[]): string[] => ms.map((m) => m.value.toString());
+const sorted = (ms: BusMessage[]): string[] => texts(ms).sort();
+
+async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Committed offset per partition of the group (-1 where nothing is committed). */
+async function committed(groupId: string, kind: TopicKind): Promise<number[]> {
+  const [topic] = await admin.fetchOffsets({ groupId, topics: [topicName(kind)] });
+  return (topic?.partitions ?? []).sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
+}
+
+async function ends(kind: TopicKind): Promise<number[]> {
+  const offsets = await admin.fetchTopicOffsets(topicName(kind));
+  return offsets.sort((a, b) => a.partition - b.partition).map((p) => Number(p.high));
+}
+
+const total = (offsets: number[]): number => offsets.reduce((a, b) => a + b, 0);
+
+async function allCommitted(groupId: string, kind: TopicKind): Promise<boolean> {
+  const [done, end] = await Promise.all([committed(groupId, kind), ends(kind)]);
+  return end.every((high, i) => high === 0 || done[i] === high);
+}
+
+async function lagGauge(groupId: string, kind: TopicKind): Promise<number | undefined> {
+  const metric = await registry.getSingleMetric('fabricscope_bus_consumer_lag_messages')?.get();
+  return metric?.values.find((v) => v.labels.group === groupId && v.labels.topic === topicName(kind))?.value;
+}
+
+/** Subscribes a handler that keeps this run's messages in `into`. */
+function collect(b: KafkaBus, kind: TopicKind, groupId: string, into: BusMessage[]): Promise<Subscription> {
+  return b.subscribe(kind, groupId, async (ms) => void into.push(...ours(ms)), subscribeOptions);
+}
+
+const busOptions = (): KafkaBusOptions => ({
+  brokers: kafka.brokers,
+  clientId: 'fabricscope-test',
+  partitions: 3,
+  replicationFactor: 1,
+  publishTimeoutMs: 10_000,
+  lagIntervalMs: 200,
+});
+
+describe('Kafka bus on a real broker', { timeout: 120_000 }, () => {
+  before(async () => {
+    kafka = await startKafka();
+    const where = `${kafka.source} ${kafka.version ?? ''} on ${kafka.brokers.join(',')}`;
+    console.log(`kafka from ${where}, started in ${kafka.startedInMs} ms`);
+    bus = new KafkaBus(busOptions());
+    await bus.start();
+    admin = new Kafka({
+      brokers: kafka.brokers,
+      clientId: 'fabricscope-test-check',
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await admin.connect();
+  });
+
+  after(async () => {
+    await admin?.disconnect();
+    await bus?.close();
+    await kafka?.stop();
+  });
+
+  it('creates every topic with the configured partitions', async () => {
+    const meta = await admin.fetchTopicMetadata({ topics: [topicName('flows'), topicName('alarms')] });
+    assert.deepEqual(
+      meta.topics.map((t) => t.partitions.length),
+      [3, 3],
+    );
+  });
+
+  it('delivers what was published, in order per key, and reports the lag back to zero', async () => {
+    const sent = messagesFor(['vrouter-1', 'vrouter-2', 'vrouter-3', 'vrouter-4', 'vrouter-5'], 40, 'order');
+    for (let i = 0; i < sent.length; i += 25) await bus.publish('uves', sent.slice(i, i + 25));
+    const got: BusMessage[] = [];
+    const sub = await collect(bus, 'uves', group('order'), got);
+    await until('all messages', () => got.length >= sent.length);
+    for (const key of new Set(sent.map((m) => m.key))) {
+      const ofKey = (ms: BusMessage[]): string[] => texts(ms.filter((m) => m.key === key));
+      assert.deepEqual(ofKey(got), ofKey(sent), key);
+    }
+    await until('commit of everything', () => allCommitted(group('order'), 'uves'));
+    await until('lag gauge at zero', async () => (await lagGauge(group('order'), 'uves')) === 0);
+    await sub.close();
+  });
+
+  it('redelivers what a handler failed, and commits only after it succeeded', async () => {
+    const sent = messagesFor(['r1', 'r2'], 10, 'retry');
+    await bus.publish('routes', sent);
+    let healthy = false;
+    const committedWhileFailing: number[][] = [];
+    const got: BusMessage[] = [];
+    const sub = await bus.subscribe(
+      'routes',
+      group('retry'),
+      async (ms) => {
+        if (!healthy) {
+          committedWhileFailing.push(await committed(group('retry'), 'routes'));
+          throw new Error('warehouse down');
+        }
+        got.push(...ours(ms));
+      },
+      subscribeOptions,
+    );
+    await until(
+      'lag measured while failing',
+      async () => ((await lagGauge(group('retry'), 'routes')) ?? 0) > 0,
+    );
+    assert.ok(committedWhileFailing.length >= 1, 'the handler was called');
+    assert.ok(
+      committedWhileFailing.flat().every((o) => o === -1),
+      'nothing committed before success',
+    );
+    healthy = true;
+    await until('all messages after recovery', () => got.length >= sent.length);
+    assert.deepEqual(sorted(got), sorted(sent));
+    await until('commit after success', () => allCommitted(group('retry'), 'routes'));
+    await sub.close();
+  });
+
+  it('lets the next member of a group resume from the committed offsets', async () => {
+    const first = messagesFor(['i1', 'i2', 'i3'], 10, 'first');
+    await bus.publish('ifstats', first);
+    const gotByFirst: BusMessage[] = [];
+    const one = await collect(bus, 'ifstats', group('resume'), gotByFirst);
+    await until('first member got everything', () => gotByFirst.length >= first.length);
+    await until('first member committed', () => allCommitted(group('resume'), 'ifstats'));
+    await one.close();
+
+    const second = messagesFor(['i1', 'i2', 'i3'], 10, 'second');
+    await bus.publish('ifstats', second);
+    const gotBySecond: BusMessage[] = [];
+    const two = await collect(bus, 'ifstats', group('resume'), gotBySecond);
+    await until('second member got the rest', () => gotBySecond.length >= second.length);
+    await until('second member committed', () => allCommitted(group('resume'), 'ifstats'));
+    await sleep(300); // room for a wrong redelivery to show up
+    await two.close();
+    assert.deepEqual(sorted(gotByFirst), sorted(first));
+    assert.deepEqual(sorted(gotBySecond), sorted(second), 'no redelivery, no loss');
+  });
+
+  it('leaves messages an independent client (kcat) reads back', async () => {
+    const kcat = await exec('kcat', ['-V']).catch(() => undefined);
+    assert.ok(kcat, 'kcat is not installed: install it (Debian: apt-get install kcat); .ci/run does');
+    const sent = messagesFor(['compute-1', 'compute-2'], 5, 'kcat');
+    await bus.publish('flows', sent);
+    const args = ['-C', '-b', kafka.brokers[0]!, '-t', topicName('flows'), '-o', 'beginning', '-e', '-q'];
+    const { stdout } = await exec('kcat', [...args, '-f', '%k\n']);
+    const keys = stdout.split('\n').filter((k) => k.endsWith(`-${run}`));
+    assert.deepEqual(keys.sort(), sent.map((m) => m.key).sort());
+  });
+
+  it('rejects publishes in bounded time while the broker is down, and resumes by itself', async (t) => {
+    if (!kafka.kill || !kafka.restart) return t.skip('the broker comes from KAFKA_BROKERS: cannot stop it');
+    const quick = new KafkaBus({ ...busOptions(), publishTimeoutMs: 3000 });
+    const got: BusMessage[] = [];
+    const sub = await collect(quick, 'uves', group('outage'), got);
+    const acked = messagesFor(['o1', 'o2'], 5, 'before');
+    await quick.publish('uves', acked);
+
+    await kafka.kill();
+    const began = Date.now();
+    await assert.rejects(quick.publish('uves', messagesFor(['o1'], 1, 'down')), { code: 'UNAVAILABLE' });
+    const failedInMs = Date.now() - began;
+    assert.ok(failedInMs < 6000, `publish failed after ${failedInMs} ms`);
+
+    const restartBegan = Date.now();
+    await kafka.restart();
+    const restartMs = Date.now() - restartBegan;
+    const afterRestart = messagesFor(['o1', 'o2'], 5, 'after');
+    await quick.publish('uves', afterRestart);
+    const caughtUpBegan = Date.now();
+    const expected = texts([...acked, ...afterRestart]);
+    await until('consumer resumed', () => expected.every((v) => texts(got).includes(v)), 60_000);
+    t.diagnostic(
+      `publish rejected ${failedInMs} ms after the broker went down; broker back in ${restartMs} ms; ` +
+        `consumer caught up ${Date.now() - caughtUpBegan} ms after the first publish`,
+    );
+    await sub.close();
+    await quick.close();
+  });
+
+  it('publishes 1 MiB messages (throughput printed)', async (t) => {
+    const value = randomBytes(1024 * 1024);
+    const already = total(await ends('alarms'));
+    const count = 48;
+    const inFlight = 8;
+    const began = process.hrtime.bigint();
+    for (let i = 0; i < count; i += inFlight) {
+      const keys = Array.from({ length: inFlight }, (_, j) => `k${(i + j) % 4}`);
+      await Promise.all(keys.map((key) => bus.publish('alarms', [{ key, value }])));
+    }
+    const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+    t.diagnostic(
+      `${count} x 1 MiB (random, gzip) in ${seconds.toFixed(2)} s: ${(count / seconds).toFixed(1)} MiB/s`,
+    );
+    assert.equal(total(await ends('alarms')) - already, count);
+  });
+});
