@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './kafka.js';
+
+export interface ClickHouseServer {
+  /** http://127.0.0.1:port, user "default" without password. */
+  url: string;
+  /** A second user with a password, for authentication tests. */
+  user: { name: string; password: string };
+  version: string;
+  stop(): Promise<void>;
+  /** Only for a server started here: stops it abruptly, keeping its data and port. */
+  kill?(): Promise<void>;
+  restart?(): Promise<void>;
+}
+
+const binary = '/usr/sbin/clickhouse-server';
+
+/**
+ * A ClickHouse server for wire-level tests: `CLICKHOUSE_URL` when set, else Debian's clickhouse-server
+ * (18.16 there) as a child process with its own config, data and ports. 18.16 predates query parameters,
+ * DateTime64 and input(), so it serves the driver's HTTP behaviour, not fabricscope's schema.
+ */
+export async function startClickHouse(): Promise<ClickHouseServer> {
+  const user = { name: 'fabric', password: 'fabric-secret' };
+  const fromEnv = process.env.CLICKHOUSE_URL?.trim();
+  if (fromEnv) return { url: fromEnv, user, version: await version(fromEnv), stop: async () => undefined };
+  if (!existsSync(binary)) {
+    throw new Error(`${binary} is missing: apt-get install clickhouse-server (the CI script installs it)`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'fs-clickhouse-'));
+  const [http, tcp] = [await freePort(), await freePort()];
+  writeConfig(dir, http, tcp, user);
+  const url = `http://127.0.0.1:${http}`;
+  let child = await launch(dir, url);
+  const kill = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+  };
+  const exitHook = (): void => void child.kill('SIGKILL');
+  process.once('exit', exitHook);
+  return {
+    url,
+    user,
+    version: await version(url),
+    kill,
+    restart: async () => {
+      child = await launch(dir, url);
+    },
+    stop: async () => {
+      await kill();
+      process.removeListener('exit', exitHook);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function launch(dir: string, url: string): Promise<ChildProcess> {
+  const child = spawn(binary, [`--config-file=${join(dir, 'config.xml')}`], { stdio: 'ignore', cwd: dir });
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`clickhouse-server exited with ${child.exitCode}; see ${dir}/log`);
+    if (
+      await fetch(`${url}/ping`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return child;
+    await sleep(100);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`clickhouse-server did not answer /ping within 30 s; see ${dir}/log`);
+}
+
+async function version(url: string): Promise<string> {
+  const response = await fetch(`${url}/?query=${encodeURIComponent('SELECT version()')}`);
+  return (await response.text()).trim();
+}
+
+function writeConfig(dir: string, http: number, tcp: number, user: { name: string; password: string }): void {
+  for (const sub of ['data', 'tmp', 'user_files', 'format_schemas', 'log']) mkdirSync(join(dir, sub));
+  writeFileSync(
+    join(dir, 'config.xml'),
+    `<yandex>
+  <logger><level>warning</level><log>${dir}/log/server.log</log><errorlog>${dir}/log/error.log</errorlog></logger>
+  <listen_host>127.0.0.1</listen_host>
+  <http_port>${http}</http_port>
+  <tcp_port>${tcp}</tcp_port>
+  <path>${dir}/data/</path>
+  <tmp_path>${dir}/tmp/</tmp_path>
+  <user_files_path>${dir}/user_files/</user_files_path>
+  <format_schema_path>${dir}/format_schemas/</format_schema_path>
+  <users_config>${dir}/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>268435456</mark_cache_size>
+</yandex>
+`,
+  );
+  const account = (name: string, password: string): string =>
+    `<${name}><password>${password}</password><networks><ip>::/0</ip></networks><profile>default</profile><quota>default</quota></${name}>`;
+  writeFileSync(
+    join(dir, 'users.xml'),
+    `<yandex>
+  <profiles><default></default></profiles>
+  <users>${account('default', '')}${account(user.name, user.password)}</users>
+  <quotas><default></default></quotas>
+</yandex>
+`,
+  );
+}
