@@ -6,6 +6,10 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'fabricscope_process_' });
+// prom-client names these gauges *_total, which Prometheus reserves for counters (promtool rejects them).
+for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
+  registry.removeSingleMetric(`fabricscope_process_nodejs_${name}`);
+}
 
 /** A metric two modules share (e.g. both bus drivers) is registered once and found by the second. */
 function existing<T>(name: string, type: abstract new (...args: never[]) => T): T | undefined {
