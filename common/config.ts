@@ -147,13 +147,6 @@ export const options = {
     schema: z.string(),
     help: 'ClickHouse server HTTP URL (e.g. http://user:pass@host:8123/db); empty uses embedded chdb',
   },
-  clickhouseCluster: {
-    flag: 'clickhouse-cluster',
-    env: 'FABRICSCOPE_CLICKHOUSE_CLUSTER',
-    default: '',
-    schema: z.string(),
-    help: 'ClickHouse cluster name for ON CLUSTER schema changes; empty for a single server',
-  },
 } as const;
 
 type Options = typeof options;

@@ -17,8 +17,6 @@ const authCodes = new Set(['192', '193', '194', '195', '516']);
 export interface ClickHouseOptions {
   /** http(s)://[user[:password]@]host:port[/database] */
   url: string;
-  /** Set for ON CLUSTER schema changes. */
-  cluster?: string;
   /** Attempts after the first for connection failures and timeouts. */
   retries?: number;
 }
@@ -45,10 +43,6 @@ export class ClickHouseWarehouse implements Warehouse {
       request_timeout: 60_000,
       clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
     });
-  }
-
-  get cluster(): string | undefined {
-    return this.options.cluster || undefined;
   }
 
   async query<T>(sql: string, params: QueryParams = {}): Promise<T[]> {

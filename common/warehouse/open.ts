@@ -6,7 +6,7 @@ import type { Warehouse } from './warehouse.js';
 /** A ClickHouse server when a URL is configured, else the embedded engine in the data directory. */
 export async function openWarehouse(config: Config): Promise<Warehouse> {
   if (config.clickhouseUrl) {
-    return new ClickHouseWarehouse({ url: config.clickhouseUrl, cluster: config.clickhouseCluster });
+    return new ClickHouseWarehouse({ url: config.clickhouseUrl });
   }
   return new ChdbWarehouse(config.dataDir);
 }
