@@ -1,7 +1,8 @@
 /**
- * End-to-end ingest benchmark, run by hand (`npm run bench:ingest -- [records] [vrouters]`):
- * simulator process → gRPC → collector → bus → writer → chdb, timed until the records are
- * queryable through GraphQL; then the engine's own insert rate for the same rows, in the same run.
+ * Ingest benchmark, run by hand (`npm run bench:ingest -- [records] [vrouters]`), three figures in
+ * one run: embedded end to end (simulator process → gRPC → collector → in-process bus → writer →
+ * chdb, until queryable through GraphQL), the same through a real Kafka broker (collector process →
+ * Kafka → writer process), and the engine's own insert rate for the same rows.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -15,6 +16,7 @@ import { FlowWriter } from '../collector/writer.js';
 import { migrate } from '../common/schema/migrate.js';
 import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import { buildFlowPools, buildTopology, FlowBatchEncoder } from '../simulator/index.js';
+import { startKafka } from '../test/infra/kafka.js';
 import { graphql, startPipelineProcess } from '../test/support/pipeline-process.js';
 
 const records = Number(process.argv[2] ?? 1_000_000);
@@ -25,24 +27,51 @@ const cli = fileURLToPath(new URL('../bin/fabricscope.js', import.meta.url));
 const rate = (n: number, ms: number): string =>
   `${Math.round((n * 1000) / ms).toLocaleString('en-US')} records/s`;
 
-async function endToEnd(): Promise<number> {
+/** Runs the simulator process against `grpcTarget`; returns ms until acked and until queryable. */
+async function simulateUntilQueryable(
+  label: string,
+  grpcTarget: string,
+  graphqlUrl: string,
+): Promise<number> {
+  const started = performance.now();
+  const args = [cli, 'simulate', '--target', grpcTarget, '--flows', String(records)];
+  args.push('--vrouters', String(vrouters), '--batch-size', String(batchSize));
+  const simulator = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'ignore'] });
+  await once(simulator, 'exit');
+  const acked = performance.now() - started;
+  await waitUntilQueryable(graphqlUrl);
+  const queryable = performance.now() - started;
+  console.log(`${label}: ${records} records acked in ${Math.round(acked)} ms (${rate(records, acked)}),`);
+  console.log(
+    `${' '.repeat(label.length)}  queryable after ${Math.round(queryable)} ms (${rate(records, queryable)})`,
+  );
+  return queryable;
+}
+
+async function embedded(): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fs-bench-'));
   const pipeline = await startPipelineProcess(dataDir);
   try {
-    const started = performance.now();
-    const args = [cli, 'simulate', '--target', pipeline.grpcTarget, '--flows', String(records)];
-    args.push('--vrouters', String(vrouters), '--batch-size', String(batchSize));
-    const simulator = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'ignore'] });
-    await once(simulator, 'exit');
-    const acked = performance.now() - started;
-    await waitUntilQueryable(pipeline.graphqlUrl);
-    const queryable = performance.now() - started;
-    console.log(`end to end: ${records} records acked in ${Math.round(acked)} ms (${rate(records, acked)})`);
-    console.log(`            queryable after ${Math.round(queryable)} ms (${rate(records, queryable)})`);
-    return queryable;
+    return await simulateUntilQueryable('embedded', pipeline.grpcTarget, pipeline.graphqlUrl);
   } finally {
     await pipeline.stop();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function throughKafka(): Promise<number> {
+  const kafka = await startKafka();
+  const args = ['--kafka-brokers', kafka.brokers.join(','), '--kafka-partitions', String(vrouters)];
+  const dirs = [mkdtempSync(join(tmpdir(), 'fs-bench-w-')), mkdtempSync(join(tmpdir(), 'fs-bench-c-'))];
+  const writer = await startPipelineProcess(dirs[0]!, { services: ['writer', 'query'], args });
+  const collector = await startPipelineProcess(dirs[1]!, { services: ['collector'], args });
+  try {
+    return await simulateUntilQueryable(`kafka ${kafka.version}`, collector.grpcTarget, writer.graphqlUrl);
+  } finally {
+    await collector.stop();
+    await writer.stop();
+    await kafka.stop();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -80,12 +109,14 @@ async function engineOnly(): Promise<number> {
   const started = performance.now();
   for (let i = 0; i < messages.length; i += perInsert) await writer.write(messages.slice(i, i + perInsert));
   const ms = performance.now() - started;
-  console.log(`engine:     ${records} records inserted in ${Math.round(ms)} ms (${rate(records, ms)})`);
+  console.log(`engine: ${records} records inserted in ${Math.round(ms)} ms (${rate(records, ms)})`);
   await warehouse.close();
   rmSync(dataDir, { recursive: true, force: true });
   return ms;
 }
 
-const e2eMs = await endToEnd();
+const embeddedMs = await embedded();
+const kafkaMs = await throughKafka();
 const engineMs = await engineOnly();
-console.log(`ratio end-to-end / engine: ${(engineMs / e2eMs).toFixed(2)}`);
+console.log(`ratio embedded / engine: ${(engineMs / embeddedMs).toFixed(2)}`);
+console.log(`ratio kafka / engine: ${(engineMs / kafkaMs).toFixed(2)}`);
