@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { simulate, type SimulationReport } from '../../simulator/index.js';
+import { startModernClickHouse, type ClickHouseServer } from '../infra/clickhouse.js';
 import { startKafka, type KafkaBroker } from '../infra/kafka.js';
 import { graphql, startPipelineProcess, type PipelineProcess } from '../support/pipeline-process.js';
 
@@ -130,5 +131,52 @@ describe('distributed pipeline: collector → Kafka → writer → warehouse', (
     const keys = new Set(stdout.split('\n').filter(Boolean));
     assert.ok(keys.has('compute-0') || keys.has('compute-1'), `keys seen: ${[...keys].join(', ')}`);
     assert.ok([...keys].every((k) => /^compute-\d+$/.test(k)));
+  });
+});
+
+describe('distributed pipeline on a ClickHouse server: every service in its own process', () => {
+  let server: ClickHouseServer | string;
+  let kafka: KafkaBroker | undefined;
+  const processes: PipelineProcess[] = [];
+
+  before(async () => {
+    server = await startModernClickHouse();
+    if (typeof server === 'string') return;
+    kafka = await startKafka();
+    const args = ['--kafka-brokers', kafka.brokers.join(','), '--clickhouse-url', server.url];
+    for (const service of ['writer', 'query', 'collector']) {
+      processes.push(
+        await startPipelineProcess(mkdtempSync(join(tmpdir(), `fs-${service}-`)), {
+          services: [service],
+          args,
+        }),
+      );
+    }
+  });
+  after(async () => {
+    for (const p of processes.reverse()) await p.stop();
+    await kafka?.stop();
+    if (typeof server !== 'string') await server?.stop();
+  });
+
+  it('stores exactly what the collector acked', async (t) => {
+    if (typeof server === 'string') return t.skip(server);
+    const [, query, collector] = processes as [PipelineProcess, PipelineProcess, PipelineProcess];
+    const report = await simulate({
+      target: collector.grpcTarget,
+      vrouters: 3,
+      flows: 20_000,
+      batchSize: 1000,
+    });
+    const total = async () =>
+      (
+        await graphql<{ flowTotals: { records: number } }>(
+          query.graphqlUrl,
+          `{ flowTotals(${window}) { records } }`,
+        )
+      ).flowTotals.records;
+    const deadline = Date.now() + 60_000;
+    while ((await total()) < report.acked && Date.now() < deadline) await sleep(200);
+    assert.equal(await total(), report.acked);
   });
 });

@@ -4,6 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { containerRuntime } from './containers.js';
 import { freePort } from './kafka.js';
 
 export interface ClickHouseServer {
@@ -81,7 +83,13 @@ async function launch(dir: string, url: string): Promise<ChildProcess> {
 }
 
 async function version(url: string): Promise<string> {
-  const response = await fetch(`${url}/?query=${encodeURIComponent('SELECT version()')}`);
+  const { origin, username, password } = new URL(url);
+  const auth = username
+    ? { authorization: `Basic ${btoa(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`)}` }
+    : undefined;
+  const response = await fetch(`${origin}/?query=${encodeURIComponent('SELECT version()')}`, {
+    headers: auth,
+  });
   return (await response.text()).trim();
 }
 
@@ -116,4 +124,40 @@ function writeConfig(dir: string, http: number, tcp: number, user: { name: strin
 </yandex>
 `,
   );
+}
+
+const modernImage = 'clickhouse/clickhouse-server:25.8';
+
+/**
+ * A ClickHouse server that runs fabricscope's schema: `CLICKHOUSE_URL` when it points at 22 or newer,
+ * else a current image through testcontainers with proto/fabricscope/v1 as its format_schema_path.
+ * Returns why not when neither is to be had, so a test can say so and be reported as skipped.
+ */
+export async function startModernClickHouse(): Promise<ClickHouseServer | string> {
+  const fromEnv = process.env.CLICKHOUSE_URL?.trim();
+  if (fromEnv) {
+    const found = await version(fromEnv);
+    if (Number(found.split('.')[0]) >= 22) {
+      return { url: fromEnv, user: { name: '', password: '' }, version: found, stop: async () => undefined };
+    }
+  }
+  const tc = await containerRuntime(
+    'ClickHouse',
+    'the tests that need a current ClickHouse server are skipped',
+  );
+  if (!tc) return `no ClickHouse server ≥ 22: CLICKHOUSE_URL is not one and no container runtime answers`;
+  const proto = fileURLToPath(new URL('../../../proto/fabricscope/v1', import.meta.url));
+  const container = await new tc.GenericContainer(modernImage)
+    .withExposedPorts(8123)
+    .withEnvironment({ CLICKHOUSE_USER: 'fabric', CLICKHOUSE_PASSWORD: 'fabric-secret' })
+    .withBindMounts([{ source: proto, target: '/var/lib/clickhouse/format_schemas', mode: 'ro' }])
+    .withWaitStrategy(tc.Wait.forHttp('/ping', 8123))
+    .start();
+  const url = `http://fabric:fabric-secret@${container.getHost()}:${container.getMappedPort(8123)}`;
+  return {
+    url,
+    user: { name: 'fabric', password: 'fabric-secret' },
+    version: await version(url),
+    stop: async () => void (await container.stop()),
+  };
 }

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import { containerRuntime } from './containers.js';
 
 /**
  * A real Apache Kafka broker for integration tests, from the first source that answers:
@@ -324,31 +325,9 @@ async function startFromJars(): Promise<Started> {
   };
 }
 
-type Testcontainers = typeof import('testcontainers');
-
-const firstLine = (err: unknown): string =>
-  (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
-
-/** testcontainers, when it loads and a container runtime answers within a few seconds. */
-async function containerRuntime(): Promise<Testcontainers | undefined> {
-  try {
-    const tc = await import('testcontainers');
-    const timeout = sleep(5000).then(() => {
-      throw new Error('no answer within 5 s');
-    });
-    await Promise.race([tc.getContainerRuntimeClient(), timeout]);
-    return tc;
-  } catch (err) {
-    process.stderr.write(
-      `test/infra/kafka: no container runtime answered (testcontainers: ${firstLine(err)}); running Kafka from jars\n`,
-    );
-    return undefined;
-  }
-}
-
 /** The official apache/kafka image as a single KRaft node, advertised on a fixed free host port. */
 async function startInContainer(): Promise<Started | undefined> {
-  const tc = await containerRuntime();
+  const tc = await containerRuntime('Kafka', 'running Kafka from jars');
   if (!tc) return undefined;
   const port = await freePort();
   const container = await new tc.GenericContainer(`apache/kafka:${kafkaVersion}`)
