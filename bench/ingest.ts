@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeBusBatch } from '../collector/bus-batch.js';
 import { readRequest } from '../collector/frames.js';
-import { FlowWriter } from '../collector/writer.js';
+import { BatchWriter } from '../collector/writer.js';
+import { writerRoute } from '../collector/writer-routes.js';
 import { migrate } from '../common/schema/migrate.js';
 import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import { buildFlowPools, buildTopology, FlowBatchEncoder } from '../simulator/index.js';
@@ -104,7 +105,7 @@ async function engineOnly(): Promise<number> {
     const header = { generator: 'bench:Compute:contrail-vrouter-agent:0', epoch: 1, seq, receivedAt: now };
     messages.push({ key: 'bench', value: encodeBusBatch(header, 'flows', flows) });
   }
-  const writer = new FlowWriter(warehouse, { maxBytes: 0, lingerMs: 0, dedupWindowHours: 1 });
+  const writer = new BatchWriter(warehouse, writerRoute('flows'), { maxBytes: 0, lingerMs: 0, dedupWindowHours: 1 });
   const perInsert = Math.ceil((32 * 1024 * 1024) / (messages[0]?.value.length ?? 1));
   const started = performance.now();
   for (let i = 0; i < messages.length; i += perInsert) await writer.write(messages.slice(i, i + perInsert));

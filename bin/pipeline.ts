@@ -9,8 +9,10 @@ import { openWarehouse } from '../common/warehouse/open.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
 import { Ingest } from '../collector/ingest.js';
 import { startCollector } from '../collector/server.js';
+import { GeneratorEvents } from '../collector/generator-events.js';
 import { Sessions } from '../collector/sessions.js';
-import { FlowWriter } from '../collector/writer.js';
+import { BatchWriter } from '../collector/writer.js';
+import { writerRoutes } from '../collector/writer-routes.js';
 import { createQueryApi } from '../query/index.js';
 
 const log = logger('fabricscope');
@@ -49,11 +51,12 @@ export async function startServices(config: Config, run: readonly Service[]): Pr
   const routes: Record<string, RequestListener> = {};
   if (has('writer')) closers.push(await startWriter(config, bus!, warehouse!));
   if (has('query')) routes['/graphql'] = createQueryApi(warehouse!).handler;
-  const collector = has('collector')
+  const sessions = has('collector') ? collectorSessions(config, bus!) : undefined;
+  const collector = sessions
     ? await startCollector(
         { ...config, host: config.grpcHost, port: config.grpcPort },
         new Ingest(bus!, config),
-        new Sessions(),
+        sessions,
       )
     : undefined;
   const http = await startHttpServer({
@@ -69,6 +72,7 @@ export async function startServices(config: Config, run: readonly Service[]): Pr
     close: async () => {
       // Intake first, then the writer drains what it holds, then the stores.
       await collector?.close();
+      sessions?.stop();
       await http.close();
       for (const close of closers) await close();
       await bus?.close();
@@ -76,6 +80,11 @@ export async function startServices(config: Config, run: readonly Service[]): Pr
       log.info('stopped');
     },
   };
+}
+
+function collectorSessions(config: Config, bus: Bus): Sessions {
+  const events = new GeneratorEvents(bus);
+  return new Sessions({ graceMs: config.generatorGrace, report: (event) => events.publish(event) });
 }
 
 function openBusFor(config: Config, run: readonly Service[]): Bus {
@@ -88,12 +97,16 @@ function openBusFor(config: Config, run: readonly Service[]): Bus {
   return openBus(config, `fabricscope-${run.join('-')}`);
 }
 
+/** One writer per topic, so a slow table never holds back another's commits. */
 async function startWriter(config: Config, bus: Bus, warehouse: Warehouse): Promise<() => Promise<void>> {
-  const writer = new FlowWriter(warehouse, {
+  const options = {
     maxBytes: config.writerMaxBytes,
     lingerMs: config.writerLingerMs,
     dedupWindowHours: config.dedupWindowHours,
-  });
-  await writer.start(bus);
-  return () => writer.stop();
+  };
+  const writers = writerRoutes.map((route) => new BatchWriter(warehouse, route, options));
+  for (const writer of writers) await writer.start(bus);
+  return async () => {
+    for (const writer of writers) await writer.stop();
+  };
 }

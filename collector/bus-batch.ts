@@ -1,4 +1,4 @@
-import { messages, PayloadField, payloadKindOf, type PayloadKind } from '../common/proto.js';
+import { BusPayloadField, busPayloadKindOf, messages, type BusPayloadKind } from '../common/proto.js';
 import { putVarint, varintSize, WireReader, WireType } from './wire.js';
 
 /** The identity of a batch: (generator, epoch, seq) makes a resend recognisable downstream. */
@@ -16,14 +16,14 @@ export interface BusBatchHeader extends BatchId {
  * Encodes a BusBatch (bus.proto) around an already-encoded *Batch payload, copying the payload once
  * instead of decoding and re-encoding its records.
  */
-export function encodeBusBatch(header: BusBatchHeader, kind: PayloadKind, payload: Buffer): Buffer {
+export function encodeBusBatch(header: BusBatchHeader, kind: BusPayloadKind, payload: Buffer): Buffer {
   const head = messages.BusBatch.encode({
     generator: header.generator,
     epoch: header.epoch,
     seq: header.seq,
     received_at: header.receivedAt,
   }).finish();
-  const tag = (PayloadField[kind] << 3) + WireType.LEN;
+  const tag = (BusPayloadField[kind] << 3) + WireType.LEN;
   const out = Buffer.allocUnsafe(head.length + varintSize(tag) + varintSize(payload.length) + payload.length);
   out.set(head);
   let pos = head.length;
@@ -35,7 +35,7 @@ export function encodeBusBatch(header: BusBatchHeader, kind: PayloadKind, payloa
 
 export interface DecodedBusBatch {
   header: BusBatchHeader;
-  kind: PayloadKind | undefined;
+  kind: BusPayloadKind | undefined;
   start: number;
   end: number;
 }
@@ -48,7 +48,7 @@ export function decodeBusBatch(buf: Buffer): DecodedBusBatch {
   while (!reader.done()) {
     const tag = reader.varint();
     const field = tag >>> 3;
-    const kind = payloadKindOf(field);
+    const kind = busPayloadKindOf(field);
     if (field === 1) header.generator = reader.string();
     else if (field === 2) header.epoch = reader.varint();
     else if (field === 3) header.seq = reader.varint();

@@ -1,15 +1,7 @@
+import { checkTime, MAX_NAME_BYTES, type RecordProblem } from './record-validation.js';
 import { WireError, WireReader, WireType } from './wire.js';
 
-/** Why a record was refused: the field and the reason, as the ack reports them. */
-export interface RecordProblem {
-  field: string;
-  reason: string;
-}
-
 const MAX_RECORD_BYTES = 4096;
-const MAX_NAME_BYTES = 512;
-const EARLIEST_US = Date.UTC(2000, 0, 1) * 1000;
-const MAX_FUTURE_US = 3600e6;
 
 type Rule =
   | { name: string; wire: typeof WireType.LEN; lengths?: readonly number[]; max?: number; ip?: boolean }
@@ -147,12 +139,7 @@ function checkNumber(
   seen.values[field] = value;
   if (rule.max !== undefined && value > rule.max)
     return { field: rule.name, reason: `${value} is above ${rule.max}` };
-  if (rule.time && value !== 0) {
-    if (value < EARLIEST_US)
-      return { field: rule.name, reason: `${value} is not microseconds since the epoch` };
-    if (value > nowUs + MAX_FUTURE_US) return { field: rule.name, reason: 'more than an hour in the future' };
-  }
-  return undefined;
+  return rule.time ? checkTime(rule.name, value, nowUs) : undefined;
 }
 
 function checkRecord(): RecordProblem | undefined {

@@ -1,11 +1,15 @@
-import type { Bus } from '../common/bus/bus.js';
+import { topicOf, type Bus } from '../common/bus/bus.js';
 import { errorMessage } from '../common/errors.js';
 import { logger } from '../common/log.js';
 import { counter } from '../common/metrics.js';
-import { AckStatus, type AckStatusValue } from '../common/proto.js';
+import { AckStatus, type AckStatusValue, type PayloadKind } from '../common/proto.js';
 import { encodeBusBatch, type BatchId } from './bus-batch.js';
 import { checkFlowRecord } from './flow-validation.js';
 import { forEachRecord, frameRecords, type PayloadRange } from './frames.js';
+import { checkInterfaceStatsRecord } from './interface-stats-validation.js';
+import type { RecordCheck } from './record-validation.js';
+import { checkRouteRecord } from './route-validation.js';
+import { uveCheck } from './uve-validation.js';
 
 const log = logger('collector');
 const records = counter('fabricscope_collector_records_total', 'Records received, by kind and outcome', [
@@ -35,14 +39,24 @@ export interface AckBody {
 
 export interface IngestLimits {
   maxBatchRecords: number;
+  maxUveBytes: number;
 }
 
 /** Validates a batch record by record, puts the good ones on the bus and says what became of each. */
 export class Ingest {
+  private readonly checks: Record<PayloadKind, RecordCheck>;
+
   constructor(
     private readonly bus: Bus,
     private readonly limits: IngestLimits,
-  ) {}
+  ) {
+    this.checks = {
+      flows: checkFlowRecord,
+      uves: uveCheck(limits.maxUveBytes),
+      routes: checkRouteRecord,
+      interface_stats: checkInterfaceStatsRecord,
+    };
+  }
 
   async accept(id: BatchId, buf: Buffer, payload: PayloadRange | undefined): Promise<AckBody> {
     const ack = await this.process(id, buf, payload);
@@ -56,13 +70,11 @@ export class Ingest {
   private async process(id: BatchId, buf: Buffer, payload: PayloadRange | undefined): Promise<AckBody> {
     const ack: AckBody = { seq: id.seq, status: AckStatus.OK, accepted: 0, rejections: [], message: '' };
     if (!payload) return ack;
-    if (payload.kind !== 'flows') {
-      return this.refuse(ack, `"${payload.kind}" batches are not served by this collector version`);
-    }
+    const check = this.checks[payload.kind];
     const good: [number, number][] = [];
     const nowUs = Date.now() * 1000;
     forEachRecord(buf, payload.start, payload.end, (start, end) => {
-      const problem = checkFlowRecord(buf, start, end, nowUs);
+      const problem = check(buf, start, end, nowUs);
       if (problem) ack.rejections.push({ index: good.length + ack.rejections.length, ...problem });
       else good.push([start, end]);
     });
@@ -76,7 +88,8 @@ export class Ingest {
       ack.rejections.length === 0 ? buf.subarray(payload.start, payload.end) : frameRecords(buf, good);
     try {
       const value = encodeBusBatch({ ...id, receivedAt: nowUs }, payload.kind, kept);
-      await this.bus.publish(payload.kind, [{ key: id.generator.split(':')[0]!, value }]);
+      // Keyed by the generator's host, so one generator's batches stay in order on one partition.
+      await this.bus.publish(topicOf[payload.kind], [{ key: id.generator.split(':')[0]!, value }]);
     } catch (err) {
       log.warn({ generator: id.generator, seq: id.seq, err: errorMessage(err) }, 'batch not made durable');
       return { ...ack, status: AckStatus.UNAVAILABLE, rejections: [], message: errorMessage(err) };

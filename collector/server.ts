@@ -230,7 +230,7 @@ class PublishStream {
   }
 
   private disconnect(): void {
-    if (!this.session || this.session.status === 'disconnected') return;
+    if (!this.session || this.session.status !== 'connected') return;
     this.sessions.close(this.session);
     log.info({ generator: this.session.generator }, 'generator disconnected');
   }

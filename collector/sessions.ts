@@ -1,6 +1,10 @@
+import { logger } from '../common/log.js';
 import { gauge } from '../common/metrics.js';
+import type { GeneratorEvent } from './generator-events.js';
 
-export type GeneratorStatus = 'connected' | 'disconnected';
+const log = logger('collector');
+
+export type GeneratorStatus = 'connected' | 'disconnected' | 'withdrawn';
 
 /** What the collector knows of one generator, served by the query API. */
 export interface GeneratorSession {
@@ -20,11 +24,27 @@ const connected = gauge(
   'Generators with an open Publish stream',
 );
 
-/** The generators this collector has heard from, by identity (source:node_type:module:instance_id). */
+export interface SessionOptions {
+  /** How long a disconnected generator's UVEs stay before they are withdrawn. */
+  graceMs: number;
+  /** Where connects, disconnects and withdrawals are reported (the bus, for the warehouse). */
+  report: (event: GeneratorEvent) => Promise<void>;
+}
+
+/**
+ * The generators this collector has heard from, by identity (source:node_type:module:instance_id).
+ * As in Tungsten Fabric, a generator that went away has its UVE parts withdrawn, here after a grace
+ * period so that a quick reconnect (which resends the state) does not flap every UVE it feeds.
+ */
 export class Sessions {
   private readonly byGenerator = new Map<string, GeneratorSession>();
+  private readonly withdrawals = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly options: SessionOptions) {}
 
   open(generator: string, epoch: number, peer: string): GeneratorSession {
+    clearTimeout(this.withdrawals.get(generator));
+    this.withdrawals.delete(generator);
     const now = new Date();
     const session: GeneratorSession = {
       generator,
@@ -39,6 +59,7 @@ export class Sessions {
     };
     this.byGenerator.set(generator, session);
     this.updateGauge();
+    this.report(session, 'CONNECTED');
     return session;
   }
 
@@ -47,10 +68,32 @@ export class Sessions {
     if (this.byGenerator.get(session.generator) !== session) return;
     session.status = 'disconnected';
     this.updateGauge();
+    this.report(session, 'DISCONNECTED');
+    const timer = setTimeout(() => this.withdraw(session), this.options.graceMs);
+    this.withdrawals.set(session.generator, timer.unref());
+  }
+
+  /** Stops pending withdrawals: a collector going down says nothing of its generators' state. */
+  stop(): void {
+    for (const timer of this.withdrawals.values()) clearTimeout(timer);
+    this.withdrawals.clear();
   }
 
   list(status?: GeneratorStatus): GeneratorSession[] {
     return [...this.byGenerator.values()].filter((s) => !status || s.status === status);
+  }
+
+  private withdraw(session: GeneratorSession): void {
+    this.withdrawals.delete(session.generator);
+    if (this.byGenerator.get(session.generator) !== session) return;
+    session.status = 'withdrawn';
+    log.info({ generator: session.generator, graceMs: this.options.graceMs }, 'generator withdrawn');
+    this.report(session, 'WITHDRAWN');
+  }
+
+  private report(session: GeneratorSession, event: GeneratorEvent['event']): void {
+    const { generator, epoch, peer } = session;
+    void this.options.report({ generator, epoch, peer, event });
   }
 
   private updateGauge(): void {

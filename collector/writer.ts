@@ -1,13 +1,13 @@
 import type { Bus, BusMessage, Subscription } from '../common/bus/bus.js';
 import { logger } from '../common/log.js';
 import { counter, histogram } from '../common/metrics.js';
-import { flowRowsInsert } from '../common/schema/flow-rows.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
 import { messages } from '../common/proto.js';
 import { decodeBusBatch, type BatchId } from './bus-batch.js';
 import { forEachRecord } from './frames.js';
 import { SeenBatches } from './seen-batches.js';
 import { putVarint, varintSize, WireType } from './wire.js';
+import type { WriterRoute } from './writer-routes.js';
 
 const log = logger('writer');
 const rowsWritten = counter('fabricscope_writer_rows_total', 'Rows stored in the warehouse', ['table']);
@@ -29,21 +29,32 @@ export interface WriterOptions {
   dedupWindowHours: number;
 }
 
-/** Moves flow batches from the bus into the warehouse, each batch stored once however often it is resent. */
-export class FlowWriter {
+/**
+ * Moves the batches of one topic from the bus into its table, each batch stored once however often
+ * it is resent.
+ */
+export class BatchWriter {
   private readonly seen = new SeenBatches();
   private subscription: Subscription | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
 
+  private readonly table: string;
+
   constructor(
     private readonly warehouse: Warehouse,
+    private readonly route: WriterRoute,
     private readonly options: WriterOptions,
-  ) {}
+  ) {
+    this.table = route.insert.table;
+  }
 
   async start(bus: Bus): Promise<void> {
-    await this.loadStoredBatches();
+    if (this.route.dedup) await this.loadStoredBatches();
     const { maxBytes, lingerMs } = this.options;
-    this.subscription = await bus.subscribe('flows', 'writer', (m) => this.write(m), { maxBytes, lingerMs });
+    this.subscription = await bus.subscribe(this.route.topic, 'writer', (m) => this.write(m), {
+      maxBytes,
+      lingerMs,
+    });
     this.pruneTimer = setInterval(() => this.seen.prune(), 600_000).unref();
   }
 
@@ -60,29 +71,32 @@ export class FlowWriter {
     const inDelivery = new SeenBatches();
     for (const message of delivery) {
       const batch = decodeBusBatch(message.value);
-      if (this.seen.has(batch.header) || inDelivery.has(batch.header)) {
-        duplicates.inc({ table: 'flows' });
-        continue;
+      if (this.route.dedup) {
+        if (this.seen.has(batch.header) || inDelivery.has(batch.header)) {
+          duplicates.inc({ table: this.table });
+          continue;
+        }
+        inDelivery.add(batch.header);
+        fresh.push(batch.header);
       }
-      inDelivery.add(batch.header);
-      fresh.push(batch.header);
       const framed = frameRows(message.value, batch.start, batch.end, stamp(batch.header));
       frames.push(framed.bytes);
       rows += framed.rows;
     }
     if (frames.length === 0) return;
-    const stopTimer = insertSeconds.startTimer({ table: 'flows' });
-    await this.warehouse.insertProtobuf(flowRowsInsert, frames);
+    const stopTimer = insertSeconds.startTimer({ table: this.table });
+    await this.warehouse.insertProtobuf(this.route.insert, frames);
+    await this.route.afterInsert?.(this.warehouse);
     stopTimer();
     for (const id of fresh) this.seen.add(id);
-    rowsWritten.inc({ table: 'flows' }, rows);
+    rowsWritten.inc({ table: this.table }, rows);
   }
 
   /** After a restart the warehouse tells which batches it holds, so a redelivery is not stored twice. */
   private async loadStoredBatches(): Promise<void> {
     const rows = await this.warehouse.query<{ generator: string; epoch: string; seqs: string[] }>(
       `SELECT generator, toString(batch_epoch) AS epoch, groupUniqArray(toString(batch_seq)) AS seqs
-       FROM flows WHERE received_at > now() - toIntervalHour({hours:UInt32})
+       FROM ${this.table} WHERE received_at > now() - toIntervalHour({hours:UInt32})
        GROUP BY generator, batch_epoch`,
       { hours: this.options.dedupWindowHours },
     );
@@ -90,11 +104,11 @@ export class FlowWriter {
       for (const seq of row.seqs)
         this.seen.add({ generator: row.generator, epoch: Number(row.epoch), seq: Number(seq) });
     }
-    log.info({ generators: rows.length }, 'loaded the batches the warehouse holds');
+    log.info({ table: this.table, generators: rows.length }, 'loaded the batches the warehouse holds');
   }
 }
 
-/** BatchStamp as field 2 of FlowRow, encoded once per batch and appended to each of its records. */
+/** BatchStamp as field 2 of a <Kind>Row, encoded once per batch and appended to each of its records. */
 function stamp(header: { generator: string; epoch: number; seq: number; receivedAt: number }): Buffer {
   const body = messages.BatchStamp.encode({
     generator: header.generator,
@@ -108,7 +122,7 @@ function stamp(header: { generator: string; epoch: number; seq: number; received
   return out;
 }
 
-/** Frames each record as a length-prefixed FlowRow { record = 1; stamp = 2 } with a copy, no decode. */
+/** Frames each record as a length-prefixed <Kind>Row { record = 1; stamp = 2 } with a copy, no decode. */
 function frameRows(
   buf: Buffer,
   start: number,

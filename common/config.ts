@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseDuration } from './duration.js';
 import { FabricError } from './errors.js';
 
 /**
@@ -19,6 +20,15 @@ const list = z.preprocess(
       : v,
   z.array(z.string().min(1)),
 );
+
+const duration = z.string().transform((text, ctx) => {
+  try {
+    return parseDuration(text, 'duration');
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
 
 export const options = {
   dataDir: {
@@ -83,6 +93,20 @@ export const options = {
     default: 8,
     schema: positive,
     help: 'Unacked batches per generator stream before the collector stops reading it',
+  },
+  maxUveBytes: {
+    flag: 'max-uve-bytes',
+    env: 'FABRICSCOPE_MAX_UVE_BYTES',
+    default: 65536,
+    schema: positive,
+    help: 'Largest UVE struct accepted (encoded bytes); larger ones are rejected',
+  },
+  generatorGrace: {
+    flag: 'generator-grace',
+    env: 'FABRICSCOPE_GENERATOR_GRACE',
+    default: '30s',
+    schema: duration,
+    help: "How long a disconnected generator's UVEs stay before they are withdrawn (it resends on reconnect)",
   },
   busMaxBytes: {
     flag: 'bus-max-bytes',

@@ -34,13 +34,17 @@ export const messages = {
   UveUpdate: type('UveUpdate'),
   RouteEvent: type('RouteEvent'),
   InterfaceStats: type('InterfaceStats'),
+  UveBatch: type('UveBatch'),
+  RouteBatch: type('RouteBatch'),
+  InterfaceStatsBatch: type('InterfaceStatsBatch'),
+  GeneratorEventBatch: type('GeneratorEventBatch'),
 };
 
 /** Enum values as the contract numbers them. */
 export const AckStatus = { OK: 1, DUPLICATE: 2, INVALID: 3, UNAVAILABLE: 4 } as const;
 export type AckStatusValue = (typeof AckStatus)[keyof typeof AckStatus];
 
-/** Batch payload field numbers (Batch and BusBatch share them). */
+/** Batch payload field numbers (BusBatch uses the same ones). */
 export const PayloadField = { uves: 10, flows: 11, routes: 12, interface_stats: 13 } as const;
 export type PayloadKind = keyof typeof PayloadField;
 
@@ -48,5 +52,16 @@ const kindByField = new Map<number, PayloadKind>(
   Object.entries(PayloadField).map(([kind, field]) => [field, kind as PayloadKind]),
 );
 
-/** The payload kind a field number of Batch/BusBatch carries, if it is one. */
+/** The payload kind a field number of Batch carries, if it is one. */
 export const payloadKindOf = (field: number): PayloadKind | undefined => kindByField.get(field);
+
+/** BusBatch carries the same payloads plus what the collector itself reports (never a generator). */
+export const BusPayloadField = { ...PayloadField, generator_events: 14 } as const;
+export type BusPayloadKind = keyof typeof BusPayloadField;
+
+/** The payload kind a field number of BusBatch carries, if it is one. */
+export const busPayloadKindOf = (field: number): BusPayloadKind | undefined =>
+  field === BusPayloadField.generator_events ? 'generator_events' : payloadKindOf(field);
+
+/** GeneratorEventType in records.proto. */
+export const GeneratorEventType = { CONNECTED: 1, DISCONNECTED: 2, WITHDRAWN: 3 } as const;

@@ -1,6 +1,17 @@
+import type { BusPayloadKind } from '../proto.js';
+
 /** The bus between the collector and its consumers (writer, alarms): Kafka or in-process. */
-export const topicKinds = ['uves', 'flows', 'routes', 'ifstats', 'alarms'] as const;
+export const topicKinds = ['uves', 'flows', 'routes', 'ifstats', 'generators', 'alarms'] as const;
 export type TopicKind = (typeof topicKinds)[number];
+
+/** The topic each BusBatch payload travels on. */
+export const topicOf: Record<BusPayloadKind, TopicKind> = {
+  uves: 'uves',
+  flows: 'flows',
+  routes: 'routes',
+  interface_stats: 'ifstats',
+  generator_events: 'generators',
+};
 
 /** Versioned topic names, so old and new run side by side during upgrades. */
 export const topicName = (kind: TopicKind): string => `fabricscope.${kind}.v1`;

@@ -1,14 +1,14 @@
 import type { ProtobufInsert } from '../warehouse/warehouse.js';
+import { ip, microseconds, recordTime, stampColumns, stampStructure, uuid } from './row-columns.js';
 
 /**
- * How a FlowRow (records.proto: a FlowRecord plus its BatchStamp, in ClickHouse's Protobuf format)
- * becomes a row of `flows`. The engine does the conversions, so the writer never decodes a record.
+ * The workload an address belongs to, when the sender did not say: from the VMI UVEs through the
+ * workload_by_ip dictionary (migrations.ts). An unknown address keeps '' and stays queryable by IP.
  */
-const microseconds = (column: string): string => `fromUnixTimestamp64Micro(toInt64(${column}), 'UTC')`;
-const uuid = (column: string): string => `toUUID(UUIDNumToString(toFixedString(${column}, 16)))`;
-// IPv4 arrives as 4 bytes and is stored IPv4-mapped, so one IPv6 column serves both families.
-const ip = (column: string): string =>
-  `CAST(toFixedString(if(length(${column}) = 4, concat(unhex('00000000000000000000FFFF'), ${column}), ${column}), 16) AS IPv6)`;
+const identity = (given: string, address: string, attribute: 'workload' | 'namespace'): string =>
+  `if(${given} != '', ${given}, dictGetOrDefault('workload_by_ip', '${attribute}', tuple(${ip(address)}), ''))`;
+const labels = (address: string): string =>
+  `dictGetOrDefault('workload_by_ip', 'labels', tuple(${ip(address)}), map())`;
 
 const recordFields: [field: string, type: string, select: (column: string) => string][] = [
   ['flow_uuid', 'String', uuid],
@@ -39,31 +39,26 @@ const recordFields: [field: string, type: string, select: (column: string) => st
   ['underlay_proto', 'String', (c) => c],
   ['underlay_source_port', 'UInt16', (c) => c],
   ['sampling', 'UInt32', (c) => `greatest(${c}, 1)`],
-  ['source_workload', 'String', (c) => c],
-  ['dest_workload', 'String', (c) => c],
-  ['source_namespace', 'String', (c) => c],
-  ['dest_namespace', 'String', (c) => c],
+  ['source_workload', 'String', (c) => identity(c, 'record_source_ip', 'workload')],
+  ['dest_workload', 'String', (c) => identity(c, 'record_dest_ip', 'workload')],
+  ['source_namespace', 'String', (c) => identity(c, 'record_source_ip', 'namespace')],
+  ['dest_namespace', 'String', (c) => identity(c, 'record_dest_ip', 'namespace')],
 ];
 
-const received = microseconds('stamp_received_at');
-
+/** How a FlowRow becomes a row of `flows`, enriched with workload identity on both ends. */
 export const flowRowsInsert: ProtobufInsert = {
   table: 'flows',
   schema: 'records.proto:FlowRow',
   structure: [
     ...recordFields.map(([field, type]) => `record_${field} ${type}`),
     'record_timestamp UInt64',
-    'stamp_generator String',
-    'stamp_epoch UInt64',
-    'stamp_seq UInt64',
-    'stamp_received_at UInt64',
+    ...stampStructure,
   ].join(', '),
   columns: [
-    ['time', `if(record_timestamp = 0, ${received}, ${microseconds('record_timestamp')})`],
-    ['received_at', received],
-    ['generator', 'stamp_generator'],
-    ['batch_epoch', 'stamp_epoch'],
-    ['batch_seq', 'stamp_seq'],
+    ['time', recordTime('record_timestamp')],
+    ...stampColumns,
     ...recordFields.map(([field, , select]) => [field, select(`record_${field}`)] as const),
+    ['source_labels', labels('record_source_ip')],
+    ['dest_labels', labels('record_dest_ip')],
   ],
 };

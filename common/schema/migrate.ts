@@ -1,6 +1,6 @@
 import { logger } from '../log.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { migrations, type Migration } from './migrations.js';
+import { migrations, type Migration, type SchemaContext } from './migrations.js';
 
 const log = logger('schema');
 
@@ -13,8 +13,11 @@ export async function migrate(warehouse: Warehouse, all: Migration[] = migration
     (await warehouse.query<{ id: number }>('SELECT id FROM schema_migrations')).map((r) => Number(r.id)),
   );
   const applied: number[] = [];
+  const context: SchemaContext = { localSourceAuth: warehouse.localSourceAuth };
   for (const m of all.filter((m) => !done.has(m.id)).sort((a, b) => a.id - b.id)) {
-    for (const statement of m.statements) await warehouse.exec(statement);
+    for (const statement of m.statements) {
+      await warehouse.exec(typeof statement === 'string' ? statement : statement(context));
+    }
     await warehouse.exec('INSERT INTO schema_migrations (id, name) VALUES ({id:UInt32}, {name:String})', {
       id: m.id,
       name: m.name,

@@ -8,6 +8,7 @@ import { protobufInsertSql, type ProtobufInsert, type QueryParams, type Warehous
 
 /** The embedded warehouse: the ClickHouse engine in this process, its data on disk. */
 export class ChdbWarehouse implements Warehouse {
+  readonly localSourceAuth = '';
   private readonly session: Session;
   private readonly spool: string;
   private spooled = 0;

@@ -30,11 +30,14 @@ export class ClickHouseWarehouse implements Warehouse {
   private readonly client: ClickHouseClient;
   private readonly where: string;
   private readonly user: string;
+  readonly localSourceAuth: string;
 
   constructor(private readonly options: ClickHouseOptions) {
     const url = new URL(options.url);
     this.user = decodeURIComponent(url.username) || 'default';
     this.where = `${url.protocol}//${url.host}`;
+    const quote = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+    this.localSourceAuth = ` USER ${quote(this.user)} PASSWORD ${quote(decodeURIComponent(url.password))}`;
     this.client = createClient({
       url: `${url.protocol}//${url.host}`,
       username: this.user,

@@ -14,6 +14,11 @@ export interface ProtobufInsert {
 }
 
 export interface Warehouse {
+  /**
+   * How a dictionary authenticates when it reads this warehouse's own tables: ` USER '…' PASSWORD '…'`
+   * on a server (its default user may not exist), '' in chdb.
+   */
+  readonly localSourceAuth: string;
   /** A read; rows come back as JSON objects (64-bit integers as strings). */
   query<T>(sql: string, params?: QueryParams): Promise<T[]>;
   /** A statement (DDL, INSERT ... SELECT). */

@@ -5,7 +5,8 @@ import { FabricError } from '../../common/errors.js';
 import { registry } from '../../common/metrics.js';
 import { migrate } from '../../common/schema/migrate.js';
 import { ClickHouseWarehouse } from '../../common/warehouse/clickhouse.js';
-import { FlowWriter } from '../../collector/writer.js';
+import { BatchWriter } from '../../collector/writer.js';
+import { writerRoute } from '../../collector/writer-routes.js';
 import { encodeBusBatch } from '../../collector/bus-batch.js';
 import { messages } from '../../common/proto.js';
 import { freePort } from '../infra/kafka.js';
@@ -112,7 +113,7 @@ describe('ClickHouse server driver on the wire', () => {
       seq: 0,
       receivedAt: Date.now() * 1000,
     };
-    await new FlowWriter(warehouse, { maxBytes: 1, lingerMs: 0, dedupWindowHours: 1 }).write([
+    await new BatchWriter(warehouse, writerRoute('flows'), { maxBytes: 1, lingerMs: 0, dedupWindowHours: 1 }).write([
       { key: 'wire', value: encodeBusBatch(header, 'flows', payload) },
     ]);
     const rows = await warehouse.query<{ n: string }>(

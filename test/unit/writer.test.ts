@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { encodeBusBatch } from '../../collector/bus-batch.js';
-import { FlowWriter } from '../../collector/writer.js';
+import { BatchWriter } from '../../collector/writer.js';
+import { writerRoute } from '../../collector/writer-routes.js';
 import type { BusMessage } from '../../common/bus/bus.js';
 import { MemoryBus } from '../../common/bus/memory.js';
 import { messages } from '../../common/proto.js';
@@ -52,7 +53,7 @@ describe('flow writer on the embedded warehouse', () => {
   after(() => warehouse.close());
 
   it('stores every record with its stamp and converts addresses, uuids and actions', async () => {
-    await new FlowWriter(warehouse, options).write([busBatch(0, 3)]);
+    await new BatchWriter(warehouse, writerRoute('flows'), options).write([busBatch(0, 3)]);
     assert.deepEqual(await totals(), { rows: '3', bytes: String(100 * 4 + 100 * 2) });
     const [row] = await warehouse.query<Record<string, string | number>>(
       `SELECT generator, batch_seq, toString(source_ip) AS ip, toString(flow_uuid) AS uuid, action, sampling
@@ -69,11 +70,11 @@ describe('flow writer on the embedded warehouse', () => {
   });
 
   it('stores a resent batch once, within a delivery, across deliveries and after a restart', async () => {
-    const writer = new FlowWriter(warehouse, options);
+    const writer = new BatchWriter(warehouse, writerRoute('flows'), options);
     await writer.write([busBatch(1, 2), busBatch(1, 2)]);
     await writer.write([busBatch(1, 2)]);
     assert.equal((await totals()).rows, '5');
-    const restarted = new FlowWriter(warehouse, options);
+    const restarted = new BatchWriter(warehouse, writerRoute('flows'), options);
     const bus = new MemoryBus(1 << 20);
     await restarted.start(bus);
     await bus.publish('flows', [busBatch(0, 3), busBatch(1, 2), busBatch(2, 1)]);

@@ -1,0 +1,38 @@
+import type { TopicKind } from '../common/bus/bus.js';
+import { flowRowsInsert } from '../common/schema/flow-rows.js';
+import { generatorEventRowsInsert } from '../common/schema/generator-event-rows.js';
+import { interfaceStatsRowsInsert } from '../common/schema/interface-stats-rows.js';
+import { routeRowsInsert } from '../common/schema/route-rows.js';
+import { uveRowsInsert } from '../common/schema/uve-rows.js';
+import type { ProtobufInsert, Warehouse } from '../common/warehouse/warehouse.js';
+
+/** Where the writer puts what one topic carries. */
+export interface WriterRoute {
+  topic: TopicKind;
+  insert: ProtobufInsert;
+  /** Skip batches the warehouse holds already. Off where a repeat is harmless (session events). */
+  dedup: boolean;
+  /** Runs once an insert is stored, before the delivery is committed. */
+  afterInsert?: (warehouse: Warehouse) => Promise<void>;
+}
+
+/**
+ * VMI UVEs and generator withdrawals change who an address belongs to; reloading before the commit
+ * means flows acked after this state are enriched with it (embedded mode acks on commit).
+ */
+const reloadIdentity = (warehouse: Warehouse): Promise<void> =>
+  warehouse.exec('SYSTEM RELOAD DICTIONARY workload_by_ip');
+
+export const writerRoutes: readonly WriterRoute[] = [
+  { topic: 'flows', insert: flowRowsInsert, dedup: true },
+  { topic: 'uves', insert: uveRowsInsert, dedup: true, afterInsert: reloadIdentity },
+  { topic: 'routes', insert: routeRowsInsert, dedup: true },
+  { topic: 'ifstats', insert: interfaceStatsRowsInsert, dedup: true },
+  { topic: 'generators', insert: generatorEventRowsInsert, dedup: false, afterInsert: reloadIdentity },
+];
+
+export const writerRoute = (topic: TopicKind): WriterRoute => {
+  const route = writerRoutes.find((r) => r.topic === topic);
+  if (!route) throw new Error(`no writer route for topic ${topic}`);
+  return route;
+};
