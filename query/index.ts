@@ -4,6 +4,14 @@ import { logger } from '../common/log.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
 import { flowResolvers } from './flows.js';
 import { flowsTypeDefs } from './schema/flows.js';
+import { scalarsTypeDefs } from './schema/scalars.js';
+
+type Resolvers = Record<string, (parent: unknown, args: never) => Promise<unknown>>;
+
+/** Each domain brings its SDL and its root resolvers. */
+const domains: { typeDefs: string; resolvers: (warehouse: Warehouse) => Resolvers }[] = [
+  { typeDefs: flowsTypeDefs, resolvers: flowResolvers },
+];
 
 const log = logger('query');
 
@@ -16,7 +24,10 @@ export interface QueryApi {
 /** The GraphQL API over the warehouse, served at /graphql with GraphiQL for people. */
 export function createQueryApi(warehouse: Warehouse): QueryApi {
   const yoga = createYoga({
-    schema: createSchema({ typeDefs: [flowsTypeDefs], resolvers: { Query: flowResolvers(warehouse) } }),
+    schema: createSchema({
+      typeDefs: [scalarsTypeDefs, ...domains.map((d) => d.typeDefs)],
+      resolvers: { Query: Object.assign({}, ...domains.map((d) => d.resolvers(warehouse))) as Resolvers },
+    }),
     graphqlEndpoint: '/graphql',
     graphiql: { title: 'fabricscope' },
     landingPage: false,

@@ -1,8 +1,5 @@
 /** The flows domain of the GraphQL API. Counters are Float: exact up to 2^53, which JSON numbers keep. */
 export const flowsTypeDefs = /* GraphQL */ `
-  "RFC 3339 time with microseconds, UTC."
-  scalar DateTime
-
   enum FlowDimension {
     VROUTER
     SOURCE_VN
