@@ -5,12 +5,15 @@ import type { Warehouse } from '../common/warehouse/warehouse.js';
 import { flowResolvers } from './flows.js';
 import { flowsTypeDefs } from './schema/flows.js';
 import { scalarsTypeDefs } from './schema/scalars.js';
+import { uvesTypeDefs } from './schema/uves.js';
+import { uveResolvers } from './uves.js';
 
 type Resolvers = Record<string, (parent: unknown, args: never) => Promise<unknown>>;
 
 /** Each domain brings its SDL and its root resolvers. */
 const domains: { typeDefs: string; resolvers: (warehouse: Warehouse) => Resolvers }[] = [
   { typeDefs: flowsTypeDefs, resolvers: flowResolvers },
+  { typeDefs: uvesTypeDefs, resolvers: uveResolvers },
 ];
 
 const log = logger('query');

@@ -16,6 +16,8 @@ export const flowsTypeDefs = /* GraphQL */ `
     DEST_NAMESPACE
     SOURCE_WORKLOAD
     DEST_WORKLOAD
+    SOURCE_LABELS
+    DEST_LABELS
     UNDERLAY_PROTO
     SG_RULE_UUID
     NW_ACE_UUID
@@ -56,6 +58,10 @@ export const flowsTypeDefs = /* GraphQL */ `
     sourceWorkload: [String!]
     destWorkload: [String!]
     workload: [String!]
+    "Label selectors: key=value, or key alone for any value."
+    sourceLabel: [String!]
+    destLabel: [String!]
+    label: [String!]
     underlayProto: [String!]
   }
 
@@ -96,6 +102,9 @@ export const flowsTypeDefs = /* GraphQL */ `
     destWorkload: String!
     sourceNamespace: String!
     destNamespace: String!
+    "Workload labels (Kubernetes labels), from the interface's UVE."
+    sourceLabels: JSON!
+    destLabels: JSON!
   }
 
   type FlowEdge {

@@ -37,6 +37,8 @@ export const dimensions = {
   DEST_NAMESPACE: plain('dest_namespace', true),
   SOURCE_WORKLOAD: plain('source_workload', false),
   DEST_WORKLOAD: plain('dest_workload', false),
+  SOURCE_LABELS: plain('source_labels', false),
+  DEST_LABELS: plain('dest_labels', false),
   UNDERLAY_PROTO: plain('underlay_proto', true),
   SG_RULE_UUID: plain('sg_rule_uuid', false),
   NW_ACE_UUID: plain('nw_ace_uuid', false),

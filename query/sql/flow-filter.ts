@@ -6,7 +6,7 @@ import type { Params } from './params.js';
 /** One filter as the API takes it: each field a list (OR inside a field), fields AND together. */
 export type FlowFilterInput = Partial<Record<FilterField, readonly (string | number)[] | null>>;
 
-type ValueKind = 'text' | 'ip' | 'port' | 'protocol' | 'action' | 'direction';
+type ValueKind = 'text' | 'ip' | 'port' | 'protocol' | 'action' | 'direction' | 'label';
 interface FieldSpec {
   /** The dimensions it reads: one, or the two ends of the flow for "either end" fields. */
   on: readonly DimensionName[];
@@ -36,6 +36,9 @@ const fields = {
   sourceWorkload: field('text', 'SOURCE_WORKLOAD'),
   destWorkload: field('text', 'DEST_WORKLOAD'),
   workload: field('text', 'SOURCE_WORKLOAD', 'DEST_WORKLOAD'),
+  sourceLabel: field('label', 'SOURCE_LABELS'),
+  destLabel: field('label', 'DEST_LABELS'),
+  label: field('label', 'SOURCE_LABELS', 'DEST_LABELS'),
   underlayProto: field('text', 'UNDERLAY_PROTO'),
 } as const satisfies Record<string, FieldSpec>;
 
@@ -120,6 +123,8 @@ function condition(
       )}`;
     case 'ip':
       return `(${values.map((v) => addressCondition(column, String(v), name, params)).join(' OR ')})`;
+    case 'label':
+      return `(${values.map((v) => labelCondition(column, String(v), name, params)).join(' OR ')})`;
   }
 }
 
@@ -161,4 +166,13 @@ function addressCondition(column: string, value: string, name: string, params: P
     throw invalid(`filter.${name}: "${value}" has a prefix length above ${max}`);
   const range = `IPv6CIDRToRange(toIPv6(${ip}), ${params.add('UInt8', family === 4 ? bits + 96 : bits)})`;
   return `${column} BETWEEN tupleElement(${range}, 1) AND tupleElement(${range}, 2)`;
+}
+
+/** A Kubernetes-style selector on a labels map: `key=value`, or `key` for any value. */
+function labelCondition(column: string, value: string, name: string, params: Params): string {
+  const at = value.indexOf('=');
+  const key = at < 0 ? value : value.slice(0, at);
+  if (key.trim() === '') throw invalid(`filter.${name}: "${value}" is not key=value or key`);
+  if (at < 0) return `mapContains(${column}, ${params.add('String', key)})`;
+  return `${column}[${params.add('String', key)}] = ${params.add('String', value.slice(at + 1))}`;
 }

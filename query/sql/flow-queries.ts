@@ -104,7 +104,8 @@ const flowColumns = `time, toString(received_at) AS receivedAt, generator,
   toString(teardown_time) AS teardownTime, bytes, packets, diff_bytes AS diffBytes,
   diff_packets AS diffPackets, tcp_flags AS tcpFlags, underlay_proto AS underlayProto,
   underlay_source_port AS underlaySourcePort, sampling, source_workload AS sourceWorkload,
-  dest_workload AS destWorkload, source_namespace AS sourceNamespace, dest_namespace AS destNamespace`;
+  dest_workload AS destWorkload, source_namespace AS sourceNamespace, dest_namespace AS destNamespace,
+  source_labels AS sourceLabels, dest_labels AS destLabels`;
 
 const order = ['time', 'generator', 'batch_epoch', 'batch_seq', 'flow_uuid'];
 

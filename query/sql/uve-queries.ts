@@ -1,0 +1,84 @@
+import { Params } from './params.js';
+
+export interface Query {
+  sql: string;
+  params: Params['values'];
+}
+
+/**
+ * The live parts of UVEs: the newest part per (UVE, struct, generator), unless that part is a
+ * deletion or its generator was withdrawn after sending it (Tungsten Fabric's semantics: a deleted
+ * struct removes one generator's part; a generator gone for good takes all its parts along).
+ */
+function liveParts(where: string): string {
+  return `
+    SELECT part.*
+    FROM (
+      SELECT type, name, struct_type, generator,
+        argMax(attributes, received_at) AS attributes, argMax(aggregation, received_at) AS aggregation,
+        argMax(deleted, received_at) AS deleted, max(received_at) AS updated
+      FROM uve_latest
+      WHERE ${where}
+      GROUP BY type, name, struct_type, generator
+    ) AS part
+    LEFT JOIN (
+      SELECT generator, max(time) AS withdrawn FROM generator_events
+      WHERE event = 'withdrawn' GROUP BY generator
+    ) AS gone USING generator
+    WHERE NOT part.deleted AND part.updated > gone.withdrawn`;
+}
+
+/** UVE types with how many live UVEs each has. */
+export function typesQuery(): Query {
+  return {
+    sql: `SELECT type, uniqExact(name) AS count FROM (${liveParts('1')}) GROUP BY type ORDER BY type`,
+    params: {},
+  };
+}
+
+/** A glob (`*` any run, `?` one character) as a LIKE pattern; LIKE's own wildcards are escaped. */
+export function globToLike(glob: string): string {
+  return glob
+    .replace(/[\\%_]/g, (c) => `\\${c}`)
+    .replace(/\*/g, '%')
+    .replace(/\?/g, '_');
+}
+
+/** Live UVEs of one type whose names match a glob, with their structs and sources. */
+export function listQuery(type: string, match: string, limit: number): Query {
+  const params = new Params();
+  const where = `type = ${params.add('String', type)} AND name LIKE ${params.add('String', globToLike(match))}`;
+  return {
+    sql: `SELECT name, groupUniqArray(struct_type) AS structs, groupUniqArray(generator) AS sources,
+        toString(max(updated)) AS updated_at
+      FROM (${liveParts(where)})
+      GROUP BY name ORDER BY name LIMIT ${params.add('UInt32', limit)}`,
+    params: params.values,
+  };
+}
+
+/** The live parts of one UVE, optionally only some structs. */
+export function partsQuery(type: string, name: string, structs: readonly string[]): Query {
+  const params = new Params();
+  let where = `type = ${params.add('String', type)} AND name = ${params.add('String', name)}`;
+  if (structs.length > 0) where += ` AND struct_type IN ${params.add('Array(String)', structs)}`;
+  return {
+    sql: `SELECT struct_type, generator, attributes, aggregation,
+        toString(updated) AS updated_at, toUnixTimestamp64Micro(updated) AS updated_us
+      FROM (${liveParts(where)}) ORDER BY struct_type, generator`,
+    params: params.values,
+  };
+}
+
+/** Every generator's latest session event, optionally only those in one status. */
+export function generatorsQuery(status: string | undefined): Query {
+  const params = new Params();
+  const having = status ? `HAVING status = ${params.add('String', status)}` : '';
+  return {
+    sql: `SELECT generator, toString(argMax(event, time)) AS status, toString(max(time)) AS since,
+        toString(argMax(epoch, time)) AS epoch, argMax(peer, time) AS peer,
+        toString(maxIf(time, event = 'connected')) AS connected_at
+      FROM generator_events GROUP BY generator ${having} ORDER BY generator`,
+    params: params.values,
+  };
+}
