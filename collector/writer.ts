@@ -51,7 +51,10 @@ export class BatchWriter {
   async start(bus: Bus): Promise<void> {
     if (this.route.dedup) await this.loadStoredBatches();
     const { maxBytes, lingerMs } = this.options;
-    this.subscription = await bus.subscribe(this.route.topic, 'writer', (m) => this.write(m), {
+    // A consumer group per topic: members of one group that subscribe to different topics would be
+    // handed each other's partitions by the group's assignor.
+    const group = `writer-${this.route.topic}`;
+    this.subscription = await bus.subscribe(this.route.topic, group, (m) => this.write(m), {
       maxBytes,
       lingerMs,
     });

@@ -10,6 +10,8 @@ import { simulate, type SimulationReport } from '../../simulator/index.js';
 import { startModernClickHouse, type ClickHouseServer } from '../infra/clickhouse.js';
 import { startKafka, type KafkaBroker } from '../infra/kafka.js';
 import { graphql, startPipelineProcess, type PipelineProcess } from '../support/pipeline-process.js';
+import { openPublishStream } from '../support/publish-stream.js';
+import { podNetworkInBytesQuery, vnPart, type PodNetworkAnswer } from '../support/uve-fixtures.js';
 
 const run = promisify(execFile);
 const window = 'from: "now-1h", to: "now+1h"';
@@ -49,7 +51,7 @@ describe('distributed pipeline: collector → Kafka → writer → warehouse', (
     writer = await startWriter();
     collector = await startPipelineProcess(mkdtempSync(join(tmpdir(), 'fs-dist-collector-')), {
       services: ['collector'],
-      args: kafkaArgs(),
+      args: [...kafkaArgs(), '--generator-grace', '1s'],
     });
   });
   after(async () => {
@@ -116,6 +118,26 @@ describe('distributed pipeline: collector → Kafka → writer → warehouse', (
     await expectStored(stored);
   });
 
+  it('carries UVEs and generator sessions over Kafka: aggregated, then withdrawn after the grace period', async () => {
+    const generators = ['compute-1', 'compute-2'].map((h) => `${h}:Compute:contrail-vrouter-agent:0`);
+    const streams = generators.map((g) => openPublishStream(collector.grpcTarget, g, 1));
+    for (const [i, stream] of streams.entries()) {
+      assert.equal((await stream.send('uves', [vnPart(100 * (i + 1))])).status, 'OK');
+    }
+    const inBytes = async () =>
+      (await graphql<PodNetworkAnswer>(writer.graphqlUrl, podNetworkInBytesQuery)).uve?.value
+        .UveVirtualNetworkAgent.in_bytes;
+    const until = async (expected: number | undefined) => {
+      const deadline = Date.now() + 30_000;
+      while ((await inBytes()) !== expected && Date.now() < deadline) await sleep(200);
+      assert.equal(await inBytes(), expected);
+    };
+    await until(300);
+    await streams[1]!.close();
+    await until(100);
+    await streams[0]!.close();
+    await until(undefined);
+  });
   it('puts batches on the versioned topic, keyed by vRouter, readable by an independent client (kcat)', async () => {
     const { stdout } = await run('kcat', [
       '-C',

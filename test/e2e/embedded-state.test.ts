@@ -6,37 +6,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { graphql, startPipelineProcess, type PipelineProcess } from '../support/pipeline-process.js';
 import { openPublishStream, type PublishStream } from '../support/publish-stream.js';
+import {
+  podNetworkInBytesQuery,
+  vnPart,
+  webInterface,
+  type PodNetworkAnswer,
+} from '../support/uve-fixtures.js';
 
 const computeA = 'compute-a:Compute:contrail-vrouter-agent:0';
 const computeB = 'compute-b:Compute:contrail-vrouter-agent:0';
-const podNetwork = 'default-domain:k8s-default:k8s-default-pod-network';
 const ip = (text: string) => Buffer.from(text.split('.').map(Number));
-const SUM = 1;
-
-const vnPart = (inBytes: number) => ({
-  type: 'virtual-network',
-  name: podNetwork,
-  struct_type: 'UveVirtualNetworkAgent',
-  attributes_json: JSON.stringify({ in_bytes: inBytes }),
-  aggregation: { in_bytes: { agg: SUM } },
-});
-
-/** The interface of pod web-1 in namespace payments, as the vRouter hosting it reports it. */
-const webInterface = {
-  type: 'virtual-machine-interface',
-  name: 'default-domain:k8s-payments:5b0c7d8e-0000-4000-8000-000000000001',
-  struct_type: 'UveVMInterfaceAgent',
-  attributes_json: JSON.stringify({
-    vm_name: 'web-1',
-    virtual_network: podNetwork,
-    ip_address: '10.32.0.5',
-    ip6_address: '',
-    vrouter: 'compute-a',
-    namespace: 'payments',
-    workload_kind: 'pod',
-    labels: { app: 'web', tier: 'front' },
-  }),
-};
 
 const flow = (n: number) => ({
   flow_uuid: Buffer.alloc(16, n),
@@ -56,11 +35,7 @@ describe('embedded pipeline: UVEs, generator sessions and identity on flows thro
   let b: PublishStream;
   const ask = <T>(query: string) => graphql<T>(pipeline.graphqlUrl, query);
   const inBytes = async () =>
-    (
-      await ask<{ uve: { value: { UveVirtualNetworkAgent: { in_bytes: number } } } | null }>(
-        `{ uve(type: "virtual-network", name: "${podNetwork}") { value } }`,
-      )
-    ).uve?.value.UveVirtualNetworkAgent.in_bytes;
+    (await ask<PodNetworkAnswer>(podNetworkInBytesQuery)).uve?.value.UveVirtualNetworkAgent.in_bytes;
   const status = async (generator: string) =>
     (
       await ask<{ generators: { name: string; status: string }[] }>('{ generators { name status } }')
