@@ -10,8 +10,8 @@ export interface Migration {
 
 /** What a statement may need to know of the warehouse it runs on. */
 export interface SchemaContext {
-  /** ` USER '…' PASSWORD '…'` for a dictionary reading this server's own tables, or '' (chdb). */
-  localSourceAuth: string;
+  /** ` USER '…' PASSWORD '…' DB '…'` for a dictionary reading this server's own tables, or '' (chdb). */
+  localSource: string;
 }
 
 const flowDimensions = `
@@ -266,10 +266,10 @@ const uvesRoutesInterfaceStats: Migration = {
         deleted
       FROM uve_updates
       WHERE type = 'virtual-machine-interface' AND struct_type = 'UveVMInterfaceAgent'`,
-    ({ localSourceAuth }) => `CREATE DICTIONARY IF NOT EXISTS workload_by_ip (
+    ({ localSource }) => `CREATE DICTIONARY IF NOT EXISTS workload_by_ip (
       ip IPv6, workload String, namespace String, labels Map(String, String)
     ) PRIMARY KEY ip
-    SOURCE(CLICKHOUSE(QUERY '${workloadSource.replace(/\s+/g, ' ').trim()}'${localSourceAuth}))
+    SOURCE(CLICKHOUSE(QUERY '${workloadSource.replace(/\s+/g, ' ').trim()}'${localSource}))
     LAYOUT(COMPLEX_KEY_HASHED())
     LIFETIME(MIN 5 MAX 10)`,
     `ALTER TABLE flows

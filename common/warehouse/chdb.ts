@@ -8,7 +8,7 @@ import { protobufInsertSql, type ProtobufInsert, type QueryParams, type Warehous
 
 /** The embedded warehouse: the ClickHouse engine in this process, its data on disk. */
 export class ChdbWarehouse implements Warehouse {
-  readonly localSourceAuth = '';
+  readonly localSource = '';
   private readonly session: Session;
   private readonly spool: string;
   private spooled = 0;

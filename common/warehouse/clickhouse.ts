@@ -30,19 +30,20 @@ export class ClickHouseWarehouse implements Warehouse {
   private readonly client: ClickHouseClient;
   private readonly where: string;
   private readonly user: string;
-  readonly localSourceAuth: string;
+  readonly localSource: string;
 
   constructor(private readonly options: ClickHouseOptions) {
     const url = new URL(options.url);
     this.user = decodeURIComponent(url.username) || 'default';
     this.where = `${url.protocol}//${url.host}`;
     const quote = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-    this.localSourceAuth = ` USER ${quote(this.user)} PASSWORD ${quote(decodeURIComponent(url.password))}`;
+    const database = url.pathname.replace(/^\//, '') || 'default';
+    this.localSource = ` USER ${quote(this.user)} PASSWORD ${quote(decodeURIComponent(url.password))} DB ${quote(database)}`;
     this.client = createClient({
       url: `${url.protocol}//${url.host}`,
       username: this.user,
       password: decodeURIComponent(url.password),
-      database: url.pathname.replace(/^\//, '') || 'default',
+      database,
       request_timeout: 60_000,
       clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
     });
