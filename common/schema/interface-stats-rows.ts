@@ -1,7 +1,15 @@
 import type { ProtobufInsert } from '../warehouse/warehouse.js';
 import { recordTime, stampColumns, stampStructure, uuid } from './row-columns.js';
 
-const copied = ['vm_name', 'virtual_network', 'vrouter', 'in_bytes', 'out_bytes', 'in_packets', 'out_packets'];
+const copied = [
+  'vm_name',
+  'virtual_network',
+  'vrouter',
+  'in_bytes',
+  'out_bytes',
+  'in_packets',
+  'out_packets',
+];
 copied.push('drops', 'active_flows');
 
 /** How an InterfaceStatsRow becomes a row of `if_stats` (the rollups follow by views). */

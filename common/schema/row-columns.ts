@@ -30,4 +30,5 @@ export const stampColumns: [string, string][] = [
 ];
 
 /** The record's own time, or when the collector got it when the sender left it 0. */
-export const recordTime = (column: string): string => `if(${column} = 0, ${received}, ${microseconds(column)})`;
+export const recordTime = (column: string): string =>
+  `if(${column} = 0, ${received}, ${microseconds(column)})`;
