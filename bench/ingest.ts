@@ -105,7 +105,11 @@ async function engineOnly(): Promise<number> {
     const header = { generator: 'bench:Compute:contrail-vrouter-agent:0', epoch: 1, seq, receivedAt: now };
     messages.push({ key: 'bench', value: encodeBusBatch(header, 'flows', flows) });
   }
-  const writer = new BatchWriter(warehouse, writerRoute('flows'), { maxBytes: 0, lingerMs: 0, dedupWindowHours: 1 });
+  const writer = new BatchWriter(warehouse, writerRoute('flows'), {
+    maxBytes: 0,
+    lingerMs: 0,
+    dedupWindowHours: 1,
+  });
   const perInsert = Math.ceil((32 * 1024 * 1024) / (messages[0]?.value.length ?? 1));
   const started = performance.now();
   for (let i = 0; i < messages.length; i += perInsert) await writer.write(messages.slice(i, i + perInsert));

@@ -4,6 +4,7 @@ import { configMarkdown, loadConfig, options, type ConfigKey, type RawConfig } f
 import { errorMessage } from '../common/errors.js';
 import { configureLogging } from '../common/log.js';
 import { parseServices, startServices } from './pipeline.js';
+import { EVENT_KINDS } from '../simulator/events.js';
 import { runSimulate } from './simulate.js';
 
 const program = new Command('fabricscope').description(
@@ -52,14 +53,49 @@ addConfigFlags(program.command('start'))
 
 program
   .command('simulate')
-  .description('Stream simulated vRouter flows to a collector')
+  .description(
+    'Publish a simulated fabric to a collector: the state (UVEs, routes) of its vRouter agents and ' +
+      'control nodes first, then vRouter flows, and interface stats and events when asked',
+  )
   .requiredOption('--target <host:port>', 'collector gRPC address')
-  .option('--vrouters <n>', 'simulated vRouter agents', '4')
-  .option('--flows <n>', 'stop once this many records are acked')
+  .option('--vrouters <n>', 'simulated vRouter agents (two control nodes come with them)', '4')
+  .option('--flows <n>', 'stop once this many flow records are acked (0: no flows)')
   .option('--duration <time>', 'stop after this long, e.g. 30s or 5m')
-  .option('--rate <records/s>', 'send at most this many records per second (0: as fast as possible)', '0')
+  .option(
+    '--rate <records/s>',
+    'send at most this many flow records per second (0: as fast as possible)',
+    '0',
+  )
   .option('--batch-size <n>', 'records per batch', '5000')
   .option('--token <token>', 'token to present in Hello')
+  .option('--seed <n>', 'seed of the simulated fabric (same seed, same fabric)', '1')
+  .option('--no-state', 'do not publish UVEs and routes before the flows')
+  .option('--ifstats <n>', 'interface-stats samples per interface, one per --ifstats-interval')
+  .option('--ifstats-interval <time>', 'time between interface-stats samples (alone: sample until the end)')
+  .option('--events <list>', `faults to play, comma-separated: ${EVENT_KINDS.join(', ')}`)
+  .option('--event-duration <time>', 'how long each fault lasts (default: 3s, 2s, 5s and 1s respectively)')
+  .addHelpText(
+    'after',
+    `
+State: every vRouter agent publishes its VrouterAgent, NodeStatus, UveVirtualNetworkAgent,
+UveVirtualMachineAgent, UveVMInterfaceAgent (workload identity) and VMIStats UVEs; every control
+node its BgpRouterState, NodeStatus, BgpPeerInfoData and XmppPeerInfoData UVEs and its routes (a
+host route per workload, an ECMP route per Kubernetes service, the SDN gateway's default route).
+Flows start once the collector has answered all of it. With --flows the run ends when the flows are acked and the
+samples and events asked for are through.
+
+Events (played one after the other once the state is published, the first after 1s):
+  process-down        compute-0's agent reports itself Non-Functional (NodeStatus), then Functional
+  bgp-flap            control-1's BGP session to the SDN gateway goes Idle, Active, Established
+                      (flap_count + 1); the gateway's default routes are withdrawn and re-added
+  vrouter-disconnect  the last vRouter's stream closes and stays closed, then it reconnects and
+                      resends its UVEs
+  vrouter-restart     compute-1 restarts: as vrouter-disconnect, and its interface counters reset
+
+Examples:
+  fabricscope simulate --target localhost:50051 --flows 100000
+  fabricscope simulate --target localhost:50051 --flows 0 --ifstats 5 --events bgp-flap,process-down`,
+  )
   .action(runSimulate);
 
 program

@@ -1,6 +1,6 @@
 import { parseDuration } from '../common/duration.js';
-import { invalid } from '../common/errors.js';
-import { simulate } from '../simulator/index.js';
+import { errorMessage, invalid } from '../common/errors.js';
+import { parseEventKinds, simulate, type EventKind, type EventSpec } from '../simulator/index.js';
 import { formatSummary, progressPrinter } from '../simulator/progress.js';
 
 export interface SimulateFlags {
@@ -11,6 +11,13 @@ export interface SimulateFlags {
   rate: string;
   batchSize: string;
   token?: string;
+  seed: string;
+  /** false with --no-state */
+  state: boolean;
+  ifstats?: string;
+  ifstatsInterval?: string;
+  events?: string;
+  eventDuration?: string;
 }
 
 function count(text: string, flag: string): number {
@@ -19,7 +26,28 @@ function count(text: string, flag: string): number {
   return n;
 }
 
-/** `fabricscope simulate`: stream simulated vRouter flows, print progress, then the acked totals. */
+const duration = (text: string | undefined, flag: string): number | undefined =>
+  text === undefined ? undefined : parseDuration(text, `--${flag}`);
+
+function eventKinds(text: string): EventKind[] {
+  try {
+    return parseEventKinds(text);
+  } catch (err) {
+    throw invalid(`--events: ${errorMessage(err)}`);
+  }
+}
+
+function events(flags: SimulateFlags): EventSpec[] | undefined {
+  if (flags.events === undefined) return undefined;
+  const kinds = eventKinds(flags.events);
+  const durationMs = duration(flags.eventDuration, 'event-duration');
+  return kinds.map((kind) => ({ kind, ...(durationMs !== undefined ? { durationMs } : {}) }));
+}
+
+/**
+ * `fabricscope simulate`: publish a simulated fabric's state, stream its vRouter flows (and interface
+ * stats and events when asked), print progress, then the acked totals.
+ */
 export async function runSimulate(flags: SimulateFlags): Promise<void> {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
@@ -27,10 +55,15 @@ export async function runSimulate(flags: SimulateFlags): Promise<void> {
     target: flags.target,
     vrouters: count(flags.vrouters, 'vrouters'),
     flows: flags.flows === undefined ? undefined : count(flags.flows, 'flows'),
-    durationMs: flags.duration === undefined ? undefined : parseDuration(flags.duration, '--duration'),
+    durationMs: duration(flags.duration, 'duration'),
     rate: count(flags.rate, 'rate'),
     batchSize: count(flags.batchSize, 'batch-size'),
     token: flags.token,
+    seed: count(flags.seed, 'seed'),
+    state: flags.state,
+    interfaceStatsSamples: flags.ifstats === undefined ? undefined : count(flags.ifstats, 'ifstats'),
+    interfaceStatsIntervalMs: duration(flags.ifstatsInterval, 'ifstats-interval'),
+    events: events(flags),
     onProgress: progressPrinter(),
     signal: controller.signal,
   });

@@ -3,7 +3,11 @@ import type { RequestListener } from '../common/http.js';
 import { logger } from '../common/log.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
 import { flowResolvers } from './flows.js';
+import { interfaceStatsResolvers } from './interface-stats.js';
+import { routeResolvers } from './routes.js';
 import { flowsTypeDefs } from './schema/flows.js';
+import { interfaceStatsTypeDefs } from './schema/interface-stats.js';
+import { routesTypeDefs } from './schema/routes.js';
 import { scalarsTypeDefs } from './schema/scalars.js';
 import { uvesTypeDefs } from './schema/uves.js';
 import { uveResolvers } from './uves.js';
@@ -13,7 +17,9 @@ type Resolvers = Record<string, (parent: unknown, args: never) => Promise<unknow
 /** Each domain brings its SDL and its root resolvers. */
 const domains: { typeDefs: string; resolvers: (warehouse: Warehouse) => Resolvers }[] = [
   { typeDefs: flowsTypeDefs, resolvers: flowResolvers },
+  { typeDefs: interfaceStatsTypeDefs, resolvers: interfaceStatsResolvers },
   { typeDefs: uvesTypeDefs, resolvers: uveResolvers },
+  { typeDefs: routesTypeDefs, resolvers: routeResolvers },
 ];
 
 const log = logger('query');

@@ -1,11 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
-import { AckStatus, messages } from '../common/proto.js';
+import { AckStatus, messages, type PayloadKind } from '../common/proto.js';
 
 /**
  * One generator's Publish session, as a vRouter agent would run it: Hello with the process epoch,
  * sequenced batches, at most `max_in_flight` unacked batches, acks matched by seq in any order,
  * and after a reconnect (exponential backoff) every unacked batch resent byte-for-byte with the same
- * epoch and seq, so the collector can store it once.
+ * epoch and seq, so the collector can store it once. Batches of every payload kind share the stream
+ * and its seq numbers; the counters are kept per kind as well.
  */
 export const PUBLISH_METHOD = '/fabricscope.v1.Collector/Publish';
 
@@ -41,6 +42,8 @@ export interface OutgoingBatch {
   records: number;
   /** Indexes the sender knows to be malformed: the ones a DUPLICATE ack stored nothing of either. */
   invalid?: number[];
+  /** The payload the batch carries; absent means flows. */
+  kind?: PayloadKind;
 }
 
 export interface BatchSource<B extends OutgoingBatch> {
@@ -55,15 +58,21 @@ export interface BatchOutcome {
   rejected: number[];
 }
 
-export interface SessionCounters {
+/** Record counts, per payload kind and in total. */
+export interface RecordCounters {
   sent: number; // records sent the first time
   resent: number; // records sent again after a reconnect or an UNAVAILABLE ack
   acked: number; // records stored (OK minus rejections, and DUPLICATE ones)
   rejected: number;
   duplicates: number;
+}
+
+export interface SessionCounters extends RecordCounters {
   batchesSent: number;
   reconnects: number;
 }
+
+const zeroRecords = (): RecordCounters => ({ sent: 0, resent: 0, acked: 0, rejected: 0, duplicates: 0 });
 
 export interface SessionOptions<B extends OutgoingBatch> {
   target: string;
@@ -114,6 +123,7 @@ export class GeneratorSession<B extends OutgoingBatch> {
     batchesSent: 0,
     reconnects: 0,
   };
+  private readonly byKind = new Map<PayloadKind, RecordCounters>();
   private readonly client: grpc.Client;
   private readonly hello: Buffer;
   private readonly unacked = new Map<number, B>();
@@ -130,6 +140,7 @@ export class GeneratorSession<B extends OutgoingBatch> {
   private waitingDrain = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   private pumpTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: SessionOptions<B>) {
@@ -153,6 +164,27 @@ export class GeneratorSession<B extends OutgoingBatch> {
 
   get pending(): number {
     return this.unacked.size;
+  }
+
+  /** The counters of one payload kind (zeros if none was sent). */
+  countersOf(kind: PayloadKind): RecordCounters {
+    return { ...(this.byKind.get(kind) ?? zeroRecords()) };
+  }
+
+  /**
+   * Closes the stream at once, as a generator that lost its collector, and reconnects only after
+   * `ms`; unacked batches are resent then, as after any reconnect.
+   */
+  disconnectFor(ms: number): void {
+    if (this.state === 'closed' || this.state === 'idle') return;
+    const call = this.call;
+    this.connection++; // events of the old stream are now ignored
+    call?.cancel();
+    this.call = undefined;
+    this.state = 'backoff';
+    this.inFlight.clear();
+    this.counters.reconnects++;
+    this.reconnectAfter(ms);
   }
 
   /** Resolves once every batch handed out so far has its final ack. */
@@ -222,24 +254,34 @@ export class GeneratorSession<B extends OutgoingBatch> {
   }
 
   private settle(batch: B, ack: AckInfo): void {
-    const c = this.counters;
     let outcome: BatchOutcome;
+    let duplicates = 0;
     if (ack.status === AckStatus.INVALID) {
       outcome = { status: 'invalid', accepted: 0, rejected: range(batch.records) };
-      c.rejected += batch.records;
     } else if (ack.status === AckStatus.DUPLICATE) {
       // Stored by an earlier attempt whose ack we lost; its rejections were ours to predict.
       const rejected = ack.rejections.length > 0 ? ack.rejections.map((r) => r.index) : (batch.invalid ?? []);
       outcome = { status: 'duplicate', accepted: batch.records - rejected.length, rejected };
-      c.duplicates += batch.records;
-      c.rejected += rejected.length;
+      duplicates = batch.records;
     } else {
       const rejected = [...new Set(ack.rejections.map((r) => r.index))];
       outcome = { status: 'ok', accepted: batch.records - rejected.length, rejected };
-      c.rejected += rejected.length;
     }
-    c.acked += outcome.accepted;
+    this.count(batch, (c) => {
+      c.duplicates += duplicates;
+      c.rejected += outcome.rejected.length;
+      c.acked += outcome.accepted;
+    });
     this.options.onOutcome?.(batch, outcome);
+  }
+
+  /** Applies a change to the session's counters and to those of the batch's kind. */
+  private count(batch: B, change: (c: RecordCounters) => void): void {
+    const kind = batch.kind ?? 'flows';
+    let own = this.byKind.get(kind);
+    if (!own) this.byKind.set(kind, (own = zeroRecords()));
+    change(this.counters);
+    change(own);
   }
 
   private retryLater(batch: B): void {
@@ -279,14 +321,14 @@ export class GeneratorSession<B extends OutgoingBatch> {
     }
     this.nextSeq++;
     this.unacked.set(next.seq, next);
-    this.counters.sent += next.records;
+    this.count(next, (c) => (c.sent += next.records));
     return next;
   }
 
   private write(batch: B): void {
     const call = this.call;
     if (!call) return;
-    if (this.written.has(batch.seq)) this.counters.resent += batch.records;
+    if (this.written.has(batch.seq)) this.count(batch, (c) => (c.resent += batch.records));
     else this.written.add(batch.seq);
     this.inFlight.add(batch.seq);
     this.counters.batchesSent++;
@@ -333,15 +375,28 @@ export class GeneratorSession<B extends OutgoingBatch> {
     const { initialMs, maxMs } = this.options.backoff ?? { initialMs: 100, maxMs: 5000 };
     // A forced drop is a test of resending, not of backoff: reconnect at once.
     const delay = forced ? 0 : Math.min(maxMs, initialMs * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
-    this.schedule(delay, () => this.connect());
+    this.reconnectAfter(delay);
   }
 
-  private schedule(ms: number, fn: () => void): void {
+  /** One pending reconnect at most: a later disconnect replaces the earlier plan. */
+  private reconnectAfter(ms: number): void {
+    if (this.reconnectTimer) {
+      clearTimeout(this.reconnectTimer);
+      this.timers.delete(this.reconnectTimer);
+    }
+    this.reconnectTimer = this.schedule(ms, () => {
+      this.reconnectTimer = undefined;
+      this.connect();
+    });
+  }
+
+  private schedule(ms: number, fn: () => void): NodeJS.Timeout {
     const t = setTimeout(() => {
       this.timers.delete(t);
       fn();
     }, ms);
     this.timers.add(t);
+    return t;
   }
 
   private releaseIdle(): void {

@@ -1,17 +1,23 @@
+import type { PayloadKind } from '../common/proto.js';
 import { FlowBatchEncoder, type EncodedBatch } from './encoder.js';
-import { buildFlowPools } from './flows.js';
-import { GeneratorSession, type BatchOutcome } from './client.js';
-import { buildTopology } from './topology.js';
+import type { EventSpec } from './events.js';
+import { buildFlowPools, type FlowPools } from './flows.js';
+import { GeneratorSession, type BatchOutcome, type RecordCounters } from './client.js';
+import type { StateBatch } from './outbox.js';
+import { STATE_KINDS, type StateKind } from './records.js';
+import { StatePlayer, type PlayedEvent } from './state-player.js';
+import { buildTopology, type Topology } from './topology.js';
 
 /**
- * The load generator: a seeded fabric, one Publish stream per vRouter, a shared record budget
- * (`flows`) and rate cap, and a report whose acked totals an end-to-end test can compare exactly
- * with what the warehouse holds.
+ * The load generator: a seeded fabric, one Publish stream per generator (vRouter agents and control
+ * nodes), the fabric's state published first, then a shared flow budget (`flows`) and rate cap,
+ * interface-stats samples and events; and a report whose acked totals an end-to-end test can compare
+ * exactly with what the warehouse holds.
  */
 export interface SimulateOptions {
   target: string; // host:port
   vrouters: number;
-  /** Stop once exactly this many records are acked (the last batches are trimmed). */
+  /** Stop once exactly this many flow records are acked (the last batches are trimmed); 0: no flows. */
   flows?: number;
   durationMs?: number;
   /** Records per second over all vRouters; 0 or absent = as fast as the collector acks. */
@@ -26,6 +32,14 @@ export interface SimulateOptions {
   signal?: AbortSignal;
   /** How long to wait for outstanding acks once sending stops (default 30 s). */
   drainTimeoutMs?: number;
+  /** Publish the fabric's UVEs and routes before any flow (default true). */
+  state?: boolean;
+  /** Interface-stats samples per interface, one every `interfaceStatsIntervalMs` (default: none). */
+  interfaceStatsSamples?: number;
+  /** Sample interface stats this often (default 1 s); without a sample count, until the run ends. */
+  interfaceStatsIntervalMs?: number;
+  /** Faults to play once the state is published; the run ends only after they have (unless stopped). */
+  events?: EventSpec[];
 }
 
 export interface Totals {
@@ -46,6 +60,11 @@ export interface SimulationReport {
   ackedTotals: Totals;
   ackedByVrouter: Record<string, Totals>;
   ackedByAction: Record<string, Totals>;
+  /** Records of the other kinds sent the first time, and stored (OK or DUPLICATE acks, minus rejections). */
+  sentByKind: Record<StateKind, number>;
+  ackedByKind: Record<StateKind, number>;
+  interfaceStatsSamples: number;
+  events: PlayedEvent[];
 }
 
 export const DEFAULT_BATCH_SIZE = 500;
@@ -82,18 +101,23 @@ export class RateLimiter {
 }
 
 type Flow = EncodedBatch;
+type Batch = Flow | StateBatch;
 
-interface VrouterStream {
+const isState = (batch: Batch): batch is StateBatch => 'initial' in batch;
+
+/** One generator's stream: a vRouter agent's carries flows, a control node's only state. */
+interface GeneratorStream {
   name: string;
-  encoder: FlowBatchEncoder;
-  session: GeneratorSession<Flow>;
-  totals: Totals;
+  generator: string;
+  session: GeneratorSession<Batch>;
+  flows?: { encoder: FlowBatchEncoder; totals: Totals };
 }
 
 class Run {
   readonly started = performance.now();
   readonly byAction = ACTION_NAMES.map((): Totals => ({ records: 0, bytes: 0, packets: 0 }));
-  streams: VrouterStream[] = [];
+  streams: GeneratorStream[] = [];
+  player: StatePlayer | undefined;
   remaining: number; // records still to hand out when `flows` is set
   stopped = false;
   private readonly limiter: RateLimiter | undefined;
@@ -108,46 +132,68 @@ class Run {
     this.limiter = rate > 0 ? new RateLimiter(rate, Math.max(batch, rate / 10)) : undefined;
   }
 
-  /** The next batch for one stream, within the budget and the rate. */
-  next(stream: VrouterStream, seq: number, maxRecords: number): Flow | number | null {
+  /** The next batch for one stream: state first, then flows within the budget and the rate. */
+  next(stream: GeneratorStream, seq: number, maxRecords: number): Batch | number | null {
     if (this.stopped) return null;
+    const state = this.player?.next(stream.generator, seq, maxRecords);
+    if (state) return state;
+    if (!stream.flows || !(this.player?.flowsOpen ?? true)) return null;
     const n = Math.min(maxRecords, this.options.batchSize ?? DEFAULT_BATCH_SIZE, this.remaining);
     if (n <= 0) return null;
     const wait = this.limiter?.take(n) ?? 0;
     if (wait > 0) return wait;
     this.remaining -= n;
-    return stream.encoder.encode(seq, n);
+    return stream.flows.encoder.encode(seq, n);
   }
 
-  outcome(stream: VrouterStream, batch: Flow, outcome: BatchOutcome): void {
+  outcome(stream: GeneratorStream, batch: Batch, outcome: BatchOutcome): void {
+    if (isState(batch)) this.player?.settle(stream.generator, batch);
+    else if (stream.flows) this.flowOutcome(stream.flows, batch, outcome);
+    this.checkDone();
+  }
+
+  private flowOutcome(
+    flows: NonNullable<GeneratorStream['flows']>,
+    batch: Flow,
+    outcome: BatchOutcome,
+  ): void {
     const rejected = outcome.rejected;
     const totals = batch.totals.slice();
-    for (const i of rejected) subtractRecord(stream.encoder, totals, batch.templates[i]);
+    for (const i of rejected) subtractRecord(flows.encoder, totals, batch.templates[i]);
     for (let a = 1; a < ACTION_NAMES.length; a++) {
       const t = this.byAction[a];
       if (!t) continue;
       t.records += totals[a * 3] ?? 0;
       t.bytes += totals[a * 3 + 1] ?? 0;
       t.packets += totals[a * 3 + 2] ?? 0;
-      stream.totals.records += totals[a * 3] ?? 0;
-      stream.totals.bytes += totals[a * 3 + 1] ?? 0;
-      stream.totals.packets += totals[a * 3 + 2] ?? 0;
+      flows.totals.records += totals[a * 3] ?? 0;
+      flows.totals.bytes += totals[a * 3 + 1] ?? 0;
+      flows.totals.packets += totals[a * 3 + 2] ?? 0;
     }
     if (this.options.flows !== undefined && rejected.length > 0) {
       // Rejected records do not count towards `flows`: hand them out again.
       this.remaining += rejected.length;
-      this.streams.forEach((s) => s.session.kick());
+      this.kick();
     }
-    this.checkDone();
   }
 
-  acked(): number {
-    return this.streams.reduce((n, s) => n + s.session.counters.acked, 0);
+  /** Sessions pull from their sources again: after a gate opened or records were queued. */
+  kick(generator?: string): void {
+    this.streams.forEach((s) => (generator === undefined || s.generator === generator) && s.session.kick());
+  }
+
+  counted(kind: PayloadKind, key: keyof RecordCounters): number {
+    return this.streams.reduce((n, s) => n + s.session.countersOf(kind)[key], 0);
   }
 
   checkDone(): void {
     const flows = this.options.flows;
-    if (flows !== undefined && this.acked() >= flows && this.streams.every((s) => s.session.pending === 0)) {
+    if (
+      flows !== undefined &&
+      this.counted('flows', 'acked') >= flows &&
+      (this.player?.finished ?? true) &&
+      this.streams.every((s) => s.session.pending === 0)
+    ) {
       this.finish();
     }
   }
@@ -157,14 +203,17 @@ class Run {
   finish(err?: Error): void {
     if (err && !this.fatal) this.fatal = err;
     this.stopped = true;
+    this.player?.stop();
     this.doneResolve?.();
   }
 
   report(): SimulationReport {
     const elapsedMs = performance.now() - this.started;
-    const sum = (key: 'sent' | 'acked' | 'rejected' | 'duplicates' | 'resent'): number =>
-      this.streams.reduce((n, s) => n + s.session.counters[key], 0);
+    const sum = (key: keyof RecordCounters): number => this.counted('flows', key);
+    const byKind = (key: keyof RecordCounters): Record<StateKind, number> =>
+      Object.fromEntries(STATE_KINDS.map((k) => [k, this.counted(k, key)])) as Record<StateKind, number>;
     const acked = sum('acked');
+    const played = this.player?.report() ?? { interfaceStatsSamples: 0, events: [] };
     const ackedByAction: Record<string, Totals> = {};
     this.byAction.forEach((t, a) => {
       if (t.records > 0) ackedByAction[ACTION_NAMES[a] ?? String(a)] = { ...t };
@@ -185,8 +234,13 @@ class Run {
         }),
         { records: 0, bytes: 0, packets: 0 },
       ),
-      ackedByVrouter: Object.fromEntries(this.streams.map((s) => [s.name, { ...s.totals }])),
+      ackedByVrouter: Object.fromEntries(
+        this.streams.flatMap((s) => (s.flows ? [[s.name, { ...s.flows.totals }]] : [])),
+      ),
       ackedByAction,
+      sentByKind: byKind('sent'),
+      ackedByKind: byKind('acked'),
+      ...played,
     };
   }
 }
@@ -208,7 +262,9 @@ function validate(options: SimulateOptions): void {
   };
   if (!options.target) throw new Error('target (host:port) is required');
   positive(options.vrouters, 'vrouters');
-  positive(options.flows, 'flows');
+  positive(options.flows, 'flows', true);
+  positive(options.interfaceStatsSamples, 'interfaceStatsSamples', true);
+  positive(options.interfaceStatsIntervalMs, 'interfaceStatsIntervalMs');
   positive(options.batchSize, 'batchSize');
   positive(options.rate, 'rate', true);
   positive(options.dropConnectionEvery, 'dropConnectionEvery', true);
@@ -217,20 +273,38 @@ function validate(options: SimulateOptions): void {
     throw new Error('durationMs must be > 0');
 }
 
+function statePlayer(run: Run, options: SimulateOptions, topology: Topology, pools: FlowPools): StatePlayer {
+  const samples = options.interfaceStatsSamples;
+  const interval = options.interfaceStatsIntervalMs;
+  const sampling = samples !== undefined || interval !== undefined;
+  return new StatePlayer({
+    topology,
+    pools,
+    state: options.state ?? true,
+    ...(sampling
+      ? { interfaceStats: { intervalMs: interval ?? 1000, ...(samples !== undefined ? { samples } : {}) } }
+      : {}),
+    events: options.events ?? [],
+    onChange: (generator) => {
+      run.kick(generator);
+      run.checkDone();
+    },
+    disconnect: (generator, ms) =>
+      run.streams.find((s) => s.generator === generator)?.session.disconnectFor(ms),
+  });
+}
+
 function openStreams(run: Run, options: SimulateOptions): void {
   const topology = buildTopology({ vrouters: options.vrouters, seed: options.seed ?? 1 });
-  const { pools } = buildFlowPools(topology);
+  const flowPools = buildFlowPools(topology);
+  const { pools } = flowPools;
+  const player = (run.player = statePlayer(run, options, topology, flowPools));
+  const publishing = player.generators();
   const epoch = nextEpoch();
-  topology.vrouters.forEach((vr, i) => {
-    const pool = pools[i] ?? [];
-    if (pool.length === 0) return;
-    const encoder = new FlowBatchEncoder(pool, {
-      salt: (epoch % 0x100000000) ^ Math.imul(i + 1, 0x9e3779b1),
-      invalidEvery: options.invalidEvery ?? 0,
-    });
-    const session = new GeneratorSession<Flow>({
+  const open = (name: string, generator: string, flows: GeneratorStream['flows']): void => {
+    const session = new GeneratorSession<Batch>({
       target: options.target,
-      generator: vr.generator,
+      generator,
       ...(options.token !== undefined ? { token: options.token } : {}),
       epoch,
       maxBatchRecords: options.batchSize ?? DEFAULT_BATCH_SIZE,
@@ -239,23 +313,38 @@ function openStreams(run: Run, options: SimulateOptions): void {
       onOutcome: (batch, outcome) => run.outcome(stream, batch, outcome),
       onFatal: (err) => run.finish(err),
     });
-    const stream: VrouterStream = {
-      name: vr.name,
-      encoder,
-      session,
-      totals: { records: 0, bytes: 0, packets: 0 },
-    };
+    const stream: GeneratorStream = { name, generator, session, ...(flows ? { flows } : {}) };
     run.streams.push(stream);
+  };
+  topology.vrouters.forEach((vr, i) => {
+    const pool = pools[i] ?? [];
+    const flows =
+      pool.length === 0 || options.flows === 0
+        ? undefined
+        : {
+            encoder: new FlowBatchEncoder(pool, {
+              salt: (epoch % 0x100000000) ^ Math.imul(i + 1, 0x9e3779b1),
+              invalidEvery: options.invalidEvery ?? 0,
+            }),
+            totals: { records: 0, bytes: 0, packets: 0 },
+          };
+    if (flows || publishing.has(vr.generator)) open(vr.name, vr.generator, flows);
   });
+  for (const c of topology.controlNodes)
+    if (publishing.has(c.generator)) open(c.name, c.generator, undefined);
 }
 
-/** Runs the simulation until `flows` records are acked, `durationMs` passes, or `signal` aborts. */
+/**
+ * Runs the simulation until `flows` records are acked (and the state, samples and events asked for
+ * are through), `durationMs` passes, or `signal` aborts.
+ */
 export async function simulate(options: SimulateOptions): Promise<SimulationReport> {
   validate(options);
   const run = new Run(options);
   openStreams(run, options);
   const timers = startTimers(run, options);
   run.streams.forEach((s) => s.session.start());
+  run.player?.start();
   try {
     await run.done;
     if (!run.fatal && !options.signal?.aborted) await drain(run, options.drainTimeoutMs ?? 30_000);
@@ -292,6 +381,11 @@ async function drain(run: Run, timeoutMs: number): Promise<void> {
 
 export { buildTopology } from './topology.js';
 export type { Topology } from './topology.js';
+export { buildFabricState, type GeneratorState } from './state.js';
+export { buildRoutes } from './routes.js';
+export { buildInterfaceStats, interfaceRates } from './interface-stats.js';
+export { planEvents, parseEventKinds, EVENT_KINDS, type EventKind, type EventSpec } from './events.js';
+export type { PlayedEvent } from './state-player.js';
 export { buildFlowPools, buildConnections } from './flows.js';
 export { FlowBatchEncoder } from './encoder.js';
 export { GeneratorSession } from './client.js';

@@ -27,6 +27,18 @@ export function formatSummary(r: SimulationReport): string {
       `  ${action.padEnd(5)} ${count(a.records)} records, ${count(a.bytes)} bytes, ${count(a.packets)} packets`,
     );
   }
+  const kinds = Object.keys(r.sentByKind) as (keyof SimulationReport['sentByKind'])[];
+  if (kinds.some((k) => r.sentByKind[k] > 0)) {
+    const each = kinds.map(
+      (k) => `${count(r.ackedByKind[k])}/${count(r.sentByKind[k])} ${k.replace('_', ' ')}`,
+    );
+    lines.push(`acked state (of sent): ${each.join(', ')}`);
+  }
+  if (r.interfaceStatsSamples > 0) lines.push(`interface-stats samples: ${r.interfaceStatsSamples}`);
+  for (const e of r.events) {
+    const status = e.completed ? 'played' : e.startedMs >= 0 ? 'cut short' : 'not reached';
+    lines.push(`event ${e.kind} on ${e.target}: ${status}`);
+  }
   return lines.join('\n');
 }
 

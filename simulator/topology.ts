@@ -15,8 +15,17 @@ export interface VRouter {
   ip: string; // underlay (vhost0) address
 }
 
+/** An SDN gateway (e.g. an MX) the control nodes peer with over BGP. */
 export interface Gateway {
   name: string;
+  ip: string;
+  asn: number;
+}
+
+/** A TF control node: XMPP server of every vRouter agent, BGP speaker towards the gateways. */
+export interface ControlNode {
+  name: string; // hostname, e.g. control-1
+  generator: string; // control-1:Control:contrail-control:0
   ip: string;
 }
 
@@ -116,7 +125,10 @@ export interface Service {
 
 export interface Topology {
   seed: number;
+  /** The fabric's autonomous system (the control nodes' BGP ASN). */
+  asn: number;
   vrouters: VRouter[];
+  controlNodes: ControlNode[];
   gateways: Gateway[];
   ipams: Ipam[];
   virtualNetworks: VirtualNetwork[];
@@ -142,6 +154,8 @@ export const SERVICE_SUBNET = '10.96.0.0/12';
 export const SEAMLESS_NETWORK = `${DOMAIN}:k8s-contrail:seamless`;
 export const V6_NETWORK = `${DOMAIN}:k8s-contrail:v6-net`;
 export const V6_SUBNET = 'fd00:100:64::/64';
+/** BGP_ASN of the reference deployment. */
+export const FABRIC_ASN = 65100;
 
 /** Address allocation per IPAM: the VM and the pod of the shared network get .3 then .4. */
 class Allocator {
@@ -183,8 +197,10 @@ export function buildTopology(options: TopologyOptions): Topology {
   const seed = options.seed ?? 1;
   const topo: Topology = {
     seed,
+    asn: FABRIC_ASN,
     vrouters: buildVrouters(options.vrouters),
-    gateways: [{ name: 'sdn-gw-1', ip: '192.168.200.1' }],
+    controlNodes: buildControlNodes(2),
+    gateways: [{ name: 'sdn-gw-1', ip: '192.168.200.1', asn: 65000 }],
     ipams: [],
     virtualNetworks: [],
     securityGroups: [],
@@ -209,6 +225,16 @@ function buildVrouters(count: number): VRouter[] {
     name: `compute-${index}`,
     generator: `compute-${index}:Compute:contrail-vrouter-agent:0`,
     ip: intToIpv4(base + index),
+  }));
+}
+
+/** Control nodes sit just below the vRouters on the underlay (the reference's CONTROL_NODES is .10). */
+function buildControlNodes(count: number): ControlNode[] {
+  const base = ipv4ToInt('192.168.200.9');
+  return Array.from({ length: count }, (_, i) => ({
+    name: `control-${i + 1}`,
+    generator: `control-${i + 1}:Control:contrail-control:0`,
+    ip: intToIpv4(base + i),
   }));
 }
 
@@ -616,17 +642,19 @@ function addPaymentsNetworkPolicy(ctx: Context): void {
   }
 }
 
-/** Lookup helpers shared by the policy model and flow generation. */
+/** Lookup helpers shared by the policy model, flow generation and the state builders. */
 export function indexTopology(topo: Topology): {
   workload: (name: string) => Workload;
   group: (fqName: string) => SecurityGroup | undefined;
   vrouter: (name: string) => VRouter;
   network: (fqName: string) => VirtualNetwork;
+  namespace: (name: string) => Namespace;
 } {
   const byName = new Map(topo.workloads.map((w) => [w.name, w]));
   const groups = new Map(topo.securityGroups.map((g) => [g.fqName, g]));
   const vrouters = new Map(topo.vrouters.map((v) => [v.name, v]));
   const networks = new Map(topo.virtualNetworks.map((n) => [n.fqName, n]));
+  const namespaces = new Map(topo.namespaces.map((n) => [n.name, n]));
   const must = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`unknown ${what}`);
     return value;
@@ -636,5 +664,6 @@ export function indexTopology(topo: Topology): {
     group: (fqName) => groups.get(fqName),
     vrouter: (name) => must(vrouters.get(name), `vrouter ${name}`),
     network: (fqName) => must(networks.get(fqName), `network ${fqName}`),
+    namespace: (name) => must(namespaces.get(name), `namespace ${name}`),
   };
 }

@@ -1,3 +1,5 @@
+import { printedAddress } from './addresses.js';
+
 /**
  * The flow dimensions a query may filter or group by, and the column each reads. Only names from
  * this table ever become SQL; `rollup` marks those the flows_1m / flows_1h tables keep.
@@ -14,12 +16,7 @@ const plain = (column: string, rollup: boolean): Dimension => ({
   rollup,
   output: `toString(${column})`,
 });
-// IPv4 is stored IPv4-mapped; print it as plain dotted quad.
-const address = (column: string): Dimension => ({
-  column,
-  rollup: false,
-  output: `if(isIPv4String(substring(toString(${column}), 8)) AND startsWith(toString(${column}), '::ffff:'), substring(toString(${column}), 8), toString(${column}))`,
-});
+const address = (column: string): Dimension => ({ column, rollup: false, output: printedAddress(column) });
 
 export const dimensions = {
   VROUTER: plain('vrouter', true),

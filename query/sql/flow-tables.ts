@@ -2,11 +2,14 @@ import type { TimeRange } from '../time.js';
 import { dimensions, type DimensionName } from './flow-dimensions.js';
 import type { Params } from './params.js';
 
-/** A table that answers flow aggregates: the raw records or a rollup with `bucketSeconds` resolution. */
-export interface FlowTable {
-  name: 'flows' | 'flows_1m' | 'flows_1h';
+/** A table that answers over time: raw rows (`bucketSeconds` 0) or a rollup with `bucketSeconds` resolution. */
+export interface TimeTable<Name extends string = string> {
+  name: Name;
   bucketSeconds: number;
 }
+
+/** A table that answers flow aggregates: the raw records or a rollup. */
+export type FlowTable = TimeTable<'flows' | 'flows_1m' | 'flows_1h'>;
 
 const raw: FlowTable = { name: 'flows', bucketSeconds: 0 };
 const rollups: FlowTable[] = [
@@ -18,25 +21,35 @@ const rollups: FlowTable[] = [
 const MIN_BUCKETS = 60;
 
 /**
- * The coarsest table that answers: every dimension used must be kept by the rollup, the range must
- * span enough buckets, and a series step must be a whole number of buckets. Akvorado's console
- * makes the same choice; a rollup answer covers the range widened to whole buckets.
+ * The coarsest of `rollups` (coarsest first) that answers, else `raw`: the range must span enough
+ * buckets, and a series step must be a whole number of buckets. Akvorado's console makes the same
+ * choice; a rollup answer covers the range widened to whole buckets.
  */
+export function coarsestTable<T extends TimeTable>(
+  raw: T,
+  rollups: readonly T[],
+  range: TimeRange,
+  stepSeconds?: number,
+): T {
+  const spanSeconds = (range.toUs - range.fromUs) / 1e6;
+  const fits = (t: T): boolean =>
+    spanSeconds >= t.bucketSeconds * MIN_BUCKETS &&
+    (stepSeconds === undefined || stepSeconds % t.bucketSeconds === 0);
+  return rollups.find(fits) ?? raw;
+}
+
+/** The coarsest flow table that answers; every dimension used must be kept by the rollup too. */
 export function chooseTable(
   range: TimeRange,
   uses: Iterable<DimensionName>,
   stepSeconds?: number,
 ): FlowTable {
   if ([...uses].some((d) => !dimensions[d].rollup)) return raw;
-  const spanSeconds = (range.toUs - range.fromUs) / 1e6;
-  const fits = (t: FlowTable): boolean =>
-    spanSeconds >= t.bucketSeconds * MIN_BUCKETS &&
-    (stepSeconds === undefined || stepSeconds % t.bucketSeconds === 0);
-  return rollups.find(fits) ?? raw;
+  return coarsestTable(raw, rollups, range, stepSeconds);
 }
 
 /** The time condition on a table; for a rollup the range is widened to whole buckets. */
-export function timeCondition(table: FlowTable, range: TimeRange, params: Params): string {
+export function timeCondition(table: TimeTable, range: TimeRange, params: Params): string {
   if (table.bucketSeconds === 0) {
     const from = params.add('Int64', range.fromUs);
     const to = params.add('Int64', range.toUs);

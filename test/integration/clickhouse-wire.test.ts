@@ -113,9 +113,11 @@ describe('ClickHouse server driver on the wire', () => {
       seq: 0,
       receivedAt: Date.now() * 1000,
     };
-    await new BatchWriter(warehouse, writerRoute('flows'), { maxBytes: 1, lingerMs: 0, dedupWindowHours: 1 }).write([
-      { key: 'wire', value: encodeBusBatch(header, 'flows', payload) },
-    ]);
+    await new BatchWriter(warehouse, writerRoute('flows'), {
+      maxBytes: 1,
+      lingerMs: 0,
+      dedupWindowHours: 1,
+    }).write([{ key: 'wire', value: encodeBusBatch(header, 'flows', payload) }]);
     const rows = await warehouse.query<{ n: string }>(
       'SELECT count() AS n FROM flows WHERE generator = {g:String}',
       { g: header.generator },

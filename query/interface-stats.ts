@@ -1,0 +1,124 @@
+import { parseDuration } from '../common/duration.js';
+import { invalid } from '../common/errors.js';
+import type { Warehouse } from '../common/warehouse/warehouse.js';
+import { resolver } from './resolve.js';
+import {
+  interfaceSeriesQuery,
+  interfaceTotalsQuery,
+  type InterfaceDimension,
+  type InterfaceFilterInput,
+} from './sql/interface-stats-queries.js';
+import { parseRange } from './time.js';
+
+interface SelectionArgs {
+  from?: string | null;
+  to?: string | null;
+  filter?: InterfaceFilterInput | null;
+}
+
+interface SeriesArgs extends SelectionArgs {
+  step?: string | null;
+  by: InterfaceDimension;
+  top: number;
+}
+
+interface SeriesRow {
+  t: string;
+  key: string;
+  inBps: number;
+  outBps: number;
+  inPps: number;
+  outPps: number;
+  drops: Record<string, number>;
+  activeFlows: string;
+}
+
+interface TotalsRow {
+  inBytes: string;
+  outBytes: string;
+  inPackets: string;
+  outPackets: string;
+  drops: Record<string, string>;
+}
+
+const MAX_TOP = 1000;
+const MAX_POINTS = 2000;
+const niceSteps = [1, 5, 10, 15, 30, 60, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400];
+
+function checkTop(top: number): number {
+  if (!Number.isInteger(top) || top < 1 || top > MAX_TOP)
+    throw invalid(`top: ${top} is not between 1 and ${MAX_TOP}`);
+  return top;
+}
+
+/** The step asked for, or about 300 points over the range, rounded up as flowSeries does. */
+function stepSeconds(step: string | null | undefined, spanUs: number): number {
+  if (step) {
+    const seconds = parseDuration(step, 'step') / 1000;
+    if (!Number.isInteger(seconds) || seconds < 1) throw invalid(`step: "${step}" must be whole seconds`);
+    if (spanUs / 1e6 / seconds > MAX_POINTS)
+      throw invalid(`step: "${step}" gives more than ${MAX_POINTS} points`);
+    return seconds;
+  }
+  const wanted = spanUs / 1e6 / 300;
+  return niceSteps.find((s) => s >= wanted) ?? Math.ceil(wanted / 86400) * 86400;
+}
+
+/** Reasons in name order, so answers compare equal whatever order the engine summed them in. */
+const byReason = <R>(
+  counts: Record<string, number | string>,
+  entry: (reason: string, value: number) => R,
+): R[] =>
+  Object.keys(counts)
+    .sort()
+    .map((reason) => entry(reason, Number(counts[reason])));
+
+const total = (counts: Record<string, number | string>): number =>
+  Object.values(counts).reduce<number>((n, v) => n + Number(v), 0);
+
+function toPoint(row: SeriesRow) {
+  return {
+    time: new Date(Number(row.t) * 1000).toISOString(),
+    inBytesPerSec: row.inBps,
+    outBytesPerSec: row.outBps,
+    inPacketsPerSec: row.inPps,
+    outPacketsPerSec: row.outPps,
+    dropsPerSec: total(row.drops),
+    dropsByReason: byReason(row.drops, (reason, perSec) => ({ reason, perSec })),
+    activeFlows: Number(row.activeFlows),
+  };
+}
+
+export function interfaceStatsResolvers(warehouse: Warehouse) {
+  return {
+    interfaceSeries: resolver('interfaceSeries', async (args: SeriesArgs) => {
+      const range = parseRange(args.from, args.to);
+      const step = stepSeconds(args.step, range.toUs - range.fromUs);
+      const query = interfaceSeriesQuery({ range, filter: args.filter }, args.by, checkTop(args.top), step);
+      const rows = await warehouse.query<SeriesRow>(query.sql, query.params);
+      // Rows come ordered by rank, then time: a Map keeps the groups in that order.
+      const series = new Map<string, ReturnType<typeof toPoint>[]>();
+      for (const row of rows) {
+        const points = series.get(row.key) ?? [];
+        points.push(toPoint(row));
+        series.set(row.key, points);
+      }
+      return [...series].map(([key, points]) => ({ key, points }));
+    }),
+
+    interfaceTotals: resolver('interfaceTotals', async (args: SelectionArgs) => {
+      const query = interfaceTotalsQuery({ range: parseRange(args.from, args.to), filter: args.filter });
+      const [row] = await warehouse.query<TotalsRow>(query.sql, query.params);
+      const drops = row?.drops ?? {};
+      return {
+        inBytes: Number(row?.inBytes ?? 0),
+        outBytes: Number(row?.outBytes ?? 0),
+        inPackets: Number(row?.inPackets ?? 0),
+        outPackets: Number(row?.outPackets ?? 0),
+        drops: total(drops),
+        dropsByReason: byReason(drops, (reason, count) => ({ reason, count })),
+        table: query.table.name,
+      };
+    }),
+  };
+}

@@ -1,0 +1,304 @@
+import { isIP } from 'node:net';
+import { parseDuration } from '../common/duration.js';
+import { invalid } from '../common/errors.js';
+import type { Warehouse } from '../common/warehouse/warehouse.js';
+import { resolver } from './resolve.js';
+import {
+  countChangesQuery,
+  historyQuery,
+  lookupQuery,
+  routesQuery,
+  type PrefixKey,
+  type RoutePosition,
+} from './sql/route-queries.js';
+import { parseRange, parseTime, toRfc3339, type TimeRange } from './time.js';
+
+const MAX_PAGE = 1000;
+const MAX_POINTS = 2000;
+
+/** Next hops as the queries return them: four parallel arrays. */
+interface HopArrays {
+  hopTypes: string[];
+  hopDestinations: string[];
+  hopLabels: number[];
+  hopInterfaces: string[];
+}
+
+interface Attributes extends HopArrays {
+  family: string;
+  routePrefix: string;
+  protocol: string;
+  peer: string;
+  localPref: number;
+  med: number;
+  asPath: string;
+  communities: string[];
+  originVn: string;
+}
+
+interface RouteRow extends Attributes {
+  generator: string;
+  since: string;
+  rank: number;
+  net: string;
+  bits: number;
+}
+
+interface EventRow extends Attributes {
+  eventTime: string;
+  receivedAt: string;
+  generator: string;
+  operation: string;
+}
+
+interface RoutesArgs {
+  vrf: string;
+  at?: string | null;
+  prefix?: string | null;
+  generator?: string | null;
+  first: number;
+  after?: string | null;
+}
+
+interface LookupArgs {
+  vrf: string;
+  address: string;
+  at?: string | null;
+}
+
+interface HistoryArgs {
+  vrf: string;
+  prefix: string;
+  from?: string | null;
+  to?: string | null;
+  first: number;
+}
+
+interface CountArgs {
+  from?: string | null;
+  to?: string | null;
+  step?: string | null;
+  vrf?: string[] | null;
+}
+
+/** Where a listing stands: its instant, so later pages read the same table, and the last row's key. */
+interface RouteCursor extends RoutePosition {
+  at: number;
+}
+
+export function routeResolvers(warehouse: Warehouse) {
+  return {
+    routes: resolver('routes', async (args: RoutesArgs) => {
+      checkFirst(args.first);
+      const after = args.after ? decodeCursor(args.after) : undefined;
+      const atUs = after?.at ?? instant(args.at);
+      const within = args.prefix ? prefixKey(args.prefix, 'prefix', false) : undefined;
+      const generator = args.generator ?? undefined;
+      const query = routesQuery(args.vrf, atUs, args.first, { within, generator, after });
+      const rows = await warehouse.query<RouteRow>(query.sql, query.params);
+      const edges = rows.slice(0, args.first).map((row) => ({
+        cursor: encodeCursor({ at: atUs, ...position(row) }),
+        node: route(args.vrf, row),
+      }));
+      return {
+        at: microsToRfc3339(atUs),
+        edges,
+        pageInfo: { hasNextPage: rows.length > args.first, endCursor: edges.at(-1)?.cursor ?? null },
+      };
+    }),
+
+    routeLookup: resolver('routeLookup', async (args: LookupArgs) => {
+      const family = isIP(args.address);
+      if (family === 0) throw invalid(`address: "${args.address}" is not an IPv4 or IPv6 address`);
+      const atUs = instant(args.at);
+      const query = lookupQuery(args.vrf, atUs, args.address, family === 4 ? 0 : 1);
+      const rows = await warehouse.query<RouteRow>(query.sql, query.params);
+      if (rows.length === 0) return null;
+      return {
+        vrf: args.vrf,
+        address: args.address,
+        at: microsToRfc3339(atUs),
+        prefix: rows[0]!.routePrefix,
+        paths: rows.map((row) => route(args.vrf, row)),
+      };
+    }),
+
+    routeHistory: resolver('routeHistory', async (args: HistoryArgs) => {
+      checkFirst(args.first);
+      const prefix = prefixKey(args.prefix, 'prefix', true);
+      const query = historyQuery(args.vrf, prefix, historyRange(args.from, args.to), args.first);
+      const rows = await warehouse.query<EventRow>(query.sql, query.params);
+      return rows.map((row) => ({
+        ...attributes(args.vrf, row),
+        time: toRfc3339(row.eventTime),
+        receivedAt: toRfc3339(row.receivedAt),
+        generator: row.generator,
+        op: row.operation.toUpperCase(),
+      }));
+    }),
+
+    routeCounts: resolver('routeCounts', async (args: CountArgs) => {
+      const range = parseRange(args.from, args.to);
+      const step = stepSeconds(args.step, range.toUs - range.fromUs);
+      const boundaries = stepBoundaries(range, step, args.step);
+      const query = countChangesQuery(args.vrf ?? [], boundaries.firstUs, boundaries.lastUs, step * 1e6);
+      const rows = await warehouse.query<CountRow>(query.sql, query.params);
+      return countSeries(rows, boundaries, step);
+    }),
+  };
+}
+
+function checkFirst(first: number): void {
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE)
+    throw invalid(`first: ${first} is not between 1 and ${MAX_PAGE}`);
+}
+
+const instant = (at: string | null | undefined): number => (at ? parseTime(at, 'at') : Date.now() * 1000);
+
+/** DateTime text with the microseconds, as the other fields print it. */
+function microsToRfc3339(us: number): string {
+  const iso = new Date(Math.floor(us / 1000)).toISOString();
+  return `${iso.slice(0, 19)}.${String(us % 1e6).padStart(6, '0')}Z`;
+}
+
+/** A history reaches back to the first stored event unless told otherwise: routes change seldom. */
+function historyRange(from: string | null | undefined, to: string | null | undefined): TimeRange {
+  if (from) return parseRange(from, to);
+  return { fromUs: 0, toUs: to ? parseTime(to, 'to') : Date.now() * 1000 };
+}
+
+// Text made of hex digits, dots and colons is meant as an address, so a typo in it is an error
+// rather than a silent search for an EVPN route of that name.
+const addressLike = /^[0-9a-f:.]+(\/.*)?$/i;
+
+/** A CIDR given by the user, IPv4 or IPv6; with `evpn`, other text names an EVPN route as stored. */
+function prefixKey(text: string, what: string, evpn: boolean): PrefixKey {
+  const [address = '', length, extra] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 && evpn && !addressLike.test(text)) return { rank: 2, address: '::', bits: 0, text };
+  const max = family === 4 ? 32 : 128;
+  if (family === 0 || length === undefined || extra !== undefined || !/^\d+$/.test(length))
+    throw invalid(`${what}: "${text}" is not an IPv4 or IPv6 CIDR`);
+  if (Number(length) > max) throw invalid(`${what}: "${text}" has a prefix length above ${max}`);
+  return family === 4
+    ? { rank: 0, address, bits: Number(length) + 96, text }
+    : { rank: 1, address, bits: Number(length), text };
+}
+
+function nextHops(row: HopArrays) {
+  return row.hopTypes.map((tunnelType, i) => ({
+    tunnelType,
+    destination: row.hopDestinations[i] || null,
+    label: row.hopLabels[i] ?? 0,
+    interface: row.hopInterfaces[i] ?? '',
+  }));
+}
+
+function attributes(vrf: string, row: Attributes) {
+  return {
+    vrf,
+    family: row.family,
+    prefix: row.routePrefix,
+    protocol: row.protocol,
+    peer: row.peer,
+    localPref: row.localPref,
+    med: row.med,
+    asPath: row.asPath,
+    communities: row.communities,
+    originVn: row.originVn,
+    nextHops: nextHops(row),
+  };
+}
+
+const route = (vrf: string, row: RouteRow) => ({
+  ...attributes(vrf, row),
+  generator: row.generator,
+  since: toRfc3339(row.since),
+});
+
+const position = (row: RouteRow): RoutePosition => ({
+  rank: row.rank,
+  net: row.net,
+  bits: row.bits,
+  name: row.routePrefix,
+  protocol: row.protocol,
+  peer: row.peer,
+  generator: row.generator,
+});
+
+function encodeCursor(cursor: RouteCursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor(after: string): RouteCursor {
+  try {
+    const cursor = JSON.parse(Buffer.from(after, 'base64url').toString()) as Partial<RouteCursor>;
+    const numbers = [cursor.at, cursor.rank, cursor.bits].every((n) => Number.isInteger(n));
+    const texts = [cursor.name, cursor.protocol, cursor.peer, cursor.generator].every(
+      (t) => typeof t === 'string',
+    );
+    // The address goes to the warehouse as an IPv6 parameter: a bad one would fail there, not here.
+    if (numbers && texts && typeof cursor.net === 'string' && isIP(cursor.net) === 6)
+      return cursor as RouteCursor;
+  } catch {
+    // falls through to the error below
+  }
+  throw invalid(`after: "${after}" is not a cursor this API returned`);
+}
+
+const niceSteps = [1, 5, 10, 15, 30, 60, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400];
+
+/** The step asked for, or about 300 points over the range rounded up to a readable step, as flowSeries does. */
+function stepSeconds(step: string | null | undefined, spanUs: number): number {
+  if (step) {
+    const seconds = parseDuration(step, 'step') / 1000;
+    if (!Number.isInteger(seconds) || seconds < 1) throw invalid(`step: "${step}" must be whole seconds`);
+    return seconds;
+  }
+  const wanted = spanUs / 1e6 / 300;
+  return niceSteps.find((s) => s >= wanted) ?? Math.ceil(wanted / 86400) * 86400;
+}
+
+interface Boundaries {
+  firstUs: number;
+  lastUs: number;
+  stepUs: number;
+}
+
+/** The multiples of the step inside [from, to]: points line up across refreshes, as Grafana expects. */
+function stepBoundaries(range: TimeRange, step: number, asked: string | null | undefined): Boundaries {
+  const stepUs = step * 1e6;
+  const firstUs = Math.ceil(range.fromUs / stepUs) * stepUs;
+  const lastUs = Math.floor(range.toUs / stepUs) * stepUs;
+  const points = (lastUs - firstUs) / stepUs + 1;
+  const name = asked ?? `${step}s`;
+  if (points < 1) throw invalid(`step: "${name}" has no multiple between from and to`);
+  if (points > MAX_POINTS) throw invalid(`step: "${name}" gives more than ${MAX_POINTS} points`);
+  return { firstUs, lastUs, stepUs };
+}
+
+interface CountRow {
+  vrf: string;
+  generator: string;
+  point: string;
+  delta: string;
+}
+
+/** Running sums of the changes booked at each boundary: the count present there, per VRF and generator. */
+function countSeries(rows: CountRow[], b: Boundaries, step: number) {
+  const changes = new Map<string, { vrf: string; generator: string; byPoint: Map<number, number> }>();
+  for (const row of rows) {
+    const key = `${row.vrf}\0${row.generator}`;
+    if (!changes.has(key)) changes.set(key, { vrf: row.vrf, generator: row.generator, byPoint: new Map() });
+    changes.get(key)!.byPoint.set(Number(row.point), Number(row.delta));
+  }
+  return [...changes.values()].map(({ vrf, generator, byPoint }) => {
+    let count = 0;
+    const points = [];
+    for (let t = b.firstUs; t <= b.lastUs; t += b.stepUs) {
+      count += byPoint.get(t) ?? 0;
+      points.push({ time: microsToRfc3339(t), value: count });
+    }
+    return { vrf, generator, step, points };
+  });
+}
