@@ -1,7 +1,7 @@
-import { parseDuration } from '../common/duration.js';
 import { invalid } from '../common/errors.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
 import { resolver } from './resolve.js';
+import { checkTop, stepSeconds } from './series.js';
 import type { DimensionName } from './sql/flow-dimensions.js';
 import type { FlowFilterInput } from './sql/flow-filter.js';
 import {
@@ -30,8 +30,6 @@ interface GroupArgs extends SelectionArgs {
 
 type Row = Record<string, string | number>;
 const MAX_PAGE = 1000;
-const MAX_TOP = 1000;
-const MAX_POINTS = 2000;
 
 const selection = (args: SelectionArgs): FlowSelection => ({
   range: parseRange(args.from, args.to),
@@ -44,12 +42,6 @@ const metrics = (row: Row | undefined) => ({
   bytes: Number(row?.bytes ?? 0),
   packets: Number(row?.packets ?? 0),
 });
-
-function checkTop(top: number): number {
-  if (!Number.isInteger(top) || top < 1 || top > MAX_TOP)
-    throw invalid(`top: ${top} is not between 1 and ${MAX_TOP}`);
-  return top;
-}
 
 const keysOf = (row: Row, count: number): string[] =>
   Array.from({ length: count }, (_, i) => String(row[`k${i}`]));
@@ -102,21 +94,6 @@ export function flowResolvers(warehouse: Warehouse) {
 }
 
 const metricOf = (args: GroupArgs): FlowMetric => args.metric.toLowerCase() as FlowMetric;
-
-const niceSteps = [1, 5, 10, 15, 30, 60, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400];
-
-/** The step asked for, or about 300 points over the range, rounded up to a step people read easily. */
-function stepSeconds(step: string | null | undefined, spanUs: number): number {
-  if (step) {
-    const seconds = parseDuration(step, 'step') / 1000;
-    if (!Number.isInteger(seconds) || seconds < 1) throw invalid(`step: "${step}" must be whole seconds`);
-    if (spanUs / 1e6 / seconds > MAX_POINTS)
-      throw invalid(`step: "${step}" gives more than ${MAX_POINTS} points`);
-    return seconds;
-  }
-  const wanted = spanUs / 1e6 / 300;
-  return niceSteps.find((s) => s >= wanted) ?? Math.ceil(wanted / 86400) * 86400;
-}
 
 function toSeries(rows: Row[], keyCount: number) {
   const byKey = new Map<string, { keys: string[]; points: { time: string; value: number }[] }>();

@@ -1,7 +1,6 @@
-import { parseDuration } from '../common/duration.js';
-import { invalid } from '../common/errors.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
 import { resolver } from './resolve.js';
+import { checkTop, stepSeconds } from './series.js';
 import {
   interfaceSeriesQuery,
   interfaceTotalsQuery,
@@ -39,29 +38,6 @@ interface TotalsRow {
   inPackets: string;
   outPackets: string;
   drops: Record<string, string>;
-}
-
-const MAX_TOP = 1000;
-const MAX_POINTS = 2000;
-const niceSteps = [1, 5, 10, 15, 30, 60, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400];
-
-function checkTop(top: number): number {
-  if (!Number.isInteger(top) || top < 1 || top > MAX_TOP)
-    throw invalid(`top: ${top} is not between 1 and ${MAX_TOP}`);
-  return top;
-}
-
-/** The step asked for, or about 300 points over the range, rounded up as flowSeries does. */
-function stepSeconds(step: string | null | undefined, spanUs: number): number {
-  if (step) {
-    const seconds = parseDuration(step, 'step') / 1000;
-    if (!Number.isInteger(seconds) || seconds < 1) throw invalid(`step: "${step}" must be whole seconds`);
-    if (spanUs / 1e6 / seconds > MAX_POINTS)
-      throw invalid(`step: "${step}" gives more than ${MAX_POINTS} points`);
-    return seconds;
-  }
-  const wanted = spanUs / 1e6 / 300;
-  return niceSteps.find((s) => s >= wanted) ?? Math.ceil(wanted / 86400) * 86400;
 }
 
 /** Reasons in name order, so answers compare equal whatever order the engine summed them in. */

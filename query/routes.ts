@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
-import { parseDuration } from '../common/duration.js';
 import { invalid } from '../common/errors.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
 import { resolver } from './resolve.js';
+import { MAX_POINTS, stepSeconds } from './series.js';
 import {
   countChangesQuery,
   historyQuery,
@@ -14,7 +14,6 @@ import {
 import { parseRange, parseTime, toRfc3339, type TimeRange } from './time.js';
 
 const MAX_PAGE = 1000;
-const MAX_POINTS = 2000;
 
 /** Next hops as the queries return them: four parallel arrays. */
 interface HopArrays {
@@ -244,19 +243,6 @@ function decodeCursor(after: string): RouteCursor {
     // falls through to the error below
   }
   throw invalid(`after: "${after}" is not a cursor this API returned`);
-}
-
-const niceSteps = [1, 5, 10, 15, 30, 60, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400];
-
-/** The step asked for, or about 300 points over the range rounded up to a readable step, as flowSeries does. */
-function stepSeconds(step: string | null | undefined, spanUs: number): number {
-  if (step) {
-    const seconds = parseDuration(step, 'step') / 1000;
-    if (!Number.isInteger(seconds) || seconds < 1) throw invalid(`step: "${step}" must be whole seconds`);
-    return seconds;
-  }
-  const wanted = spanUs / 1e6 / 300;
-  return niceSteps.find((s) => s >= wanted) ?? Math.ceil(wanted / 86400) * 86400;
 }
 
 interface Boundaries {

@@ -1,5 +1,4 @@
-import type { ProtobufInsert } from '../warehouse/warehouse.js';
-import { ip, microseconds, recordTime, stampColumns, stampStructure, uuid } from './row-columns.js';
+import { ip, microseconds, recordRowsInsert, uuid } from './row-columns.js';
 
 /**
  * The workload an address belongs to, when the sender did not say: from the VMI UVEs through the
@@ -46,19 +45,13 @@ const recordFields: [field: string, type: string, select: (column: string) => st
 ];
 
 /** How a FlowRow becomes a row of `flows`, enriched with workload identity on both ends. */
-export const flowRowsInsert: ProtobufInsert = {
-  table: 'flows',
-  schema: 'records.proto:FlowRow',
-  structure: [
-    ...recordFields.map(([field, type]) => `record_${field} ${type}`),
-    'record_timestamp UInt64',
-    ...stampStructure,
-  ].join(', '),
-  columns: [
-    ['time', recordTime('record_timestamp')],
-    ...stampColumns,
+export const flowRowsInsert = recordRowsInsert(
+  'flows',
+  'FlowRow',
+  recordFields.map(([field, type]) => `record_${field} ${type}`),
+  [
     ...recordFields.map(([field, , select]) => [field, select(`record_${field}`)] as const),
     ['source_labels', labels('record_source_ip')],
     ['dest_labels', labels('record_dest_ip')],
   ],
-};
+);

@@ -1,39 +1,25 @@
-import type { ProtobufInsert } from '../warehouse/warehouse.js';
-import { recordTime, stampColumns, stampStructure, uuid } from './row-columns.js';
+import { recordRowsInsert, uuid } from './row-columns.js';
 
-const copied = [
-  'vm_name',
-  'virtual_network',
-  'vrouter',
-  'in_bytes',
-  'out_bytes',
-  'in_packets',
-  'out_packets',
+/** Fields stored as they are read, with their types in InterfaceStatsRow. */
+const copied: [field: string, type: string][] = [
+  ['vm_name', 'String'],
+  ['virtual_network', 'String'],
+  ['vrouter', 'String'],
+  ['in_bytes', 'UInt64'],
+  ['out_bytes', 'UInt64'],
+  ['in_packets', 'UInt64'],
+  ['out_packets', 'UInt64'],
+  ['drops', 'Map(String, UInt64)'],
+  ['active_flows', 'UInt32'],
 ];
-copied.push('drops', 'active_flows');
 
 /** How an InterfaceStatsRow becomes a row of `if_stats` (the rollups follow by views). */
-export const interfaceStatsRowsInsert: ProtobufInsert = {
-  table: 'if_stats',
-  schema: 'records.proto:InterfaceStatsRow',
-  structure: [
-    'record_vmi_uuid String',
-    'record_vm_name String',
-    'record_virtual_network String',
-    'record_vrouter String',
-    'record_in_bytes UInt64',
-    'record_out_bytes UInt64',
-    'record_in_packets UInt64',
-    'record_out_packets UInt64',
-    'record_drops Map(String, UInt64)',
-    'record_active_flows UInt32',
-    'record_timestamp UInt64',
-    ...stampStructure,
-  ].join(', '),
-  columns: [
-    ['time', recordTime('record_timestamp')],
-    ...stampColumns,
+export const interfaceStatsRowsInsert = recordRowsInsert(
+  'if_stats',
+  'InterfaceStatsRow',
+  ['record_vmi_uuid String', ...copied.map(([field, type]) => `record_${field} ${type}`)],
+  [
     ['vmi_uuid', uuid('record_vmi_uuid')],
-    ...copied.map((c): [string, string] => [c, `record_${c}`]),
+    ...copied.map(([field]): [string, string] => [field, `record_${field}`]),
   ],
-};
+);

@@ -1,11 +1,10 @@
-import type { ProtobufInsert } from '../warehouse/warehouse.js';
-import { optionalIp, recordTime, stampColumns, stampStructure } from './row-columns.js';
+import { optionalIp, recordRowsInsert } from './row-columns.js';
 
 /** How a RouteRow becomes a row of `routes`; next hops arrive as the parallel arrays of a Nested. */
-export const routeRowsInsert: ProtobufInsert = {
-  table: 'routes',
-  schema: 'records.proto:RouteRow',
-  structure: [
+export const routeRowsInsert = recordRowsInsert(
+  'routes',
+  'RouteRow',
+  [
     'record_routing_instance String',
     'record_family String',
     'record_prefix String',
@@ -18,12 +17,8 @@ export const routeRowsInsert: ProtobufInsert = {
     'record_as_path String',
     'record_communities Array(String)',
     'record_origin_vn String',
-    'record_timestamp UInt64',
-    ...stampStructure,
-  ].join(', '),
-  columns: [
-    ['time', recordTime('record_timestamp')],
-    ...stampColumns,
+  ],
+  [
     ['routing_instance', 'record_routing_instance'],
     ['family', 'record_family'],
     ['prefix', 'record_prefix'],
@@ -40,4 +35,4 @@ export const routeRowsInsert: ProtobufInsert = {
     ['communities', 'record_communities'],
     ['origin_vn', 'record_origin_vn'],
   ],
-};
+);

@@ -1,3 +1,5 @@
+import type { ProtobufInsert } from '../warehouse/warehouse.js';
+
 /**
  * Building blocks of the Protobuf inserts: every `<Kind>Row` message (records.proto) is a record plus
  * its BatchStamp, read by ClickHouse as `record_<field>` and `stamp_<field>` columns. The engine does
@@ -30,5 +32,24 @@ export const stampColumns: [string, string][] = [
 ];
 
 /** The record's own time, or when the collector got it when the sender left it 0. */
-export const recordTime = (column: string): string =>
+const recordTime = (column: string): string =>
   `if(${column} = 0, ${received}, ${microseconds(column)})`;
+
+/**
+ * The insert of a `<message>` (a record with a `timestamp` field plus its stamp) into `table`: the
+ * record's fields as read (`record_<field> Type`) and the stored columns computed from them; the
+ * time and the batch columns come along.
+ */
+export function recordRowsInsert(
+  table: string,
+  message: string,
+  recordFields: readonly string[],
+  columns: readonly (readonly [string, string])[],
+): ProtobufInsert {
+  return {
+    table,
+    schema: `records.proto:${message}`,
+    structure: [...recordFields, 'record_timestamp UInt64', ...stampStructure].join(', '),
+    columns: [['time', recordTime('record_timestamp')], ...stampColumns, ...columns],
+  };
+}

@@ -1,23 +1,18 @@
-import type { ProtobufInsert } from '../warehouse/warehouse.js';
-import { recordTime, stampColumns, stampStructure } from './row-columns.js';
+import { recordRowsInsert } from './row-columns.js';
 
 /** How a UveRow becomes a row of `uve_updates` (uve_latest and workloads follow by views). */
-export const uveRowsInsert: ProtobufInsert = {
-  table: 'uve_updates',
-  schema: 'records.proto:UveRow',
-  structure: [
+export const uveRowsInsert = recordRowsInsert(
+  'uve_updates',
+  'UveRow',
+  [
     'record_type String',
     'record_name String',
     'record_struct_type String',
     'record_attributes_json String',
     'record_aggregation Map(String, Tuple(agg Int8, list_key String))',
     'record_deleted UInt8',
-    'record_timestamp UInt64',
-    ...stampStructure,
-  ].join(', '),
-  columns: [
-    ['time', recordTime('record_timestamp')],
-    ...stampColumns,
+  ],
+  [
     ['type', 'record_type'],
     ['name', 'record_name'],
     ['struct_type', 'record_struct_type'],
@@ -25,4 +20,4 @@ export const uveRowsInsert: ProtobufInsert = {
     ['aggregation', 'record_aggregation'],
     ['deleted', 'record_deleted'],
   ],
-};
+);

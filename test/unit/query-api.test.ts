@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { migrate } from '../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../query/index.js';
+import { ask as askApi } from '../support/query-api-client.js';
 
 /** A known set: 60 IPv4 flows from 10.0.0.0/26 over 3 minutes, 20 IPv6 flows, each 100 bytes. */
 const start = Math.floor(Date.now() / 60e3) * 60 - 600;
@@ -21,16 +22,7 @@ const insert = `INSERT INTO flows (time, generator, batch_seq, flow_uuid, vroute
 describe('query API on the embedded warehouse', () => {
   let warehouse: ChdbWarehouse;
   let api: QueryApi;
-  const ask = async <T>(query: string): Promise<T> => {
-    const response = await api.fetch('http://localhost/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query }),
-    });
-    const body = (await response.json()) as { data: T; errors?: unknown };
-    assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-    return body.data;
-  };
+  const ask = <T>(query: string) => askApi<T>(api, query);
   const range = `from: "${new Date(start * 1000).toISOString()}", to: "now"`;
   const records = async (filter: string) =>
     (await ask<{ flowTotals: { records: number } }>(`{ flowTotals(${range}, ${filter}) { records } }`))

@@ -8,6 +8,7 @@ import { writerRoute } from '../../collector/writer-routes.js';
 import { migrate } from '../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../query/index.js';
+import { post as postApi } from '../support/query-api-client.js';
 import { chooseInterfaceTable, interfaceWhere } from '../../query/sql/interface-stats-queries.js';
 import { Params } from '../../query/sql/params.js';
 import { busMessage } from '../support/bus-records.js';
@@ -145,17 +146,7 @@ const at = (offset: number): string => iso(T0 + offset);
 describe('interface stats API on the embedded warehouse', () => {
   let warehouse: ChdbWarehouse;
   let api: QueryApi;
-  const post = async (query: string) => {
-    const response = await api.fetch('http://localhost/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query }),
-    });
-    return (await response.json()) as {
-      data?: Record<string, unknown>;
-      errors?: { message: string; extensions?: { code?: string } }[];
-    };
-  };
+  const post = (query: string) => postApi(api, query);
   const series = async (args: string): Promise<Series[]> => {
     const fields = `key points { time inBytesPerSec outBytesPerSec inPacketsPerSec outPacketsPerSec
       dropsPerSec dropsByReason { reason perSec } activeFlows }`;

@@ -11,6 +11,7 @@ import { messages } from '../../common/proto.js';
 import { migrate } from '../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../query/index.js';
+import { ask as askApi, post as postApi } from '../support/query-api-client.js';
 
 const ADD = 1;
 const DELETE = 2;
@@ -167,22 +168,8 @@ describe('routes API on the embedded warehouse, fed through the writer', () => {
   let warehouse: ChdbWarehouse;
   let api: QueryApi;
 
-  const post = async (query: string) => {
-    const response = await api.fetch('http://localhost/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query }),
-    });
-    return (await response.json()) as {
-      data?: unknown;
-      errors?: { message: string; extensions?: { code?: string } }[];
-    };
-  };
-  const ask = async <T>(query: string): Promise<T> => {
-    const body = await post(query);
-    assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-    return body.data as T;
-  };
+  const post = (query: string) => postApi(api, query);
+  const ask = <T>(query: string) => askApi<T>(api, query);
   /** The one error a bad argument gives: a BAD_USER_INPUT naming the argument. */
   const refused = async (query: string, argument: string) => {
     const body = await post(query);

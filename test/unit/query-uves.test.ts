@@ -9,6 +9,7 @@ import { GeneratorEventType } from '../../common/proto.js';
 import { migrate } from '../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../query/index.js';
+import { ask as askApi } from '../support/query-api-client.js';
 import { busMessage } from '../support/bus-records.js';
 
 const vrouter = (n: number) => `compute-${n}:Compute:contrail-vrouter-agent:0`;
@@ -48,16 +49,7 @@ describe('UVEs through the writer and the GraphQL API (embedded warehouse)', () 
         { generator, event: GeneratorEventType[name], epoch: 1, peer: 'ipv4:127.0.0.1:1', time: atUs },
       ]),
     ]);
-  const ask = async <T>(query: string): Promise<T> => {
-    const response = await api.fetch('http://localhost/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query }),
-    });
-    const body = (await response.json()) as { data: T; errors?: unknown };
-    assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-    return body.data;
-  };
+  const ask = <T>(query: string) => askApi<T>(api, query);
   const uve = async (type: string, name: string) =>
     (
       await ask<{ uve: { value: Record<string, Record<string, unknown>> } | null }>(

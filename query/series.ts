@@ -1,0 +1,27 @@
+import { parseDuration } from '../common/duration.js';
+import { invalid } from '../common/errors.js';
+
+/** The most points one series answer holds, and the most groups a top-N asks for. */
+export const MAX_POINTS = 2000;
+const MAX_TOP = 1000;
+
+const niceSteps = [1, 5, 10, 15, 30, 60, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400];
+
+/** The step asked for, or about 300 points over the range, rounded up to a step people read easily. */
+export function stepSeconds(step: string | null | undefined, spanUs: number): number {
+  if (step) {
+    const seconds = parseDuration(step, 'step') / 1000;
+    if (!Number.isInteger(seconds) || seconds < 1) throw invalid(`step: "${step}" must be whole seconds`);
+    if (spanUs / 1e6 / seconds > MAX_POINTS)
+      throw invalid(`step: "${step}" gives more than ${MAX_POINTS} points`);
+    return seconds;
+  }
+  const wanted = spanUs / 1e6 / 300;
+  return niceSteps.find((s) => s >= wanted) ?? Math.ceil(wanted / 86400) * 86400;
+}
+
+export function checkTop(top: number): number {
+  if (!Number.isInteger(top) || top < 1 || top > MAX_TOP)
+    throw invalid(`top: ${top} is not between 1 and ${MAX_TOP}`);
+  return top;
+}
