@@ -32,8 +32,7 @@ export const stampColumns: [string, string][] = [
 ];
 
 /** The record's own time, or when the collector got it when the sender left it 0. */
-const recordTime = (column: string): string =>
-  `if(${column} = 0, ${received}, ${microseconds(column)})`;
+const recordTime = (column: string): string => `if(${column} = 0, ${received}, ${microseconds(column)})`;
 
 /**
  * The insert of a `<message>` (a record with a `timestamp` field plus its stamp) into `table`: the
