@@ -110,10 +110,6 @@ export interface StaticFlowFields {
   underlay_proto: string;
   underlay_source_port: number;
   sampling: number;
-  source_workload: string;
-  dest_workload: string;
-  source_namespace: string;
-  dest_namespace: string;
 }
 
 export interface FlowTemplate {
@@ -474,15 +470,11 @@ function fieldsFor(
   const t = reverse ? conn.reverse : conn.forward;
   const tcp = conn.protocol === 6;
   const denied = side.action !== 'PASS';
-  const dst = conn.destination;
+  // Like a TF vRouter agent, the record names addresses and VNs, not pods or namespaces: the
+  // pipeline enriches those from the interface UVEs.
   const ends = [
-    { ip: conn.sourceIp, vn: conn.sourceVn, workload: conn.source.name, ns: conn.source.namespace },
-    {
-      ip: conn.destIp,
-      vn: conn.destVn,
-      workload: dst?.name ?? '',
-      ns: conn.service?.namespace ?? dst?.namespace ?? '',
-    },
+    { ip: conn.sourceIp, vn: conn.sourceVn },
+    { ip: conn.destIp, vn: conn.destVn },
   ] as const;
   const [from, to] = reverse ? [ends[1], ends[0]] : [ends[0], ends[1]];
   const dropReason = denied
@@ -512,10 +504,6 @@ function fieldsFor(
     underlay_proto: tunnel ? conn.underlayProto : '',
     underlay_source_port: tunnel && conn.underlayProto !== 'MPLSoGRE' ? conn.underlaySourcePort : 0,
     sampling: conn.sampling,
-    source_workload: from.workload,
-    dest_workload: to.workload,
-    source_namespace: from.ns,
-    dest_namespace: to.ns,
   };
 }
 
