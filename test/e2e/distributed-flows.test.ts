@@ -25,6 +25,7 @@ describe('distributed pipeline: collector → Kafka → writer → warehouse', (
   let collector: PipelineProcess;
   let writer: PipelineProcess;
   let stored = 0;
+  let first: SimulationReport;
   const writerDir = mkdtempSync(join(tmpdir(), 'fs-dist-writer-'));
   const kafkaArgs = () => ['--kafka-brokers', kafka.brokers.join(','), '--kafka-partitions', '2'];
   const startWriter = () =>
@@ -66,9 +67,33 @@ describe('distributed pipeline: collector → Kafka → writer → warehouse', (
       vrouters: 3,
       flows: 20_000,
       batchSize: 1000,
+      interfaceStatsSamples: 2,
+      interfaceStatsIntervalMs: 500,
     });
+    first = report;
     stored += report.acked;
     await expectStored(stored);
+  });
+
+  it('carries the simulated routes and interface counters over Kafka too', async () => {
+    type Counts = { routeCounts: { points: { value: number }[] }[] };
+    const present = async () =>
+      (
+        await graphql<Counts>(
+          writer.graphqlUrl,
+          '{ routeCounts(from: "now-10m", to: "now+1m", step: "1m") { points { value } } }',
+        )
+      ).routeCounts.reduce((n, series) => n + series.points.at(-1)!.value, 0);
+    // Every route the control nodes sent is an add of a path of its own: the count is the acked number.
+    const deadline = Date.now() + 30_000;
+    while ((await present()) < first.ackedByKind.routes && Date.now() < deadline) await sleep(200);
+    assert.equal(await present(), first.ackedByKind.routes);
+    assert.ok(first.ackedByKind.interface_stats > 0);
+    const { interfaceTotals } = await graphql<{ interfaceTotals: { inBytes: number } }>(
+      writer.graphqlUrl,
+      '{ interfaceTotals(from: "now-10m", to: "now+1m") { inBytes } }',
+    );
+    assert.ok(interfaceTotals.inBytes > 0);
   });
 
   it('loses and doubles nothing when the writer is killed mid-stream and restarted', async () => {
