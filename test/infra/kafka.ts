@@ -258,7 +258,8 @@ class JarBroker {
     const props = join(this.dir, 'server.properties');
     await run(
       'java',
-      this.java('kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props),
+      // As `--cluster-id=…`: an id may start with '-', which the tool would take for an option.
+      this.java('kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', props),
       'formatting Kafka storage',
     );
   }
