@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { encodeBusBatch } from '../../collector/bus-batch.js';
 import { BatchWriter } from '../../collector/writer.js';
 import { writerRoute } from '../../collector/writer-routes.js';
-import { messages } from '../../common/proto.js';
+import { GeneratorEventType, messages } from '../../common/proto.js';
 import { migrate } from '../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../query/index.js';
@@ -459,5 +459,32 @@ describe('routes API on the embedded warehouse, fed through the writer', () => {
       `{ routeLookup(vrf: "${vrfC}", address: "10.7.1.1") { paths { generator } } }`,
     );
     assert.deepEqual(found.routeLookup?.paths, [{ generator: control2 }]);
+  });
+  it('drops the table of a withdrawn control node from then on, until it resends', async () => {
+    const vrfD = 'default-domain:admin:green:green';
+    const control3 = 'control-3:Control:contrail-control:0';
+    const add = record({ at: minutes(1), vrf: vrfD, prefix: '10.8.0.0/16', hops: [hop('192.168.0.8', 8)] });
+    const options = { maxBytes: 1 << 20, lingerMs: 0, dedupWindowHours: 24 };
+    const routesWriter = new BatchWriter(warehouse, writerRoute('routes'), options);
+    const payload = Buffer.from(messages.RouteBatch.encode({ records: [add] }).finish());
+    const header = { generator: control3, epoch: 3, seq: 1, receivedAt: minutes(1) };
+    await routesWriter.write([{ key: vrfD, value: encodeBusBatch(header, 'routes', payload) }]);
+    const withdrawal = Buffer.from(
+      messages.GeneratorEventBatch.encode({
+        records: [{ generator: control3, event: GeneratorEventType.WITHDRAWN, epoch: 3, time: minutes(3) }],
+      }).finish(),
+    );
+    await new BatchWriter(warehouse, writerRoute('generators'), options).write([
+      {
+        key: control3,
+        value: encodeBusBatch({ ...header, seq: 0, receivedAt: minutes(3) }, 'generator_events', withdrawal),
+      },
+    ]);
+    assert.deepEqual(listed(await table(vrfD, `, at: "${iso(minutes(2))}"`)), ['10.8.0.0/16 xmpp']);
+    assert.deepEqual(listed(await table(vrfD)), []);
+    await routesWriter.write([
+      { key: vrfD, value: encodeBusBatch({ ...header, seq: 2, receivedAt: minutes(4) }, 'routes', payload) },
+    ]);
+    assert.deepEqual(listed(await table(vrfD)), ['10.8.0.0/16 xmpp']);
   });
 });
