@@ -89,6 +89,8 @@ export interface SessionOptions<B extends OutgoingBatch> {
   /** Delay before resending a batch acked UNAVAILABLE. */
   retryMs?: number;
   onFatal?: (err: Error) => void;
+  /** A new stream was welcomed after an earlier one was lost: a generator resends its state then. */
+  onReconnected?: () => void;
   clientOptions?: grpc.ClientOptions;
 }
 
@@ -138,6 +140,7 @@ export class GeneratorSession<B extends OutgoingBatch> {
   private maxRecords: number;
   private attempt = 0;
   private waitingDrain = false;
+  private welcomed = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   private pumpTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -235,6 +238,8 @@ export class GeneratorSession<B extends OutgoingBatch> {
     this.attempt = 0;
     // Everything unacked goes again, oldest first: acks of the old stream are lost with it.
     this.toSend = [...this.unacked.values()].sort((a, b) => a.seq - b.seq);
+    if (this.welcomed) this.options.onReconnected?.();
+    this.welcomed = true;
     this.pump();
   }
 

@@ -8,7 +8,6 @@ import {
   nodeStatusUve,
   uveContext,
   VROUTER_MODULE,
-  vrouterUves,
   type BgpPeerStatus,
   type UveContext,
 } from './uves.js';
@@ -23,7 +22,7 @@ import {
  *   gateway's default routes withdrawn from every VRF), then Active, then Established again (the
  *   routes re-added).
  * - `vrouter-disconnect`: the vRouter's stream closes and stays closed, then it reconnects (unacked
- *   batches resent as always) and resends its UVEs, as a TF generator resyncs after a reconnect.
+ *   batches resent as always) and resyncs what it holds, as a TF generator does after any reconnect.
  * - `vrouter-restart`: the same, and the agent's interface counters start again from one interval.
  */
 export const EVENT_KINDS = ['process-down', 'bgp-flap', 'vrouter-disconnect', 'vrouter-restart'] as const;
@@ -217,10 +216,8 @@ function vrouterDown(plan: Plan, e: Required<EventSpec>): EventStep[] {
   const vr = vrouterOf(plan.topo, e);
   const end = e.atMs + e.durationMs;
   return [
+    // When it comes back, its session resyncs what it holds (StatePlayer.resync).
     step(e.atMs, vr.generator, { disconnectMs: e.durationMs }),
-    step(end, vr.generator, {
-      uves: vrouterUves(plan.ctx, vr, plan.at(end)),
-      ...(e.kind === 'vrouter-restart' ? { resetCounters: vr.name } : {}),
-    }),
+    step(end, vr.generator, e.kind === 'vrouter-restart' ? { resetCounters: vr.name } : {}),
   ];
 }

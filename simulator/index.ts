@@ -312,6 +312,7 @@ function openStreams(run: Run, options: SimulateOptions): void {
       source: { next: (seq, max) => run.next(stream, seq, max) },
       onOutcome: (batch, outcome) => run.outcome(stream, batch, outcome),
       onFatal: (err) => run.finish(err),
+      onReconnected: () => player.resync(generator),
     });
     const stream: GeneratorStream = { name, generator, session, ...(flows ? { flows } : {}) };
     run.streams.push(stream);

@@ -1,5 +1,6 @@
 import { planEvents, scheduleEvents, type EventKind, type EventSpec, type EventStep } from './events.js';
 import { buildFlowPools, type FlowPools } from './flows.js';
+import { HeldState } from './held-state.js';
 import { buildInterfaceStats, interfaceRates, type InterfaceRate } from './interface-stats.js';
 import { Outbox, type StateBatch } from './outbox.js';
 import { buildFabricState } from './state.js';
@@ -50,6 +51,7 @@ export const STATE_BATCH_RECORDS = 500;
 
 export class StatePlayer {
   private readonly outboxes = new Map<string, Outbox>();
+  private readonly held = new Map<string, HeldState>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly topo: Topology;
   private readonly rates: InterfaceRate[];
@@ -74,7 +76,10 @@ export class StatePlayer {
       startedMs: -1,
       completed: false,
     }));
-    for (const generator of this.generators()) this.outboxes.set(generator, new Outbox());
+    for (const generator of this.generators()) {
+      this.outboxes.set(generator, new Outbox());
+      this.held.set(generator, new HeldState());
+    }
   }
 
   /** Generators with something to publish besides flows: each needs a stream even without flows. */
@@ -101,9 +106,20 @@ export class StatePlayer {
         const outbox = this.outboxes.get(g.generator);
         outbox?.push('uves', g.uves, true);
         outbox?.push('routes', g.routes, true);
+        this.held.get(g.generator)?.hold(g.uves, g.routes);
       }
     }
     this.checkGate();
+  }
+
+  /** A generator's stream came back: it publishes all it holds again, as TF generators resync. */
+  resync(generator: string): void {
+    const held = this.held.get(generator)?.snapshot();
+    if (!held || this.stopped) return;
+    const outbox = this.outboxes.get(generator);
+    outbox?.push('uves', held.uves);
+    outbox?.push('routes', held.routes);
+    this.options.onChange(generator);
   }
 
   next(generator: string, seq: number, maxRecords: number): StateBatch | undefined {
@@ -198,6 +214,7 @@ export class StatePlayer {
     const outbox = this.outboxes.get(step.generator);
     outbox?.push('uves', step.uves);
     outbox?.push('routes', step.routes);
+    this.held.get(step.generator)?.hold(step.uves, step.routes);
   }
 
   private after(ms: number, fn: () => void): void {

@@ -407,6 +407,29 @@ describe('simulator fabric state against a fake collector', () => {
     assertMatchesCollector(report, 2000);
   });
 
+  it('resyncs what each generator holds after every reconnect, as TF generators do', async () => {
+    fake.reset();
+    const report = await simulate({
+      target,
+      vrouters: 2,
+      flows: 4000,
+      batchSize: 250,
+      seed: 5,
+      dropConnectionEvery: 3,
+    });
+    assertMatchesCollector(report, 4000);
+    const held = buildFabricState(buildTopology({ vrouters: 2, seed: 5 }), 0);
+    let resynced = 0;
+    for (const g of held) {
+      const hellos = fake.helloTimes.get(g.generator)?.length ?? 0;
+      const stored = fake.uves.filter((u) => u.generator === g.generator).length;
+      // Each stream welcomed after the first resends the whole held state (a close may beat the last welcome).
+      assert.ok(stored >= g.uves.length && stored <= hellos * g.uves.length, `${g.generator}: ${stored}`);
+      if (hellos > 1 && stored > g.uves.length) resynced++;
+    }
+    assert.ok(resynced > 0, 'some generator reconnected and resent its state');
+  });
+
   it('counts state batches refused INVALID out, and still streams the flows', async () => {
     fake.reset({ refuse: new Set(['uves', 'routes']) });
     const report = await simulate({ target, vrouters: 2, flows: 1000, batchSize: 250 });
