@@ -99,7 +99,9 @@ export const routesTypeDefs = /* GraphQL */ `
 
   type Query {
     """
-    The table of one VRF (its fq name) as it stood at \`at\` (RFC 3339 or like now-15m; default now),
+    The table of one VRF (its fq name) as it stood at \`at\` (RFC 3339 or like now-15m; default now) on
+    the collector's clock: events count from when they arrived, so a resync after a reconnect counts
+    then, and a control node withdrawn (gone past the grace period) takes its table along until it resends.
     ordered by prefix (IPv4 numerically, then IPv6, then EVPN), protocol, peer and generator. prefix:
     only routes inside this CIDR (IPv4 or IPv6), the CIDR itself included. generator: only the table of
     this control node. Pages after the first (after) keep the first page's instant, so a listing is of

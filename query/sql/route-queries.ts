@@ -37,8 +37,12 @@ export interface RoutePosition {
 }
 
 const keyColumns = ['key_rank', 'key_net', 'key_bits', 'key_name', 'protocol', 'peer', 'generator'];
-// Events of one path with the same time: the later batch wins.
-const versionColumns = ['time', 'received_at', 'batch_epoch', 'batch_seq'];
+/**
+ * The order of a path's events, and the clock of `at`: when the collector received them. A generator
+ * resyncing its table after a reconnect resends records with their old timestamps; on the collector's
+ * clock they take effect when they arrive, and compare with withdrawals on one clock.
+ */
+const versionColumns = ['received_at', 'time', 'batch_epoch', 'batch_seq'];
 
 /**
  * Events with a canonical key for their prefix. Senders may write a prefix with host bits set or IPv6
@@ -100,7 +104,7 @@ const instant = (params: Params, atUs: number): string =>
  */
 function pathsAt(params: Params, vrf: string, atUs: number, keyCondition: string): string {
   const at = instant(params, atUs);
-  const where = `routing_instance = ${params.add('String', vrf)} AND time <= ${at}`;
+  const where = `routing_instance = ${params.add('String', vrf)} AND received_at <= ${at}`;
   const newestFirst = versionColumns.map((c) => `${c} DESC`).join(', ');
   return `SELECT path.* FROM (
       SELECT * FROM (${keyedEvents(eventColumns, where)}) WHERE ${keyCondition}
@@ -200,12 +204,13 @@ export function historyQuery(vrf: string, prefix: PrefixKey, range: TimeRange, f
 }
 
 /**
- * How many paths each generator held in each VRF at every step boundary from `firstUs` to `lastUs`: each event
- * changes its VRF's count by (now present) − (present before), read from the previous event of its
- * path, so a repeated add or a delete of an absent path changes nothing. Every change is booked at
- * the first boundary at or after it, those before `firstUs` at `firstUs`; the running sum per VRF,
- * which the caller takes, is then the count at each boundary. The whole history up to the last
- * boundary is read, since a path added long before still counts.
+ * How many paths each generator held in each VRF at every step boundary from `firstUs` to `lastUs`:
+ * each event changes its count by (now present) − (present before), read from the previous event of
+ * its path, so a repeated add or a delete of an absent path changes nothing. A generator's withdrawal
+ * acts as a delete of every path it had sent before, as `pathsAt` reads it. Every change is booked at
+ * the first boundary at or after it, those before `firstUs` at `firstUs`; the running sum, which the
+ * caller takes, is then the count at each boundary. The whole history up to the last boundary is
+ * read, since a path added long before still counts.
  */
 export function countChangesQuery(
   vrfs: readonly string[],
@@ -215,16 +220,31 @@ export function countChangesQuery(
 ): BuiltQuery {
   const params = new Params();
   const vrfCondition = vrfs.length ? `routing_instance IN ${params.add('Array(String)', vrfs)}` : '1';
-  const where = `${vrfCondition} AND time <= ${instant(params, lastUs)}`;
+  const last = instant(params, lastUs);
   const step = params.add('Int64', stepUs);
+  const path = ['routing_instance', ...keyColumns].join(', ');
+  const events = keyedEvents(
+    `routing_instance, protocol, peer, generator, time, received_at, batch_epoch, batch_seq, op = 'add' AS present`,
+    `${vrfCondition} AND received_at <= ${last}`,
+  );
+  // UNION ALL matches columns by position: the same order as the events' side.
+  const withdrawals = `SELECT DISTINCT ${['routing_instance', ...keyColumns].map((c) => `event.${c}`).join(', ')},
+      gone.time AS time, gone.time AS received_at, toUInt64(0) AS batch_epoch, toUInt64(0) AS batch_seq,
+      toUInt8(0) AS present
+    FROM (${events}) AS event
+    INNER JOIN (
+      SELECT generator, time FROM generator_events WHERE event = 'withdrawn' AND time <= ${last}
+    ) AS gone ON event.generator = gone.generator
+    WHERE event.received_at < gone.time`;
+  const all = `SELECT ${path}, time, received_at, batch_epoch, batch_seq, present FROM (${events})
+    UNION ALL ${withdrawals}`;
   // lagInFrame gives 0 (absent) before a path's first event.
-  const columns = `routing_instance, protocol, peer, generator, time, received_at, batch_epoch, batch_seq, op = 'add' AS present`;
-  const changes = `SELECT routing_instance, generator, time,
-      present - lagInFrame(present) OVER (PARTITION BY routing_instance, ${keyColumns.join(', ')}
+  const changes = `SELECT routing_instance, generator, received_at,
+      present - lagInFrame(present) OVER (PARTITION BY ${path}
         ORDER BY ${versionColumns.join(', ')} ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS change
-    FROM (${keyedEvents(columns, where)})`;
+    FROM (${all})`;
   const sql = `SELECT routing_instance AS vrf, generator,
-      greatest(intDiv(toUnixTimestamp64Micro(time) + ${step} - 1, ${step}) * ${step}, ${params.add('Int64', firstUs)}) AS point,
+      greatest(intDiv(toUnixTimestamp64Micro(received_at) + ${step} - 1, ${step}) * ${step}, ${params.add('Int64', firstUs)}) AS point,
       sum(change) AS delta
     FROM (${changes}) GROUP BY vrf, generator, point ORDER BY vrf, generator, point`;
   return { sql, params: params.values };

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { simulate, type SimulationReport } from '../../simulator/index.js';
+import { buildTopology, simulate, type SimulationReport } from '../../simulator/index.js';
+import { vrfName } from '../../simulator/routes.js';
 import { startModernClickHouse, type ClickHouseServer } from '../infra/clickhouse.js';
 import { startKafka, type KafkaBroker } from '../infra/kafka.js';
 import { graphql, startPipelineProcess, type PipelineProcess } from '../support/pipeline-process.js';
@@ -26,6 +27,7 @@ describe('distributed pipeline: collector → Kafka → writer → warehouse', (
   let writer: PipelineProcess;
   let stored = 0;
   let first: SimulationReport;
+  let firstEndedMs = 0;
   const writerDir = mkdtempSync(join(tmpdir(), 'fs-dist-writer-'));
   const kafkaArgs = () => ['--kafka-brokers', kafka.brokers.join(','), '--kafka-partitions', '2'];
   const startWriter = () =>
@@ -71,20 +73,28 @@ describe('distributed pipeline: collector → Kafka → writer → warehouse', (
       interfaceStatsIntervalMs: 500,
     });
     first = report;
+    firstEndedMs = Date.now();
     stored += report.acked;
     await expectStored(stored);
   });
 
   it('carries the simulated routes and interface counters over Kafka too', async () => {
-    type Counts = { routeCounts: { points: { value: number }[] }[] };
-    const present = async () =>
-      (
-        await graphql<Counts>(
+    // The table as it stood when the run ended: the control nodes' streams close then, and after the
+    // 1 s grace period their tables are withdrawn.
+    const at = new Date(firstEndedMs).toISOString();
+    const vrfs = buildTopology({ vrouters: 3 }).virtualNetworks.map((vn) => vrfName(vn.fqName));
+    const present = async () => {
+      let paths = 0;
+      for (const vrf of vrfs) {
+        const { routes } = await graphql<{ routes: { edges: unknown[] } }>(
           writer.graphqlUrl,
-          '{ routeCounts(from: "now-10m", to: "now+1m", step: "1m") { points { value } } }',
-        )
-      ).routeCounts.reduce((n, series) => n + series.points.at(-1)!.value, 0);
-    // Every route the control nodes sent is an add of a path of its own: the count is the acked number.
+          `{ routes(vrf: "${vrf}", at: "${at}", first: 1000) { edges { cursor } } }`,
+        );
+        paths += routes.edges.length;
+      }
+      return paths;
+    };
+    // Every route the control nodes sent is an add of a path of its own: as many paths as acked.
     const deadline = Date.now() + 30_000;
     while ((await present()) < first.ackedByKind.routes && Date.now() < deadline) await sleep(200);
     assert.equal(await present(), first.ackedByKind.routes);

@@ -10,12 +10,12 @@ import {
   type SimulationReport,
   type Topology,
 } from '../../simulator/index.js';
+import { vrfName } from '../../simulator/routes.js';
 import { graphql, startPipelineProcess, type PipelineProcess } from '../support/pipeline-process.js';
 
 const vrouters = 4;
 const seed = 11;
 const window = 'from: "now-1h", to: "now+1h"';
-const vrfOf = (vn: string) => `${vn}:${vn.slice(vn.lastIndexOf(':') + 1)}`;
 
 /**
  * The simulator's whole fabric through the embedded pipeline: UVEs from vRouters and control nodes,
@@ -123,7 +123,7 @@ describe('embedded pipeline on a simulated fabric: UVEs, routes, interface stats
       routeLookup: { prefix: string; paths: { nextHops: { destination: string }[] }[] } | null;
     };
     const found = await ask<Lookup>(
-      `{ routeLookup(vrf: "${vrfOf(pod.vn)}", address: "${pod.ipv4}") { prefix paths { nextHops { destination } } } }`,
+      `{ routeLookup(vrf: "${vrfName(pod.vn)}", address: "${pod.ipv4}") { prefix paths { nextHops { destination } } } }`,
     );
     assert.equal(found.routeLookup?.prefix, `${pod.ipv4}/32`);
     for (const path of found.routeLookup!.paths) assert.deepEqual(path.nextHops, [{ destination: host.ip }]);
@@ -134,7 +134,7 @@ describe('embedded pipeline on a simulated fabric: UVEs, routes, interface stats
       ),
     );
     const ecmp = await ask<Lookup>(
-      `{ routeLookup(vrf: "${vrfOf(service.vn)}", address: "${service.ip}") { prefix paths { nextHops { destination } } } }`,
+      `{ routeLookup(vrf: "${vrfName(service.vn)}", address: "${service.ip}") { prefix paths { nextHops { destination } } } }`,
     );
     assert.equal(ecmp.routeLookup?.prefix, `${service.ip}/32`);
     const destinations = new Set(ecmp.routeLookup!.paths[0]!.nextHops.map((h) => h.destination));
