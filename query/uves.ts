@@ -7,8 +7,15 @@ import {
 } from '../common/model/uve-aggregate.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
 import { resolver } from './resolve.js';
-import { generatorsQuery, listQuery, partsQuery, typesQuery, type Query } from './sql/uve-queries.js';
-import { toRfc3339 } from './time.js';
+import {
+  generatorsQuery,
+  historyQuery,
+  listQuery,
+  partsQuery,
+  typesQuery,
+  type Query,
+} from './sql/uve-queries.js';
+import { parseRange, toRfc3339 } from './time.js';
 
 interface PartRow {
   struct_type: string;
@@ -28,8 +35,32 @@ interface GeneratorRow {
   connected_at: string;
 }
 
+interface UpdateRow {
+  event_time: string;
+  received: string;
+  generator: string;
+  struct_type: string;
+  deleted: boolean;
+  attributes: string;
+}
+
+interface HistoryArgs {
+  type: string;
+  name: string;
+  struct?: string | null;
+  from?: string | null;
+  to?: string | null;
+  first: number;
+}
+
 const MAX_LIST = 10_000;
 const NEVER = '1970-01-01 00:00:00.000000';
+
+function checkFirst(first: number): number {
+  if (!Number.isInteger(first) || first < 1 || first > MAX_LIST)
+    throw invalid(`first: ${first} is not between 1 and ${MAX_LIST}`);
+  return first;
+}
 
 function toPart(row: PartRow): UvePart {
   const aggregation: Record<string, AttributeAggregation> = {};
@@ -88,8 +119,7 @@ export function uveResolvers(warehouse: Warehouse) {
       return rows.map((r) => ({ type: r.type, count: Number(r.count) }));
     }),
     uves: resolver('uves', async (args: { type: string; match: string; first: number }) => {
-      if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_LIST)
-        throw invalid(`first: ${args.first} is not between 1 and ${MAX_LIST}`);
+      checkFirst(args.first);
       const rows = await run<{ name: string; structs: string[]; sources: string[]; updated_at: string }>(
         listQuery(args.type, args.match, args.first),
       );
@@ -104,6 +134,25 @@ export function uveResolvers(warehouse: Warehouse) {
     uve: resolver('uve', async (args: { type: string; name: string; structs?: string[] | null }) => {
       const rows = await run<PartRow>(partsQuery(args.type, args.name, args.structs ?? []));
       return rows.length === 0 ? null : toUve(args.type, args.name, rows);
+    }),
+    uveHistory: resolver('uveHistory', async (args: HistoryArgs) => {
+      const range = parseRange(args.from, args.to);
+      const query = historyQuery(
+        args.type,
+        args.name,
+        args.struct ?? undefined,
+        range,
+        checkFirst(args.first),
+      );
+      const rows = await run<UpdateRow>(query);
+      return rows.map((r) => ({
+        time: toRfc3339(r.event_time),
+        receivedAt: toRfc3339(r.received),
+        generator: r.generator,
+        struct: r.struct_type,
+        deleted: Boolean(r.deleted),
+        attributes: r.attributes === '' ? null : (JSON.parse(r.attributes) as unknown),
+      }));
     }),
     generators: resolver('generators', async (args: { status?: string | null }) => {
       const rows = await run<GeneratorRow>(generatorsQuery(args.status?.toLowerCase()));

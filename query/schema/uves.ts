@@ -40,6 +40,17 @@ export const uvesTypeDefs = /* GraphQL */ `
     structs: [UveStruct!]!
   }
 
+  "One update of a UVE struct as a generator sent it."
+  type UveUpdate {
+    time: DateTime!
+    receivedAt: DateTime!
+    generator: String!
+    struct: String!
+    "A deletion withdraws this generator's part of the struct."
+    deleted: Boolean!
+    attributes: JSON
+  }
+
   enum GeneratorStatus {
     CONNECTED
     DISCONNECTED
@@ -67,6 +78,15 @@ export const uvesTypeDefs = /* GraphQL */ `
     uves(type: String!, match: String = "*", first: Int = 1000): [UveSummary!]!
     "One UVE, aggregated across its generators; structs narrows it to some structs. null when it has no live part."
     uve(type: String!, name: String!, structs: [String!]): Uve
+    "How a UVE changed: its updates in [from, to) (default the last hour), oldest first, optionally of one struct."
+    uveHistory(
+      type: String!
+      name: String!
+      struct: String
+      from: String
+      to: String
+      first: Int = 100
+    ): [UveUpdate!]!
     generators(status: GeneratorStatus): [Generator!]!
   }
 `;

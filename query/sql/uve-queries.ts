@@ -1,3 +1,4 @@
+import type { TimeRange } from '../time.js';
 import { Params } from './params.js';
 
 export interface Query {
@@ -79,6 +80,31 @@ export function generatorsQuery(status: string | undefined): Query {
         toString(argMax(epoch, time)) AS epoch, argMax(peer, time) AS peer,
         toString(maxIf(time, event = 'connected')) AS connected_at
       FROM generator_events GROUP BY generator ${having} ORDER BY generator`,
+    params: params.values,
+  };
+}
+
+/** The updates of one UVE in [from, to) on the collector's clock, oldest first, optionally of one struct. */
+export function historyQuery(
+  type: string,
+  name: string,
+  struct: string | undefined,
+  range: TimeRange,
+  first: number,
+): Query {
+  const params = new Params();
+  const conditions = [
+    `type = ${params.add('String', type)}`,
+    `name = ${params.add('String', name)}`,
+    `received_at >= fromUnixTimestamp64Micro(${params.add('Int64', range.fromUs)}, 'UTC')`,
+    `received_at < fromUnixTimestamp64Micro(${params.add('Int64', range.toUs)}, 'UTC')`,
+  ];
+  if (struct) conditions.push(`struct_type = ${params.add('String', struct)}`);
+  return {
+    sql: `SELECT toString(time) AS event_time, toString(received_at) AS received, generator, struct_type,
+        deleted, attributes
+      FROM uve_updates WHERE ${conditions.join(' AND ')}
+      ORDER BY received_at, generator, struct_type LIMIT ${params.add('UInt32', first)}`,
     params: params.values,
   };
 }

@@ -157,4 +157,32 @@ describe('UVEs through the writer and the GraphQL API (embedded warehouse)', () 
       ['compute-1:Compute:contrail-vrouter-agent:0', 'compute-1:Compute:contrail-vrouter-nodemgr:0'],
     );
   });
+
+  it('gives the history of a UVE, oldest first, deletions included, one struct or all', async () => {
+    type History = {
+      uveHistory: { generator: string; struct: string; deleted: boolean; attributes: unknown }[];
+    };
+    const range = `from: "${new Date((t0 - 1000) / 1000).toISOString()}", to: "now"`;
+    const all = await ask<History>(
+      `{ uveHistory(type: "virtual-network", name: "${vn}", ${range}) { generator struct deleted attributes } }`,
+    );
+    assert.deepEqual(
+      all.uveHistory.map((u) => [u.generator, u.deleted]),
+      [
+        [vrouter(1), false],
+        [vrouter(2), false],
+        [vrouter(3), false],
+        [vrouter(3), false],
+        [vrouter(2), true],
+        [vrouter(3), false],
+        [vrouter(1), true],
+        [vrouter(3), true],
+      ],
+    );
+    assert.equal(all.uveHistory[4]!.attributes, null);
+    const nodeStatus = await ask<History>(
+      `{ uveHistory(type: "vrouter", name: "compute-1", struct: "NodeStatus", ${range}, first: 1) { generator } }`,
+    );
+    assert.deepEqual(nodeStatus.uveHistory, [{ generator: vrouter(1) }]);
+  });
 });
