@@ -1,13 +1,15 @@
 import { ip, microseconds, recordRowsInsert, uuid } from './row-columns.js';
 
 /**
- * The workload an address belongs to, when the sender did not say: from the VMI UVEs through the
- * workload_by_ip dictionary (migrations.ts). An unknown address keeps '' and stays queryable by IP.
+ * The workload an address of a virtual network belongs to, when the sender did not say: from the VMI
+ * UVEs through the workload_by_ip dictionary (migrations.ts). An unknown address keeps '' and stays
+ * queryable by IP.
  */
-const identity = (given: string, address: string, attribute: 'workload' | 'namespace'): string =>
-  `if(${given} != '', ${given}, dictGetOrDefault('workload_by_ip', '${attribute}', tuple(${ip(address)}), ''))`;
-const labels = (address: string): string =>
-  `dictGetOrDefault('workload_by_ip', 'labels', tuple(${ip(address)}), map())`;
+type End = 'source' | 'dest';
+const key = (end: End): string => `tuple(record_${end}_vn, ${ip(`record_${end}_ip`)})`;
+const identity = (given: string, end: End, attribute: 'workload' | 'namespace'): string =>
+  `if(${given} != '', ${given}, dictGetOrDefault('workload_by_ip', '${attribute}', ${key(end)}, ''))`;
+const labels = (end: End): string => `dictGetOrDefault('workload_by_ip', 'labels', ${key(end)}, map())`;
 
 const recordFields: [field: string, type: string, select: (column: string) => string][] = [
   ['flow_uuid', 'String', uuid],
@@ -38,10 +40,10 @@ const recordFields: [field: string, type: string, select: (column: string) => st
   ['underlay_proto', 'String', (c) => c],
   ['underlay_source_port', 'UInt16', (c) => c],
   ['sampling', 'UInt32', (c) => `greatest(${c}, 1)`],
-  ['source_workload', 'String', (c) => identity(c, 'record_source_ip', 'workload')],
-  ['dest_workload', 'String', (c) => identity(c, 'record_dest_ip', 'workload')],
-  ['source_namespace', 'String', (c) => identity(c, 'record_source_ip', 'namespace')],
-  ['dest_namespace', 'String', (c) => identity(c, 'record_dest_ip', 'namespace')],
+  ['source_workload', 'String', (c) => identity(c, 'source', 'workload')],
+  ['dest_workload', 'String', (c) => identity(c, 'dest', 'workload')],
+  ['source_namespace', 'String', (c) => identity(c, 'source', 'namespace')],
+  ['dest_namespace', 'String', (c) => identity(c, 'dest', 'namespace')],
 ];
 
 /** How a FlowRow becomes a row of `flows`, enriched with workload identity on both ends. */
@@ -51,7 +53,7 @@ export const flowRowsInsert = recordRowsInsert(
   recordFields.map(([field, type]) => `record_${field} ${type}`),
   [
     ...recordFields.map(([field, , select]) => [field, select(`record_${field}`)] as const),
-    ['source_labels', labels('record_source_ip')],
-    ['dest_labels', labels('record_dest_ip')],
+    ['source_labels', labels('source')],
+    ['dest_labels', labels('dest')],
   ],
 );

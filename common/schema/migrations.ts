@@ -144,15 +144,17 @@ function ifStatsRollup(table: string, bucket: string, ttl: string, source: strin
 }
 
 /**
- * The live identity of each IP: the newest UveVMInterfaceAgent part per (interface, generator),
- * minus deleted parts and parts of generators withdrawn since. No single quotes: it sits in one.
+ * The live identity of each address in each virtual network (TF lets VNs reuse addresses): the
+ * newest UveVMInterfaceAgent part per (interface, generator), minus deleted parts and parts of
+ * generators withdrawn since. No single quotes: it sits in one.
  */
 const workloadSource = `
-  SELECT ip, argMax(workload, updated) AS workload, argMax(namespace, updated) AS namespace,
-    argMax(labels, updated) AS labels
+  SELECT virtual_network, ip, argMax(workload, updated) AS workload,
+    argMax(namespace, updated) AS namespace, argMax(labels, updated) AS labels
   FROM (
     SELECT * FROM (
       SELECT vmi, generator, max(received_at) AS updated, argMax(ips, received_at) AS ips,
+        argMax(virtual_network, received_at) AS virtual_network,
         argMax(workload, received_at) AS workload, argMax(namespace, received_at) AS namespace,
         argMax(labels, received_at) AS labels, argMax(deleted, received_at) AS deleted
       FROM workloads GROUP BY vmi, generator
@@ -164,7 +166,7 @@ const workloadSource = `
     WHERE NOT deleted AND updated > w.withdrawn
   )
   ARRAY JOIN ips AS ip
-  GROUP BY ip`;
+  GROUP BY virtual_network, ip`;
 
 const uvesRoutesInterfaceStats: Migration = {
   id: 2,
@@ -267,8 +269,8 @@ const uvesRoutesInterfaceStats: Migration = {
       FROM uve_updates
       WHERE type = 'virtual-machine-interface' AND struct_type = 'UveVMInterfaceAgent'`,
     ({ localSource }) => `CREATE DICTIONARY IF NOT EXISTS workload_by_ip (
-      ip IPv6, workload String, namespace String, labels Map(String, String)
-    ) PRIMARY KEY ip
+      virtual_network String, ip IPv6, workload String, namespace String, labels Map(String, String)
+    ) PRIMARY KEY virtual_network, ip
     SOURCE(CLICKHOUSE(QUERY '${workloadSource.replace(/\s+/g, ' ').trim()}'${localSource}))
     LAYOUT(COMPLEX_KEY_HASHED())
     LIFETIME(MIN 5 MAX 10)`,

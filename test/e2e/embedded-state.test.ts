@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { graphql, startPipelineProcess, type PipelineProcess } from '../support/pipeline-process.js';
 import { openPublishStream, type PublishStream } from '../support/publish-stream.js';
 import {
+  podNetwork,
   podNetworkInBytesQuery,
   vnPart,
   webInterface,
@@ -20,6 +21,8 @@ const ip = (text: string) => Buffer.from(text.split('.').map(Number));
 const flow = (n: number) => ({
   flow_uuid: Buffer.alloc(16, n),
   vrouter: 'compute-a',
+  source_vn: podNetwork,
+  dest_vn: podNetwork,
   source_ip: ip('10.32.0.5'),
   dest_ip: ip('10.32.9.9'),
   protocol: 6,
@@ -112,6 +115,38 @@ describe('embedded pipeline: UVEs, generator sessions and identity on flows thro
     assert.equal(await records('{ label: ["tier"], namespace: ["payments"] }'), 3);
     assert.equal(await records('{ sourceLabel: ["app=db"] }'), 0);
     assert.equal(await records('{ destIp: ["10.32.9.9"] }'), 3);
+  });
+
+  it('tells apart workloads that reuse one address in different virtual networks', async () => {
+    const blue = 'default-domain:admin:blue';
+    const attributes = {
+      ...JSON.parse(webInterface.attributes_json),
+      vm_name: 'vm-blue',
+      virtual_network: blue,
+    };
+    const blueInterface = {
+      ...webInterface,
+      name: 'default-domain:admin:5b0c7d8e-0000-4000-8000-000000000002',
+      attributes_json: JSON.stringify({ ...attributes, namespace: 'admin', labels: {} }),
+    };
+    assert.equal((await a.send('uves', [blueInterface])).accepted, 1);
+    const inBlue = (n: number) => ({
+      ...flow(n),
+      flow_uuid: Buffer.alloc(16, 100 + n),
+      source_vn: blue,
+      dest_vn: blue,
+    });
+    assert.equal((await a.send('flows', [inBlue(1), inBlue(2)])).accepted, 2);
+    const { flowGroups } = await ask<{ flowGroups: { groups: { keys: string[]; records: number }[] } }>(
+      '{ flowGroups(from: "now-1h", to: "now+1h", filter: [{ sourceIp: ["10.32.0.5"] }], by: [SOURCE_VN, SOURCE_WORKLOAD], metric: RECORDS, top: 10) { groups { keys records } } }',
+    );
+    assert.deepEqual(
+      flowGroups.groups.map((g) => [...g.keys, g.records]),
+      [
+        [podNetwork, 'web-1', 3],
+        [blue, 'vm-blue', 2],
+      ],
+    );
   });
 
   it('withdraws a disconnected generator after the grace period, and counts it again once it resends', async () => {
