@@ -2,7 +2,8 @@ import type { QueryParams } from '../../common/warehouse/warehouse.js';
 import type { TimeRange } from '../time.js';
 import { dimensions, type DimensionName } from './flow-dimensions.js';
 import { flowWhere, type FlowFilterInput } from './flow-filter.js';
-import { chooseTable, metricColumns, timeCondition, type FlowTable } from './flow-tables.js';
+import { chooseTable, metricColumns, type FlowTable } from './flow-tables.js';
+import { timeCondition } from './rollup-tables.js';
 import { Params } from './params.js';
 
 export type FlowMetric = 'records' | 'bytes' | 'packets';

@@ -1,7 +1,7 @@
 import { invalid } from '../../common/errors.js';
 import type { QueryParams } from '../../common/warehouse/warehouse.js';
 import type { TimeRange } from '../time.js';
-import { coarsestTable, timeCondition, type TimeTable } from './flow-tables.js';
+import { coarsestTable, timeCondition, type TimeTable } from './rollup-tables.js';
 import { Params } from './params.js';
 
 /**

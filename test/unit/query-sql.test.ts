@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { flowWhere } from '../../query/sql/flow-filter.js';
-import { chooseTable, timeCondition } from '../../query/sql/flow-tables.js';
+import { chooseTable } from '../../query/sql/flow-tables.js';
+import { timeCondition } from '../../query/sql/rollup-tables.js';
 import { Params } from '../../query/sql/params.js';
 
 const hour = 3600e6;
