@@ -5,6 +5,7 @@ import { FabricError } from '../common/errors.js';
 import { startHttpServer, type RequestListener } from '../common/http.js';
 import { logger } from '../common/log.js';
 import { migrate } from '../common/schema/migrate.js';
+import { repairDerivedTables } from '../common/schema/repair.js';
 import { openWarehouse } from '../common/warehouse/open.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
 import { Ingest } from '../collector/ingest.js';
@@ -97,8 +98,12 @@ function openBusFor(config: Config, run: readonly Service[]): Bus {
   return openBus(config, `fabricscope-${run.join('-')}`);
 }
 
-/** One writer per topic, so a slow table never holds back another's commits. */
+/**
+ * One writer per topic, so a slow table never holds back another's commits. What a previous writer
+ * may have left half-written (a table without its views) is repaired before any new batch.
+ */
 async function startWriter(config: Config, bus: Bus, warehouse: Warehouse): Promise<() => Promise<void>> {
+  await repairDerivedTables(warehouse);
   const options = {
     maxBytes: config.writerMaxBytes,
     lingerMs: config.writerLingerMs,

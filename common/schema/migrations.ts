@@ -1,3 +1,12 @@
+import {
+  createLatestView,
+  flowRollupSelect,
+  ifStatsRollupView,
+  rollupColumns,
+  uveLatestView,
+  workloadsView,
+} from './views.js';
+
 /**
  * The warehouse schema as ordered migrations. Both drivers apply them at start; an applied migration
  * is recorded in schema_migrations and never changed afterwards: a change is a new migration.
@@ -27,18 +36,11 @@ const flowDimensions = `
   drop_reason LowCardinality(String),
   underlay_proto LowCardinality(String)`;
 
-const rollupColumns = `vrouter, direction, action, source_vn, dest_vn, source_namespace, dest_namespace,
-  protocol, dport, drop_reason, underlay_proto`;
-
 /**
  * A SummingMergeTree rollup of flows at one resolution, fed by a materialized view from `source`:
  * the raw table, or a finer rollup so the coarser level aggregates already-summed rows.
  */
 function flowRollup(table: string, bucket: string, ttl: string, source: string): string[] {
-  const sums =
-    source === 'flows'
-      ? 'count() AS records, sum(diff_bytes * sampling) AS bytes, sum(diff_packets * sampling) AS packets'
-      : 'sum(records) AS records, sum(bytes) AS bytes, sum(packets) AS packets';
   return [
     `CREATE TABLE IF NOT EXISTS ${table} (
       time DateTime('UTC') CODEC(DoubleDelta, ZSTD(1)),
@@ -51,10 +53,7 @@ function flowRollup(table: string, bucket: string, ttl: string, source: string):
     ORDER BY (time, ${rollupColumns})
     TTL time + INTERVAL ${ttl}
     SETTINGS ttl_only_drop_parts = 1`,
-    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${table}_mv TO ${table} AS
-      SELECT ${bucket}(time) AS time, ${rollupColumns}, ${sums}
-      FROM ${source}
-      GROUP BY time, ${rollupColumns}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${table}_mv TO ${table} AS ${flowRollupSelect(bucket, source)}`,
   ];
 }
 
@@ -120,7 +119,6 @@ const ifCounters = `
  * consecutive samples at any level (as Prometheus does), so a rollup keeps counters, not sums.
  */
 function ifStatsRollup(table: string, bucket: string, ttl: string, source: string): string[] {
-  const sampleTime = source === 'if_stats' ? 'time' : 'sample_time';
   return [
     `CREATE TABLE IF NOT EXISTS ${table} (
       time DateTime('UTC') CODEC(DoubleDelta, ZSTD(1)),
@@ -135,11 +133,7 @@ function ifStatsRollup(table: string, bucket: string, ttl: string, source: strin
     ORDER BY (vmi_uuid, time)
     TTL time + INTERVAL ${ttl}
     SETTINGS ttl_only_drop_parts = 1`,
-    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${table}_mv TO ${table} AS
-      SELECT ${bucket}(time) AS time, ${sampleTime} AS sample_time,
-        vmi_uuid, vm_name, virtual_network, vrouter,
-        in_bytes, out_bytes, in_packets, out_packets, drops, active_flows
-      FROM ${source}`,
+    createLatestView(ifStatsRollupView(table, bucket, source)),
   ];
 }
 
@@ -199,9 +193,7 @@ const uvesRoutesInterfaceStats: Migration = {
       deleted Bool
     ) ENGINE = ReplacingMergeTree(received_at)
     ORDER BY (type, name, struct_type, generator)`,
-    `CREATE MATERIALIZED VIEW IF NOT EXISTS uve_latest_mv TO uve_latest AS
-      SELECT type, name, struct_type, generator, received_at, time, attributes, aggregation, deleted
-      FROM uve_updates`,
+    createLatestView(uveLatestView),
     `CREATE TABLE IF NOT EXISTS generator_events (
       time DateTime64(6, 'UTC'),
       ${batchColumns},
@@ -256,18 +248,7 @@ const uvesRoutesInterfaceStats: Migration = {
       deleted Bool
     ) ENGINE = ReplacingMergeTree(received_at)
     ORDER BY (vmi, generator)`,
-    `CREATE MATERIALIZED VIEW IF NOT EXISTS workloads_mv TO workloads AS
-      SELECT name AS vmi, generator, received_at,
-        arrayMap(a -> toIPv6(a), arrayFilter(a -> isIPv4String(a) OR isIPv6String(a),
-          [JSONExtractString(attributes, 'ip_address'), JSONExtractString(attributes, 'ip6_address')])) AS ips,
-        JSONExtractString(attributes, 'vm_name') AS workload,
-        JSONExtractString(attributes, 'workload_kind') AS workload_kind,
-        JSONExtractString(attributes, 'namespace') AS namespace,
-        JSONExtractString(attributes, 'virtual_network') AS virtual_network,
-        CAST(JSONExtractKeysAndValues(attributes, 'labels', 'String'), 'Map(String, String)') AS labels,
-        deleted
-      FROM uve_updates
-      WHERE type = 'virtual-machine-interface' AND struct_type = 'UveVMInterfaceAgent'`,
+    createLatestView(workloadsView),
     ({ localSource }) => `CREATE DICTIONARY IF NOT EXISTS workload_by_ip (
       virtual_network String, ip IPv6, workload String, namespace String, labels Map(String, String)
     ) PRIMARY KEY virtual_network, ip

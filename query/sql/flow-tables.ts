@@ -1,3 +1,4 @@
+import { flowSums } from '../../common/schema/views.js';
 import type { TimeRange } from '../time.js';
 import { dimensions, type DimensionName } from './flow-dimensions.js';
 import { coarsestTable, type TimeTable } from './rollup-tables.js';
@@ -22,8 +23,4 @@ export function chooseTable(
 }
 
 /** records, bytes and packets: counted on raw records (bytes scaled by sampling), summed on rollups. */
-export function metricColumns(table: FlowTable): string {
-  return table.bucketSeconds === 0
-    ? 'count() AS records, sum(diff_bytes * sampling) AS bytes, sum(diff_packets * sampling) AS packets'
-    : 'sum(records) AS records, sum(bytes) AS bytes, sum(packets) AS packets';
-}
+export const metricColumns = (table: FlowTable): string => flowSums(table.name);
