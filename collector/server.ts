@@ -204,15 +204,11 @@ class PublishStream {
     // Stop reading the stream while too many batches wait to become durable: HTTP/2 flow control
     // then holds the sender back instead of this process buffering without bound.
     if (++this.inFlight >= this.options.maxInFlight) this.call.pause();
-    session.lastSeen = new Date();
     const ack = await this.ingest.accept(
       { generator: session.generator, epoch: session.epoch, seq },
       buf,
       payload,
     );
-    session.batches++;
-    session.records += ack.accepted;
-    session.rejected += ack.rejections.length;
     if (!this.call.cancelled && !this.call.destroyed) this.call.write({ ack });
     this.inFlight--;
     if (this.inFlight < this.options.maxInFlight) this.call.resume();

@@ -6,17 +6,12 @@ const log = logger('collector');
 
 export type GeneratorStatus = 'connected' | 'disconnected' | 'withdrawn';
 
-/** What the collector knows of one generator, served by the query API. */
+/** One generator's Publish stream as the collector tracks it; the warehouse keeps its events. */
 export interface GeneratorSession {
   generator: string;
   epoch: number;
   status: GeneratorStatus;
   peer: string;
-  connectedAt: Date;
-  lastSeen: Date;
-  batches: number;
-  records: number;
-  rejected: number;
 }
 
 const connected = gauge(
@@ -45,18 +40,7 @@ export class Sessions {
   open(generator: string, epoch: number, peer: string): GeneratorSession {
     clearTimeout(this.withdrawals.get(generator));
     this.withdrawals.delete(generator);
-    const now = new Date();
-    const session: GeneratorSession = {
-      generator,
-      epoch,
-      status: 'connected',
-      peer,
-      connectedAt: now,
-      lastSeen: now,
-      batches: 0,
-      records: 0,
-      rejected: 0,
-    };
+    const session: GeneratorSession = { generator, epoch, status: 'connected', peer };
     this.byGenerator.set(generator, session);
     this.updateGauge();
     this.report(session, 'CONNECTED');

@@ -1,7 +1,7 @@
 import { invalid } from '../common/errors.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
 import { resolver } from './resolve.js';
-import { checkTop, stepSeconds } from './series.js';
+import { checkFirst, checkTop, stepSeconds } from './arguments.js';
 import type { DimensionName } from './sql/flow-dimensions.js';
 import type { FlowFilterInput } from './sql/flow-filter.js';
 import {
@@ -29,7 +29,6 @@ interface GroupArgs extends SelectionArgs {
 }
 
 type Row = Record<string, string | number>;
-const MAX_PAGE = 1000;
 
 const selection = (args: SelectionArgs): FlowSelection => ({
   range: parseRange(args.from, args.to),
@@ -49,9 +48,7 @@ const keysOf = (row: Row, count: number): string[] =>
 export function flowResolvers(warehouse: Warehouse) {
   return {
     flows: resolver('flows', async (args: SelectionArgs & { first: number; after?: string | null }) => {
-      if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE) {
-        throw invalid(`first: ${args.first} is not between 1 and ${MAX_PAGE}`);
-      }
+      checkFirst(args.first);
       const query = recordsQuery(
         selection(args),
         args.first,

@@ -1,6 +1,6 @@
 import type { Warehouse } from '../common/warehouse/warehouse.js';
 import { resolver } from './resolve.js';
-import { checkTop, stepSeconds } from './series.js';
+import { checkTop, stepSeconds } from './arguments.js';
 import {
   interfaceSeriesQuery,
   interfaceTotalsQuery,

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { invalid } from '../common/errors.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
 import { resolver } from './resolve.js';
-import { MAX_POINTS, stepSeconds } from './series.js';
+import { checkFirst, MAX_POINTS, stepSeconds } from './arguments.js';
 import {
   countChangesQuery,
   historyQuery,
@@ -11,9 +11,7 @@ import {
   type PrefixKey,
   type RoutePosition,
 } from './sql/route-queries.js';
-import { parseRange, parseTime, toRfc3339, type TimeRange } from './time.js';
-
-const MAX_PAGE = 1000;
+import { microsToRfc3339, parseRange, parseTime, toRfc3339, type TimeRange } from './time.js';
 
 /** Next hops as the queries return them: four parallel arrays. */
 interface HopArrays {
@@ -147,18 +145,7 @@ export function routeResolvers(warehouse: Warehouse) {
   };
 }
 
-function checkFirst(first: number): void {
-  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE)
-    throw invalid(`first: ${first} is not between 1 and ${MAX_PAGE}`);
-}
-
 const instant = (at: string | null | undefined): number => (at ? parseTime(at, 'at') : Date.now() * 1000);
-
-/** DateTime text with the microseconds, as the other fields print it. */
-function microsToRfc3339(us: number): string {
-  const iso = new Date(Math.floor(us / 1000)).toISOString();
-  return `${iso.slice(0, 19)}.${String(us % 1e6).padStart(6, '0')}Z`;
-}
 
 /** A history reaches back to the first stored event unless told otherwise: routes change seldom. */
 function historyRange(from: string | null | undefined, to: string | null | undefined): TimeRange {

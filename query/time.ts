@@ -34,6 +34,12 @@ export function parseRange(
   return { fromUs, toUs };
 }
 
+/** Microseconds since the epoch as RFC 3339 with the microseconds, as the API prints times. */
+export function microsToRfc3339(us: number): string {
+  const iso = new Date(Math.floor(us / 1000)).toISOString();
+  return `${iso.slice(0, 19)}.${String(us % 1e6).padStart(6, '0')}Z`;
+}
+
 /** ClickHouse's DateTime64 text (UTC) as RFC 3339, keeping the microseconds. */
 export function toRfc3339(clickhouseTime: string): string {
   return `${clickhouseTime.replace(' ', 'T')}Z`;

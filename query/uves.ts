@@ -1,4 +1,3 @@
-import { invalid } from '../common/errors.js';
 import {
   aggregateUve,
   type AggType,
@@ -6,15 +5,10 @@ import {
   type UvePart,
 } from '../common/model/uve-aggregate.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
+import { checkFirst } from './arguments.js';
 import { resolver } from './resolve.js';
-import {
-  generatorsQuery,
-  historyQuery,
-  listQuery,
-  partsQuery,
-  typesQuery,
-  type Query,
-} from './sql/uve-queries.js';
+import type { BuiltQuery } from './sql/params.js';
+import { generatorsQuery, historyQuery, listQuery, partsQuery, typesQuery } from './sql/uve-queries.js';
 import { parseRange, toRfc3339 } from './time.js';
 
 interface PartRow {
@@ -56,12 +50,6 @@ interface HistoryArgs {
 const MAX_LIST = 10_000;
 const NEVER = '1970-01-01 00:00:00.000000';
 
-function checkFirst(first: number): number {
-  if (!Number.isInteger(first) || first < 1 || first > MAX_LIST)
-    throw invalid(`first: ${first} is not between 1 and ${MAX_LIST}`);
-  return first;
-}
-
 function toPart(row: PartRow): UvePart {
   const aggregation: Record<string, AttributeAggregation> = {};
   for (const [attribute, { agg, list_key }] of Object.entries(row.aggregation)) {
@@ -80,17 +68,14 @@ function toPart(row: PartRow): UvePart {
 
 /** The UVE as the API shows it: aggregated per struct, each struct with its sources. */
 function toUve(type: string, name: string, rows: PartRow[]) {
-  const value = aggregateUve(rows.map(toPart));
+  const parts = rows.map((row) => ({ ...toPart(row), updatedAt: toRfc3339(row.updated_at) }));
+  const value = aggregateUve(parts);
   const structs = Object.entries(value).map(([struct, aggregated]) => ({
     struct,
     value: aggregated,
-    sources: rows
-      .filter((r) => r.struct_type === struct)
-      .map((r) => ({
-        generator: r.generator,
-        updatedAt: toRfc3339(r.updated_at),
-        attributes: toPart(r).attributes,
-      })),
+    sources: parts
+      .filter((p) => p.struct === struct)
+      .map(({ generator, updatedAt, attributes }) => ({ generator, updatedAt, attributes })),
   }));
   return { type, name, value, structs };
 }
@@ -112,14 +97,14 @@ function toGenerator(row: GeneratorRow) {
 }
 
 export function uveResolvers(warehouse: Warehouse) {
-  const run = <T>(q: Query) => warehouse.query<T>(q.sql, q.params);
+  const run = <T>(q: BuiltQuery) => warehouse.query<T>(q.sql, q.params);
   return {
     uveTypes: resolver('uveTypes', async () => {
       const rows = await run<{ type: string; count: string }>(typesQuery());
       return rows.map((r) => ({ type: r.type, count: Number(r.count) }));
     }),
     uves: resolver('uves', async (args: { type: string; match: string; first: number }) => {
-      checkFirst(args.first);
+      checkFirst(args.first, MAX_LIST);
       const rows = await run<{ name: string; structs: string[]; sources: string[]; updated_at: string }>(
         listQuery(args.type, args.match, args.first),
       );
@@ -142,7 +127,7 @@ export function uveResolvers(warehouse: Warehouse) {
         args.name,
         args.struct ?? undefined,
         range,
-        checkFirst(args.first),
+        checkFirst(args.first, MAX_LIST),
       );
       const rows = await run<UpdateRow>(query);
       return rows.map((r) => ({

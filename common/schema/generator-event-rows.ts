@@ -1,12 +1,11 @@
 import type { ProtobufInsert } from '../warehouse/warehouse.js';
 import { microseconds, stampColumns, stampStructure } from './row-columns.js';
 
-/** How a GeneratorEventRow becomes a row of `generator_events`. */
+/** How a GeneratorEventRow becomes a row of `generator_events` (stamped with the event's generator). */
 export const generatorEventRowsInsert: ProtobufInsert = {
   table: 'generator_events',
   schema: 'records.proto:GeneratorEventRow',
   structure: [
-    'record_generator String',
     'record_event Int8',
     'record_epoch UInt64',
     'record_peer String',
@@ -15,8 +14,7 @@ export const generatorEventRowsInsert: ProtobufInsert = {
   ].join(', '),
   columns: [
     ['time', microseconds('record_time')],
-    ...stampColumns.filter(([c]) => c !== 'generator'),
-    ['generator', 'record_generator'],
+    ...stampColumns,
     ['event', 'record_event'],
     ['epoch', 'record_epoch'],
     ['peer', 'record_peer'],

@@ -2,6 +2,7 @@ import {
   createLatestView,
   flowRollupSelect,
   ifStatsRollupView,
+  latestWithdrawals,
   rollupColumns,
   uveLatestView,
   workloadsView,
@@ -153,10 +154,7 @@ const workloadSource = `
         argMax(labels, received_at) AS labels, argMax(deleted, received_at) AS deleted
       FROM workloads GROUP BY vmi, generator
     ) AS part
-    LEFT JOIN (
-      SELECT generator, max(time) AS withdrawn FROM generator_events
-      WHERE toInt8(event) = 3 GROUP BY generator
-    ) AS w USING generator
+    LEFT JOIN (${latestWithdrawals()}) AS w USING generator
     WHERE NOT deleted AND updated > w.withdrawn
   )
   ARRAY JOIN ips AS ip

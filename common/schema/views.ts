@@ -3,6 +3,15 @@
  * (repair.ts) recomputes exactly what a view would have written.
  */
 
+/**
+ * Each generator's latest withdrawal (`withdrawn`, on the collector's clock) among those `until`
+ * admits: its UVE parts, routes and workloads received before it no longer count. Without quotes
+ * (event 3 is `withdrawn`), so that it also fits inside a dictionary's quoted source query.
+ */
+export const latestWithdrawals = (until = '1'): string =>
+  `SELECT generator, max(time) AS withdrawn FROM generator_events
+    WHERE toInt8(event) = 3 AND ${until} GROUP BY generator`;
+
 /** The flow dimensions the rollups keep (and group by). */
 export const rollupColumns = `vrouter, direction, action, source_vn, dest_vn, source_namespace, dest_namespace,
   protocol, dport, drop_reason, underlay_proto`;

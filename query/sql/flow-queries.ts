@@ -1,10 +1,9 @@
-import type { QueryParams } from '../../common/warehouse/warehouse.js';
 import type { TimeRange } from '../time.js';
 import { dimensions, type DimensionName } from './flow-dimensions.js';
 import { flowWhere, type FlowFilterInput } from './flow-filter.js';
 import { chooseTable, metricColumns, type FlowTable } from './flow-tables.js';
 import { timeCondition } from './rollup-tables.js';
-import { Params } from './params.js';
+import { Params, type TableQuery } from './params.js';
 
 export type FlowMetric = 'records' | 'bytes' | 'packets';
 
@@ -12,12 +11,6 @@ export interface FlowSelection {
   range: TimeRange;
   filter?: readonly FlowFilterInput[] | null;
   exclude?: readonly FlowFilterInput[] | null;
-}
-
-export interface BuiltQuery {
-  sql: string;
-  params: QueryParams;
-  table: FlowTable;
 }
 
 /** Picks the table and builds the WHERE clause shared by every aggregate. */
@@ -29,7 +22,7 @@ function scope(selection: FlowSelection, by: readonly DimensionName[], stepSecon
   return { params, table, conditions };
 }
 
-export function totalsQuery(selection: FlowSelection): BuiltQuery {
+export function totalsQuery(selection: FlowSelection): TableQuery<FlowTable> {
   const { params, table, conditions } = scope(selection, []);
   const sql = `SELECT ${metricColumns(table)} FROM ${table.name} WHERE ${conditions}`;
   return { sql, params: params.values, table };
@@ -43,7 +36,7 @@ export function groupsQuery(
   by: readonly DimensionName[],
   metric: FlowMetric,
   top: number,
-): BuiltQuery {
+): TableQuery<FlowTable> {
   const { params, table, conditions } = scope(selection, by);
   const keys = keyColumns(by).map((k, i) => `${k} AS k${i}`);
   const groupBy = by.map((_, i) => `k${i}`).join(', ');
@@ -63,7 +56,7 @@ export function seriesQuery(
   metric: FlowMetric,
   top: number,
   stepSeconds: number,
-): BuiltQuery {
+): TableQuery<FlowTable> {
   const { params, table, conditions } = scope(selection, by, stepSeconds);
   const keys = keyColumns(by);
   const step = params.add('UInt32', stepSeconds);
@@ -111,7 +104,11 @@ const flowColumns = `time, toString(received_at) AS receivedAt, generator,
 const order = ['time', 'generator', 'batch_epoch', 'batch_seq', 'flow_uuid'];
 
 /** One page of records, newest first, starting after `after`; asks for one more to know if a next page exists. */
-export function recordsQuery(selection: FlowSelection, first: number, after?: FlowCursor): BuiltQuery {
+export function recordsQuery(
+  selection: FlowSelection,
+  first: number,
+  after?: FlowCursor,
+): TableQuery<FlowTable> {
   const params = new Params();
   const where = flowWhere(selection.filter, selection.exclude, params);
   const table: FlowTable = { name: 'flows', bucketSeconds: 0 };

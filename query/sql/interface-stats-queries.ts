@@ -1,8 +1,7 @@
 import { invalid } from '../../common/errors.js';
-import type { QueryParams } from '../../common/warehouse/warehouse.js';
 import type { TimeRange } from '../time.js';
 import { coarsestTable, timeCondition, type TimeTable } from './rollup-tables.js';
-import { Params } from './params.js';
+import { Params, type TableQuery } from './params.js';
 
 /**
  * Interface counters (if_stats and its rollups) read as rates, as Prometheus' rate() does: every
@@ -42,12 +41,6 @@ export interface InterfaceFilterInput {
 export interface InterfaceSelection {
   range: TimeRange;
   filter?: InterfaceFilterInput | null;
-}
-
-export interface BuiltInterfaceQuery {
-  sql: string;
-  params: QueryParams;
-  table: InterfaceTable;
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -166,7 +159,7 @@ export function interfaceSeriesQuery(
   by: InterfaceDimension,
   top: number,
   stepSeconds: number,
-): BuiltInterfaceQuery {
+): TableQuery<InterfaceTable> {
   const params = new Params();
   const table = chooseInterfaceTable(selection.range, stepSeconds);
   const perInterface = `SELECT bucket, argMax(k, st) AS key, sum(dt_us) / 1e6 AS seconds,
@@ -191,7 +184,7 @@ export function interfaceSeriesQuery(
 }
 
 /** The increases over the range of the interfaces selected: one row, counters as strings. */
-export function interfaceTotalsQuery(selection: InterfaceSelection): BuiltInterfaceQuery {
+export function interfaceTotalsQuery(selection: InterfaceSelection): TableQuery<InterfaceTable> {
   const params = new Params();
   const table = chooseInterfaceTable(selection.range);
   const sql = `SELECT sum(d_ib) AS inBytes, sum(d_ob) AS outBytes, sum(d_ipk) AS inPackets,

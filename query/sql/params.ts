@@ -1,5 +1,16 @@
 import type { QueryParams } from '../../common/warehouse/warehouse.js';
 
+/** SQL and the parameters it binds. */
+export interface BuiltQuery {
+  sql: string;
+  params: QueryParams;
+}
+
+/** A query on one table of a family (raw or a rollup), which it says. */
+export interface TableQuery<Table> extends BuiltQuery {
+  table: Table;
+}
+
 /** Collects query parameters and hands out their `{name:Type}` placeholders: values never enter SQL. */
 export class Params {
   readonly values: QueryParams = {};

@@ -1,7 +1,7 @@
-import type { QueryParams } from '../../common/warehouse/warehouse.js';
+import { latestWithdrawals } from '../../common/schema/views.js';
 import type { TimeRange } from '../time.js';
 import { printedAddress } from './addresses.js';
-import { Params } from './params.js';
+import { Params, type BuiltQuery } from './params.js';
 
 /**
  * The `routes` table holds events; the table of a VRF at an instant is derived from them. A path is
@@ -9,11 +9,6 @@ import { Params } from './params.js';
  * table, as in Tungsten Fabric — and its latest event at or before the instant decides: an add puts
  * it in the table with that event's next hops and attributes, a delete takes it out.
  */
-
-export interface BuiltQuery {
-  sql: string;
-  params: QueryParams;
-}
 
 /** A prefix as the queries take it, already checked: IPv4 lengths are counted in the IPv6 space (+96). */
 export interface PrefixKey {
@@ -110,10 +105,7 @@ function pathsAt(params: Params, vrf: string, atUs: number, keyCondition: string
       SELECT * FROM (${keyedEvents(eventColumns, where)}) WHERE ${keyCondition}
       ORDER BY ${keyColumns.join(', ')}, ${newestFirst} LIMIT 1 BY ${keyColumns.join(', ')}
     ) AS path
-    LEFT JOIN (
-      SELECT generator, max(time) AS withdrawn FROM generator_events
-      WHERE event = 'withdrawn' AND time <= ${at} GROUP BY generator
-    ) AS gone USING generator
+    LEFT JOIN (${latestWithdrawals(`time <= ${at}`)}) AS gone USING generator
     WHERE path.op = 'add' AND path.received_at > gone.withdrawn`;
 }
 

@@ -1,10 +1,6 @@
+import { latestWithdrawals } from '../../common/schema/views.js';
 import type { TimeRange } from '../time.js';
-import { Params } from './params.js';
-
-export interface Query {
-  sql: string;
-  params: Params['values'];
-}
+import { Params, type BuiltQuery } from './params.js';
 
 /**
  * The live parts of UVEs: the newest part per (UVE, struct, generator), unless that part is a
@@ -22,15 +18,12 @@ function liveParts(where: string): string {
       WHERE ${where}
       GROUP BY type, name, struct_type, generator
     ) AS part
-    LEFT JOIN (
-      SELECT generator, max(time) AS withdrawn FROM generator_events
-      WHERE event = 'withdrawn' GROUP BY generator
-    ) AS gone USING generator
+    LEFT JOIN (${latestWithdrawals()}) AS gone USING generator
     WHERE NOT part.deleted AND part.updated > gone.withdrawn`;
 }
 
 /** UVE types with how many live UVEs each has. */
-export function typesQuery(): Query {
+export function typesQuery(): BuiltQuery {
   return {
     sql: `SELECT type, uniqExact(name) AS count FROM (${liveParts('1')}) GROUP BY type ORDER BY type`,
     params: {},
@@ -46,7 +39,7 @@ export function globToLike(glob: string): string {
 }
 
 /** Live UVEs of one type whose names match a glob, with their structs and sources. */
-export function listQuery(type: string, match: string, limit: number): Query {
+export function listQuery(type: string, match: string, limit: number): BuiltQuery {
   const params = new Params();
   const where = `type = ${params.add('String', type)} AND name LIKE ${params.add('String', globToLike(match))}`;
   return {
@@ -59,7 +52,7 @@ export function listQuery(type: string, match: string, limit: number): Query {
 }
 
 /** The live parts of one UVE, optionally only some structs. */
-export function partsQuery(type: string, name: string, structs: readonly string[]): Query {
+export function partsQuery(type: string, name: string, structs: readonly string[]): BuiltQuery {
   const params = new Params();
   let where = `type = ${params.add('String', type)} AND name = ${params.add('String', name)}`;
   if (structs.length > 0) where += ` AND struct_type IN ${params.add('Array(String)', structs)}`;
@@ -72,7 +65,7 @@ export function partsQuery(type: string, name: string, structs: readonly string[
 }
 
 /** Every generator's latest session event, optionally only those in one status. */
-export function generatorsQuery(status: string | undefined): Query {
+export function generatorsQuery(status: string | undefined): BuiltQuery {
   const params = new Params();
   const having = status ? `HAVING status = ${params.add('String', status)}` : '';
   return {
@@ -91,7 +84,7 @@ export function historyQuery(
   struct: string | undefined,
   range: TimeRange,
   first: number,
-): Query {
+): BuiltQuery {
   const params = new Params();
   const conditions = [
     `type = ${params.add('String', type)}`,

@@ -4,13 +4,13 @@ import { isIPv4 } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { encodeBusBatch } from '../../collector/bus-batch.js';
 import { BatchWriter } from '../../collector/writer.js';
 import { writerRoute } from '../../collector/writer-routes.js';
-import { GeneratorEventType, messages } from '../../common/proto.js';
+import { GeneratorEventType } from '../../common/proto.js';
 import { migrate } from '../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../query/index.js';
+import { busMessage } from '../support/bus-records.js';
 import { ask as askApi, post as postApi } from '../support/query-api-client.js';
 
 const ADD = 1;
@@ -197,12 +197,8 @@ describe('routes API on the embedded warehouse, fed through the writer', () => {
     });
     await writer.write(
       batches.map(({ generator, events }, seq) => {
-        const payload = Buffer.from(messages.RouteBatch.encode({ records: events.map(record) }).finish());
         const receivedAt = Math.max(...events.map((e) => e.at)); // on the collector clock, at once
-        return {
-          key: vrfA,
-          value: encodeBusBatch({ generator, epoch: 1, seq, receivedAt }, 'routes', payload),
-        };
+        return busMessage('routes', { generator, epoch: 1, seq, receivedAt }, events.map(record));
       }),
     );
     api = createQueryApi(warehouse);
@@ -434,14 +430,8 @@ describe('routes API on the embedded warehouse, fed through the writer', () => {
       lingerMs: 0,
       dedupWindowHours: 24,
     });
-    const batch = (generator: string, seq: number, records: object[], at: number) => ({
-      key: vrfC,
-      value: encodeBusBatch(
-        { generator, epoch: 2, seq, receivedAt: at },
-        'routes',
-        Buffer.from(messages.RouteBatch.encode({ records }).finish()),
-      ),
-    });
+    const batch = (generator: string, seq: number, records: object[], at: number) =>
+      busMessage('routes', { generator, epoch: 2, seq, receivedAt: at }, records);
     await writer.write([
       batch(control, 100, [route(ADD)], minutes(1)),
       batch(control2, 101, [route(ADD)], minutes(1)),
@@ -466,25 +456,20 @@ describe('routes API on the embedded warehouse, fed through the writer', () => {
     const add = record({ at: minutes(1), vrf: vrfD, prefix: '10.8.0.0/16', hops: [hop('192.168.0.8', 8)] });
     const options = { maxBytes: 1 << 20, lingerMs: 0, dedupWindowHours: 24 };
     const routesWriter = new BatchWriter(warehouse, writerRoute('routes'), options);
-    const payload = Buffer.from(messages.RouteBatch.encode({ records: [add] }).finish());
     const header = { generator: control3, epoch: 3, seq: 1, receivedAt: minutes(1) };
-    await routesWriter.write([{ key: vrfD, value: encodeBusBatch(header, 'routes', payload) }]);
-    const withdrawal = Buffer.from(
-      messages.GeneratorEventBatch.encode({
-        records: [{ generator: control3, event: GeneratorEventType.WITHDRAWN, epoch: 3, time: minutes(3) }],
-      }).finish(),
-    );
+    await routesWriter.write([busMessage('routes', header, [add])]);
+    const withdrawal = {
+      generator: control3,
+      event: GeneratorEventType.WITHDRAWN,
+      epoch: 3,
+      time: minutes(3),
+    };
     await new BatchWriter(warehouse, writerRoute('generators'), options).write([
-      {
-        key: control3,
-        value: encodeBusBatch({ ...header, seq: 0, receivedAt: minutes(3) }, 'generator_events', withdrawal),
-      },
+      busMessage('generator_events', { ...header, seq: 0, receivedAt: minutes(3) }, [withdrawal]),
     ]);
     assert.deepEqual(listed(await table(vrfD, `, at: "${iso(minutes(2))}"`)), ['10.8.0.0/16 xmpp']);
     assert.deepEqual(listed(await table(vrfD)), []);
-    await routesWriter.write([
-      { key: vrfD, value: encodeBusBatch({ ...header, seq: 2, receivedAt: minutes(4) }, 'routes', payload) },
-    ]);
+    await routesWriter.write([busMessage('routes', { ...header, seq: 2, receivedAt: minutes(4) }, [add])]);
     assert.deepEqual(listed(await table(vrfD)), ['10.8.0.0/16 xmpp']);
     const { routeCounts } = await ask<{ routeCounts: { points: { value: number }[] }[] }>(
       `{ routeCounts(from: "${iso(minutes(0))}", to: "${iso(minutes(5))}", step: "1m", vrf: ["${vrfD}"]) { points { value } } }`,

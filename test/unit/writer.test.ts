@@ -3,14 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { encodeBusBatch } from '../../collector/bus-batch.js';
 import { BatchWriter } from '../../collector/writer.js';
 import { writerRoute } from '../../collector/writer-routes.js';
 import type { BusMessage } from '../../common/bus/bus.js';
 import { MemoryBus } from '../../common/bus/memory.js';
-import { messages } from '../../common/proto.js';
 import { migrate } from '../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../common/warehouse/chdb.js';
+import { busMessage } from '../support/bus-records.js';
 
 const nowUs = Date.now() * 1000;
 const generator = 'compute-9:Compute:contrail-vrouter-agent:0';
@@ -29,11 +28,7 @@ function busBatch(seq: number, count: number): BusMessage {
     sampling: i === 0 ? 4 : 0,
     timestamp: nowUs,
   }));
-  const payload = Buffer.from(messages.FlowBatch.encode({ records }).finish());
-  return {
-    key: 'compute-9',
-    value: encodeBusBatch({ generator, epoch: 5, seq, receivedAt: nowUs }, 'flows', payload),
-  };
+  return busMessage('flows', { generator, epoch: 5, seq, receivedAt: nowUs }, records);
 }
 
 describe('flow writer on the embedded warehouse', () => {
