@@ -7,6 +7,7 @@ COPY tsconfig.json ./
 COPY proto proto
 COPY common common
 COPY collector collector
+COPY writer writer
 COPY query query
 COPY simulator simulator
 COPY bin bin

@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeBusBatch } from '../collector/bus-batch.js';
-import { BatchWriter } from '../collector/writer.js';
-import { writerRoute } from '../collector/writer-routes.js';
+import { encodeBusBatch } from '../common/bus/envelope.js';
+import { BatchWriter } from '../writer/batch-writer.js';
+import { writerRoute } from '../writer/routes.js';
 import { messages } from '../common/proto.js';
 import { migrate } from '../common/schema/migrate.js';
 import { ChdbWarehouse } from '../common/warehouse/chdb.js';

@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchWriter } from '../collector/writer.js';
-import { writerRoute } from '../collector/writer-routes.js';
+import { BatchWriter } from '../writer/batch-writer.js';
+import { writerRoute } from '../writer/routes.js';
 import { migrate } from '../common/schema/migrate.js';
 import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../query/index.js';

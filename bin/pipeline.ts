@@ -12,8 +12,8 @@ import { Ingest } from '../collector/ingest.js';
 import { startCollector } from '../collector/server.js';
 import { GeneratorEvents } from '../collector/generator-events.js';
 import { Sessions } from '../collector/sessions.js';
-import { BatchWriter } from '../collector/writer.js';
-import { writerRoutes } from '../collector/writer-routes.js';
+import { BatchWriter } from '../writer/batch-writer.js';
+import { writerRoutes } from '../writer/routes.js';
 import { createQueryApi } from '../query/index.js';
 
 const log = logger('fabricscope');

@@ -4,7 +4,7 @@ import { errorMessage } from '../common/errors.js';
 import { logger } from '../common/log.js';
 import { counter } from '../common/metrics.js';
 import { GeneratorEventType, messages } from '../common/proto.js';
-import { encodeBusBatch } from './bus-batch.js';
+import { encodeBusBatch } from '../common/bus/envelope.js';
 
 const log = logger('collector');
 const published = counter(

@@ -3,13 +3,14 @@ import { errorMessage } from '../common/errors.js';
 import { logger } from '../common/log.js';
 import { counter } from '../common/metrics.js';
 import { AckStatus, type AckStatusValue, type PayloadKind } from '../common/proto.js';
-import { encodeBusBatch, type BatchId } from './bus-batch.js';
-import { checkFlowRecord } from './flow-validation.js';
-import { forEachRecord, frameRecords, type PayloadRange } from './frames.js';
-import { checkInterfaceStatsRecord } from './interface-stats-validation.js';
-import type { RecordCheck } from './record-validation.js';
-import { checkRouteRecord } from './route-validation.js';
-import { uveCheck } from './uve-validation.js';
+import { encodeBusBatch, type BatchId } from '../common/bus/envelope.js';
+import { checkFlowRecord } from './validation/flow.js';
+import { forEachRecord, frameRecords } from '../common/wire/frames.js';
+import type { PayloadRange } from './requests.js';
+import { checkInterfaceStatsRecord } from './validation/interface-stats.js';
+import type { RecordCheck } from './validation/record.js';
+import { checkRouteRecord } from './validation/route.js';
+import { uveCheck } from './validation/uve.js';
 
 const log = logger('collector');
 const records = counter('fabricscope_collector_records_total', 'Records received, by kind and outcome', [

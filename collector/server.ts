@@ -6,9 +6,9 @@ import { errorMessage } from '../common/errors.js';
 import { logger } from '../common/log.js';
 import { messages, protoRoot } from '../common/proto.js';
 import type { AckBody, Ingest } from './ingest.js';
-import { readBatch, readHello, readRequest } from './frames.js';
+import { readBatch, readHello, readRequest } from './requests.js';
 import { checkGeneratorId, type GeneratorSession, type Sessions } from './sessions.js';
-import { WireError, WireReader, WireType } from './wire.js';
+import { WireError, WireReader, WireType } from '../common/wire/reader.js';
 
 const log = logger('collector');
 

@@ -1,4 +1,5 @@
 import { messages } from '../common/proto.js';
+import { putVarint, varintSize } from '../common/wire/writer.js';
 import type { FlowTemplate, StaticFlowFields } from './flows.js';
 
 /**
@@ -48,26 +49,6 @@ const TAG = {
   packets: [0xb0, 0x01],
   timestamp: [0xe8, 0x01],
 } as const;
-
-export const varintSize = (v: number): number => {
-  let n = 1;
-  while (v >= 0x80) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-};
-
-/** Varint for integers below 2^53 (µs timestamps are ~2^51). */
-export function writeVarint(buf: Buffer, pos: number, v: number): number {
-  while (v >= 0x80) {
-    // `& 0x7f` is exact past 2^32 too: ToInt32 keeps the value modulo 2^32, a multiple of 128.
-    buf[pos++] = (v & 0x7f) | 0x80;
-    v = v > 0x7fffffff ? Math.floor(v / 128) : v >>> 7;
-  }
-  buf[pos++] = v;
-  return pos;
-}
 
 /** protobufjs writes zero values of proto3 scalars when present; leave them out for compact records. */
 function compact(fields: StaticFlowFields): Record<string, unknown> {
@@ -196,7 +177,7 @@ export class FlowBatchEncoder {
       2 +
       varintSize(ts);
     buf[pos++] = 0x0a; // FlowBatch.records
-    pos = writeVarint(buf, pos, len);
+    pos = putVarint(buf, pos, len);
     pos += this.statics.copy(buf, pos, s0, s1);
     buf[pos++] = TAG.flowUuid;
     buf[pos++] = uuidLen;
@@ -205,7 +186,7 @@ export class FlowBatchEncoder {
     buf[pos++] = 16;
     pos = this.writeUuid(buf, pos, this.pairOf[t] ?? t, gen, 16);
     buf[pos++] = this.ephemeralTag[t] ?? TAG.sport;
-    pos = writeVarint(buf, pos, port);
+    pos = putVarint(buf, pos, port);
     pos = writeTagged(buf, pos, TAG.setupTime, setup);
     pos = writeTagged(buf, pos, TAG.bytes, bytes);
     pos = writeTagged(buf, pos, TAG.packets, packets);
@@ -223,7 +204,7 @@ export class FlowBatchEncoder {
 function writeTagged(buf: Buffer, pos: number, tag: readonly [number, number], v: number): number {
   buf[pos++] = tag[0];
   buf[pos++] = tag[1];
-  return writeVarint(buf, pos, v);
+  return putVarint(buf, pos, v);
 }
 
 /** Writes PublishRequest{batch(2){seq(1), flows(11){…records}}} in front of the records. */
@@ -233,11 +214,11 @@ function writeHeaders(buf: Buffer, seq: number, recordsLen: number): number {
   const start = HEADROOM - headerLen;
   let pos = start;
   buf[pos++] = 0x12; // PublishRequest.batch
-  pos = writeVarint(buf, pos, batchLen);
+  pos = putVarint(buf, pos, batchLen);
   buf[pos++] = 0x08; // Batch.seq
-  pos = writeVarint(buf, pos, seq);
+  pos = putVarint(buf, pos, seq);
   buf[pos++] = 0x5a; // Batch.flows (field 11, length-delimited)
-  writeVarint(buf, pos, recordsLen);
+  putVarint(buf, pos, recordsLen);
   return start;
 }
 

@@ -1,4 +1,4 @@
-import { encodeBusBatch } from '../../collector/bus-batch.js';
+import { encodeBusBatch } from '../../common/bus/envelope.js';
 import type { BusMessage } from '../../common/bus/bus.js';
 import { messages, type BusPayloadKind } from '../../common/proto.js';
 

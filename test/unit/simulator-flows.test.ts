@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkFlowRecord } from '../../collector/flow-validation.js';
+import { checkFlowRecord } from '../../collector/validation/flow.js';
 import { messages } from '../../common/proto.js';
-import { FlowBatchEncoder, varintSize, writeVarint } from '../../simulator/encoder.js';
+import { FlowBatchEncoder } from '../../simulator/encoder.js';
+import { putVarint, varintSize } from '../../common/wire/writer.js';
 import { buildFlowPools, SCENARIO_WEIGHTS, type Scenario } from '../../simulator/flows.js';
 import { buildTopology } from '../../simulator/topology.js';
 
@@ -110,7 +111,7 @@ describe('flow batch encoder', () => {
   it('writes varints as protobuf does', () => {
     for (const v of [1, 127, 128, 300, 2 ** 31, 2 ** 32 + 5, 1_795_000_000_000_000]) {
       const buf = Buffer.alloc(12);
-      const end = writeVarint(buf, 0, v);
+      const end = putVarint(buf, 0, v);
       assert.equal(end, varintSize(v));
       const w = messages.Batch.encode({ seq: v }).finish();
       assert.deepEqual(buf.subarray(0, end), Buffer.from(w.subarray(1)), String(v));

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeBusBatch, encodeBusBatch } from '../../collector/bus-batch.js';
-import { forEachRecord, frameRecords, readRequest } from '../../collector/frames.js';
-import { messages } from '../../common/proto.js';
+import { decodeBusBatch, encodeBusBatch } from '../../../common/bus/envelope.js';
+import { readRequest } from '../../../collector/requests.js';
+import { forEachRecord, frameRecords } from '../../../common/wire/frames.js';
+import { messages } from '../../../common/proto.js';
 
 const record = (i: number) => ({
   flow_uuid: Buffer.alloc(16, i),

@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import { messages } from '../common/proto.js';
+import { messages } from '../../common/proto.js';
 import {
   checkName,
   checkTime,
@@ -8,7 +8,7 @@ import {
   isProblem,
   type RecordCheck,
   type RecordProblem,
-} from './record-validation.js';
+} from './record.js';
 
 interface RouteFields {
   routing_instance: string;

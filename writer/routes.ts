@@ -1,4 +1,5 @@
 import type { TopicKind } from '../common/bus/bus.js';
+import { reloadWorkloadIdentity } from '../common/schema/dictionaries.js';
 import { flowRowsInsert } from '../common/schema/flow-rows.js';
 import { generatorEventRowsInsert } from '../common/schema/generator-event-rows.js';
 import { interfaceStatsRowsInsert } from '../common/schema/interface-stats-rows.js';
@@ -16,19 +17,17 @@ export interface WriterRoute {
   afterInsert?: (warehouse: Warehouse) => Promise<void>;
 }
 
-/**
- * VMI UVEs and generator withdrawals change who an address belongs to; reloading before the commit
- * means flows acked after this state are enriched with it (embedded mode acks on commit).
- */
-const reloadIdentity = (warehouse: Warehouse): Promise<void> =>
-  warehouse.exec('SYSTEM RELOAD DICTIONARY workload_by_ip');
-
 export const writerRoutes: readonly WriterRoute[] = [
   { topic: 'flows', insert: flowRowsInsert, dedup: true },
-  { topic: 'uves', insert: uveRowsInsert, dedup: true, afterInsert: reloadIdentity },
+  { topic: 'uves', insert: uveRowsInsert, dedup: true, afterInsert: reloadWorkloadIdentity },
   { topic: 'routes', insert: routeRowsInsert, dedup: true },
   { topic: 'ifstats', insert: interfaceStatsRowsInsert, dedup: true },
-  { topic: 'generators', insert: generatorEventRowsInsert, dedup: false, afterInsert: reloadIdentity },
+  {
+    topic: 'generators',
+    insert: generatorEventRowsInsert,
+    dedup: false,
+    afterInsert: reloadWorkloadIdentity,
+  },
 ];
 
 export const writerRoute = (topic: TopicKind): WriterRoute => {

@@ -1,5 +1,13 @@
-import { BusPayloadField, busPayloadKindOf, messages, type BusPayloadKind } from '../common/proto.js';
-import { putVarint, varintSize, WireReader, WireType } from './wire.js';
+import { BusPayloadField, busPayloadKindOf, messages, type BusPayloadKind } from '../proto.js';
+import { forEachRecord } from '../wire/frames.js';
+import { WireReader, WireType } from '../wire/reader.js';
+import { putVarint, varintSize } from '../wire/writer.js';
+
+/**
+ * The bus envelope (bus.proto BusBatch): a batch as the collector accepted it, with its header (who
+ * sent it, its id, when it arrived). Every consumer of the bus reads it here; the records stay in
+ * the bytes they arrived in, and the writer frames them as warehouse rows with their batch stamp.
+ */
 
 /** The identity of a batch: (generator, epoch, seq) makes a resend recognisable downstream. */
 export interface BatchId {
@@ -57,4 +65,44 @@ export function decodeBusBatch(buf: Buffer): DecodedBusBatch {
     else reader.skip(tag & 7);
   }
   return decoded;
+}
+
+/** BatchStamp as field 2 of a <Kind>Row, encoded once per batch and appended to each of its records. */
+export function encodeStamp(header: BusBatchHeader): Buffer {
+  const body = messages.BatchStamp.encode({
+    generator: header.generator,
+    epoch: header.epoch,
+    seq: header.seq,
+    received_at: header.receivedAt,
+  }).finish();
+  const out = Buffer.allocUnsafe(1 + varintSize(body.length) + body.length);
+  out[0] = (2 << 3) + WireType.LEN;
+  out.set(body, putVarint(out, 1, body.length));
+  return out;
+}
+
+/** Frames each record as a length-prefixed <Kind>Row { record = 1; stamp = 2 } with a copy, no decode. */
+export function frameRows(
+  buf: Buffer,
+  start: number,
+  end: number,
+  stampBytes: Buffer,
+): { bytes: Buffer; rows: number } {
+  const ranges: [number, number][] = [];
+  let size = 0;
+  forEachRecord(buf, start, end, (s, e) => {
+    const row = 1 + varintSize(e - s) + (e - s) + stampBytes.length;
+    size += varintSize(row) + row;
+    ranges.push([s, e]);
+  });
+  const out = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (const [s, e] of ranges) {
+    pos = putVarint(out, pos, 1 + varintSize(e - s) + (e - s) + stampBytes.length);
+    out[pos++] = (1 << 3) + WireType.LEN;
+    pos = putVarint(out, pos, e - s);
+    pos += buf.copy(out, pos, s, e);
+    pos += stampBytes.copy(out, pos);
+  }
+  return { bytes: out, rows: ranges.length };
 }

@@ -7,7 +7,7 @@ import {
   type AttributeAggregation,
   type PerSourceListing,
   type UvePart,
-} from '../../common/model/uve-aggregate.js';
+} from '../../../common/model/uve-aggregate.js';
 
 const AGENT_1 = 'compute-1:Compute:contrail-vrouter-agent:0';
 const AGENT_2 = 'compute-2:Compute:contrail-vrouter-agent:0';

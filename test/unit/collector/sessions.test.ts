@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
-import type { GeneratorEvent } from '../../collector/generator-events.js';
-import { Sessions } from '../../collector/sessions.js';
+import type { GeneratorEvent } from '../../../collector/generator-events.js';
+import { Sessions } from '../../../collector/sessions.js';
 
 const generator = 'compute-1:Compute:contrail-vrouter-agent:0';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkFlowRecord } from '../../collector/flow-validation.js';
-import { messages } from '../../common/proto.js';
+import { checkFlowRecord } from '../../../collector/validation/flow.js';
+import { messages } from '../../../common/proto.js';
 
 const nowUs = Date.UTC(2026, 10, 23) * 1000;
 

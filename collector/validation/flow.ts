@@ -1,5 +1,5 @@
-import { checkTime, MAX_NAME_BYTES, type RecordProblem } from './record-validation.js';
-import { WireError, WireReader, WireType } from './wire.js';
+import { checkTime, MAX_NAME_BYTES, type RecordProblem } from './record.js';
+import { WireError, WireReader, WireType } from '../../common/wire/reader.js';
 
 const MAX_RECORD_BYTES = 4096;
 

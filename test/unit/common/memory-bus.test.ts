@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MemoryBus } from '../../common/bus/memory.js';
-import type { BusMessage } from '../../common/bus/bus.js';
+import { MemoryBus } from '../../../common/bus/memory.js';
+import type { BusMessage } from '../../../common/bus/bus.js';
 
 const message = (text: string): BusMessage => ({ key: 'k', value: Buffer.from(text) });
 

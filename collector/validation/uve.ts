@@ -1,4 +1,4 @@
-import { messages } from '../common/proto.js';
+import { messages } from '../../common/proto.js';
 import {
   checkName,
   checkTime,
@@ -7,7 +7,7 @@ import {
   isProblem,
   type RecordCheck,
   type RecordProblem,
-} from './record-validation.js';
+} from './record.js';
 
 interface UveFields {
   type: string;

@@ -3,12 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BatchWriter } from '../../collector/writer.js';
-import { writerRoute } from '../../collector/writer-routes.js';
-import { migrate } from '../../common/schema/migrate.js';
-import { repairDerivedTables } from '../../common/schema/repair.js';
-import { ChdbWarehouse } from '../../common/warehouse/chdb.js';
-import { busMessage } from '../support/bus-records.js';
+import { BatchWriter } from '../../../writer/batch-writer.js';
+import { writerRoute } from '../../../writer/routes.js';
+import { migrate } from '../../../common/schema/migrate.js';
+import { repairDerivedTables } from '../../../common/schema/repair.js';
+import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
+import { busMessage } from '../../support/bus-records.js';
 
 const generator = 'compute-4:Compute:contrail-vrouter-agent:0';
 const nowUs = Date.now() * 1000;

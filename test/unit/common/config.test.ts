@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../../common/config.js';
+import { loadConfig } from '../../../common/config.js';
 
 describe('config', () => {
   it('takes flags over env over file over defaults', () => {

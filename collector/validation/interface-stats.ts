@@ -1,12 +1,5 @@
-import { messages } from '../common/proto.js';
-import {
-  checkName,
-  checkTime,
-  decodeRecord,
-  firstProblem,
-  isProblem,
-  type RecordCheck,
-} from './record-validation.js';
+import { messages } from '../../common/proto.js';
+import { checkName, checkTime, decodeRecord, firstProblem, isProblem, type RecordCheck } from './record.js';
 
 interface InterfaceStatsFields {
   vmi_uuid: Buffer;

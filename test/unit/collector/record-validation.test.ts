@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type protobuf from 'protobufjs';
-import { checkInterfaceStatsRecord } from '../../collector/interface-stats-validation.js';
-import type { RecordCheck } from '../../collector/record-validation.js';
-import { checkRouteRecord } from '../../collector/route-validation.js';
-import { uveCheck } from '../../collector/uve-validation.js';
-import { messages } from '../../common/proto.js';
+import { checkInterfaceStatsRecord } from '../../../collector/validation/interface-stats.js';
+import type { RecordCheck } from '../../../collector/validation/record.js';
+import { checkRouteRecord } from '../../../collector/validation/route.js';
+import { uveCheck } from '../../../collector/validation/uve.js';
+import { messages } from '../../../common/proto.js';
 
 const nowUs = Date.UTC(2026, 10, 23) * 1000;
 

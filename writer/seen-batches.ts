@@ -1,4 +1,4 @@
-import type { BatchId } from './bus-batch.js';
+import type { BatchId } from '../common/bus/envelope.js';
 
 /**
  * Which batches of each (generator, epoch) have been stored, kept small: every seq up to a watermark,

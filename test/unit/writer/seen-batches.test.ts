@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SeenBatches } from '../../collector/seen-batches.js';
+import { SeenBatches } from '../../../writer/seen-batches.js';
 
 const id = (seq: number, epoch = 1, generator = 'c1:Compute:contrail-vrouter-agent:0') => ({
   generator,

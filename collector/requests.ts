@@ -1,5 +1,5 @@
 import { messages, payloadKindOf, type PayloadKind } from '../common/proto.js';
-import { putVarint, varintSize, WireReader, WireType } from './wire.js';
+import { WireReader, WireType } from '../common/wire/reader.js';
 
 /** Where a batch's records sit inside the buffer it arrived in. */
 export interface PayloadRange {
@@ -44,32 +44,3 @@ export function readBatch(buf: Buffer, start = 0, end = buf.length): Request & {
 }
 
 const range = ([start, end]: [number, number]): { start: number; end: number } => ({ start, end });
-
-/** Calls visit(start, end) for each record (field 1) of a *Batch message such as FlowBatch. */
-export function forEachRecord(
-  buf: Buffer,
-  start: number,
-  end: number,
-  visit: (s: number, e: number) => void,
-): void {
-  const reader = new WireReader(buf, start, end);
-  while (!reader.done()) {
-    const tag = reader.varint();
-    if (tag === (1 << 3) + WireType.LEN) visit(...reader.lengthDelimited());
-    else reader.skip(tag & 7);
-  }
-}
-
-/** Frames record ranges as field 1 of a *Batch message (used when some records were refused). */
-export function frameRecords(buf: Buffer, ranges: readonly [number, number][]): Buffer {
-  let size = 0;
-  for (const [s, e] of ranges) size += 1 + varintSize(e - s) + e - s;
-  const out = Buffer.allocUnsafe(size);
-  let pos = 0;
-  for (const [s, e] of ranges) {
-    out[pos++] = (1 << 3) + WireType.LEN;
-    pos = putVarint(out, pos, e - s);
-    pos += buf.copy(out, pos, s, e);
-  }
-  return out;
-}

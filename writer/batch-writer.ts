@@ -1,13 +1,11 @@
 import type { Bus, BusMessage, Subscription } from '../common/bus/bus.js';
+import { decodeBusBatch, encodeStamp, frameRows, type BatchId } from '../common/bus/envelope.js';
 import { logger } from '../common/log.js';
 import { counter, histogram } from '../common/metrics.js';
+import { storedBatches } from '../common/schema/stored-batches.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
-import { messages } from '../common/proto.js';
-import { decodeBusBatch, type BatchId } from './bus-batch.js';
-import { forEachRecord } from './frames.js';
+import type { WriterRoute } from './routes.js';
 import { SeenBatches } from './seen-batches.js';
-import { putVarint, varintSize, WireType } from './wire.js';
-import type { WriterRoute } from './writer-routes.js';
 
 const log = logger('writer');
 const rowsWritten = counter('fabricscope_writer_rows_total', 'Rows stored in the warehouse', ['table']);
@@ -82,7 +80,7 @@ export class BatchWriter {
         inDelivery.add(batch.header);
         fresh.push(batch.header);
       }
-      const framed = frameRows(message.value, batch.start, batch.end, stamp(batch.header));
+      const framed = frameRows(message.value, batch.start, batch.end, encodeStamp(batch.header));
       frames.push(framed.bytes);
       rows += framed.rows;
     }
@@ -97,56 +95,8 @@ export class BatchWriter {
 
   /** After a restart the warehouse tells which batches it holds, so a redelivery is not stored twice. */
   private async loadStoredBatches(): Promise<void> {
-    const rows = await this.warehouse.query<{ generator: string; epoch: string; seqs: string[] }>(
-      `SELECT generator, toString(batch_epoch) AS epoch, groupUniqArray(toString(batch_seq)) AS seqs
-       FROM ${this.table} WHERE received_at > now() - toIntervalHour({hours:UInt32})
-       GROUP BY generator, batch_epoch`,
-      { hours: this.options.dedupWindowHours },
-    );
-    for (const row of rows) {
-      for (const seq of row.seqs)
-        this.seen.add({ generator: row.generator, epoch: Number(row.epoch), seq: Number(seq) });
-    }
-    log.info({ table: this.table, generators: rows.length }, 'loaded the batches the warehouse holds');
+    const stored = await storedBatches(this.warehouse, this.table, this.options.dedupWindowHours);
+    for (const id of stored) this.seen.add(id);
+    log.info({ table: this.table, batches: stored.length }, 'loaded the batches the warehouse holds');
   }
-}
-
-/** BatchStamp as field 2 of a <Kind>Row, encoded once per batch and appended to each of its records. */
-function stamp(header: { generator: string; epoch: number; seq: number; receivedAt: number }): Buffer {
-  const body = messages.BatchStamp.encode({
-    generator: header.generator,
-    epoch: header.epoch,
-    seq: header.seq,
-    received_at: header.receivedAt,
-  }).finish();
-  const out = Buffer.allocUnsafe(1 + varintSize(body.length) + body.length);
-  out[0] = (2 << 3) + WireType.LEN;
-  out.set(body, putVarint(out, 1, body.length));
-  return out;
-}
-
-/** Frames each record as a length-prefixed <Kind>Row { record = 1; stamp = 2 } with a copy, no decode. */
-function frameRows(
-  buf: Buffer,
-  start: number,
-  end: number,
-  stampBytes: Buffer,
-): { bytes: Buffer; rows: number } {
-  const ranges: [number, number][] = [];
-  let size = 0;
-  forEachRecord(buf, start, end, (s, e) => {
-    const row = 1 + varintSize(e - s) + (e - s) + stampBytes.length;
-    size += varintSize(row) + row;
-    ranges.push([s, e]);
-  });
-  const out = Buffer.allocUnsafe(size);
-  let pos = 0;
-  for (const [s, e] of ranges) {
-    pos = putVarint(out, pos, 1 + varintSize(e - s) + (e - s) + stampBytes.length);
-    out[pos++] = (1 << 3) + WireType.LEN;
-    pos = putVarint(out, pos, e - s);
-    pos += buf.copy(out, pos, s, e);
-    pos += stampBytes.copy(out, pos);
-  }
-  return { bytes: out, rows: ranges.length };
 }

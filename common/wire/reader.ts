@@ -1,5 +1,5 @@
 /**
- * A minimal protobuf wire reader for the ingest hot path. Records are validated and forwarded as
+ * A minimal protobuf wire reader for the hot paths (collector validation, bus envelope, writer). Records are validated and forwarded as
  * the bytes they arrived in, so no JS object is built per record; 64-bit varints are read as
  * doubles (exact up to 2^53, far beyond any microsecond timestamp or counter we check).
  */
@@ -72,23 +72,4 @@ export class WireReader {
     if (this.pos + n > this.end) throw new WireError('truncated fixed-width field');
     this.pos += n;
   }
-}
-
-/** Appends the varint encoding of n at out[pos]; returns the new position. */
-export function putVarint(out: Buffer, pos: number, n: number): number {
-  while (n >= 0x80) {
-    out[pos++] = (n % 0x80) | 0x80;
-    n = Math.floor(n / 0x80);
-  }
-  out[pos++] = n;
-  return pos;
-}
-
-export function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 0x80);
-    size++;
-  }
-  return size;
 }
