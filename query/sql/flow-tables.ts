@@ -1,4 +1,5 @@
-import { flowSums } from '../../common/schema/views.js';
+import { flowCatalog } from '../../common/schema/catalog/index.js';
+import { measures } from '../../common/schema/rollups.js';
 import type { TimeRange } from '../time.js';
 import { dimensions, type DimensionName } from './flow-dimensions.js';
 import { coarsestTable, type TimeTable } from './rollup-tables.js';
@@ -23,4 +24,4 @@ export function chooseTable(
 }
 
 /** records, bytes and packets: counted on raw records (bytes scaled by sampling), summed on rollups. */
-export const metricColumns = (table: FlowTable): string => flowSums(table.name);
+export const metricColumns = (table: FlowTable): string => measures(flowCatalog, table.name);
