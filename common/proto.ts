@@ -65,3 +65,32 @@ export const busPayloadKindOf = (field: number): BusPayloadKind | undefined =>
 
 /** GeneratorEventType in records.proto. */
 export const GeneratorEventType = { CONNECTED: 1, DISCONNECTED: 2, WITHDRAWN: 3 } as const;
+
+/** What the contract says of one field of a message: for checks derived from the catalog. */
+export interface ProtoField {
+  number: number;
+  /** The scalar type (`uint64`, `string`, …), or the message or enum name. */
+  type: string;
+  repeated: boolean;
+  map: boolean;
+  message: boolean;
+  enum: boolean;
+}
+
+/** A field of a fabricscope.v1 message by its proto name, or undefined when it has none. */
+export function protoField(message: string, name: string): ProtoField | undefined {
+  const field = type(message).fields[name];
+  if (!field) return undefined;
+  field.resolve();
+  return {
+    number: field.id,
+    type: field.type,
+    repeated: field.repeated,
+    map: field.map,
+    message: field.resolvedType instanceof protobuf.Type,
+    enum: field.resolvedType instanceof protobuf.Enum,
+  };
+}
+
+/** The proto names of a message's fields. */
+export const protoFieldNames = (message: string): string[] => Object.keys(type(message).fields);

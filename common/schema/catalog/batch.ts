@@ -18,5 +18,5 @@ export const batchColumns: readonly { column: string; type: string; codec?: stri
   },
   { column: 'generator', type: 'LowCardinality(String)', insert: 'stamp_generator' },
   { column: 'batch_epoch', type: 'UInt64', insert: 'stamp_epoch' },
-  { column: 'batch_seq', type: 'UInt64', codec: 'CODEC(Delta, ZSTD(1))', insert: 'stamp_seq' },
+  { column: 'batch_seq', type: 'UInt64', codec: 'CODEC(Delta(8), ZSTD(1))', insert: 'stamp_seq' },
 ];
