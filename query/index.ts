@@ -1,4 +1,5 @@
 import { createSchema, createYoga } from 'graphql-yoga';
+import type { ConfigOf, OptionTable } from '../common/config.js';
 import type { RequestListener } from '../common/http.js';
 import { logger } from '../common/log.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
@@ -48,4 +49,17 @@ export function createQueryApi(warehouse: Warehouse): QueryApi {
     },
   });
   return { handler: yoga, fetch: async (url, init) => yoga.fetch(new Request(url, init)) };
+}
+
+/** The query service has no options of its own yet: it serves on the process's HTTP server. */
+export const options = {} as const satisfies OptionTable;
+export type QueryConfig = ConfigOf<typeof options>;
+
+/** The query service: mounts the GraphQL API at /graphql on the routes of the process's HTTP server. */
+export async function start(
+  _config: QueryConfig,
+  deps: { warehouse: Warehouse; routes: Record<string, RequestListener> },
+): Promise<{ close(): Promise<void> }> {
+  deps.routes['/graphql'] = createQueryApi(deps.warehouse).handler;
+  return { close: async () => undefined };
 }

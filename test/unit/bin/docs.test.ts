@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { configMarkdown, options } from '../../common/config.js';
+import { configMarkdown } from '../../../common/config.js';
+import { options } from '../../../bin/config.js';
 
-const file = (name: string) => readFileSync(new URL(`../../../${name}`, import.meta.url), 'utf8');
+const file = (name: string) => readFileSync(new URL(`../../../../${name}`, import.meta.url), 'utf8');
 /** A markdown table row as its trimmed cells, so column padding does not matter. */
 const cells = (line: string) =>
   line
@@ -14,7 +15,7 @@ const cells = (line: string) =>
 describe('configuration docs stay true to the code', () => {
   it('README carries the options table the code prints', () => {
     const readme = new Set(file('README.md').split('\n').map(cells));
-    for (const row of configMarkdown().split('\n').slice(2)) {
+    for (const row of configMarkdown(options).split('\n').slice(2)) {
       assert.ok(readme.has(cells(row)), `README lacks: ${row} (see fabricscope config --markdown)`);
     }
   });
