@@ -2,15 +2,15 @@ import { createSchema, createYoga } from 'graphql-yoga';
 import type { RequestListener } from '../common/http.js';
 import { logger } from '../common/log.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
-import { flowResolvers } from './flows.js';
-import { interfaceStatsResolvers } from './interface-stats.js';
-import { routeResolvers } from './routes.js';
-import { flowsTypeDefs } from './schema/flows.js';
-import { interfaceStatsTypeDefs } from './schema/interface-stats.js';
-import { routesTypeDefs } from './schema/routes.js';
-import { scalarsTypeDefs } from './schema/scalars.js';
-import { uvesTypeDefs } from './schema/uves.js';
-import { uveResolvers } from './uves.js';
+import { flowResolvers } from './flows/resolvers.js';
+import { interfaceStatsResolvers } from './interfaces/resolvers.js';
+import { routeResolvers } from './routes/resolvers.js';
+import { flowsTypeDefs } from './flows/schema.js';
+import { interfaceStatsTypeDefs } from './interfaces/schema.js';
+import { routesTypeDefs } from './routes/schema.js';
+import { scalarsTypeDefs } from './shared/scalars.js';
+import { uvesTypeDefs } from './uves/schema.js';
+import { uveResolvers } from './uves/resolvers.js';
 
 type Resolvers = Record<string, (parent: unknown, args: never) => Promise<unknown>>;
 

@@ -1,4 +1,4 @@
-import type { TimeRange } from '../time.js';
+import type { TimeRange } from './time.js';
 import type { Params } from './params.js';
 
 /** A table that answers over time: raw rows (`bucketSeconds` 0) or a rollup with `bucketSeconds` resolution. */

@@ -1,6 +1,6 @@
 import { latestWithdrawals } from '../../common/schema/views.js';
-import type { TimeRange } from '../time.js';
-import { Params, type BuiltQuery } from './params.js';
+import type { TimeRange } from '../shared/time.js';
+import { Params, type BuiltQuery } from '../shared/params.js';
 
 /**
  * The live parts of UVEs: the newest part per (UVE, struct, generator), unless that part is a

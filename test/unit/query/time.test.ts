@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseRange, parseTime, toRfc3339 } from '../../query/time.js';
+import { parseRange, parseTime, toRfc3339 } from '../../../query/shared/time.js';
 
 const now = Date.UTC(2026, 10, 23, 12, 0, 0);
 

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
-import { FabricError } from '../common/errors.js';
-import { histogram } from '../common/metrics.js';
+import { FabricError } from '../../common/errors.js';
+import { histogram } from '../../common/metrics.js';
 
 const duration = histogram(
   'fabricscope_query_duration_seconds',

@@ -1,9 +1,9 @@
-import type { TimeRange } from '../time.js';
-import { dimensions, type DimensionName } from './flow-dimensions.js';
-import { flowWhere, type FlowFilterInput } from './flow-filter.js';
-import { chooseTable, metricColumns, type FlowTable } from './flow-tables.js';
-import { timeCondition } from './rollup-tables.js';
-import { Params, type TableQuery } from './params.js';
+import type { TimeRange } from '../../shared/time.js';
+import { dimensions, type DimensionName } from './dimensions.js';
+import { flowWhere, type FlowFilterInput } from './filter.js';
+import { chooseTable, metricColumns, type FlowTable } from './tables.js';
+import { timeCondition } from '../../shared/rollup-tables.js';
+import { Params, type TableQuery } from '../../shared/params.js';
 
 export type FlowMetric = 'records' | 'bytes' | 'packets';
 

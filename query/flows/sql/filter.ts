@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
-import { invalid } from '../../common/errors.js';
-import { dimensions, type DimensionName } from './flow-dimensions.js';
-import type { Params } from './params.js';
+import { invalid } from '../../../common/errors.js';
+import { dimensions, type DimensionName } from './dimensions.js';
+import type { Params } from '../../shared/params.js';
 
 /** One filter as the API takes it: each field a list (OR inside a field), fields AND together. */
 export type FlowFilterInput = Partial<Record<FilterField, readonly (string | number)[] | null>>;

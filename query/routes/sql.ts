@@ -1,7 +1,7 @@
 import { latestWithdrawals } from '../../common/schema/views.js';
-import type { TimeRange } from '../time.js';
-import { printedAddress } from './addresses.js';
-import { Params, type BuiltQuery } from './params.js';
+import type { TimeRange } from '../shared/time.js';
+import { printedAddress } from '../shared/addresses.js';
+import { Params, type BuiltQuery } from '../shared/params.js';
 
 /**
  * The `routes` table holds events; the table of a VRF at an instant is derived from them. A path is

@@ -1,9 +1,9 @@
-import { invalid } from '../common/errors.js';
-import type { Warehouse } from '../common/warehouse/warehouse.js';
-import { resolver } from './resolve.js';
-import { checkFirst, checkTop, stepSeconds } from './arguments.js';
-import type { DimensionName } from './sql/flow-dimensions.js';
-import type { FlowFilterInput } from './sql/flow-filter.js';
+import { invalid } from '../../common/errors.js';
+import type { Warehouse } from '../../common/warehouse/warehouse.js';
+import { resolver } from '../shared/resolve.js';
+import { checkFirst, checkTop, stepSeconds } from '../shared/arguments.js';
+import type { DimensionName } from './sql/dimensions.js';
+import type { FlowFilterInput } from './sql/filter.js';
 import {
   groupsQuery,
   recordsQuery,
@@ -12,8 +12,8 @@ import {
   type FlowCursor,
   type FlowMetric,
   type FlowSelection,
-} from './sql/flow-queries.js';
-import { parseRange, toRfc3339 } from './time.js';
+} from './sql/queries.js';
+import { parseRange, toRfc3339 } from '../shared/time.js';
 
 interface SelectionArgs {
   from?: string | null;

@@ -1,5 +1,5 @@
-import { parseDuration } from '../common/duration.js';
-import { invalid } from '../common/errors.js';
+import { parseDuration } from '../../common/duration.js';
+import { invalid } from '../../common/errors.js';
 
 /** Arguments several fields share: a series step, a top-N, a page size. */
 

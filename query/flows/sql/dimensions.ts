@@ -1,4 +1,4 @@
-import { printedAddress } from './addresses.js';
+import { printedAddress } from '../../shared/addresses.js';
 
 /**
  * The flow dimensions a query may filter or group by, and the column each reads. Only names from

@@ -1,7 +1,7 @@
 import { invalid } from '../../common/errors.js';
-import type { TimeRange } from '../time.js';
-import { coarsestTable, timeCondition, type TimeTable } from './rollup-tables.js';
-import { Params, type TableQuery } from './params.js';
+import type { TimeRange } from '../shared/time.js';
+import { coarsestTable, timeCondition, type TimeTable } from '../shared/rollup-tables.js';
+import { Params, type TableQuery } from '../shared/params.js';
 
 /**
  * Interface counters (if_stats and its rollups) read as rates, as Prometheus' rate() does: every

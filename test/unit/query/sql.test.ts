@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { flowWhere } from '../../query/sql/flow-filter.js';
-import { chooseTable } from '../../query/sql/flow-tables.js';
-import { timeCondition } from '../../query/sql/rollup-tables.js';
-import { Params } from '../../query/sql/params.js';
+import { flowWhere } from '../../../query/flows/sql/filter.js';
+import { chooseTable } from '../../../query/flows/sql/tables.js';
+import { timeCondition } from '../../../query/shared/rollup-tables.js';
+import { Params } from '../../../query/shared/params.js';
 
 const hour = 3600e6;
 const range = (hours: number) => ({ fromUs: 1_795_000_000e6, toUs: 1_795_000_000e6 + hours * hour });

@@ -1,13 +1,13 @@
-import type { Warehouse } from '../common/warehouse/warehouse.js';
-import { resolver } from './resolve.js';
-import { checkTop, stepSeconds } from './arguments.js';
+import type { Warehouse } from '../../common/warehouse/warehouse.js';
+import { resolver } from '../shared/resolve.js';
+import { checkTop, stepSeconds } from '../shared/arguments.js';
 import {
   interfaceSeriesQuery,
   interfaceTotalsQuery,
   type InterfaceDimension,
   type InterfaceFilterInput,
-} from './sql/interface-stats-queries.js';
-import { parseRange } from './time.js';
+} from './sql.js';
+import { parseRange } from '../shared/time.js';
 
 interface SelectionArgs {
   from?: string | null;

@@ -3,13 +3,13 @@ import {
   type AggType,
   type AttributeAggregation,
   type UvePart,
-} from '../common/model/uve-aggregate.js';
-import type { Warehouse } from '../common/warehouse/warehouse.js';
-import { checkFirst } from './arguments.js';
-import { resolver } from './resolve.js';
-import type { BuiltQuery } from './sql/params.js';
-import { generatorsQuery, historyQuery, listQuery, partsQuery, typesQuery } from './sql/uve-queries.js';
-import { parseRange, toRfc3339 } from './time.js';
+} from '../../common/model/uve-aggregate.js';
+import type { Warehouse } from '../../common/warehouse/warehouse.js';
+import { checkFirst } from '../shared/arguments.js';
+import { resolver } from '../shared/resolve.js';
+import type { BuiltQuery } from '../shared/params.js';
+import { generatorsQuery, historyQuery, listQuery, partsQuery, typesQuery } from './sql.js';
+import { parseRange, toRfc3339 } from '../shared/time.js';
 
 interface PartRow {
   struct_type: string;

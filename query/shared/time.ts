@@ -1,5 +1,5 @@
-import { parseDuration } from '../common/duration.js';
-import { invalid } from '../common/errors.js';
+import { parseDuration } from '../../common/duration.js';
+import { invalid } from '../../common/errors.js';
 
 /** A time range in microseconds since the epoch, [from, to). */
 export interface TimeRange {

@@ -1,7 +1,7 @@
-import { flowSums } from '../../common/schema/views.js';
-import type { TimeRange } from '../time.js';
-import { dimensions, type DimensionName } from './flow-dimensions.js';
-import { coarsestTable, type TimeTable } from './rollup-tables.js';
+import { flowSums } from '../../../common/schema/views.js';
+import type { TimeRange } from '../../shared/time.js';
+import { dimensions, type DimensionName } from './dimensions.js';
+import { coarsestTable, type TimeTable } from '../../shared/rollup-tables.js';
 
 /** A table that answers flow aggregates: the raw records or a rollup. */
 export type FlowTable = TimeTable<'flows' | 'flows_1m' | 'flows_1h'>;

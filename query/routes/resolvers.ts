@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
-import { invalid } from '../common/errors.js';
-import type { Warehouse } from '../common/warehouse/warehouse.js';
-import { resolver } from './resolve.js';
-import { checkFirst, MAX_POINTS, stepSeconds } from './arguments.js';
+import { invalid } from '../../common/errors.js';
+import type { Warehouse } from '../../common/warehouse/warehouse.js';
+import { resolver } from '../shared/resolve.js';
+import { checkFirst, MAX_POINTS, stepSeconds } from '../shared/arguments.js';
 import {
   countChangesQuery,
   historyQuery,
@@ -10,8 +10,8 @@ import {
   routesQuery,
   type PrefixKey,
   type RoutePosition,
-} from './sql/route-queries.js';
-import { microsToRfc3339, parseRange, parseTime, toRfc3339, type TimeRange } from './time.js';
+} from './sql.js';
+import { microsToRfc3339, parseRange, parseTime, toRfc3339, type TimeRange } from '../shared/time.js';
 
 /** Next hops as the queries return them: four parallel arrays. */
 interface HopArrays {
