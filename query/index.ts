@@ -8,6 +8,7 @@ import { routeResolvers } from './routes/resolvers.js';
 import { flowsTypeDefs } from './flows/schema.js';
 import { interfaceStatsTypeDefs } from './interfaces/schema.js';
 import { routesTypeDefs } from './routes/schema.js';
+import { pagingTypeDefs } from './shared/paging.js';
 import { scalarsTypeDefs } from './shared/scalars.js';
 import { uvesTypeDefs } from './uves/schema.js';
 import { uveResolvers } from './uves/resolvers.js';
@@ -34,7 +35,7 @@ export interface QueryApi {
 export function createQueryApi(warehouse: Warehouse): QueryApi {
   const yoga = createYoga({
     schema: createSchema({
-      typeDefs: [scalarsTypeDefs, ...domains.map((d) => d.typeDefs)],
+      typeDefs: [scalarsTypeDefs, pagingTypeDefs, ...domains.map((d) => d.typeDefs)],
       resolvers: { Query: Object.assign({}, ...domains.map((d) => d.resolvers(warehouse))) as Resolvers },
     }),
     graphqlEndpoint: '/graphql',

@@ -1,7 +1,10 @@
+import { z } from 'zod';
 import { invalid } from '../../common/errors.js';
 import type { Warehouse } from '../../common/warehouse/warehouse.js';
 import { resolver } from '../shared/resolve.js';
 import { checkFirst, checkTop, stepSeconds } from '../shared/arguments.js';
+import { cursorCodec } from '../shared/cursor.js';
+import { keysetPage } from '../shared/paging.js';
 import type { DimensionName } from './sql/dimensions.js';
 import type { FlowFilterInput } from './sql/filter.js';
 import {
@@ -49,19 +52,17 @@ export function flowResolvers(warehouse: Warehouse) {
   return {
     flows: resolver('flows', async (args: SelectionArgs & { first: number; after?: string | null }) => {
       checkFirst(args.first);
-      const query = recordsQuery(
-        selection(args),
+      const scope = selection(args);
+      const after = args.after ? flowCursor.decode(args.after, 'after') : undefined;
+      return keysetPage(
         args.first,
-        args.after ? decodeCursor(args.after) : undefined,
+        async (limit) => {
+          const query = recordsQuery(scope, limit, after);
+          return warehouse.query<Row>(query.sql, query.params);
+        },
+        (row) => flowCursor.encode(position(row)),
+        flowNode,
       );
-      const rows = await warehouse.query<Row>(query.sql, query.params);
-      const edges = rows
-        .slice(0, args.first)
-        .map((row) => ({ cursor: encodeCursor(row), node: flowNode(row) }));
-      return {
-        edges,
-        pageInfo: { hasNextPage: rows.length > args.first, endCursor: edges.at(-1)?.cursor ?? null },
-      };
     }),
 
     flowTotals: resolver('flowTotals', async (args: SelectionArgs) => {
@@ -116,29 +117,14 @@ function flowNode(row: Row) {
   };
 }
 
-function encodeCursor(row: Row): string {
-  const cursor: FlowCursor = {
-    time: String(row.time),
-    generator: String(row.generator),
-    epoch: String(row.epoch),
-    seq: String(row.seq),
-    uuid: String(row.flowUuid),
-  };
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
+const flowCursor = cursorCodec<FlowCursor>(
+  z.object({ time: z.string(), generator: z.string(), epoch: z.string(), seq: z.string(), uuid: z.string() }),
+);
 
-function decodeCursor(after: string): FlowCursor {
-  try {
-    const cursor = JSON.parse(Buffer.from(after, 'base64url').toString()) as FlowCursor;
-    if (
-      ['time', 'generator', 'epoch', 'seq', 'uuid'].every(
-        (k) => typeof cursor[k as keyof FlowCursor] === 'string',
-      )
-    ) {
-      return cursor;
-    }
-  } catch {
-    // falls through to the error below
-  }
-  throw invalid(`after: "${after}" is not a cursor this API returned`);
-}
+const position = (row: Row): FlowCursor => ({
+  time: String(row.time),
+  generator: String(row.generator),
+  epoch: String(row.epoch),
+  seq: String(row.seq),
+  uuid: String(row.flowUuid),
+});

@@ -112,11 +112,6 @@ export const flowsTypeDefs = /* GraphQL */ `
     node: Flow!
   }
 
-  type PageInfo {
-    hasNextPage: Boolean!
-    endCursor: String
-  }
-
   type FlowConnection {
     edges: [FlowEdge!]!
     pageInfo: PageInfo!

@@ -1,8 +1,11 @@
-import { isIP } from 'node:net';
+import { z } from 'zod';
 import { invalid } from '../../common/errors.js';
 import type { Warehouse } from '../../common/warehouse/warehouse.js';
 import { resolver } from '../shared/resolve.js';
 import { checkFirst, MAX_POINTS, stepSeconds } from '../shared/arguments.js';
+import { parseAddress, parseCidr } from '../shared/cidr.js';
+import { cursorCodec } from '../shared/cursor.js';
+import { keysetPage } from '../shared/paging.js';
 import {
   countChangesQuery,
   historyQuery,
@@ -87,26 +90,24 @@ export function routeResolvers(warehouse: Warehouse) {
   return {
     routes: resolver('routes', async (args: RoutesArgs) => {
       checkFirst(args.first);
-      const after = args.after ? decodeCursor(args.after) : undefined;
+      const after = args.after ? routeCursor.decode(args.after, 'after') : undefined;
       const atUs = after?.at ?? instant(args.at);
       const within = args.prefix ? prefixKey(args.prefix, 'prefix', false) : undefined;
       const generator = args.generator ?? undefined;
-      const query = routesQuery(args.vrf, atUs, args.first, { within, generator, after });
-      const rows = await warehouse.query<RouteRow>(query.sql, query.params);
-      const edges = rows.slice(0, args.first).map((row) => ({
-        cursor: encodeCursor({ at: atUs, ...position(row) }),
-        node: route(args.vrf, row),
-      }));
-      return {
-        at: microsToRfc3339(atUs),
-        edges,
-        pageInfo: { hasNextPage: rows.length > args.first, endCursor: edges.at(-1)?.cursor ?? null },
-      };
+      const page = await keysetPage(
+        args.first,
+        async (limit) => {
+          const query = routesQuery(args.vrf, atUs, limit, { within, generator, after });
+          return warehouse.query<RouteRow>(query.sql, query.params);
+        },
+        (row) => routeCursor.encode({ at: atUs, ...position(row) }),
+        (row) => route(args.vrf, row),
+      );
+      return { at: microsToRfc3339(atUs), ...page };
     }),
 
     routeLookup: resolver('routeLookup', async (args: LookupArgs) => {
-      const family = isIP(args.address);
-      if (family === 0) throw invalid(`address: "${args.address}" is not an IPv4 or IPv6 address`);
+      const { family } = parseAddress(args.address, 'address');
       const atUs = instant(args.at);
       const query = lookupQuery(args.vrf, atUs, args.address, family === 4 ? 0 : 1);
       const rows = await warehouse.query<RouteRow>(query.sql, query.params);
@@ -154,21 +155,15 @@ function historyRange(from: string | null | undefined, to: string | null | undef
 }
 
 // Text made of hex digits, dots and colons is meant as an address, so a typo in it is an error
-// rather than a silent search for an EVPN route of that name.
+// rather than a silent search for an EVPN route of that name. Every address the CIDR parser takes
+// is such text, so other text can only be an EVPN route.
 const addressLike = /^[0-9a-f:.]+(\/.*)?$/i;
 
 /** A CIDR given by the user, IPv4 or IPv6; with `evpn`, other text names an EVPN route as stored. */
 function prefixKey(text: string, what: string, evpn: boolean): PrefixKey {
-  const [address = '', length, extra] = text.split('/');
-  const family = isIP(address);
-  if (family === 0 && evpn && !addressLike.test(text)) return { rank: 2, address: '::', bits: 0, text };
-  const max = family === 4 ? 32 : 128;
-  if (family === 0 || length === undefined || extra !== undefined || !/^\d+$/.test(length))
-    throw invalid(`${what}: "${text}" is not an IPv4 or IPv6 CIDR`);
-  if (Number(length) > max) throw invalid(`${what}: "${text}" has a prefix length above ${max}`);
-  return family === 4
-    ? { rank: 0, address, bits: Number(length) + 96, text }
-    : { rank: 1, address, bits: Number(length), text };
+  if (evpn && !addressLike.test(text)) return { rank: 2, address: '::', bits: 0, text };
+  const { family, address, bits } = parseCidr(text, what);
+  return { rank: family === 4 ? 0 : 1, address, bits, text };
 }
 
 function nextHops(row: HopArrays) {
@@ -212,25 +207,19 @@ const position = (row: RouteRow): RoutePosition => ({
   generator: row.generator,
 });
 
-function encodeCursor(cursor: RouteCursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
-
-function decodeCursor(after: string): RouteCursor {
-  try {
-    const cursor = JSON.parse(Buffer.from(after, 'base64url').toString()) as Partial<RouteCursor>;
-    const numbers = [cursor.at, cursor.rank, cursor.bits].every((n) => Number.isInteger(n));
-    const texts = [cursor.name, cursor.protocol, cursor.peer, cursor.generator].every(
-      (t) => typeof t === 'string',
-    );
+const routeCursor = cursorCodec<RouteCursor>(
+  z.object({
+    at: z.int(),
+    rank: z.int(),
     // The address goes to the warehouse as an IPv6 parameter: a bad one would fail there, not here.
-    if (numbers && texts && typeof cursor.net === 'string' && isIP(cursor.net) === 6)
-      return cursor as RouteCursor;
-  } catch {
-    // falls through to the error below
-  }
-  throw invalid(`after: "${after}" is not a cursor this API returned`);
-}
+    net: z.ipv6(),
+    bits: z.int(),
+    name: z.string(),
+    protocol: z.string(),
+    peer: z.string(),
+    generator: z.string(),
+  }),
+);
 
 interface Boundaries {
   firstUs: number;

@@ -1,7 +1,7 @@
 /**
  * The routes domain of the GraphQL API: VRF tables as they stood at any instant, derived from route
  * events. Unsigned 32-bit attributes (local pref, MED, label) are Float: GraphQL's Int stops at 2^31.
- * PageInfo is the flows domain's.
+ * PageInfo is shared by every connection (shared/paging.ts).
  */
 export const routesTypeDefs = /* GraphQL */ `
   enum RouteOp {

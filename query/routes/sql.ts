@@ -1,6 +1,7 @@
 import { latestWithdrawals } from '../../common/schema/views.js';
 import type { TimeRange } from '../shared/time.js';
 import { printedAddress } from '../shared/addresses.js';
+import { afterPosition } from '../shared/paging.js';
 import { Params, type BuiltQuery } from '../shared/params.js';
 
 /**
@@ -31,7 +32,17 @@ export interface RoutePosition {
   generator: string;
 }
 
-const keyColumns = ['key_rank', 'key_net', 'key_bits', 'key_name', 'protocol', 'peer', 'generator'];
+/** A path's key, the order of a listing; each column with the type its cursor value binds as. */
+const key = [
+  ['key_rank', 'UInt8'],
+  ['key_net', 'IPv6'],
+  ['key_bits', 'UInt8'],
+  ['key_name', 'String'],
+  ['protocol', 'String'],
+  ['peer', 'String'],
+  ['generator', 'String'],
+] as const;
+const keyColumns = key.map(([column]) => column);
 /**
  * The order of a path's events, and the clock of `at`: when the collector received them. A generator
  * resyncing its table after a reconnect resends records with their old timestamps; on the collector's
@@ -132,11 +143,11 @@ function insideCondition(params: Params, within: PrefixKey): string {
     AND key_net BETWEEN tupleElement(${range}, 1) AND tupleElement(${range}, 2)`;
 }
 
-/** One page of a VRF's table at an instant, ordered by prefix, protocol and peer; one more row tells if a next page exists. */
+/** `limit` paths of a VRF's table at an instant, ordered by prefix, protocol and peer: a page and the row that tells if another follows. */
 export function routesQuery(
   vrf: string,
   atUs: number,
-  first: number,
+  limit: number,
   narrow: { within?: PrefixKey; generator?: string; after?: RoutePosition },
 ): BuiltQuery {
   const { within, generator, after } = narrow;
@@ -145,21 +156,15 @@ export function routesQuery(
   if (within) conditions.push(insideCondition(params, within));
   if (generator) conditions.push(`generator = ${params.add('String', generator)}`);
   if (after) {
-    const position = [
-      params.add('UInt8', after.rank),
-      params.add('IPv6', after.net),
-      params.add('UInt8', after.bits),
-      params.add('String', after.name),
-      params.add('String', after.protocol),
-      params.add('String', after.peer),
-      params.add('String', after.generator),
-    ];
-    conditions.push(`(${keyColumns.join(', ')}) > (${position.join(', ')})`);
+    const { rank, net, bits, name, protocol, peer } = after;
+    // One value per key column, in its order: the key's `generator` is the path's, not the filter's.
+    const position = [rank, net, bits, name, protocol, peer, after.generator] as const;
+    conditions.push(afterPosition(key, position, 'ascending', params));
   }
   const order = keyColumns.join(', ');
   // The page is cut before printing: ClickHouse would otherwise print every path of the VRF first.
   const page = `SELECT * FROM (${pathsAt(params, vrf, atUs, conditions.join(' AND '))})
-    ORDER BY ${order} LIMIT ${params.add('UInt32', first + 1)}`;
+    ORDER BY ${order} LIMIT ${params.add('UInt32', limit)}`;
   const sql = `SELECT ${routeColumns} FROM (${page}) ORDER BY ${order}`;
   return { sql, params: params.values };
 }

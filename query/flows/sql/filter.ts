@@ -1,6 +1,6 @@
-import { isIP } from 'node:net';
 import { invalid } from '../../../common/errors.js';
 import { dimensions, type DimensionName } from './dimensions.js';
+import { parseAddressOrCidr } from '../../shared/cidr.js';
 import type { Params } from '../../shared/params.js';
 
 /** One filter as the API takes it: each field a list (OR inside a field), fields AND together. */
@@ -154,17 +154,10 @@ function oneOf(value: string | number, allowed: string[], name: string): string 
 
 /** An address or a CIDR prefix, IPv4 or IPv6; IPv4 is matched in its IPv4-mapped form. */
 function addressCondition(column: string, value: string, name: string, params: Params): string {
-  const [address = '', length, extra] = value.split('/');
-  const family = isIP(address);
-  if (family === 0 || extra !== undefined)
-    throw invalid(`filter.${name}: "${value}" is not an IP address or CIDR`);
-  const ip = params.add('String', address);
-  if (length === undefined) return `${column} = toIPv6(${ip})`;
-  const bits = Number(length);
-  const max = family === 4 ? 32 : 128;
-  if (!/^\d+$/.test(length) || bits > max)
-    throw invalid(`filter.${name}: "${value}" has a prefix length above ${max}`);
-  const range = `IPv6CIDRToRange(toIPv6(${ip}), ${params.add('UInt8', family === 4 ? bits + 96 : bits)})`;
+  const prefix = parseAddressOrCidr(value, `filter.${name}`);
+  const ip = params.add('String', prefix.address);
+  if (!('bits' in prefix)) return `${column} = toIPv6(${ip})`;
+  const range = `IPv6CIDRToRange(toIPv6(${ip}), ${params.add('UInt8', prefix.bits)})`;
   return `${column} BETWEEN tupleElement(${range}, 1) AND tupleElement(${range}, 2)`;
 }
 

@@ -3,6 +3,7 @@ import { dimensions, type DimensionName } from './dimensions.js';
 import { flowWhere, type FlowFilterInput } from './filter.js';
 import { chooseTable, metricColumns, type FlowTable } from './tables.js';
 import { timeCondition } from '../../shared/rollup-tables.js';
+import { afterPosition } from '../../shared/paging.js';
 import { Params, type TableQuery } from '../../shared/params.js';
 
 export type FlowMetric = 'records' | 'bytes' | 'packets';
@@ -101,12 +102,19 @@ const flowColumns = `time, toString(received_at) AS receivedAt, generator,
   dest_workload AS destWorkload, source_namespace AS sourceNamespace, dest_namespace AS destNamespace,
   source_labels AS sourceLabels, dest_labels AS destLabels`;
 
-const order = ['time', 'generator', 'batch_epoch', 'batch_seq', 'flow_uuid'];
+/** The newest-first order of records, a unique key; each column with the type its cursor value binds as. */
+const order = [
+  ['time', "DateTime64(6, 'UTC')"],
+  ['generator', 'String'],
+  ['batch_epoch', 'UInt64'],
+  ['batch_seq', 'UInt64'],
+  ['flow_uuid', 'UUID'],
+] as const;
 
-/** One page of records, newest first, starting after `after`; asks for one more to know if a next page exists. */
+/** `limit` records, newest first, starting after `after`: a page and the row that tells if another follows. */
 export function recordsQuery(
   selection: FlowSelection,
-  first: number,
+  limit: number,
   after?: FlowCursor,
 ): TableQuery<FlowTable> {
   const params = new Params();
@@ -114,16 +122,10 @@ export function recordsQuery(
   const table: FlowTable = { name: 'flows', bucketSeconds: 0 };
   let conditions = `${timeCondition(table, selection.range, params)} AND ${where.sql}`;
   if (after) {
-    const position = [
-      params.add("DateTime64(6, 'UTC')", after.time),
-      params.add('String', after.generator),
-      params.add('UInt64', after.epoch),
-      params.add('UInt64', after.seq),
-      params.add('UUID', after.uuid),
-    ];
-    conditions += ` AND (${order.join(', ')}) < (${position.join(', ')})`;
+    const position = [after.time, after.generator, after.epoch, after.seq, after.uuid] as const;
+    conditions += ` AND ${afterPosition(order, position, 'descending', params)}`;
   }
   const sql = `SELECT ${flowColumns} FROM flows WHERE ${conditions}
-    ORDER BY ${order.map((c) => `${c} DESC`).join(', ')} LIMIT ${params.add('UInt32', first + 1)}`;
+    ORDER BY ${order.map(([c]) => `${c} DESC`).join(', ')} LIMIT ${params.add('UInt32', limit)}`;
   return { sql, params: params.values, table };
 }
