@@ -1,3 +1,4 @@
+import type { GraphQLSchema } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
 import type { RequestListener } from '../common/http.js';
 import { logger } from '../common/log.js';
@@ -31,13 +32,18 @@ export interface QueryApi {
   fetch: (url: string, init?: RequestInit) => Promise<Response>;
 }
 
+/** The API's schema: the shared SDL and every domain's, with their resolvers over the warehouse. */
+export function querySchema(warehouse: Warehouse): GraphQLSchema {
+  return createSchema({
+    typeDefs: [scalarsTypeDefs, pagingTypeDefs, ...domains.map((d) => d.typeDefs)],
+    resolvers: { Query: Object.assign({}, ...domains.map((d) => d.resolvers(warehouse))) as Resolvers },
+  });
+}
+
 /** The GraphQL API over the warehouse, served at /graphql with GraphiQL for people. */
 export function createQueryApi(warehouse: Warehouse): QueryApi {
   const yoga = createYoga({
-    schema: createSchema({
-      typeDefs: [scalarsTypeDefs, pagingTypeDefs, ...domains.map((d) => d.typeDefs)],
-      resolvers: { Query: Object.assign({}, ...domains.map((d) => d.resolvers(warehouse))) as Resolvers },
-    }),
+    schema: querySchema(warehouse),
     graphqlEndpoint: '/graphql',
     graphiql: { title: 'fabricscope' },
     landingPage: false,
