@@ -7,6 +7,7 @@ import { flowResolvers } from './flows/resolvers.js';
 import { interfaceStatsResolvers } from './interfaces/resolvers.js';
 import { routeResolvers } from './routes/resolvers.js';
 import { flowsTypeDefs } from './flows/schema.js';
+import type { QueryResolvers } from './generated/graphql.js';
 import { interfaceStatsTypeDefs } from './interfaces/schema.js';
 import { routesTypeDefs } from './routes/schema.js';
 import { pagingTypeDefs } from './shared/paging.js';
@@ -14,10 +15,8 @@ import { scalarsTypeDefs } from './shared/scalars.js';
 import { uvesTypeDefs } from './uves/schema.js';
 import { uveResolvers } from './uves/resolvers.js';
 
-type Resolvers = Record<string, (parent: unknown, args: never) => Promise<unknown>>;
-
 /** Each domain brings its SDL and its root resolvers. */
-const domains: { typeDefs: string; resolvers: (warehouse: Warehouse) => Resolvers }[] = [
+const domains: { typeDefs: string; resolvers: (warehouse: Warehouse) => QueryResolvers }[] = [
   { typeDefs: flowsTypeDefs, resolvers: flowResolvers },
   { typeDefs: interfaceStatsTypeDefs, resolvers: interfaceStatsResolvers },
   { typeDefs: uvesTypeDefs, resolvers: uveResolvers },
@@ -36,7 +35,9 @@ export interface QueryApi {
 export function querySchema(warehouse: Warehouse): GraphQLSchema {
   return createSchema({
     typeDefs: [scalarsTypeDefs, pagingTypeDefs, ...domains.map((d) => d.typeDefs)],
-    resolvers: { Query: Object.assign({}, ...domains.map((d) => d.resolvers(warehouse))) as Resolvers },
+    resolvers: {
+      Query: domains.reduce<QueryResolvers>((all, d) => ({ ...all, ...d.resolvers(warehouse) }), {}),
+    },
   });
 }
 

@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { invalid } from '../../common/errors.js';
 import type { Warehouse } from '../../common/warehouse/warehouse.js';
-import { resolver } from '../shared/resolve.js';
+import type { FlowMetric as MetricName, QueryFlowTotalsArgs, QueryResolvers } from '../generated/graphql.js';
 import { checkFirst, checkTop, stepSeconds } from '../shared/arguments.js';
 import { cursorCodec } from '../shared/cursor.js';
 import { keysetPage } from '../shared/paging.js';
-import type { DimensionName } from './sql/dimensions.js';
-import type { FlowFilterInput } from './sql/filter.js';
+import { resolver } from '../shared/resolve.js';
 import {
   groupsQuery,
   recordsQuery,
@@ -18,22 +17,17 @@ import {
 } from './sql/queries.js';
 import { parseRange, toRfc3339 } from '../shared/time.js';
 
-interface SelectionArgs {
-  from?: string | null;
-  to?: string | null;
-  filter?: FlowFilterInput[] | null;
-  exclude?: FlowFilterInput[] | null;
-}
-
-interface GroupArgs extends SelectionArgs {
-  by: DimensionName[];
-  metric: 'RECORDS' | 'BYTES' | 'PACKETS';
-  top: number;
-}
-
 type Row = Record<string, string | number>;
 
-const selection = (args: SelectionArgs): FlowSelection => ({
+/**
+ * A flow as the API shows it: a record row with times as RFC 3339 and counters as numbers. Its keys
+ * are flowColumns' aliases, which are the Flow type's field names, so codegen maps Flow to this
+ * (query/codegen.yml) rather than checking the fields one by one.
+ */
+export type FlowNode = Readonly<Record<string, unknown>>;
+
+/** What every flow field selects by: the range, filters and excludes. */
+const selection = (args: QueryFlowTotalsArgs): FlowSelection => ({
   range: parseRange(args.from, args.to),
   filter: args.filter,
   exclude: args.exclude,
@@ -48,9 +42,9 @@ const metrics = (row: Row | undefined) => ({
 const keysOf = (row: Row, count: number): string[] =>
   Array.from({ length: count }, (_, i) => String(row[`k${i}`]));
 
-export function flowResolvers(warehouse: Warehouse) {
+export function flowResolvers(warehouse: Warehouse): QueryResolvers {
   return {
-    flows: resolver('flows', async (args: SelectionArgs & { first: number; after?: string | null }) => {
+    flows: resolver('flows', async (args) => {
       checkFirst(args.first);
       const scope = selection(args);
       const after = args.after ? flowCursor.decode(args.after, 'after') : undefined;
@@ -65,15 +59,15 @@ export function flowResolvers(warehouse: Warehouse) {
       );
     }),
 
-    flowTotals: resolver('flowTotals', async (args: SelectionArgs) => {
+    flowTotals: resolver('flowTotals', async (args) => {
       const query = totalsQuery(selection(args));
       const [row] = await warehouse.query<Row>(query.sql, query.params);
       return { ...metrics(row), table: query.table.name };
     }),
 
-    flowGroups: resolver('flowGroups', async (args: GroupArgs) => {
+    flowGroups: resolver('flowGroups', async (args) => {
       if (args.by.length === 0) throw invalid('by: name at least one dimension');
-      const query = groupsQuery(selection(args), args.by, metricOf(args), checkTop(args.top));
+      const query = groupsQuery(selection(args), args.by, metricColumns[args.metric], checkTop(args.top));
       const rows = await warehouse.query<Row>(query.sql, query.params);
       return {
         table: query.table.name,
@@ -81,17 +75,22 @@ export function flowResolvers(warehouse: Warehouse) {
       };
     }),
 
-    flowSeries: resolver('flowSeries', async (args: GroupArgs & { step?: string | null }) => {
+    flowSeries: resolver('flowSeries', async (args) => {
       const scope = selection(args);
       const step = stepSeconds(args.step, scope.range.toUs - scope.range.fromUs);
-      const query = seriesQuery(scope, args.by, metricOf(args), checkTop(args.top), step);
+      const query = seriesQuery(scope, args.by, metricColumns[args.metric], checkTop(args.top), step);
       const rows = await warehouse.query<Row>(query.sql, query.params);
       return { step, table: query.table.name, series: toSeries(rows, args.by.length) };
     }),
   };
 }
 
-const metricOf = (args: GroupArgs): FlowMetric => args.metric.toLowerCase() as FlowMetric;
+/** The metric the API names, as the queries sum it. */
+const metricColumns = {
+  RECORDS: 'records',
+  BYTES: 'bytes',
+  PACKETS: 'packets',
+} as const satisfies Record<MetricName, FlowMetric>;
 
 function toSeries(rows: Row[], keyCount: number) {
   const byKey = new Map<string, { keys: string[]; points: { time: string; value: number }[] }>();
@@ -105,7 +104,7 @@ function toSeries(rows: Row[], keyCount: number) {
   return [...byKey.values()];
 }
 
-function flowNode(row: Row) {
+function flowNode(row: Row): FlowNode {
   const teardown = String(row.teardownTime);
   return {
     ...row,

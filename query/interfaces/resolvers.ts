@@ -1,25 +1,9 @@
 import type { Warehouse } from '../../common/warehouse/warehouse.js';
-import { resolver } from '../shared/resolve.js';
+import type { QueryResolvers } from '../generated/graphql.js';
 import { checkTop, stepSeconds } from '../shared/arguments.js';
-import {
-  interfaceSeriesQuery,
-  interfaceTotalsQuery,
-  type InterfaceDimension,
-  type InterfaceFilterInput,
-} from './sql.js';
+import { resolver } from '../shared/resolve.js';
 import { parseRange } from '../shared/time.js';
-
-interface SelectionArgs {
-  from?: string | null;
-  to?: string | null;
-  filter?: InterfaceFilterInput | null;
-}
-
-interface SeriesArgs extends SelectionArgs {
-  step?: string | null;
-  by: InterfaceDimension;
-  top: number;
-}
+import { interfaceSeriesQuery, interfaceTotalsQuery } from './sql.js';
 
 interface SeriesRow {
   t: string;
@@ -65,9 +49,9 @@ function toPoint(row: SeriesRow) {
   };
 }
 
-export function interfaceStatsResolvers(warehouse: Warehouse) {
+export function interfaceStatsResolvers(warehouse: Warehouse): QueryResolvers {
   return {
-    interfaceSeries: resolver('interfaceSeries', async (args: SeriesArgs) => {
+    interfaceSeries: resolver('interfaceSeries', async (args) => {
       const range = parseRange(args.from, args.to);
       const step = stepSeconds(args.step, range.toUs - range.fromUs);
       const query = interfaceSeriesQuery({ range, filter: args.filter }, args.by, checkTop(args.top), step);
@@ -82,7 +66,7 @@ export function interfaceStatsResolvers(warehouse: Warehouse) {
       return [...series].map(([key, points]) => ({ key, points }));
     }),
 
-    interfaceTotals: resolver('interfaceTotals', async (args: SelectionArgs) => {
+    interfaceTotals: resolver('interfaceTotals', async (args) => {
       const query = interfaceTotalsQuery({ range: parseRange(args.from, args.to), filter: args.filter });
       const [row] = await warehouse.query<TotalsRow>(query.sql, query.params);
       const drops = row?.drops ?? {};

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { invalid } from '../../common/errors.js';
 import type { Warehouse } from '../../common/warehouse/warehouse.js';
-import { resolver } from '../shared/resolve.js';
+import type { QueryResolvers, RouteOp } from '../generated/graphql.js';
 import { checkFirst, MAX_POINTS, stepSeconds } from '../shared/arguments.js';
 import { parseAddress, parseCidr } from '../shared/cidr.js';
 import { cursorCodec } from '../shared/cursor.js';
 import { keysetPage } from '../shared/paging.js';
+import { resolver } from '../shared/resolve.js';
 import {
   countChangesQuery,
   historyQuery,
@@ -44,41 +45,14 @@ interface RouteRow extends Attributes {
   bits: number;
 }
 
+/** A route event's operation as stored (routes.op) and as the API names it. */
+const operations = { add: 'ADD', delete: 'DELETE' } as const satisfies Record<string, RouteOp>;
+
 interface EventRow extends Attributes {
   eventTime: string;
   receivedAt: string;
   generator: string;
-  operation: string;
-}
-
-interface RoutesArgs {
-  vrf: string;
-  at?: string | null;
-  prefix?: string | null;
-  generator?: string | null;
-  first: number;
-  after?: string | null;
-}
-
-interface LookupArgs {
-  vrf: string;
-  address: string;
-  at?: string | null;
-}
-
-interface HistoryArgs {
-  vrf: string;
-  prefix: string;
-  from?: string | null;
-  to?: string | null;
-  first: number;
-}
-
-interface CountArgs {
-  from?: string | null;
-  to?: string | null;
-  step?: string | null;
-  vrf?: string[] | null;
+  operation: keyof typeof operations;
 }
 
 /** Where a listing stands: its instant, so later pages read the same table, and the last row's key. */
@@ -86,9 +60,9 @@ interface RouteCursor extends RoutePosition {
   at: number;
 }
 
-export function routeResolvers(warehouse: Warehouse) {
+export function routeResolvers(warehouse: Warehouse): QueryResolvers {
   return {
-    routes: resolver('routes', async (args: RoutesArgs) => {
+    routes: resolver('routes', async (args) => {
       checkFirst(args.first);
       const after = args.after ? routeCursor.decode(args.after, 'after') : undefined;
       const atUs = after?.at ?? instant(args.at);
@@ -106,7 +80,7 @@ export function routeResolvers(warehouse: Warehouse) {
       return { at: microsToRfc3339(atUs), ...page };
     }),
 
-    routeLookup: resolver('routeLookup', async (args: LookupArgs) => {
+    routeLookup: resolver('routeLookup', async (args) => {
       const { family } = parseAddress(args.address, 'address');
       const atUs = instant(args.at);
       const query = lookupQuery(args.vrf, atUs, args.address, family === 4 ? 0 : 1);
@@ -121,7 +95,7 @@ export function routeResolvers(warehouse: Warehouse) {
       };
     }),
 
-    routeHistory: resolver('routeHistory', async (args: HistoryArgs) => {
+    routeHistory: resolver('routeHistory', async (args) => {
       checkFirst(args.first);
       const prefix = prefixKey(args.prefix, 'prefix', true);
       const query = historyQuery(args.vrf, prefix, historyRange(args.from, args.to), args.first);
@@ -131,11 +105,11 @@ export function routeResolvers(warehouse: Warehouse) {
         time: toRfc3339(row.eventTime),
         receivedAt: toRfc3339(row.receivedAt),
         generator: row.generator,
-        op: row.operation.toUpperCase(),
+        op: operations[row.operation],
       }));
     }),
 
-    routeCounts: resolver('routeCounts', async (args: CountArgs) => {
+    routeCounts: resolver('routeCounts', async (args) => {
       const range = parseRange(args.from, args.to);
       const step = stepSeconds(args.step, range.toUs - range.fromUs);
       const boundaries = stepBoundaries(range, step, args.step);

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { FabricError } from '../../common/errors.js';
 import { histogram } from '../../common/metrics.js';
+import type { QueryResolvers } from '../generated/graphql.js';
 
 const duration = histogram(
   'fabricscope_query_duration_seconds',
@@ -9,25 +10,29 @@ const duration = histogram(
   ['field'],
 );
 
+/** A root field, its arguments (defaults applied) and its answer, as codegen types them from the SDL. */
+type Field = keyof QueryResolvers;
+type Root<F extends Field> = NonNullable<QueryResolvers[F]>;
+type Args<F extends Field> = Parameters<Root<F>>[1];
+type Answer<F extends Field> = Awaited<ReturnType<Root<F>>>;
+
 /**
  * Wraps a root resolver: times it, and turns a bad argument into a GraphQL error naming it
  * (BAD_USER_INPUT). Anything else stays an internal error, which yoga masks and logs.
  */
-export function resolver<A, R>(
-  field: string,
-  fn: (args: A) => Promise<R>,
-): (parent: unknown, args: A) => Promise<R> {
-  return async (_parent, args) => {
+export function resolver<F extends Field>(
+  field: F,
+  fn: (args: Args<F>) => Promise<Answer<F>>,
+): (parent: unknown, args: Args<F>) => Promise<Answer<F>> {
+  return (_parent, args) => {
     const stop = duration.startTimer({ field });
-    try {
-      return await fn(args);
-    } catch (err) {
-      if (err instanceof FabricError && err.code === 'INVALID_ARGUMENT') {
-        throw new GraphQLError(err.message, { extensions: { code: 'BAD_USER_INPUT' } });
-      }
-      throw err;
-    } finally {
-      stop();
-    }
+    return fn(args)
+      .catch((err: unknown) => {
+        if (err instanceof FabricError && err.code === 'INVALID_ARGUMENT') {
+          throw new GraphQLError(err.message, { extensions: { code: 'BAD_USER_INPUT' } });
+        }
+        throw err;
+      })
+      .finally(stop);
   };
 }

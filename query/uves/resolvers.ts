@@ -5,6 +5,7 @@ import {
   type UvePart,
 } from '../../common/model/uve-aggregate.js';
 import type { Warehouse } from '../../common/warehouse/warehouse.js';
+import type { GeneratorStatus, QueryResolvers } from '../generated/graphql.js';
 import { checkFirst } from '../shared/arguments.js';
 import { resolver } from '../shared/resolve.js';
 import type { BuiltQuery } from '../shared/params.js';
@@ -20,9 +21,16 @@ interface PartRow {
   updated_us: string;
 }
 
+/** A generator's latest session event as stored (generator_events.event) and as the API names it. */
+const statuses = {
+  connected: 'CONNECTED',
+  disconnected: 'DISCONNECTED',
+  withdrawn: 'WITHDRAWN',
+} as const satisfies Record<string, GeneratorStatus>;
+
 interface GeneratorRow {
   generator: string;
-  status: string;
+  status: keyof typeof statuses;
   since: string;
   epoch: string;
   peer: string;
@@ -36,15 +44,6 @@ interface UpdateRow {
   struct_type: string;
   deleted: boolean;
   attributes: string;
-}
-
-interface HistoryArgs {
-  type: string;
-  name: string;
-  struct?: string | null;
-  from?: string | null;
-  to?: string | null;
-  first: number;
 }
 
 const MAX_LIST = 10_000;
@@ -88,7 +87,7 @@ function toGenerator(row: GeneratorRow) {
     nodeType,
     module,
     instanceId,
-    status: row.status.toUpperCase(),
+    status: statuses[row.status],
     since: toRfc3339(row.since),
     connectedAt: row.connected_at === NEVER ? null : toRfc3339(row.connected_at),
     epoch: row.epoch,
@@ -96,14 +95,14 @@ function toGenerator(row: GeneratorRow) {
   };
 }
 
-export function uveResolvers(warehouse: Warehouse) {
+export function uveResolvers(warehouse: Warehouse): QueryResolvers {
   const run = <T>(q: BuiltQuery) => warehouse.query<T>(q.sql, q.params);
   return {
     uveTypes: resolver('uveTypes', async () => {
       const rows = await run<{ type: string; count: string }>(typesQuery());
       return rows.map((r) => ({ type: r.type, count: Number(r.count) }));
     }),
-    uves: resolver('uves', async (args: { type: string; match: string; first: number }) => {
+    uves: resolver('uves', async (args) => {
       checkFirst(args.first, MAX_LIST);
       const rows = await run<{ name: string; structs: string[]; sources: string[]; updated_at: string }>(
         listQuery(args.type, args.match, args.first),
@@ -116,11 +115,11 @@ export function uveResolvers(warehouse: Warehouse) {
         updatedAt: toRfc3339(r.updated_at),
       }));
     }),
-    uve: resolver('uve', async (args: { type: string; name: string; structs?: string[] | null }) => {
+    uve: resolver('uve', async (args) => {
       const rows = await run<PartRow>(partsQuery(args.type, args.name, args.structs ?? []));
       return rows.length === 0 ? null : toUve(args.type, args.name, rows);
     }),
-    uveHistory: resolver('uveHistory', async (args: HistoryArgs) => {
+    uveHistory: resolver('uveHistory', async (args) => {
       const range = parseRange(args.from, args.to);
       const query = historyQuery(
         args.type,
@@ -139,7 +138,7 @@ export function uveResolvers(warehouse: Warehouse) {
         attributes: r.attributes === '' ? null : (JSON.parse(r.attributes) as unknown),
       }));
     }),
-    generators: resolver('generators', async (args: { status?: string | null }) => {
+    generators: resolver('generators', async (args) => {
       const rows = await run<GeneratorRow>(generatorsQuery(args.status?.toLowerCase()));
       return rows.map(toGenerator);
     }),
