@@ -14,7 +14,7 @@ const noImportsOf = (forbidden, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/', 'data/', 'node_modules/', '.cache/'] },
+  { ignores: ['dist/', 'data/', 'node_modules/', '.cache/', 'query/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
