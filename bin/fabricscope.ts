@@ -4,7 +4,7 @@ import { configMarkdown, loadConfig, options, type ConfigKey, type RawConfig } f
 import { errorMessage } from '../common/errors.js';
 import { configureLogging } from '../common/log.js';
 import { parseServices, startServices } from './pipeline.js';
-import { EVENT_KINDS } from '../simulator/events.js';
+import { EVENT_KINDS } from '../simulator/index.js';
 import { runSimulate } from './simulate.js';
 
 const program = new Command('fabricscope').description(

@@ -1,12 +1,12 @@
 import type { PayloadKind } from '../common/proto.js';
-import { FlowBatchEncoder, type EncodedBatch } from './encoder.js';
-import type { EventSpec } from './events.js';
-import { buildFlowPools, type FlowPools } from './flows.js';
-import { GeneratorSession, type BatchOutcome, type RecordCounters } from './client.js';
-import type { StateBatch } from './outbox.js';
-import { STATE_KINDS, type StateKind } from './records.js';
-import { StatePlayer, type PlayedEvent } from './state-player.js';
-import { buildTopology, type Topology } from './topology.js';
+import { FlowBatchEncoder, type EncodedBatch } from './sender/flow-encoder.js';
+import type { EventSpec } from './fabric/events.js';
+import { buildFlowPools, type FlowPools } from './fabric/flows.js';
+import { GeneratorSession, type BatchOutcome, type RecordCounters } from './sender/generator-session.js';
+import type { StateBatch } from './sender/outbox.js';
+import { STATE_KINDS, type StateKind } from './fabric/records.js';
+import { StatePlayer, type PlayedEvent } from './run/state-player.js';
+import { buildTopology, type Topology } from './fabric/topology.js';
 
 /**
  * The load generator: a seeded fabric, one Publish stream per generator (vRouter agents and control
@@ -380,14 +380,15 @@ async function drain(run: Run, timeoutMs: number): Promise<void> {
   clearTimeout(timer);
 }
 
-export { buildTopology } from './topology.js';
-export type { Topology } from './topology.js';
-export { buildFabricState, type GeneratorState } from './state.js';
-export { buildRoutes } from './routes.js';
-export { buildInterfaceStats, interfaceRates } from './interface-stats.js';
-export { planEvents, parseEventKinds, EVENT_KINDS, type EventKind, type EventSpec } from './events.js';
-export type { PlayedEvent } from './state-player.js';
-export { buildFlowPools, buildConnections } from './flows.js';
-export { FlowBatchEncoder } from './encoder.js';
-export { GeneratorSession } from './client.js';
-export { formatProgress, progressPrinter, formatSummary } from './progress.js';
+export { buildTopology } from './fabric/topology.js';
+export type { Topology } from './fabric/topology.js';
+export { buildFabricState, type GeneratorState } from './fabric/state/fabric-state.js';
+export { buildRoutes, vrfName } from './fabric/state/routes.js';
+export { buildInterfaceStats, interfaceRates } from './fabric/state/interface-stats.js';
+export { planEvents, parseEventKinds, EVENT_KINDS, type EventKind, type EventSpec } from './fabric/events.js';
+export type { PlayedEvent } from './run/state-player.js';
+export { buildFlowPools, buildConnections } from './fabric/flows.js';
+export { FlowBatchEncoder } from './sender/flow-encoder.js';
+export { GeneratorSession } from './sender/generator-session.js';
+export { formatProgress, progressPrinter, formatSummary } from './run/progress.js';
+export { createRng, type Rng } from './fabric/random.js';

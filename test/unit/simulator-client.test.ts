@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { messages } from '../../common/proto.js';
-import { PUBLISH_METHOD } from '../../simulator/client.js';
+import { PUBLISH_METHOD } from '../../simulator/sender/generator-session.js';
 import { simulate, type SimulationReport } from '../../simulator/index.js';
-import { buildFabricState } from '../../simulator/state.js';
-import { buildTopology } from '../../simulator/topology.js';
-import { formatProgress, formatSummary, progressPrinter } from '../../simulator/progress.js';
+import { buildFabricState } from '../../simulator/fabric/state/fabric-state.js';
+import { buildTopology } from '../../simulator/fabric/topology.js';
+import { formatProgress, formatSummary, progressPrinter } from '../../simulator/run/progress.js';
 
 /**
  * A fake collector on a real @grpc/grpc-js server: stores a batch when it arrives (so an ack lost

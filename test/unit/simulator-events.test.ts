@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseEventKinds, planEvents, scheduleEvents, type PlannedEvent } from '../../simulator/events.js';
-import { RouteOp, type UveUpdate } from '../../simulator/records.js';
-import { gatewayRoutes } from '../../simulator/routes.js';
-import { buildFabricState } from '../../simulator/state.js';
-import { buildTopology } from '../../simulator/topology.js';
+import {
+  parseEventKinds,
+  planEvents,
+  scheduleEvents,
+  type PlannedEvent,
+} from '../../simulator/fabric/events.js';
+import { RouteOp, type UveUpdate } from '../../simulator/fabric/records.js';
+import { gatewayRoutes } from '../../simulator/fabric/state/routes.js';
+import { buildFabricState } from '../../simulator/fabric/state/fabric-state.js';
+import { buildTopology } from '../../simulator/fabric/topology.js';
 
 const START = 1_750_000_000_000_000;
 const topo = buildTopology({ vrouters: 4, seed: 3 });

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkFlowRecord } from '../../collector/validation/flow.js';
 import { messages } from '../../common/proto.js';
-import { FlowBatchEncoder } from '../../simulator/encoder.js';
+import { FlowBatchEncoder } from '../../simulator/sender/flow-encoder.js';
 import { putVarint, varintSize } from '../../common/wire/writer.js';
-import { buildFlowPools, SCENARIO_WEIGHTS, type Scenario } from '../../simulator/flows.js';
-import { buildTopology } from '../../simulator/topology.js';
+import { buildFlowPools, SCENARIO_WEIGHTS, type Scenario } from '../../simulator/fabric/flows.js';
+import { buildTopology } from '../../simulator/fabric/topology.js';
 
 const topo = buildTopology({ vrouters: 4, seed: 7 });
 const { connections, pools } = buildFlowPools(topo);

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { messages } from '../../common/proto.js';
-import { ipToBytes } from '../../simulator/address.js';
-import { buildFlowPools } from '../../simulator/flows.js';
-import { buildInterfaceStats, interfaceRates } from '../../simulator/interface-stats.js';
-import { encodeStateBatch } from '../../simulator/outbox.js';
-import { Agg, RouteOp, type RouteEvent, type UveUpdate } from '../../simulator/records.js';
-import { buildRoutes, interfaceLabels, vrfName } from '../../simulator/routes.js';
-import { buildFabricState, type GeneratorState } from '../../simulator/state.js';
-import { buildTopology, V6_NETWORK, type Workload } from '../../simulator/topology.js';
-import { bgpPeerUveName } from '../../simulator/uves.js';
+import { ipToBytes } from '../../simulator/fabric/address.js';
+import { buildFlowPools } from '../../simulator/fabric/flows.js';
+import { buildInterfaceStats, interfaceRates } from '../../simulator/fabric/state/interface-stats.js';
+import { encodeStateBatch } from '../../simulator/sender/outbox.js';
+import { Agg, RouteOp, type RouteEvent, type UveUpdate } from '../../simulator/fabric/records.js';
+import { buildRoutes, interfaceLabels, vrfName } from '../../simulator/fabric/state/routes.js';
+import { buildFabricState, type GeneratorState } from '../../simulator/fabric/state/fabric-state.js';
+import { buildTopology, V6_NETWORK, type Workload } from '../../simulator/fabric/topology.js';
+import { bgpPeerUveName } from '../../simulator/fabric/state/uves.js';
 
 const NOW = 1_750_000_000_000_000;
 const topo = buildTopology({ vrouters: 4, seed: 11 });

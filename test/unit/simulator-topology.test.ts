@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cidrContains } from '../../simulator/address.js';
-import { IMPLICIT_DENY, policyModel, type Protocol } from '../../simulator/policy.js';
+import { cidrContains } from '../../simulator/fabric/address.js';
+import { IMPLICIT_DENY, policyModel, type Protocol } from '../../simulator/fabric/policy.js';
 import {
   buildTopology,
   POD_NETWORK,
   SEAMLESS_NETWORK,
   type Topology,
   type Workload,
-} from '../../simulator/topology.js';
+} from '../../simulator/fabric/topology.js';
 
 const topo = buildTopology({ vrouters: 4, seed: 42 });
 const policy = policyModel(topo);

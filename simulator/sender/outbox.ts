@@ -1,6 +1,6 @@
-import { messages } from '../common/proto.js';
-import type { OutgoingBatch } from './client.js';
-import type { StateKind, StateRecordOf } from './records.js';
+import { messages } from '../../common/proto.js';
+import type { OutgoingBatch } from './generator-session.js';
+import type { StateKind, StateRecordOf } from '../fabric/records.js';
 
 /**
  * One generator's queue of low-volume records (UVEs, routes, interface stats), handed to its session

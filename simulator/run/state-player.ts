@@ -1,11 +1,17 @@
-import { planEvents, scheduleEvents, type EventKind, type EventSpec, type EventStep } from './events.js';
-import { buildFlowPools, type FlowPools } from './flows.js';
-import { HeldState } from './held-state.js';
-import { buildInterfaceStats, interfaceRates, type InterfaceRate } from './interface-stats.js';
-import { Outbox, type StateBatch } from './outbox.js';
-import { buildFabricState } from './state.js';
-import type { Topology } from './topology.js';
-import { uveContext, type UveContext } from './uves.js';
+import {
+  planEvents,
+  scheduleEvents,
+  type EventKind,
+  type EventSpec,
+  type EventStep,
+} from '../fabric/events.js';
+import { buildFlowPools, type FlowPools } from '../fabric/flows.js';
+import { HeldState } from '../sender/held-state.js';
+import { buildInterfaceStats, interfaceRates, type InterfaceRate } from '../fabric/state/interface-stats.js';
+import { Outbox, type StateBatch } from '../sender/outbox.js';
+import { buildFabricState } from '../fabric/state/fabric-state.js';
+import type { Topology } from '../fabric/topology.js';
+import { uveContext, type UveContext } from '../fabric/state/uves.js';
 
 /**
  * Plays the fabric's state onto the generators' outboxes during a run: the initial state (UVEs and

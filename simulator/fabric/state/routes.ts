@@ -1,5 +1,5 @@
-import { familyOf, ipToBytes } from './address.js';
-import { RouteOp, type NextHop, type RouteEvent, type RouteOpValue } from './records.js';
+import { familyOf, ipToBytes } from '../address.js';
+import { RouteOp, type NextHop, type RouteEvent, type RouteOpValue } from '../records.js';
 import {
   indexTopology,
   type Gateway,
@@ -7,7 +7,7 @@ import {
   type Topology,
   type VirtualNetwork,
   type Workload,
-} from './topology.js';
+} from '../topology.js';
 
 /**
  * The routing tables a control node holds, as route events (DESIGN.md §3): one VRF per virtual

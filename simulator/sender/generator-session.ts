@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { AckStatus, messages, type PayloadKind } from '../common/proto.js';
+import { AckStatus, messages, type PayloadKind } from '../../common/proto.js';
 
 /**
  * One generator's Publish session, as a vRouter agent would run it: Hello with the process epoch,

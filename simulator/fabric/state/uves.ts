@@ -1,5 +1,5 @@
 import { interfaceRates, type InterfaceRate } from './interface-stats.js';
-import { Agg, type AggValue, type AttributeAggregation, type UveUpdate } from './records.js';
+import { Agg, type AggValue, type AttributeAggregation, type UveUpdate } from '../records.js';
 import { interfaceLabels } from './routes.js';
 import {
   DOMAIN,
@@ -9,7 +9,7 @@ import {
   type Topology,
   type VRouter,
   type Workload,
-} from './topology.js';
+} from '../topology.js';
 
 /**
  * The UVE structs Tungsten Fabric generators send about the fabric, with TF's struct and attribute

@@ -1,5 +1,5 @@
 import { RouteOp, type RouteEvent, type UveUpdate } from './records.js';
-import { gatewayRoutes } from './routes.js';
+import { gatewayRoutes } from './state/routes.js';
 import type { ControlNode, Topology, VRouter } from './topology.js';
 import {
   bgpPeerUve,
@@ -10,7 +10,7 @@ import {
   VROUTER_MODULE,
   type BgpPeerStatus,
   type UveContext,
-} from './uves.js';
+} from './state/uves.js';
 
 /**
  * Faults to play on demand, planned as timed steps of what each generator then publishes (or does to

@@ -1,4 +1,4 @@
-import { RouteOp, type RouteEvent, type UveUpdate } from './records.js';
+import { RouteOp, type RouteEvent, type UveUpdate } from '../fabric/records.js';
 
 /**
  * What one generator currently holds: its newest UVE structs and the routes it has added and not
