@@ -6,7 +6,8 @@ import { GeneratorSession, type BatchOutcome, type RecordCounters } from './send
 import type { StateBatch } from './sender/outbox.js';
 import { STATE_KINDS, type StateKind } from './fabric/records.js';
 import { StatePlayer, type PlayedEvent } from './run/state-player.js';
-import { buildTopology, type Topology } from './fabric/topology.js';
+import { buildTopology } from './fabric/topology/build.js';
+import type { Topology } from './fabric/topology/types.js';
 
 /**
  * The load generator: a seeded fabric, one Publish stream per generator (vRouter agents and control
@@ -380,8 +381,8 @@ async function drain(run: Run, timeoutMs: number): Promise<void> {
   clearTimeout(timer);
 }
 
-export { buildTopology } from './fabric/topology.js';
-export type { Topology } from './fabric/topology.js';
+export { buildTopology } from './fabric/topology/build.js';
+export type { Topology } from './fabric/topology/types.js';
 export { buildFabricState, type GeneratorState } from './fabric/state/fabric-state.js';
 export { buildRoutes, vrfName } from './fabric/state/routes.js';
 export { buildInterfaceStats, interfaceRates } from './fabric/state/interface-stats.js';

@@ -1,6 +1,6 @@
 import { RouteOp, type RouteEvent, type UveUpdate } from './records.js';
 import { gatewayRoutes } from './state/routes.js';
-import type { ControlNode, Topology, VRouter } from './topology.js';
+import type { ControlNode, Topology, VRouter } from './topology/types.js';
 import {
   bgpPeerUve,
   bgpRouterStateUve,

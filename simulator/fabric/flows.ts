@@ -8,14 +8,9 @@ import {
   type Verdict,
 } from './policy.js';
 import { createRng, type Rng } from './random.js';
-import {
-  indexTopology,
-  POD_NETWORK,
-  type Encapsulation,
-  type Service,
-  type Topology,
-  type Workload,
-} from './topology.js';
+import { indexTopology } from './topology/lookup.js';
+import { POD_NETWORK } from './topology/names.js';
+import type { Encapsulation, Service, Topology, Workload } from './topology/types.js';
 
 /**
  * Flows between the workloads of a topology, decided by the policy model, and the per-vRouter flow

@@ -1,6 +1,6 @@
 import { cidrContains, familyOf } from './address.js';
-import type { NetworkPolicy, SecurityGroupRule, Topology, Workload } from './topology.js';
-import { indexTopology } from './topology.js';
+import type { NetworkPolicy, SecurityGroupRule, Topology, Workload } from './topology/types.js';
+import { indexTopology } from './topology/lookup.js';
 
 /**
  * The verdict TF's vRouter reaches for a new flow: network policies between virtual networks first

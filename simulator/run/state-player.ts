@@ -10,7 +10,7 @@ import { HeldState } from '../sender/held-state.js';
 import { buildInterfaceStats, interfaceRates, type InterfaceRate } from '../fabric/state/interface-stats.js';
 import { Outbox, type StateBatch } from '../sender/outbox.js';
 import { buildFabricState } from '../fabric/state/fabric-state.js';
-import type { Topology } from '../fabric/topology.js';
+import type { Topology } from '../fabric/topology/types.js';
 import { uveContext, type UveContext } from '../fabric/state/uves.js';
 
 /**

@@ -5,7 +5,7 @@ import { messages } from '../../common/proto.js';
 import { PUBLISH_METHOD } from '../../simulator/sender/generator-session.js';
 import { simulate, type SimulationReport } from '../../simulator/index.js';
 import { buildFabricState } from '../../simulator/fabric/state/fabric-state.js';
-import { buildTopology } from '../../simulator/fabric/topology.js';
+import { buildTopology } from '../../simulator/fabric/topology/build.js';
 import { formatProgress, formatSummary, progressPrinter } from '../../simulator/run/progress.js';
 
 /**

@@ -9,7 +9,7 @@ import {
 import { RouteOp, type UveUpdate } from '../../simulator/fabric/records.js';
 import { gatewayRoutes } from '../../simulator/fabric/state/routes.js';
 import { buildFabricState } from '../../simulator/fabric/state/fabric-state.js';
-import { buildTopology } from '../../simulator/fabric/topology.js';
+import { buildTopology } from '../../simulator/fabric/topology/build.js';
 
 const START = 1_750_000_000_000_000;
 const topo = buildTopology({ vrouters: 4, seed: 3 });

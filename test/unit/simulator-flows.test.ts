@@ -5,7 +5,7 @@ import { messages } from '../../common/proto.js';
 import { FlowBatchEncoder } from '../../simulator/sender/flow-encoder.js';
 import { putVarint, varintSize } from '../../common/wire/writer.js';
 import { buildFlowPools, SCENARIO_WEIGHTS, type Scenario } from '../../simulator/fabric/flows.js';
-import { buildTopology } from '../../simulator/fabric/topology.js';
+import { buildTopology } from '../../simulator/fabric/topology/build.js';
 
 const topo = buildTopology({ vrouters: 4, seed: 7 });
 const { connections, pools } = buildFlowPools(topo);

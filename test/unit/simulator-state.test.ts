@@ -8,7 +8,9 @@ import { encodeStateBatch } from '../../simulator/sender/outbox.js';
 import { Agg, RouteOp, type RouteEvent, type UveUpdate } from '../../simulator/fabric/records.js';
 import { buildRoutes, interfaceLabels, vrfName } from '../../simulator/fabric/state/routes.js';
 import { buildFabricState, type GeneratorState } from '../../simulator/fabric/state/fabric-state.js';
-import { buildTopology, V6_NETWORK, type Workload } from '../../simulator/fabric/topology.js';
+import { buildTopology } from '../../simulator/fabric/topology/build.js';
+import { V6_NETWORK } from '../../simulator/fabric/topology/names.js';
+import type { Workload } from '../../simulator/fabric/topology/types.js';
 import { bgpPeerUveName } from '../../simulator/fabric/state/uves.js';
 
 const NOW = 1_750_000_000_000_000;

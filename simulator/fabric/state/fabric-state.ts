@@ -1,6 +1,6 @@
 import type { RouteEvent, UveUpdate } from '../records.js';
 import { buildRoutes, routeContext } from './routes.js';
-import type { Topology } from '../topology.js';
+import type { Topology } from '../topology/types.js';
 import { controlNodeUves, uveContext, vrouterUves, type UveContext } from './uves.js';
 
 /**

@@ -1,7 +1,7 @@
 import { buildFlowPools, type Connection, type FlowPools } from '../flows.js';
 import type { InterfaceStats } from '../records.js';
 import { uuidToBytes, uuidToString } from '../random.js';
-import type { Topology, Workload } from '../topology.js';
+import type { Topology, Workload } from '../topology/types.js';
 
 /**
  * Per-interface counters as a vRouter agent samples them, derived from the same connections the flow

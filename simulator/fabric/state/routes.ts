@@ -1,13 +1,7 @@
 import { familyOf, ipToBytes } from '../address.js';
 import { RouteOp, type NextHop, type RouteEvent, type RouteOpValue } from '../records.js';
-import {
-  indexTopology,
-  type Gateway,
-  type Service,
-  type Topology,
-  type VirtualNetwork,
-  type Workload,
-} from '../topology.js';
+import { indexTopology } from '../topology/lookup.js';
+import type { Gateway, Service, Topology, VirtualNetwork, Workload } from '../topology/types.js';
 
 /**
  * The routing tables a control node holds, as route events (DESIGN.md §3): one VRF per virtual

@@ -1,15 +1,9 @@
 import { interfaceRates, type InterfaceRate } from './interface-stats.js';
 import { Agg, type AggValue, type AttributeAggregation, type UveUpdate } from '../records.js';
 import { interfaceLabels } from './routes.js';
-import {
-  DOMAIN,
-  indexTopology,
-  type ControlNode,
-  type Gateway,
-  type Topology,
-  type VRouter,
-  type Workload,
-} from '../topology.js';
+import { indexTopology } from '../topology/lookup.js';
+import { DOMAIN } from '../topology/names.js';
+import type { ControlNode, Gateway, Topology, VRouter, Workload } from '../topology/types.js';
 
 /**
  * The UVE structs Tungsten Fabric generators send about the fabric, with TF's struct and attribute
