@@ -1,7 +1,7 @@
 import type { PayloadKind } from '../common/proto.js';
 import { FlowBatchEncoder, type EncodedBatch } from './sender/flow-encoder.js';
 import type { EventSpec } from './fabric/events.js';
-import { buildFlowPools, type FlowPools } from './fabric/flows.js';
+import { buildFlowPools, type FlowPools } from './fabric/flows/templates.js';
 import { GeneratorSession, type BatchOutcome, type RecordCounters } from './sender/generator-session.js';
 import type { StateBatch } from './sender/outbox.js';
 import { STATE_KINDS, type StateKind } from './fabric/records.js';
@@ -388,7 +388,8 @@ export { buildRoutes, vrfName } from './fabric/state/routes.js';
 export { buildInterfaceStats, interfaceRates } from './fabric/state/interface-stats.js';
 export { planEvents, parseEventKinds, EVENT_KINDS, type EventKind, type EventSpec } from './fabric/events.js';
 export type { PlayedEvent } from './run/state-player.js';
-export { buildFlowPools, buildConnections } from './fabric/flows.js';
+export { buildConnections } from './fabric/flows/connections.js';
+export { buildFlowPools } from './fabric/flows/templates.js';
 export { FlowBatchEncoder } from './sender/flow-encoder.js';
 export { GeneratorSession } from './sender/generator-session.js';
 export { formatProgress, progressPrinter, formatSummary } from './run/progress.js';

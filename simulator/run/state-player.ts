@@ -5,7 +5,7 @@ import {
   type EventSpec,
   type EventStep,
 } from '../fabric/events.js';
-import { buildFlowPools, type FlowPools } from '../fabric/flows.js';
+import { buildFlowPools, type FlowPools } from '../fabric/flows/templates.js';
 import { HeldState } from '../sender/held-state.js';
 import { buildInterfaceStats, interfaceRates, type InterfaceRate } from '../fabric/state/interface-stats.js';
 import { Outbox, type StateBatch } from '../sender/outbox.js';

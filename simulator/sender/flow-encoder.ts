@@ -1,6 +1,6 @@
 import { messages } from '../../common/proto.js';
 import { putVarint, varintSize } from '../../common/wire/writer.js';
-import type { FlowTemplate, StaticFlowFields } from '../fabric/flows.js';
+import type { FlowTemplate, StaticFlowFields } from '../fabric/flows/templates.js';
 
 /**
  * Encodes flow batches as ready-to-send `PublishRequest{batch{seq, flows}}` bytes at high rate.

@@ -4,7 +4,8 @@ import { checkFlowRecord } from '../../collector/validation/flow.js';
 import { messages } from '../../common/proto.js';
 import { FlowBatchEncoder } from '../../simulator/sender/flow-encoder.js';
 import { putVarint, varintSize } from '../../common/wire/writer.js';
-import { buildFlowPools, SCENARIO_WEIGHTS, type Scenario } from '../../simulator/fabric/flows.js';
+import { SCENARIO_WEIGHTS, type Scenario } from '../../simulator/fabric/flows/scenarios.js';
+import { buildFlowPools } from '../../simulator/fabric/flows/templates.js';
 import { buildTopology } from '../../simulator/fabric/topology/build.js';
 
 const topo = buildTopology({ vrouters: 4, seed: 7 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { messages } from '../../common/proto.js';
 import { ipToBytes } from '../../simulator/fabric/address.js';
-import { buildFlowPools } from '../../simulator/fabric/flows.js';
+import { buildFlowPools } from '../../simulator/fabric/flows/templates.js';
 import { buildInterfaceStats, interfaceRates } from '../../simulator/fabric/state/interface-stats.js';
 import { encodeStateBatch } from '../../simulator/sender/outbox.js';
 import { Agg, RouteOp, type RouteEvent, type UveUpdate } from '../../simulator/fabric/records.js';

@@ -1,4 +1,5 @@
-import { buildFlowPools, type Connection, type FlowPools } from '../flows.js';
+import type { Connection } from '../flows/connections.js';
+import { buildFlowPools, type FlowPools } from '../flows/templates.js';
 import type { InterfaceStats } from '../records.js';
 import { uuidToBytes, uuidToString } from '../random.js';
 import type { Topology, Workload } from '../topology/types.js';
