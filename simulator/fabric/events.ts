@@ -1,16 +1,9 @@
 import { RouteOp, type RouteEvent, type UveUpdate } from './records.js';
 import { gatewayRoutes } from './state/routes.js';
 import type { ControlNode, Topology, VRouter } from './topology/types.js';
-import {
-  bgpPeerUve,
-  bgpRouterStateUve,
-  CONTROL_MODULE,
-  nodeStatusUve,
-  uveContext,
-  VROUTER_MODULE,
-  type BgpPeerStatus,
-  type UveContext,
-} from './state/uves.js';
+import { bgpPeerUve, bgpRouterStateUve, type BgpPeerStatus } from './state/uves/control-node.js';
+import { CONTROL_MODULE, nodeStatusUve, VROUTER_MODULE } from './state/uves/node-status.js';
+import { uveContext, type UveContext } from './state/uves/vrouter-agent.js';
 
 /**
  * Faults to play on demand, planned as timed steps of what each generator then publishes (or does to

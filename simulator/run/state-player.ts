@@ -11,7 +11,7 @@ import { buildInterfaceStats, interfaceRates, type InterfaceRate } from '../fabr
 import { Outbox, type StateBatch } from '../sender/outbox.js';
 import { buildFabricState } from '../fabric/state/fabric-state.js';
 import type { Topology } from '../fabric/topology/types.js';
-import { uveContext, type UveContext } from '../fabric/state/uves.js';
+import { uveContext, type UveContext } from '../fabric/state/uves/vrouter-agent.js';
 
 /**
  * Plays the fabric's state onto the generators' outboxes during a run: the initial state (UVEs and

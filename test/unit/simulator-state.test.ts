@@ -11,7 +11,7 @@ import { buildFabricState, type GeneratorState } from '../../simulator/fabric/st
 import { buildTopology } from '../../simulator/fabric/topology/build.js';
 import { V6_NETWORK } from '../../simulator/fabric/topology/names.js';
 import type { Workload } from '../../simulator/fabric/topology/types.js';
-import { bgpPeerUveName } from '../../simulator/fabric/state/uves.js';
+import { bgpPeerUveName } from '../../simulator/fabric/state/uves/keys.js';
 
 const NOW = 1_750_000_000_000_000;
 const topo = buildTopology({ vrouters: 4, seed: 11 });

@@ -1,7 +1,8 @@
 import type { RouteEvent, UveUpdate } from '../records.js';
 import { buildRoutes, routeContext } from './routes.js';
 import type { Topology } from '../topology/types.js';
-import { controlNodeUves, uveContext, vrouterUves, type UveContext } from './uves.js';
+import { controlNodeUves } from './uves/control-node.js';
+import { uveContext, vrouterUves, type UveContext } from './uves/vrouter-agent.js';
 
 /**
  * The fabric's state as its generators publish it when they (re)connect: every vRouter agent its

@@ -4,10 +4,10 @@ import { indexTopology } from '../topology/lookup.js';
 import type { Gateway, Service, Topology, VirtualNetwork, Workload } from '../topology/types.js';
 
 /**
- * The routing tables a control node holds, as route events (DESIGN.md §3): one VRF per virtual
- * network; per workload a host route learned over XMPP from the vRouter hosting it; per Kubernetes
- * service an ECMP route over its backends; a default route learned over BGP from each SDN gateway.
- * Pure: the same topology and time always give the same events.
+ * The routing tables a control node holds, as route events: one VRF per virtual network; per
+ * workload a host route learned over XMPP from the vRouter hosting it; per Kubernetes service an
+ * ECMP route over its backends; a default route learned over BGP from each SDN gateway. Pure: the
+ * same topology and time always give the same events.
  */
 
 /** TF names a VN's routing instance after the VN: `<vn fq name>:<vn name>`. */

@@ -27,7 +27,8 @@ export function addNamespace(ctx: BuildContext, spec: NamespaceSpec): Namespace 
   } else if (isolated) {
     ({ network, serviceNetwork } = addIsolatedNetworks(ctx, spec.name, serviceIsolated));
   }
-  // The article's fix: the pod's group admits the OpenStack project's default group.
+  // What lets the VM reach the pod on their shared network: the pod's group admits the default group
+  // of the VM's project.
   const extra =
     spec.name === 'seamless' ? [rule(ctx, 'ingress', 'IPv4', { sg: `${DOMAIN}:admin:default` })] : [];
   const ns: Namespace = {

@@ -1,80 +1,13 @@
-import { interfaceRates, type InterfaceRate } from './interface-stats.js';
-import { Agg, type AggValue, type AttributeAggregation, type UveUpdate } from '../records.js';
-import { interfaceLabels } from './routes.js';
-import { indexTopology } from '../topology/lookup.js';
-import { DOMAIN } from '../topology/names.js';
-import type { ControlNode, Gateway, Topology, VRouter, Workload } from '../topology/types.js';
+import { Agg, type UveUpdate } from '../../records.js';
+import { indexTopology } from '../../topology/lookup.js';
+import type { Topology, VRouter, Workload } from '../../topology/types.js';
+import { interfaceRates, type InterfaceRate } from '../interface-stats.js';
+import { interfaceLabels } from '../routes.js';
+import { vmiUveName } from './keys.js';
+import { nodeStatusUve, VROUTER_MODULE } from './node-status.js';
+import { uve } from './uve.js';
 
-/**
- * The UVE structs Tungsten Fabric generators send about the fabric, with TF's struct and attribute
- * names and aggregation types (DESIGN.md §3, §4). A vRouter agent reports itself, the networks and
- * machines it hosts and their interfaces (with the workload identity flows are enriched with); a
- * control node reports its BGP and XMPP peers. Pure: the same topology and time give the same records.
- */
-
-export const VROUTER_MODULE = 'contrail-vrouter-agent';
-export const CONTROL_MODULE = 'contrail-control';
-
-type AggSpec = Record<string, AggValue | [AggValue, string]>;
-
-function uve(
-  type: string,
-  name: string,
-  struct: string,
-  attributes: Record<string, unknown>,
-  nowUs: number,
-  agg: AggSpec = {},
-): UveUpdate {
-  const aggregation: Record<string, AttributeAggregation> = {};
-  for (const [attr, spec] of Object.entries(agg)) {
-    const [value, listKey] = Array.isArray(spec) ? spec : [spec, ''];
-    aggregation[attr] = { agg: value, list_key: listKey };
-  }
-  return {
-    type,
-    name,
-    struct_type: struct,
-    attributes_json: JSON.stringify(attributes),
-    aggregation,
-    deleted: false,
-    timestamp: nowUs,
-  };
-}
-
-// ---------------------------------------------------------------- names
-
-/** TF keys a VMI UVE by its project and uuid. */
-export const vmiUveName = (project: string, w: Workload): string => `${project}:${w.vmiUuid}`;
-
-/** A BGP router's fq name in TF's default IP fabric instance. */
-export const bgpRouterFqName = (name: string): string =>
-  `${DOMAIN}:default-project:ip-fabric:__default__:${name}`;
-
-/** TF keys a BGP peering by both routers' fq names, the reporting one first. */
-export const bgpPeerUveName = (control: ControlNode, gateway: Gateway): string =>
-  `${bgpRouterFqName(control.name)}:${bgpRouterFqName(gateway.name)}`;
-
-export const xmppPeerUveName = (control: ControlNode, vrouter: VRouter): string =>
-  `${control.name}:${vrouter.ip}`;
-
-// ---------------------------------------------------------------- shared structs
-
-export type ProcessState = 'Functional' | 'Non-Functional';
-
-/** NodeStatus with the one process the generator is (TF ProcessStatus). */
-export function nodeStatusUve(
-  node: { type: 'vrouter' | 'control-node'; name: string; module: string },
-  state: ProcessState,
-  description: string,
-  nowUs: number,
-): UveUpdate {
-  const process = { module_id: node.module, instance_id: '0', state, description };
-  return uve(node.type, node.name, 'NodeStatus', { process_status: [process] }, nowUs, {
-    process_status: [Agg.APPEND, 'module_id'],
-  });
-}
-
-// ---------------------------------------------------------------- vRouter agent
+/** What a vRouter agent reports: itself, the networks and machines it hosts, and their interfaces. */
 
 /** What the state builders share; build it once for many calls. */
 export interface UveContext {
@@ -251,103 +184,5 @@ export function vrouterUves(ctx: UveContext, vr: VRouter, nowUs: number): UveUpd
       vmInterfaceUve(ctx, w, nowUs),
       vmiStatsUve(ctx, w, nowUs),
     ]),
-  ];
-}
-
-// ---------------------------------------------------------------- control node
-
-export type PeerState = 'Established' | 'Idle' | 'Active';
-
-export interface BgpPeerStatus {
-  state: PeerState;
-  lastState: string;
-  lastStateAt: number;
-  flapCount: number;
-  flapTime: number;
-}
-
-export const ESTABLISHED = (since: number): BgpPeerStatus => ({
-  state: 'Established',
-  lastState: 'OpenConfirm',
-  lastStateAt: since,
-  flapCount: 0,
-  flapTime: 0,
-});
-
-export function bgpRouterStateUve(
-  topo: Topology,
-  control: ControlNode,
-  upBgpPeers: number,
-  nowUs: number,
-): UveUpdate {
-  return uve(
-    'control-node',
-    control.name,
-    'BgpRouterState',
-    {
-      bgp_router_ip_list: [control.ip],
-      router_id: control.ip,
-      local_asn: topo.asn,
-      num_bgp_peer: topo.gateways.length,
-      num_up_bgp_peer: upBgpPeers,
-      num_xmpp_peer: topo.vrouters.length,
-      num_up_xmpp_peer: topo.vrouters.length,
-      num_routing_instance: topo.virtualNetworks.length,
-    },
-    nowUs,
-  );
-}
-
-export function bgpPeerUve(
-  topo: Topology,
-  control: ControlNode,
-  gateway: Gateway,
-  status: BgpPeerStatus,
-  nowUs: number,
-): UveUpdate {
-  return uve(
-    'bgp-peer',
-    bgpPeerUveName(control, gateway),
-    'BgpPeerInfoData',
-    {
-      state_info: { state: status.state, last_state: status.lastState, last_state_at: status.lastStateAt },
-      peer_address: gateway.ip,
-      local_asn: topo.asn,
-      peer_asn: gateway.asn,
-      peer_type: gateway.asn === topo.asn ? 'internal' : 'external',
-      flap_info: { flap_count: status.flapCount, flap_time: status.flapTime },
-    },
-    nowUs,
-  );
-}
-
-export function xmppPeerUve(control: ControlNode, vr: VRouter, nowUs: number): UveUpdate {
-  return uve(
-    'xmpp-peer',
-    xmppPeerUveName(control, vr),
-    'XmppPeerInfoData',
-    {
-      state_info: { state: 'Established', last_state: 'OpenConfirm', last_state_at: nowUs },
-      identifier: vr.name,
-    },
-    nowUs,
-  );
-}
-
-/**
- * Everything one control node reports, in order: BgpRouterState, NodeStatus, a BgpPeerInfoData per
- * SDN gateway, then an XmppPeerInfoData per vRouter agent.
- */
-export function controlNodeUves(topo: Topology, control: ControlNode, nowUs: number): UveUpdate[] {
-  return [
-    bgpRouterStateUve(topo, control, topo.gateways.length, nowUs),
-    nodeStatusUve(
-      { type: 'control-node', name: control.name, module: CONTROL_MODULE },
-      'Functional',
-      '',
-      nowUs,
-    ),
-    ...topo.gateways.map((gw) => bgpPeerUve(topo, control, gw, ESTABLISHED(nowUs), nowUs)),
-    ...topo.vrouters.map((vr) => xmppPeerUve(control, vr, nowUs)),
   ];
 }
