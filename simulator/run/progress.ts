@@ -1,4 +1,4 @@
-import type { SimulationReport } from '../index.js';
+import type { SimulationReport } from './report.js';
 
 /** Progress output for the CLI: one line per report, rewritten in place on a terminal. */
 const count = (n: number): string => Math.round(n).toLocaleString('en-US');

@@ -1,10 +1,10 @@
-import { messages } from '../../common/proto.js';
-import type { OutgoingBatch } from './generator-session.js';
 import type { StateKind, StateRecordOf } from '../fabric/records.js';
+import type { OutgoingBatch } from './generator-session.js';
+import { encodeStateBatch } from './state-encoder.js';
 
 /**
  * One generator's queue of low-volume records (UVEs, routes, interface stats), handed to its session
- * as batches of one kind each, oldest first. Encoded with protobufjs: these are few, flows are not.
+ * as batches of one kind each, oldest first.
  */
 export interface StateBatch extends OutgoingBatch {
   kind: StateKind;
@@ -18,16 +18,6 @@ interface Chunk {
   kind: StateKind;
   records: AnyRecord[];
   initial: boolean;
-}
-
-/** An encoded PublishRequest{batch{seq, <kind>{records}}}. */
-export function encodeStateBatch<K extends StateKind>(
-  kind: K,
-  seq: number,
-  records: readonly StateRecordOf[K][],
-): Buffer {
-  const request = messages.PublishRequest.fromObject({ batch: { seq, [kind]: { records } } });
-  return Buffer.from(messages.PublishRequest.encode(request).finish());
 }
 
 export class Outbox {

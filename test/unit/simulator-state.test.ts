@@ -4,7 +4,7 @@ import { messages } from '../../common/proto.js';
 import { ipToBytes } from '../../simulator/fabric/address.js';
 import { buildFlowPools } from '../../simulator/fabric/flows/templates.js';
 import { buildInterfaceStats, interfaceRates } from '../../simulator/fabric/state/interface-stats.js';
-import { encodeStateBatch } from '../../simulator/sender/outbox.js';
+import { encodeStateBatch } from '../../simulator/sender/state-encoder.js';
 import { Agg, RouteOp, type RouteEvent, type UveUpdate } from '../../simulator/fabric/records.js';
 import { buildRoutes, interfaceLabels, vrfName } from '../../simulator/fabric/state/routes.js';
 import { buildFabricState, type GeneratorState } from '../../simulator/fabric/state/fabric-state.js';
