@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cidrContains } from '../../simulator/fabric/address.js';
-import { IMPLICIT_DENY, policyModel, type Protocol } from '../../simulator/fabric/policy.js';
-import { buildTopology } from '../../simulator/fabric/topology/build.js';
-import { POD_NETWORK, SEAMLESS_NETWORK } from '../../simulator/fabric/topology/names.js';
-import type { Topology, Workload } from '../../simulator/fabric/topology/types.js';
+import { cidrContains } from '../../../../simulator/fabric/address.js';
+import { IMPLICIT_DENY, policyModel, type Protocol } from '../../../../simulator/fabric/policy.js';
+import { buildTopology } from '../../../../simulator/fabric/topology/build.js';
+import { POD_NETWORK, SEAMLESS_NETWORK } from '../../../../simulator/fabric/topology/names.js';
+import type { Topology, Workload } from '../../../../simulator/fabric/topology/types.js';
 
 const topo = buildTopology({ vrouters: 4, seed: 42 });
 const policy = policyModel(topo);

@@ -5,11 +5,11 @@ import {
   planEvents,
   scheduleEvents,
   type PlannedEvent,
-} from '../../simulator/fabric/events.js';
-import { RouteOp, type UveUpdate } from '../../simulator/fabric/records.js';
-import { gatewayRoutes } from '../../simulator/fabric/state/routes.js';
-import { buildFabricState } from '../../simulator/fabric/state/fabric-state.js';
-import { buildTopology } from '../../simulator/fabric/topology/build.js';
+} from '../../../../simulator/fabric/events.js';
+import { RouteOp, type UveUpdate } from '../../../../simulator/fabric/records.js';
+import { gatewayRoutes } from '../../../../simulator/fabric/state/routes.js';
+import { buildFabricState } from '../../../../simulator/fabric/state/fabric-state.js';
+import { buildTopology } from '../../../../simulator/fabric/topology/build.js';
 
 const START = 1_750_000_000_000_000;
 const topo = buildTopology({ vrouters: 4, seed: 3 });
