@@ -5,7 +5,7 @@ import { options, type ConfigKey } from './config.js';
 import { errorMessage } from '../common/errors.js';
 import { configureLogging } from '../common/log.js';
 import { parseServices, startServices } from './pipeline.js';
-import { EVENT_KINDS } from '../simulator/events.js';
+import { EVENT_KINDS } from '../simulator/index.js';
 import { runSimulate } from './simulate.js';
 
 const program = new Command('fabricscope').description(

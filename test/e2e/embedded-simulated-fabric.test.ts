@@ -7,10 +7,10 @@ import {
   buildFabricState,
   buildTopology,
   simulate,
+  vrfName,
   type SimulationReport,
   type Topology,
 } from '../../simulator/index.js';
-import { vrfName } from '../../simulator/routes.js';
 import { graphql, startPipelineProcess, type PipelineProcess } from '../support/pipeline-process.js';
 
 const vrouters = 4;
