@@ -18,13 +18,19 @@ export const rollupColumns = (catalog: RecordCatalog, upTo = Infinity): string =
     .map((f) => f.column)
     .join(', ');
 
-/** The measures of a `sum` family: computed on raw rows, summed on a rollup level. */
+/** One measure of a `sum` family read from `source`: computed on raw rows, summed on a rollup level. */
+export function measure(catalog: RecordCatalog, source: string, name: string): string {
+  const merge = catalog.rollup?.merge;
+  const raw = merge?.kind === 'sum' ? merge.measures[name] : undefined;
+  if (raw === undefined) throw new Error(`${catalog.table.name} has no summed measure ${name}`);
+  return source === catalog.table.name ? raw : `sum(${name})`;
+}
+
+/** Every measure of a `sum` family read from `source`, each under its name. */
 export function measures(catalog: RecordCatalog, source: string): string {
   const merge = catalog.rollup?.merge;
-  if (merge?.kind !== 'sum') throw new Error(`${catalog.table.name} has no summed rollup`);
-  return Object.entries(merge.measures)
-    .map(([name, raw]) => `${source === catalog.table.name ? raw : `sum(${name})`} AS ${name}`)
-    .join(', ');
+  const names = merge?.kind === 'sum' ? Object.keys(merge.measures) : [];
+  return names.map((name) => `${measure(catalog, source, name)} AS ${name}`).join(', ');
 }
 
 /** A level's rows from its source (raw or a finer level), as its view computes them. */

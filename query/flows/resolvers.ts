@@ -15,7 +15,8 @@ import {
   type FlowMetric,
   type FlowSelection,
 } from './sql/queries.js';
-import { parseRange, toRfc3339 } from '../shared/time.js';
+import { parseRange } from '../shared/time.js';
+import { flowNode } from './fields.js';
 
 type Row = Record<string, string | number>;
 
@@ -102,18 +103,6 @@ function toSeries(rows: Row[], keyCount: number) {
     byKey.get(id)!.points.push({ time, value: Number(row.value) });
   }
   return [...byKey.values()];
-}
-
-function flowNode(row: Row): FlowNode {
-  const teardown = String(row.teardownTime);
-  return {
-    ...row,
-    time: toRfc3339(String(row.time)),
-    receivedAt: toRfc3339(String(row.receivedAt)),
-    setupTime: toRfc3339(String(row.setupTime)),
-    teardownTime: teardown.startsWith('1970-01-01 00:00:00.000000') ? null : toRfc3339(teardown),
-    ...Object.fromEntries(['bytes', 'packets', 'diffBytes', 'diffPackets'].map((k) => [k, Number(row[k])])),
-  };
 }
 
 const flowCursor = cursorCodec<FlowCursor>(

@@ -1,110 +1,15 @@
-/** The flows domain of the GraphQL API. Counters are Float: exact up to 2^53, which JSON numbers keep. */
-export const flowsTypeDefs = /* GraphQL */ `
-  enum FlowDimension {
-    VROUTER
-    SOURCE_VN
-    DEST_VN
-    SOURCE_IP
-    DEST_IP
-    SOURCE_PORT
-    DEST_PORT
-    PROTOCOL
-    ACTION
-    DIRECTION
-    DROP_REASON
-    SOURCE_NAMESPACE
-    DEST_NAMESPACE
-    SOURCE_WORKLOAD
-    DEST_WORKLOAD
-    SOURCE_LABELS
-    DEST_LABELS
-    UNDERLAY_PROTO
-    SG_RULE_UUID
-    NW_ACE_UUID
-    VROUTER_IP
-    OTHER_VROUTER_IP
-  }
+import { flowFieldTypeDefs } from './fields.js';
 
+/**
+ * The flows domain of the GraphQL API; FlowDimension, FlowFilter and Flow come from the flow catalog
+ * (fields.ts). Counters are Float: exact up to 2^53, which JSON numbers keep.
+ */
+export const flowsTypeDefs = /* GraphQL */ `
+  ${flowFieldTypeDefs}
   enum FlowMetric {
     RECORDS
     BYTES
     PACKETS
-  }
-
-  """
-  Which flows to keep. Every field takes a list: a flow matches a field when it matches any value, and
-  the filter when it matches every field given. Fields named without source/dest match either end.
-  IPs take an address or a CIDR prefix (IPv4 or IPv6). protocol takes a number or tcp, udp, icmp,
-  icmp6, sctp, gre, esp; action pass, deny, drop, nat, mirror; direction ingress, egress.
-  """
-  input FlowFilter {
-    vrouter: [String!]
-    sourceVn: [String!]
-    destVn: [String!]
-    vn: [String!]
-    sourceIp: [String!]
-    destIp: [String!]
-    ip: [String!]
-    sourcePort: [Int!]
-    destPort: [Int!]
-    port: [Int!]
-    protocol: [String!]
-    action: [String!]
-    direction: [String!]
-    dropReason: [String!]
-    sourceNamespace: [String!]
-    destNamespace: [String!]
-    namespace: [String!]
-    sourceWorkload: [String!]
-    destWorkload: [String!]
-    workload: [String!]
-    "Label selectors: key=value, or key alone for any value."
-    sourceLabel: [String!]
-    destLabel: [String!]
-    label: [String!]
-    underlayProto: [String!]
-  }
-
-  "One flow sample as a vRouter exported it (Tungsten Fabric's FlowRecordTable)."
-  type Flow {
-    time: DateTime!
-    receivedAt: DateTime!
-    generator: String!
-    flowUuid: String!
-    reverseUuid: String!
-    vrouter: String!
-    vrouterIp: String!
-    otherVrouterIp: String!
-    direction: String!
-    action: String!
-    sourceVn: String!
-    destVn: String!
-    sourceIp: String!
-    destIp: String!
-    protocol: Int!
-    sourcePort: Int!
-    destPort: Int!
-    dropReason: String!
-    sgRuleUuid: String!
-    nwAceUuid: String!
-    vmiUuid: String!
-    setupTime: DateTime!
-    teardownTime: DateTime
-    bytes: Float!
-    packets: Float!
-    diffBytes: Float!
-    diffPackets: Float!
-    tcpFlags: Int!
-    underlayProto: String!
-    underlaySourcePort: Int!
-    sampling: Int!
-    sourceWorkload: String!
-    destWorkload: String!
-    sourceNamespace: String!
-    destNamespace: String!
-    "Workload labels (Kubernetes labels), from the interface's UVE."
-    sourceLabels: JSON!
-    destLabels: JSON!
   }
 
   type FlowEdge {

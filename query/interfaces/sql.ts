@@ -1,6 +1,7 @@
 import { invalid } from '../../common/errors.js';
 import type { TimeRange } from '../shared/time.js';
-import { coarsestTable, timeCondition, type TimeTable } from '../shared/rollup-tables.js';
+import { interfaceStatsCatalog } from '../../common/schema/catalog/index.js';
+import { coarsestTable, tableFamily, timeCondition, type TimeTable } from '../shared/rollup-tables.js';
 import { Params, type TableQuery } from '../shared/params.js';
 
 /**
@@ -8,13 +9,9 @@ import { Params, type TableQuery } from '../shared/params.js';
  * level holds cumulative counters, so a rate comes from consecutive samples of one interface at
  * whatever resolution the table keeps.
  */
-export type InterfaceTable = TimeTable<'if_stats' | 'if_stats_1m' | 'if_stats_1h'>;
+export type InterfaceTable = TimeTable;
 
-const raw: InterfaceTable = { name: 'if_stats', bucketSeconds: 0 };
-const rollups: InterfaceTable[] = [
-  { name: 'if_stats_1h', bucketSeconds: 3600 },
-  { name: 'if_stats_1m', bucketSeconds: 60 },
-];
+const { raw, rollups } = tableFamily(interfaceStatsCatalog);
 
 /** The coarsest interface table for the range (and step): flows' rule, on the if_stats levels. */
 export const chooseInterfaceTable = (range: TimeRange, stepSeconds?: number): InterfaceTable =>

@@ -1,10 +1,22 @@
+import type { RecordCatalog } from '../../common/schema/catalog/types.js';
+import { levels } from '../../common/schema/rollups.js';
 import type { TimeRange } from './time.js';
 import type { Params } from './params.js';
 
 /** A table that answers over time: raw rows (`bucketSeconds` 0) or a rollup with `bucketSeconds` resolution. */
-export interface TimeTable<Name extends string = string> {
-  name: Name;
+export interface TimeTable {
+  name: string;
   bucketSeconds: number;
+}
+
+/** A kind's raw table and its rollup levels, coarsest first, as the catalog declares them. */
+export function tableFamily(catalog: RecordCatalog): { raw: TimeTable; rollups: TimeTable[] } {
+  return {
+    raw: { name: catalog.table.name, bucketSeconds: 0 },
+    rollups: levels(catalog)
+      .map((level) => ({ name: level.table, bucketSeconds: level.bucketSeconds }))
+      .reverse(),
+  };
 }
 
 /** A rollup is used only when the range spans this many of its buckets, so widening a range to whole buckets moves it by little. */

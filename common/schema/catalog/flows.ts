@@ -13,6 +13,8 @@ export interface FlowApi {
   group?: boolean;
   /** A FlowFilter field: its value kind, its name when not `name`, the "either end" field it joins. */
   filter?: { kind: FilterKind; name?: string; either?: string };
+  /** Its description in the GraphQL schema. */
+  doc?: string;
 }
 
 /** How a filter value is read: see query/flows' filter builder. */
@@ -80,7 +82,7 @@ const fields: FlowField[] = [
   { column: 'dest_workload', type: text, proto: 'dest_workload', read: 'String', insert: identity('dest', 'workload'), since: 1, api: api('destWorkload', 'String!', { group: true, ...filtered('text', 'workload') }) },
   { column: 'source_namespace', type: text, proto: 'source_namespace', read: 'String', insert: identity('source', 'namespace'), since: 1, rollup: 6, api: api('sourceNamespace', 'String!', { group: true, ...filtered('text', 'namespace') }) },
   { column: 'dest_namespace', type: text, proto: 'dest_namespace', read: 'String', insert: identity('dest', 'namespace'), since: 1, rollup: 7, api: api('destNamespace', 'String!', { group: true, ...filtered('text', 'namespace') }) },
-  { column: 'source_labels', type: 'Map(LowCardinality(String), String)', insert: labels('source'), since: 2, api: api('sourceLabels', 'JSON!', { group: true, filter: { kind: 'label', name: 'sourceLabel', either: 'label' } }) },
+  { column: 'source_labels', type: 'Map(LowCardinality(String), String)', insert: labels('source'), since: 2, api: api('sourceLabels', 'JSON!', { doc: "Workload labels (Kubernetes labels), from the interface's UVE.", group: true, filter: { kind: 'label', name: 'sourceLabel', either: 'label' } }) },
   { column: 'dest_labels', type: 'Map(LowCardinality(String), String)', insert: labels('dest'), since: 2, api: api('destLabels', 'JSON!', { group: true, filter: { kind: 'label', name: 'destLabel', either: 'label' } }) },
 ];
 

@@ -1,48 +1,10 @@
 import { invalid } from '../../../common/errors.js';
-import { dimensions, type DimensionName } from './dimensions.js';
+import { filters as fields, type Dimension, type FilterSpec } from '../fields.js';
 import { parseAddressOrCidr } from '../../shared/cidr.js';
 import type { Params } from '../../shared/params.js';
 
 /** One filter as the API takes it: each field a list (OR inside a field), fields AND together. */
-export type FlowFilterInput = Partial<Record<FilterField, readonly (string | number)[] | null>>;
-
-type ValueKind = 'text' | 'ip' | 'port' | 'protocol' | 'action' | 'direction' | 'label';
-interface FieldSpec {
-  /** The dimensions it reads: one, or the two ends of the flow for "either end" fields. */
-  on: readonly DimensionName[];
-  kind: ValueKind;
-}
-
-const field = (kind: ValueKind, ...on: DimensionName[]): FieldSpec => ({ on, kind });
-
-const fields = {
-  vrouter: field('text', 'VROUTER'),
-  sourceVn: field('text', 'SOURCE_VN'),
-  destVn: field('text', 'DEST_VN'),
-  vn: field('text', 'SOURCE_VN', 'DEST_VN'),
-  sourceIp: field('ip', 'SOURCE_IP'),
-  destIp: field('ip', 'DEST_IP'),
-  ip: field('ip', 'SOURCE_IP', 'DEST_IP'),
-  sourcePort: field('port', 'SOURCE_PORT'),
-  destPort: field('port', 'DEST_PORT'),
-  port: field('port', 'SOURCE_PORT', 'DEST_PORT'),
-  protocol: field('protocol', 'PROTOCOL'),
-  action: field('action', 'ACTION'),
-  direction: field('direction', 'DIRECTION'),
-  dropReason: field('text', 'DROP_REASON'),
-  sourceNamespace: field('text', 'SOURCE_NAMESPACE'),
-  destNamespace: field('text', 'DEST_NAMESPACE'),
-  namespace: field('text', 'SOURCE_NAMESPACE', 'DEST_NAMESPACE'),
-  sourceWorkload: field('text', 'SOURCE_WORKLOAD'),
-  destWorkload: field('text', 'DEST_WORKLOAD'),
-  workload: field('text', 'SOURCE_WORKLOAD', 'DEST_WORKLOAD'),
-  sourceLabel: field('label', 'SOURCE_LABELS'),
-  destLabel: field('label', 'DEST_LABELS'),
-  label: field('label', 'SOURCE_LABELS', 'DEST_LABELS'),
-  underlayProto: field('text', 'UNDERLAY_PROTO'),
-} as const satisfies Record<string, FieldSpec>;
-
-type FilterField = keyof typeof fields;
+export type FlowFilterInput = Readonly<Record<string, readonly (string | number)[] | null | undefined>>;
 
 const protocolNumbers: Record<string, number> = {
   icmp: 1,
@@ -53,13 +15,11 @@ const protocolNumbers: Record<string, number> = {
   icmp6: 58,
   sctp: 132,
 };
-const actions = ['pass', 'deny', 'drop', 'nat', 'mirror'];
-const directionNames = ['ingress', 'egress'];
 
 export interface Where {
   sql: string;
-  /** Every dimension the condition reads, for choosing a table that has them all. */
-  uses: Set<DimensionName>;
+  /** Every column the condition reads, for choosing a table that has them all. */
+  uses: Set<Dimension>;
 }
 
 /** filters OR together (an allow list), excludes remove whatever matches any of them (Hubble's model). */
@@ -68,31 +28,31 @@ export function flowWhere(
   excludes: readonly FlowFilterInput[] | null | undefined,
   params: Params,
 ): Where {
-  const uses = new Set<DimensionName>();
+  const uses = new Set<Dimension>();
   const allow = anyOf(filters ?? [], params, uses);
   const deny = excludes?.length ? `NOT ${anyOf(excludes, params, uses)}` : '1';
   return { sql: `(${allow}) AND (${deny})`, uses };
 }
 
-function anyOf(filters: readonly FlowFilterInput[], params: Params, uses: Set<DimensionName>): string {
+function anyOf(filters: readonly FlowFilterInput[], params: Params, uses: Set<Dimension>): string {
   if (filters.length === 0) return '1';
   return `(${filters.map((f) => allOf(f, params, uses)).join(' OR ')})`;
 }
 
-function allOf(filter: FlowFilterInput, params: Params, uses: Set<DimensionName>): string {
+function allOf(filter: FlowFilterInput, params: Params, uses: Set<Dimension>): string {
   const parts: string[] = [];
-  for (const [name, values] of Object.entries(filter) as [FilterField, FlowFilterInput[FilterField]][]) {
+  for (const [name, values] of Object.entries(filter)) {
     const spec = fields[name];
     if (!spec || !values || values.length === 0) continue;
     spec.on.forEach((d) => uses.add(d));
-    const either = spec.on.map((d) => condition(spec.kind, dimensions[d].column, name, values, params));
+    const either = spec.on.map((d) => condition(spec, d.column, name, values, params));
     parts.push(either.length === 1 ? either[0]! : `(${either.join(' OR ')})`);
   }
   return parts.length === 0 ? '1' : `(${parts.join(' AND ')})`;
 }
 
 function condition(
-  kind: ValueKind,
+  { kind, values: allowed }: FilterSpec,
   column: string,
   name: string,
   values: readonly (string | number)[],
@@ -111,15 +71,10 @@ function condition(
         'Array(UInt8)',
         values.map((v) => protocol(v, name)),
       )}`;
-    case 'action':
+    case 'enum':
       return `${column} IN ${params.add(
         'Array(String)',
-        values.map((v) => oneOf(v, actions, name)),
-      )}`;
-    case 'direction':
-      return `${column} IN ${params.add(
-        'Array(String)',
-        values.map((v) => oneOf(v, directionNames, name)),
+        values.map((v) => oneOf(v, allowed, name)),
       )}`;
     case 'ip':
       return `(${values.map((v) => addressCondition(column, String(v), name, params)).join(' OR ')})`;
@@ -146,7 +101,7 @@ function protocol(value: string | number, name: string): number {
   return n;
 }
 
-function oneOf(value: string | number, allowed: string[], name: string): string {
+function oneOf(value: string | number, allowed: readonly string[], name: string): string {
   const v = String(value).toLowerCase();
   if (!allowed.includes(v)) throw invalid(`filter.${name}: "${value}" is not one of ${allowed.join(', ')}`);
   return v;

@@ -1,8 +1,11 @@
 import type { TimeRange } from '../../shared/time.js';
-import { dimensions, type DimensionName } from './dimensions.js';
+import { flowCatalog } from '../../../common/schema/catalog/index.js';
+import { measure } from '../../../common/schema/rollups.js';
+import { dimensions, recordColumns, type Dimension } from '../fields.js';
+import type { FlowDimension } from '../../generated/graphql.js';
 import { flowWhere, type FlowFilterInput } from './filter.js';
-import { chooseTable, metricColumns, type FlowTable } from './tables.js';
-import { timeCondition } from '../../shared/rollup-tables.js';
+import { chooseTable, metricColumns, rawFlows } from './tables.js';
+import { timeCondition, type TimeTable } from '../../shared/rollup-tables.js';
 import { afterPosition } from '../../shared/paging.js';
 import { Params, type TableQuery } from '../../shared/params.js';
 
@@ -15,29 +18,36 @@ export interface FlowSelection {
 }
 
 /** Picks the table and builds the WHERE clause shared by every aggregate. */
-function scope(selection: FlowSelection, by: readonly DimensionName[], stepSeconds?: number) {
+function scope(selection: FlowSelection, by: readonly FlowDimension[], stepSeconds?: number) {
   const params = new Params();
   const where = flowWhere(selection.filter, selection.exclude, params);
-  const table = chooseTable(selection.range, [...where.uses, ...by], stepSeconds);
+  const table = chooseTable(selection.range, [...where.uses, ...by.map(dimensionOf)], stepSeconds);
   const conditions = `${timeCondition(table, selection.range, params)} AND ${where.sql}`;
   return { params, table, conditions };
 }
 
-export function totalsQuery(selection: FlowSelection): TableQuery<FlowTable> {
+export function totalsQuery(selection: FlowSelection): TableQuery<TimeTable> {
   const { params, table, conditions } = scope(selection, []);
   const sql = `SELECT ${metricColumns(table)} FROM ${table.name} WHERE ${conditions}`;
   return { sql, params: params.values, table };
 }
 
-const keyColumns = (by: readonly DimensionName[]): string[] => by.map((d) => dimensions[d].output);
+/** A dimension the API names; the GraphQL enum lists only these. */
+function dimensionOf(name: FlowDimension): Dimension {
+  const dimension = dimensions[name];
+  if (!dimension) throw new Error(`no flow dimension ${name}`);
+  return dimension;
+}
+
+const keyColumns = (by: readonly FlowDimension[]): string[] => by.map((d) => dimensionOf(d).output);
 
 /** Top groups by one metric; each row has k0..kN (the group's values) and the three metrics. */
 export function groupsQuery(
   selection: FlowSelection,
-  by: readonly DimensionName[],
+  by: readonly FlowDimension[],
   metric: FlowMetric,
   top: number,
-): TableQuery<FlowTable> {
+): TableQuery<TimeTable> {
   const { params, table, conditions } = scope(selection, by);
   const keys = keyColumns(by).map((k, i) => `${k} AS k${i}`);
   const groupBy = by.map((_, i) => `k${i}`).join(', ');
@@ -53,11 +63,11 @@ export function groupsQuery(
  */
 export function seriesQuery(
   selection: FlowSelection,
-  by: readonly DimensionName[],
+  by: readonly FlowDimension[],
   metric: FlowMetric,
   top: number,
   stepSeconds: number,
-): TableQuery<FlowTable> {
+): TableQuery<TimeTable> {
   const { params, table, conditions } = scope(selection, by, stepSeconds);
   const keys = keyColumns(by);
   const step = params.add('UInt32', stepSeconds);
@@ -72,12 +82,8 @@ export function seriesQuery(
   return { sql, params: params.values, table };
 }
 
-function metricExpression(table: FlowTable, metric: FlowMetric): string {
-  if (table.bucketSeconds !== 0) return `sum(${metric})`;
-  return { records: 'count()', bytes: 'sum(diff_bytes * sampling)', packets: 'sum(diff_packets * sampling)' }[
-    metric
-  ];
-}
+const metricExpression = (table: TimeTable, metric: FlowMetric): string =>
+  measure(flowCatalog, table.name, metric);
 
 /** The position of a record in the newest-first order; unique, so pages neither skip nor repeat. */
 export interface FlowCursor {
@@ -88,19 +94,8 @@ export interface FlowCursor {
   uuid: string;
 }
 
-// Aliases never reuse a column's name: ClickHouse would let WHERE and ORDER BY see the alias.
-const flowColumns = `time, toString(received_at) AS receivedAt, generator,
-  toString(batch_epoch) AS epoch, toString(batch_seq) AS seq, toString(flow_uuid) AS flowUuid,
-  toString(reverse_uuid) AS reverseUuid, vrouter, ${dimensions.VROUTER_IP.output} AS vrouterIp,
-  ${dimensions.OTHER_VROUTER_IP.output} AS otherVrouterIp, direction, action, source_vn AS sourceVn, dest_vn AS destVn,
-  ${dimensions.SOURCE_IP.output} AS sourceIp, ${dimensions.DEST_IP.output} AS destIp, protocol,
-  sport AS sourcePort, dport AS destPort, drop_reason AS dropReason, sg_rule_uuid AS sgRuleUuid,
-  nw_ace_uuid AS nwAceUuid, toString(vmi_uuid) AS vmiUuid, toString(setup_time) AS setupTime,
-  toString(teardown_time) AS teardownTime, bytes, packets, diff_bytes AS diffBytes,
-  diff_packets AS diffPackets, tcp_flags AS tcpFlags, underlay_proto AS underlayProto,
-  underlay_source_port AS underlaySourcePort, sampling, source_workload AS sourceWorkload,
-  dest_workload AS destWorkload, source_namespace AS sourceNamespace, dest_namespace AS destNamespace,
-  source_labels AS sourceLabels, dest_labels AS destLabels`;
+/** Every API column of a record, and the batch id its cursor needs. */
+const flowColumns = `${recordColumns}, toString(batch_epoch) AS epoch, toString(batch_seq) AS seq`;
 
 /** The newest-first order of records, a unique key; each column with the type its cursor value binds as. */
 const order = [
@@ -116,16 +111,16 @@ export function recordsQuery(
   selection: FlowSelection,
   limit: number,
   after?: FlowCursor,
-): TableQuery<FlowTable> {
+): TableQuery<TimeTable> {
   const params = new Params();
   const where = flowWhere(selection.filter, selection.exclude, params);
-  const table: FlowTable = { name: 'flows', bucketSeconds: 0 };
+  const table = rawFlows;
   let conditions = `${timeCondition(table, selection.range, params)} AND ${where.sql}`;
   if (after) {
     const position = [after.time, after.generator, after.epoch, after.seq, after.uuid] as const;
     conditions += ` AND ${afterPosition(order, position, 'descending', params)}`;
   }
-  const sql = `SELECT ${flowColumns} FROM flows WHERE ${conditions}
+  const sql = `SELECT ${flowColumns} FROM ${table.name} WHERE ${conditions}
     ORDER BY ${order.map(([c]) => `${c} DESC`).join(', ')} LIMIT ${params.add('UInt32', limit)}`;
   return { sql, params: params.values, table };
 }

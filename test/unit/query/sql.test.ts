@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { flowWhere } from '../../../query/flows/sql/filter.js';
+import { dimensions } from '../../../query/flows/fields.js';
+import { flowWhere, type FlowFilterInput } from '../../../query/flows/sql/filter.js';
 import { chooseTable } from '../../../query/flows/sql/tables.js';
 import { timeCondition } from '../../../query/shared/rollup-tables.js';
 import { Params } from '../../../query/shared/params.js';
@@ -18,7 +19,7 @@ describe('flow filter SQL', () => {
     );
     assert.doesNotMatch(where.sql, /DROP TABLE|compute-1/);
     assert.deepEqual(Object.values(params.values), [["compute-1'; DROP TABLE flows"], [6, 17]]);
-    assert.deepEqual([...where.uses], ['VROUTER', 'PROTOCOL']);
+    assert.deepEqual([...where.uses], [dimensions.VROUTER, dimensions.PROTOCOL]);
   });
 
   it('ORs filters, ANDs fields, matches either end for unprefixed fields, and negates excludes', () => {
@@ -44,7 +45,7 @@ describe('flow filter SQL', () => {
     assert.deepEqual(Object.values(params.values), ['10.0.0.0', 104, '2001:db8::', 32, '10.1.2.3']);
   });
 
-  const bad: [object, RegExp][] = [
+  const bad: [FlowFilterInput, RegExp][] = [
     [{ ip: ['10.0.0.0/33'] }, /filter\.ip: "10\.0\.0\.0\/33" has a prefix length above 32/],
     [{ destIp: ['nope'] }, /filter\.destIp: "nope" is not an IP address or CIDR/],
     [{ destPort: [70000] }, /filter\.destPort: 70000 is not a port/],
@@ -62,14 +63,14 @@ describe('flow filter SQL', () => {
 describe('table choice', () => {
   it('picks the coarsest rollup the range and dimensions allow', () => {
     assert.equal(chooseTable(range(0.5), []).name, 'flows');
-    assert.equal(chooseTable(range(1), ['VROUTER']).name, 'flows_1m');
-    assert.equal(chooseTable(range(24), ['ACTION']).name, 'flows_1m');
-    assert.equal(chooseTable(range(72), ['ACTION']).name, 'flows_1h');
+    assert.equal(chooseTable(range(1), [dimensions.VROUTER!]).name, 'flows_1m');
+    assert.equal(chooseTable(range(24), [dimensions.ACTION!]).name, 'flows_1m');
+    assert.equal(chooseTable(range(72), [dimensions.ACTION!]).name, 'flows_1h');
   });
 
   it('reads raw flows when a dimension is not rolled up, or the step is finer than a bucket', () => {
-    assert.equal(chooseTable(range(72), ['SOURCE_IP']).name, 'flows');
-    assert.equal(chooseTable(range(72), ['SOURCE_WORKLOAD']).name, 'flows');
+    assert.equal(chooseTable(range(72), [dimensions.SOURCE_IP!]).name, 'flows');
+    assert.equal(chooseTable(range(72), [dimensions.SOURCE_WORKLOAD!]).name, 'flows');
     assert.equal(chooseTable(range(72), [], 600).name, 'flows_1m');
     assert.equal(chooseTable(range(2), [], 30).name, 'flows');
   });
