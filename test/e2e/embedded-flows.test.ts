@@ -81,7 +81,7 @@ describe('embedded pipeline end to end: simulator → gRPC → bus → chdb → 
   before(async () => {
     pipeline = await startPipelineProcess(dataDir);
   });
-  after(() => pipeline.stop());
+  after(() => pipeline?.stop());
 
   it('stores exactly what was acked, also when streams drop and batches are resent', async () => {
     report = await simulate({
