@@ -43,13 +43,13 @@ export function hasTool(command: string): boolean {
   return dirs.some((dir) => isExecutable(join(dir, command)));
 }
 
-/** "promtool not found: apt-get install prometheus" for the missing ones, or undefined if none is. */
-function missingReason(needed: readonly SystemTool[]): string | undefined {
+/** The missing ones, and "promtool not found: apt-get install prometheus"; undefined if none is. */
+function missingTools(needed: readonly SystemTool[]): { commands: string; reason: string } | undefined {
   const missing = needed.filter((tool) => !hasTool(tool.command));
   if (missing.length === 0) return undefined;
   const commands = missing.map((tool) => tool.command).join(', ');
   const packages = [...new Set(missing.map((tool) => tool.debianPackage))].join(' ');
-  return `${commands} not found: apt-get install ${packages}`;
+  return { commands, reason: `${commands} not found: apt-get install ${packages}` };
 }
 
 const failure = (reason: string): Error => new Error(`${reason} (FABRICSCOPE_REQUIRE_TOOLS=1)`);
@@ -59,10 +59,10 @@ const failure = (reason: string): Error => new Error(`${reason} (FABRICSCOPE_REQ
  * false (the caller returns), or under FABRICSCOPE_REQUIRE_TOOLS=1 throws, failing the test.
  */
 export function needTools(t: TestContext, ...needed: SystemTool[]): boolean {
-  const reason = missingReason(needed);
-  if (!reason) return true;
-  if (toolsRequired()) throw failure(reason);
-  t.skip(reason);
+  const missing = missingTools(needed);
+  if (!missing) return true;
+  if (toolsRequired()) throw failure(missing.reason);
+  t.skip(missing.reason);
   return false;
 }
 
@@ -73,12 +73,12 @@ export function needTools(t: TestContext, ...needed: SystemTool[]): boolean {
  * file and share the options between describes that need the same tools.
  */
 export function suiteNeeds(...needed: SystemTool[]): { skip?: string } {
-  const reason = missingReason(needed);
-  if (!reason) return {};
+  const missing = missingTools(needed);
+  if (!missing) return {};
   if (toolsRequired()) {
-    it(`${needed.map((tool) => tool.command).join(', ')} installed`, () => {
-      throw failure(reason);
+    it(`${missing.commands} installed`, () => {
+      throw failure(missing.reason);
     });
   }
-  return { skip: reason };
+  return { skip: missing.reason };
 }
