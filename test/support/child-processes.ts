@@ -45,9 +45,9 @@ process.once('exit', () => {
 process.once('SIGTERM', () => process.exit(143));
 
 /**
- * Kills the child when this test process exits, whatever the path (tests done, a crash, the test
- * runner's forced exit): a server a failed test forgot is not left to run on (kill -9 of this process
- * aside). Returns the child.
+ * Kills the child when this test process exits, whatever the path (tests done, a crash, the runner's
+ * SIGTERM after --test-timeout): a server a failed test forgot is not left to run on (kill -9 of this
+ * process aside). Returns the child.
  */
 export function killedOnExit(child: ChildProcess): ChildProcess {
   running.add(child);
