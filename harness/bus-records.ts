@@ -1,6 +1,6 @@
-import { encodeBusBatch } from '../../common/bus/envelope.js';
-import type { BusMessage } from '../../common/bus/bus.js';
-import { messages, type BusPayloadKind } from '../../common/proto.js';
+import { encodeBusBatch } from '../common/bus/envelope.js';
+import type { BusMessage } from '../common/bus/bus.js';
+import { messages, type BusPayloadKind } from '../common/proto.js';
 
 const batchTypes = {
   uves: messages.UveBatch,
