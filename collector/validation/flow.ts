@@ -1,6 +1,6 @@
 import { protoField } from '../../common/proto.js';
 import { flowCatalog } from '../../common/schema/catalog/index.js';
-import type { Field } from '../../common/schema/catalog/types.js';
+import type { Field, RecordCatalog } from '../../common/schema/catalog/types.js';
 import { WireError, WireReader, WireType } from '../../common/wire/reader.js';
 import { checkTime, MAX_NAME_BYTES, type RecordProblem } from './record.js';
 
@@ -37,11 +37,20 @@ function ruleOf(field: Field): Rule {
 
 const number = (name: string): number => protoField('FlowRecord', name)!.number;
 
-/** FlowRecord's fields by number (records.proto); unknown fields are skipped for forward compatibility. */
-const rules: (Rule | undefined)[] = [];
-for (const field of [flowCatalog.time, ...flowCatalog.fields]) {
-  if (field.proto !== undefined) rules[number(field.proto)] = ruleOf(field);
+/** FlowRecord's fields by number, each with the check its column asks for. */
+export function wireRules(
+  catalog: RecordCatalog = flowCatalog,
+  numberOf: (name: string) => number = number,
+): (Rule | undefined)[] {
+  const rules: (Rule | undefined)[] = [];
+  for (const field of [catalog.time, ...catalog.fields]) {
+    if (field.proto !== undefined) rules[numberOf(field.proto)] = ruleOf(field);
+  }
+  return rules;
 }
+
+/** Unknown fields are skipped for forward compatibility. */
+const rules = wireRules();
 
 /** The fields the cross-field checks read, by number. */
 const crossChecked = [

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { FabricError } from '../../common/errors.js';
+import { clientFault, errorStatus } from '../../common/errors.js';
 import { histogram } from '../../common/metrics.js';
 import type { QueryResolvers } from '../generated/graphql.js';
 
@@ -17,8 +17,9 @@ type Args<F extends Field> = Parameters<Root<F>>[1];
 type Answer<F extends Field> = Awaited<ReturnType<Root<F>>>;
 
 /**
- * Wraps a root resolver: times it, and turns a bad argument into a GraphQL error naming it
- * (BAD_USER_INPUT). Anything else stays an internal error, which yoga masks and logs.
+ * Wraps a root resolver: times it, and turns an error the client may be told (a bad argument, …)
+ * into a GraphQL error with its code from the one error map (common/errors.ts). Anything else stays
+ * an internal error, which yoga masks and logs.
  */
 export function resolver<F extends Field>(
   field: F,
@@ -28,10 +29,9 @@ export function resolver<F extends Field>(
     const stop = duration.startTimer({ field });
     return fn(args)
       .catch((err: unknown) => {
-        if (err instanceof FabricError && err.code === 'INVALID_ARGUMENT') {
-          throw new GraphQLError(err.message, { extensions: { code: 'BAD_USER_INPUT' } });
-        }
-        throw err;
+        const fault = clientFault(err);
+        if (!fault) throw err;
+        throw new GraphQLError(fault.message, { extensions: { code: errorStatus[fault.code].graphql } });
       })
       .finally(stop);
   };
