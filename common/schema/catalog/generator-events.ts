@@ -1,3 +1,4 @@
+import { field } from './fields.js';
 import { microseconds } from './expressions.js';
 import type { RecordCatalog } from './types.js';
 
@@ -16,9 +17,9 @@ export const generatorEventCatalog: RecordCatalog = {
   },
   // prettier-ignore
   fields: [
-    { column: 'event', type: "Enum8('unspecified' = 0, 'connected' = 1, 'disconnected' = 2, 'withdrawn' = 3)", proto: 'event', read: 'Int8', since: 2 },
-    { column: 'epoch', type: 'UInt64', proto: 'epoch', read: 'UInt64', since: 2 },
-    { column: 'peer', type: 'String', proto: 'peer', read: 'String', since: 2 },
+    field('event', "Enum8('unspecified' = 0, 'connected' = 1, 'disconnected' = 2, 'withdrawn' = 3)", 'Int8', 2),
+    field('epoch', 'UInt64', 'UInt64', 2),
+    field('peer', 'String', 'String', 2),
   ],
   // The stamp's generator is the event's: the collector stamps the batch with it.
   unstored: { generator: 'stored as the batch column generator' },

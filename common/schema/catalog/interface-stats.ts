@@ -1,4 +1,5 @@
-import { recordTime, uuid } from './expressions.js';
+import { field, timestampField } from './fields.js';
+import { uuid } from './expressions.js';
 import type { RecordCatalog } from './types.js';
 
 /**
@@ -16,27 +17,19 @@ export const interfaceStatsCatalog: RecordCatalog = {
     orderBy: '(vmi_uuid, time)',
     ttl: 'toDateTime(time) + INTERVAL 7 DAY',
   },
-  time: {
-    column: 'time',
-    type: "DateTime64(6, 'UTC')",
-    codec: 'CODEC(DoubleDelta, ZSTD(1))',
-    proto: 'timestamp',
-    read: 'UInt64',
-    insert: recordTime,
-    since: 2,
-  },
+  time: timestampField(2),
   // prettier-ignore
   fields: [
-    { column: 'vmi_uuid', type: 'UUID', proto: 'vmi_uuid', read: 'String', insert: uuid, since: 2 },
-    { column: 'vm_name', type: 'LowCardinality(String)', proto: 'vm_name', read: 'String', since: 2 },
-    { column: 'virtual_network', type: 'LowCardinality(String)', proto: 'virtual_network', read: 'String', since: 2 },
-    { column: 'vrouter', type: 'LowCardinality(String)', proto: 'vrouter', read: 'String', since: 2 },
-    { column: 'in_bytes', type: 'UInt64', proto: 'in_bytes', read: 'UInt64', since: 2 },
-    { column: 'out_bytes', type: 'UInt64', proto: 'out_bytes', read: 'UInt64', since: 2 },
-    { column: 'in_packets', type: 'UInt64', proto: 'in_packets', read: 'UInt64', since: 2 },
-    { column: 'out_packets', type: 'UInt64', proto: 'out_packets', read: 'UInt64', since: 2 },
-    { column: 'drops', type: 'Map(LowCardinality(String), UInt64)', proto: 'drops', read: 'Map(String, UInt64)', since: 2 },
-    { column: 'active_flows', type: 'UInt32', proto: 'active_flows', read: 'UInt32', since: 2 },
+    field('vmi_uuid', 'UUID', 'String', 2, { insert: uuid }),
+    field('vm_name', 'LowCardinality(String)', 'String', 2),
+    field('virtual_network', 'LowCardinality(String)', 'String', 2),
+    field('vrouter', 'LowCardinality(String)', 'String', 2),
+    field('in_bytes', 'UInt64', 'UInt64', 2),
+    field('out_bytes', 'UInt64', 'UInt64', 2),
+    field('in_packets', 'UInt64', 'UInt64', 2),
+    field('out_packets', 'UInt64', 'UInt64', 2),
+    field('drops', 'Map(LowCardinality(String), UInt64)', 'Map(String, UInt64)', 2),
+    field('active_flows', 'UInt32', 'UInt32', 2),
   ],
   rollup: {
     merge: { kind: 'last' },
