@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'data/', 'node_modules/', '.cache/'] },
+  { ignores: ['dist/', 'data/', 'node_modules/', '.cache/', 'proto/gen/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
