@@ -1,5 +1,31 @@
 import { fileURLToPath } from 'node:url';
+import {
+  create,
+  fromJson,
+  ScalarType,
+  toBinary,
+  type DescField,
+  type DescMessage,
+  type DescMethod,
+  type JsonValue,
+  type MessageInitShape,
+  type MessageShape,
+} from '@bufbuild/protobuf';
 import protobuf from 'protobufjs';
+import { BusBatchSchema } from '../proto/gen/fabricscope/v1/bus_pb.js';
+import { BatchSchema } from '../proto/gen/fabricscope/v1/collector_pb.js';
+import { WireType } from './wire/reader.js';
+
+/**
+ * The contract (proto/fabricscope/v1) for TypeScript: messages, enums, descriptors and the Collector
+ * service as protobuf-es generates them into proto/gen/ (npm run generate:proto), plus what the code
+ * derives from them. 64-bit fields are bigint in the generated types; the code keeps JS numbers
+ * (µs timestamps, epochs and sequence numbers stay far below 2^53) and converts where it builds or
+ * reads a message.
+ */
+export * from '../proto/gen/fabricscope/v1/records_pb.js';
+export * from '../proto/gen/fabricscope/v1/collector_pb.js';
+export * from '../proto/gen/fabricscope/v1/bus_pb.js';
 
 /** The folder holding proto/fabricscope/v1 (the code runs from dist/, one level below the root). */
 export const protoRoot = fileURLToPath(new URL('../../proto/', import.meta.url));
@@ -7,46 +33,109 @@ export const protoRoot = fileURLToPath(new URL('../../proto/', import.meta.url))
 /** Absolute path of a contract file, e.g. for ClickHouse's format_schema. */
 export const protoFile = (name: string): string => `${protoRoot}fabricscope/v1/${name}`;
 
-function loadRoot(): protobuf.Root {
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => (target.startsWith('/') ? target : protoRoot + target);
-  root.loadSync(['fabricscope/v1/collector.proto', 'fabricscope/v1/bus.proto'], { keepCase: true });
-  root.resolveAll();
-  return root;
+/** The path a gRPC method is called by, e.g. /fabricscope.v1.Collector/Publish. */
+export const methodPath = (method: DescMethod): string => `/${method.parent.typeName}/${method.name}`;
+
+/** A message's bytes, as a Buffer. */
+export function encode<Desc extends DescMessage>(schema: Desc, message: MessageInitShape<Desc>): Buffer {
+  const bytes = toBinary(schema, create(schema, message));
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-const root = loadRoot();
-const type = (name: string): protobuf.Type => root.lookupType(`fabricscope.v1.${name}`);
+/**
+ * A message from a plain object spelled as the .proto files and the warehouse columns spell it
+ * (field names in snake_case, a oneof member as a plain field, numbers for enums and 64-bit fields,
+ * Buffers for bytes): how tests, benches and tools write records by hand. It goes through the
+ * protobuf JSON mapping, which takes the .proto names; an unknown field name throws.
+ */
+export function fromFields<Desc extends DescMessage>(schema: Desc, fields: object): MessageShape<Desc> {
+  return fromJson(schema, jsonOf(fields));
+}
 
-/** The contract's message types, for the control plane and tests; hot paths walk the wire instead. */
-export const messages = {
-  Hello: type('Hello'),
-  Batch: type('Batch'),
-  PublishRequest: type('PublishRequest'),
-  PublishResponse: type('PublishResponse'),
-  PublishBatchRequest: type('PublishBatchRequest'),
-  Ack: type('Ack'),
-  Welcome: type('Welcome'),
-  BusBatch: type('BusBatch'),
-  BatchStamp: type('BatchStamp'),
-  FlowRecord: type('FlowRecord'),
-  FlowBatch: type('FlowBatch'),
-  UveUpdate: type('UveUpdate'),
-  RouteEvent: type('RouteEvent'),
-  InterfaceStats: type('InterfaceStats'),
-  UveBatch: type('UveBatch'),
-  RouteBatch: type('RouteBatch'),
-  InterfaceStatsBatch: type('InterfaceStatsBatch'),
-  GeneratorEventBatch: type('GeneratorEventBatch'),
-};
+/** The bytes of a message given as fromFields takes it. */
+export const encodeFields = (schema: DescMessage, fields: object): Buffer =>
+  encode(schema, fromFields(schema, fields));
 
-/** Enum values as the contract numbers them. */
-export const AckStatus = { OK: 1, DUPLICATE: 2, INVALID: 3, UNAVAILABLE: 4 } as const;
-export type AckStatusValue = (typeof AckStatus)[keyof typeof AckStatus];
+function jsonOf(value: unknown): JsonValue {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (Array.isArray(value)) return value.map(jsonOf);
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value !== 'object' || value === null) return value as JsonValue;
+  const out: Record<string, JsonValue> = {};
+  for (const [key, item] of Object.entries(value)) if (item !== undefined) out[key] = jsonOf(item);
+  return out;
+}
 
-/** Batch payload field numbers (BusBatch uses the same ones). */
-export const PayloadField = { uves: 10, flows: 11, routes: 12, interface_stats: 13 } as const;
-export type PayloadKind = keyof typeof PayloadField;
+/** The tag a field is written with on the wire: its number and the wire type of its kind. */
+export const wireTag = (field: DescField): number => (field.number << 3) | wireTypeOf(field);
+
+function wireTypeOf(field: DescField): number {
+  switch (field.fieldKind) {
+    case 'message':
+    case 'map':
+      return WireType.LEN;
+    case 'enum':
+      return WireType.VARINT;
+    case 'list':
+      return field.listKind === 'message' || field.packed
+        ? WireType.LEN
+        : field.listKind === 'enum'
+          ? WireType.VARINT
+          : scalarWireType(field.scalar);
+    case 'scalar':
+      return scalarWireType(field.scalar);
+  }
+}
+
+function scalarWireType(scalar: ScalarType): number {
+  switch (scalar) {
+    case ScalarType.STRING:
+    case ScalarType.BYTES:
+      return WireType.LEN;
+    case ScalarType.DOUBLE:
+    case ScalarType.FIXED64:
+    case ScalarType.SFIXED64:
+      return WireType.I64;
+    case ScalarType.FLOAT:
+    case ScalarType.FIXED32:
+    case ScalarType.SFIXED32:
+      return WireType.I32;
+    default:
+      return WireType.VARINT;
+  }
+}
+
+/**
+ * The members of a payload oneof by their .proto names, which the bus topics and warehouse routes
+ * use as record kinds. The list must name every member: checked once, when the module loads.
+ */
+function payloadMembers<K extends string>(members: Record<K, DescField>): Record<K, DescField> {
+  const fields = Object.entries<DescField>(members);
+  const oneof = fields[0]?.[1].oneof;
+  for (const [kind, field] of fields) {
+    if (field.name !== kind || !oneof || field.oneof !== oneof)
+      throw new Error(`${field.toString()} is not the member ${kind} of ${String(oneof)}`);
+  }
+  if (fields.length !== oneof?.fields.length) throw new Error(`${String(oneof)}: members missing here`);
+  return members;
+}
+
+const numbers = <K extends string>(members: Record<K, DescField>): Record<K, number> =>
+  Object.fromEntries(Object.entries<DescField>(members).map(([kind, f]) => [kind, f.number])) as Record<
+    K,
+    number
+  >;
+
+const batchPayload = payloadMembers({
+  uves: BatchSchema.field.uves,
+  flows: BatchSchema.field.flows,
+  routes: BatchSchema.field.routes,
+  interface_stats: BatchSchema.field.interfaceStats,
+});
+
+/** Batch payload field numbers by record kind. */
+export const PayloadField = numbers(batchPayload);
+export type PayloadKind = keyof typeof batchPayload;
 
 const kindByField = new Map<number, PayloadKind>(
   Object.entries(PayloadField).map(([kind, field]) => [field, kind as PayloadKind]),
@@ -55,13 +144,68 @@ const kindByField = new Map<number, PayloadKind>(
 /** The payload kind a field number of Batch carries, if it is one. */
 export const payloadKindOf = (field: number): PayloadKind | undefined => kindByField.get(field);
 
-/** BusBatch carries the same payloads plus what the collector itself reports (never a generator). */
-export const BusPayloadField = { ...PayloadField, generator_events: 14 } as const;
-export type BusPayloadKind = keyof typeof BusPayloadField;
+const busPayload = payloadMembers({
+  uves: BusBatchSchema.field.uves,
+  flows: BusBatchSchema.field.flows,
+  routes: BusBatchSchema.field.routes,
+  interface_stats: BusBatchSchema.field.interfaceStats,
+  generator_events: BusBatchSchema.field.generatorEvents,
+});
+
+/** BusBatch payload field numbers: the kinds of Batch plus what the collector itself reports. */
+export const BusPayloadField = numbers(busPayload);
+export type BusPayloadKind = keyof typeof busPayload;
+
+const busKindByField = new Map<number, BusPayloadKind>(
+  Object.entries(BusPayloadField).map(([kind, field]) => [field, kind as BusPayloadKind]),
+);
 
 /** The payload kind a field number of BusBatch carries, if it is one. */
-export const busPayloadKindOf = (field: number): BusPayloadKind | undefined =>
-  field === BusPayloadField.generator_events ? 'generator_events' : payloadKindOf(field);
+export const busPayloadKindOf = (field: number): BusPayloadKind | undefined => busKindByField.get(field);
 
-/** GeneratorEventType in records.proto. */
-export const GeneratorEventType = { CONNECTED: 1, DISCONNECTED: 2, WITHDRAWN: 3 } as const;
+/** The *Batch message a bus payload kind is (UveBatch, FlowBatch, ..., GeneratorEventBatch). */
+export const busPayloadSchema = (kind: BusPayloadKind): DescMessage => busPayload[kind].message!;
+
+/**
+ * @deprecated protobufjs reflection of the contract, kept only for simulator/ until it moves to the
+ * generated messages above; nothing else may use it. Loaded on first use.
+ */
+export const messages = lazyTypes([
+  'Hello',
+  'Batch',
+  'PublishRequest',
+  'PublishResponse',
+  'PublishBatchRequest',
+  'Ack',
+  'Welcome',
+  'BusBatch',
+  'BatchStamp',
+  'FlowRecord',
+  'FlowBatch',
+  'UveUpdate',
+  'RouteEvent',
+  'InterfaceStats',
+  'UveBatch',
+  'RouteBatch',
+  'InterfaceStatsBatch',
+  'GeneratorEventBatch',
+] as const);
+
+function lazyTypes<N extends string>(names: readonly N[]): Record<N, protobuf.Type> {
+  let root: protobuf.Root | undefined;
+  const load = (): protobuf.Root => {
+    root = new protobuf.Root();
+    root.resolvePath = (_origin, target) => (target.startsWith('/') ? target : protoRoot + target);
+    root.loadSync(['fabricscope/v1/collector.proto', 'fabricscope/v1/bus.proto'], { keepCase: true });
+    root.resolveAll();
+    return root;
+  };
+  const types = {} as Record<N, protobuf.Type>;
+  for (const name of names) {
+    Object.defineProperty(types, name, {
+      enumerable: true,
+      get: () => (root ?? load()).lookupType(`fabricscope.v1.${name}`),
+    });
+  }
+  return types;
+}

@@ -1,4 +1,13 @@
-import { BusPayloadField, busPayloadKindOf, messages, type BusPayloadKind } from '../proto.js';
+import {
+  BatchStampSchema,
+  BusBatchSchema,
+  busPayloadKindOf,
+  BusPayloadField,
+  encode,
+  FlowRowSchema,
+  wireTag,
+  type BusPayloadKind,
+} from '../proto.js';
 import { forEachRecord } from '../wire/frames.js';
 import { WireReader, WireType } from '../wire/reader.js';
 import { putVarint, varintSize } from '../wire/writer.js';
@@ -8,6 +17,18 @@ import { putVarint, varintSize } from '../wire/writer.js';
  * sent it, its id, when it arrived). Every consumer of the bus reads it here; the records stay in
  * the bytes they arrived in, and the writer frames them as warehouse rows with their batch stamp.
  */
+
+/** BusBatch's header field numbers. */
+const BUS = {
+  generator: BusBatchSchema.field.generator.number,
+  epoch: BusBatchSchema.field.epoch.number,
+  seq: BusBatchSchema.field.seq.number,
+  receivedAt: BusBatchSchema.field.receivedAt.number,
+};
+
+/** Every <Kind>Row (records.proto) is { record; stamp } with the same numbers; FlowRow stands for all. */
+const ROW_RECORD = wireTag(FlowRowSchema.field.record);
+const ROW_STAMP = wireTag(FlowRowSchema.field.stamp);
 
 /** The identity of a batch: (generator, epoch, seq) makes a resend recognisable downstream. */
 export interface BatchId {
@@ -25,12 +46,7 @@ export interface BusBatchHeader extends BatchId {
  * instead of decoding and re-encoding its records.
  */
 export function encodeBusBatch(header: BusBatchHeader, kind: BusPayloadKind, payload: Buffer): Buffer {
-  const head = messages.BusBatch.encode({
-    generator: header.generator,
-    epoch: header.epoch,
-    seq: header.seq,
-    received_at: header.receivedAt,
-  }).finish();
+  const head = encode(BusBatchSchema, stampOf(header));
   const tag = (BusPayloadField[kind] << 3) + WireType.LEN;
   const out = Buffer.allocUnsafe(head.length + varintSize(tag) + varintSize(payload.length) + payload.length);
   out.set(head);
@@ -57,27 +73,29 @@ export function decodeBusBatch(buf: Buffer): DecodedBusBatch {
     const tag = reader.varint();
     const field = tag >>> 3;
     const kind = busPayloadKindOf(field);
-    if (field === 1) header.generator = reader.string();
-    else if (field === 2) header.epoch = reader.varint();
-    else if (field === 3) header.seq = reader.varint();
-    else if (field === 4) header.receivedAt = reader.varint();
+    if (field === BUS.generator) header.generator = reader.string();
+    else if (field === BUS.epoch) header.epoch = reader.varint();
+    else if (field === BUS.seq) header.seq = reader.varint();
+    else if (field === BUS.receivedAt) header.receivedAt = reader.varint();
     else if (kind) [decoded.kind, decoded.start, decoded.end] = [kind, ...reader.lengthDelimited()];
     else reader.skip(tag & 7);
   }
   return decoded;
 }
 
-/** BatchStamp as field 2 of a <Kind>Row, encoded once per batch and appended to each of its records. */
+/** The header fields of BusBatch and BatchStamp, which share them. */
+const stampOf = (header: BusBatchHeader) => ({
+  generator: header.generator,
+  epoch: BigInt(header.epoch),
+  seq: BigInt(header.seq),
+  receivedAt: BigInt(header.receivedAt),
+});
+
+/** BatchStamp as the stamp of a <Kind>Row, encoded once per batch and appended to each of its records. */
 export function encodeStamp(header: BusBatchHeader): Buffer {
-  const body = messages.BatchStamp.encode({
-    generator: header.generator,
-    epoch: header.epoch,
-    seq: header.seq,
-    received_at: header.receivedAt,
-  }).finish();
-  const out = Buffer.allocUnsafe(1 + varintSize(body.length) + body.length);
-  out[0] = (2 << 3) + WireType.LEN;
-  out.set(body, putVarint(out, 1, body.length));
+  const body = encode(BatchStampSchema, stampOf(header));
+  const out = Buffer.allocUnsafe(varintSize(ROW_STAMP) + varintSize(body.length) + body.length);
+  out.set(body, putVarint(out, putVarint(out, 0, ROW_STAMP), body.length));
   return out;
 }
 
@@ -91,15 +109,15 @@ export function frameRows(
   const ranges: [number, number][] = [];
   let size = 0;
   forEachRecord(buf, start, end, (s, e) => {
-    const row = 1 + varintSize(e - s) + (e - s) + stampBytes.length;
+    const row = varintSize(ROW_RECORD) + varintSize(e - s) + (e - s) + stampBytes.length;
     size += varintSize(row) + row;
     ranges.push([s, e]);
   });
   const out = Buffer.allocUnsafe(size);
   let pos = 0;
   for (const [s, e] of ranges) {
-    pos = putVarint(out, pos, 1 + varintSize(e - s) + (e - s) + stampBytes.length);
-    out[pos++] = (1 << 3) + WireType.LEN;
+    pos = putVarint(out, pos, varintSize(ROW_RECORD) + varintSize(e - s) + (e - s) + stampBytes.length);
+    pos = putVarint(out, pos, ROW_RECORD);
     pos = putVarint(out, pos, e - s);
     pos += buf.copy(out, pos, s, e);
     pos += stampBytes.copy(out, pos);

@@ -8,7 +8,7 @@ import { ClickHouseWarehouse } from '../../common/warehouse/clickhouse.js';
 import { BatchWriter } from '../../writer/batch-writer.js';
 import { writerRoute } from '../../writer/routes.js';
 import { encodeBusBatch } from '../../common/bus/envelope.js';
-import { messages } from '../../common/proto.js';
+import { encodeFields, FlowBatchSchema } from '../../common/proto.js';
 import { freePort } from '../infra/kafka.js';
 import { startClickHouse, type ClickHouseServer } from '../infra/clickhouse.js';
 
@@ -106,7 +106,7 @@ describe('ClickHouse server driver on the wire', () => {
         diff_bytes: 10,
       },
     ];
-    const payload = Buffer.from(messages.FlowBatch.encode({ records }).finish());
+    const payload = encodeFields(FlowBatchSchema, { records });
     const header = {
       generator: 'wire:Compute:m:0',
       epoch: Date.now(),
