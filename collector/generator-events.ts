@@ -7,6 +7,7 @@ import {
   encode,
   GeneratorEventBatchSchema,
   GeneratorEventType,
+  type Fields,
   type GeneratorEvent as GeneratorEventRecord,
 } from '../common/proto.js';
 import { encodeBusBatch } from '../common/bus/envelope.js';
@@ -21,9 +22,8 @@ const published = counter(
 export type GeneratorEventName = Exclude<keyof typeof GeneratorEventType, 'GENERATOR_EVENT_UNSPECIFIED'>;
 
 /** A session event as the collector reports it: the record without its time, the event by name. */
-export type GeneratorEvent = Pick<GeneratorEventRecord, 'generator' | 'peer'> & {
+export type GeneratorEvent = Omit<Fields<GeneratorEventRecord>, 'time' | 'event'> & {
   event: GeneratorEventName;
-  epoch: number;
 };
 
 /** Reports generator sessions on the `generators` topic, where the writer stores them. */

@@ -6,6 +6,8 @@ import {
   PublishBatchRequestSchema,
   PublishRequestSchema,
   wireTag,
+  type Fields,
+  type Hello,
   type PayloadKind,
 } from '../common/proto.js';
 import { WireReader, WireType } from '../common/wire/reader.js';
@@ -18,8 +20,7 @@ export interface PayloadRange {
 }
 
 export type Request =
-  | { type: 'hello'; generator: string; token: string; epoch: number }
-  | { type: 'batch'; seq: number; payload: PayloadRange | undefined };
+  ({ type: 'hello' } & Fields<Hello>) | { type: 'batch'; seq: number; payload: PayloadRange | undefined };
 
 /** The tags the requests are walked by (collector.proto). */
 export const TAG = {

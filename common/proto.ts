@@ -33,6 +33,14 @@ export const protoRoot = fileURLToPath(new URL('../../proto/', import.meta.url))
 /** Absolute path of a contract file, e.g. for ClickHouse's format_schema. */
 export const protoFile = (name: string): string => `${protoRoot}fabricscope/v1/${name}`;
 
+/**
+ * A generated message's fields as the code holds them: without protobuf-es's $typeName and
+ * $unknown, and 64-bit values as JS numbers.
+ */
+export type Fields<M> = {
+  [K in Exclude<keyof M, '$typeName' | '$unknown'>]: M[K] extends bigint ? number : M[K];
+};
+
 /** The path a gRPC method is called by, e.g. /fabricscope.v1.Collector/Publish. */
 export const methodPath = (method: DescMethod): string => `/${method.parent.typeName}/${method.name}`;
 
@@ -105,11 +113,20 @@ function scalarWireType(scalar: ScalarType): number {
   }
 }
 
+interface PayloadKinds<K extends string> {
+  /** Field numbers by kind. */
+  numbers: Record<K, number>;
+  /** The kind a field number carries, if it is one. */
+  kindOf(field: number): K | undefined;
+  /** The *Batch message of a kind (UveBatch, FlowBatch, ...). */
+  schemaOf(kind: K): DescMessage;
+}
+
 /**
- * The members of a payload oneof by their .proto names, which the bus topics and warehouse routes
- * use as record kinds. The list must name every member: checked once, when the module loads.
+ * A payload oneof as record kinds, named by the members' .proto names (as the bus topics and the
+ * warehouse routes name them). The list must name every member: checked once, when the module loads.
  */
-function payloadMembers<K extends string>(members: Record<K, DescField>): Record<K, DescField> {
+function payloadKinds<K extends string>(members: Record<K, DescField>): PayloadKinds<K> {
   const fields = Object.entries<DescField>(members);
   const oneof = fields[0]?.[1].oneof;
   for (const [kind, field] of fields) {
@@ -117,16 +134,15 @@ function payloadMembers<K extends string>(members: Record<K, DescField>): Record
       throw new Error(`${field.toString()} is not the member ${kind} of ${String(oneof)}`);
   }
   if (fields.length !== oneof?.fields.length) throw new Error(`${String(oneof)}: members missing here`);
-  return members;
+  const byNumber = new Map(fields.map(([kind, field]) => [field.number, kind as K]));
+  return {
+    numbers: Object.fromEntries(fields.map(([kind, field]) => [kind, field.number])) as Record<K, number>,
+    kindOf: (field) => byNumber.get(field),
+    schemaOf: (kind) => members[kind].message!,
+  };
 }
 
-const numbers = <K extends string>(members: Record<K, DescField>): Record<K, number> =>
-  Object.fromEntries(Object.entries<DescField>(members).map(([kind, f]) => [kind, f.number])) as Record<
-    K,
-    number
-  >;
-
-const batchPayload = payloadMembers({
+const batchPayload = payloadKinds({
   uves: BatchSchema.field.uves,
   flows: BatchSchema.field.flows,
   routes: BatchSchema.field.routes,
@@ -134,37 +150,40 @@ const batchPayload = payloadMembers({
 });
 
 /** Batch payload field numbers by record kind. */
-export const PayloadField = numbers(batchPayload);
-export type PayloadKind = keyof typeof batchPayload;
-
-const kindByField = new Map<number, PayloadKind>(
-  Object.entries(PayloadField).map(([kind, field]) => [field, kind as PayloadKind]),
-);
+export const PayloadField = batchPayload.numbers;
+export type PayloadKind = keyof typeof PayloadField;
 
 /** The payload kind a field number of Batch carries, if it is one. */
-export const payloadKindOf = (field: number): PayloadKind | undefined => kindByField.get(field);
+export const payloadKindOf = batchPayload.kindOf;
 
-const busPayload = payloadMembers({
-  uves: BusBatchSchema.field.uves,
-  flows: BusBatchSchema.field.flows,
-  routes: BusBatchSchema.field.routes,
-  interface_stats: BusBatchSchema.field.interfaceStats,
+/** The fields of a message that bear the names of given kinds. */
+const fieldsNamed = <K extends string>(
+  schema: DescMessage,
+  kinds: Record<K, unknown>,
+): Record<K, DescField> =>
+  Object.fromEntries(
+    Object.keys(kinds).map((kind) => {
+      const field = schema.fields.find((f) => f.name === kind);
+      if (!field) throw new Error(`${schema.typeName} has no field ${kind}`);
+      return [kind, field];
+    }),
+  ) as Record<K, DescField>;
+
+/** BusBatch carries the payloads of Batch, under the same names, and what the collector itself reports. */
+const busPayload = payloadKinds({
+  ...fieldsNamed(BusBatchSchema, PayloadField),
   generator_events: BusBatchSchema.field.generatorEvents,
 });
 
-/** BusBatch payload field numbers: the kinds of Batch plus what the collector itself reports. */
-export const BusPayloadField = numbers(busPayload);
-export type BusPayloadKind = keyof typeof busPayload;
-
-const busKindByField = new Map<number, BusPayloadKind>(
-  Object.entries(BusPayloadField).map(([kind, field]) => [field, kind as BusPayloadKind]),
-);
+/** BusBatch payload field numbers by kind. */
+export const BusPayloadField = busPayload.numbers;
+export type BusPayloadKind = keyof typeof BusPayloadField;
 
 /** The payload kind a field number of BusBatch carries, if it is one. */
-export const busPayloadKindOf = (field: number): BusPayloadKind | undefined => busKindByField.get(field);
+export const busPayloadKindOf = busPayload.kindOf;
 
 /** The *Batch message a bus payload kind is (UveBatch, FlowBatch, ..., GeneratorEventBatch). */
-export const busPayloadSchema = (kind: BusPayloadKind): DescMessage => busPayload[kind].message!;
+export const busPayloadSchema = busPayload.schemaOf;
 
 /**
  * @deprecated protobufjs reflection of the contract, kept only for simulator/ until it moves to the

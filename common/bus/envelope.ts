@@ -6,7 +6,9 @@ import {
   encode,
   FlowRowSchema,
   wireTag,
+  type BatchStamp,
   type BusPayloadKind,
+  type Fields,
 } from '../proto.js';
 import { forEachRecord } from '../wire/frames.js';
 import { WireReader, WireType } from '../wire/reader.js';
@@ -30,16 +32,11 @@ const BUS = {
 const ROW_RECORD = wireTag(FlowRowSchema.field.record);
 const ROW_STAMP = wireTag(FlowRowSchema.field.stamp);
 
-/** The identity of a batch: (generator, epoch, seq) makes a resend recognisable downstream. */
-export interface BatchId {
-  generator: string;
-  epoch: number;
-  seq: number;
-}
+/** A batch's header: who sent it, its id, when it arrived (BusBatch and BatchStamp share these fields). */
+export type BusBatchHeader = Fields<BatchStamp>;
 
-export interface BusBatchHeader extends BatchId {
-  receivedAt: number;
-}
+/** The identity of a batch: (generator, epoch, seq) makes a resend recognisable downstream. */
+export type BatchId = Omit<BusBatchHeader, 'receivedAt'>;
 
 /**
  * Encodes a BusBatch (bus.proto) around an already-encoded *Batch payload, copying the payload once
@@ -83,7 +80,7 @@ export function decodeBusBatch(buf: Buffer): DecodedBusBatch {
   return decoded;
 }
 
-/** The header fields of BusBatch and BatchStamp, which share them. */
+/** The header as the generated BusBatch and BatchStamp take it. */
 const stampOf = (header: BusBatchHeader) => ({
   generator: header.generator,
   epoch: BigInt(header.epoch),
