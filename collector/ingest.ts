@@ -1,8 +1,8 @@
+import { create } from '@bufbuild/protobuf';
 import { topicOf, type Bus } from '../common/bus/bus.js';
 import { errorMessage } from '../common/errors.js';
 import { logger } from '../common/log.js';
 import { counter } from '../common/metrics.js';
-import { create } from '@bufbuild/protobuf';
 import {
   AckSchema,
   AckStatus,

@@ -4,7 +4,7 @@ import {
   busPayloadKindOf,
   BusPayloadField,
   encode,
-  FlowRowSchema,
+  file_fabricscope_v1_records,
   wireTag,
   type BatchStamp,
   type BusPayloadKind,
@@ -28,9 +28,18 @@ const BUS = {
   receivedAt: BusBatchSchema.field.receivedAt.number,
 };
 
-/** Every <Kind>Row (records.proto) is { record; stamp } with the same numbers; FlowRow stands for all. */
-const ROW_RECORD = wireTag(FlowRowSchema.field.record);
-const ROW_STAMP = wireTag(FlowRowSchema.field.stamp);
+/** The tag of a field that every <Kind>Row of records.proto has, alike in all of them (checked when loaded). */
+function rowTag(name: string): number {
+  const rows = file_fabricscope_v1_records.messages.filter((m) => m.name.endsWith('Row'));
+  const tags = new Set(
+    rows.map((row) => row.fields.find((f) => f.name === name)).map((f) => f && wireTag(f)),
+  );
+  const [tag, ...others] = tags;
+  if (tag === undefined || others.length > 0) throw new Error(`the <Kind>Row messages differ in ${name}`);
+  return tag;
+}
+const ROW_RECORD = rowTag('record');
+const ROW_STAMP = rowTag('stamp');
 
 /** A batch's header: who sent it, its id, when it arrived (BusBatch and BatchStamp share these fields). */
 export type BusBatchHeader = Fields<BatchStamp>;
