@@ -1,14 +1,53 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The dependency rules of the layout (ARCHITECTURE.md): common/ depends on nothing of ours above it;
+ * a service depends on common/ (and the contract in proto/), never on another service; bin/ composes
+ * services through each one's index.ts alone.
+ */
+const services = ['collector', 'writer', 'query', 'alarms'];
+const folders = [...services, 'simulator', 'bin'];
+const anywhere = (folder) => [`**/${folder}`, `**/${folder}/**`];
+const noImportsOf = (forbidden, message) => ({
+  'no-restricted-imports': ['error', { patterns: [{ group: forbidden.flatMap(anywhere), message }] }],
+});
+
 export default tseslint.config(
-  { ignores: ['dist/', 'data/', 'node_modules/', '.cache/', 'proto/gen/'] },
+  { ignores: ['dist/', 'data/', 'node_modules/', '.cache/', 'query/generated/', 'proto/gen/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['common/**'],
+    rules: noImportsOf(folders, 'common/ depends on nothing above it: no service, simulator or CLI code.'),
+  },
+  ...[...services, 'simulator'].map((folder) => ({
+    files: [`${folder}/**`],
+    rules: noImportsOf(
+      folders.filter((f) => f !== folder),
+      `${folder}/ depends on common/ and proto/ only: never on another service, the simulator or the CLI.`,
+    ),
+  })),
+  {
+    files: ['bin/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: services.flatMap((s) => [`**/${s}/**`, `!**/${s}/index.js`]),
+              message: "bin/ composes services through each service's index.ts only.",
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { migrate } from '../common/schema/migrate.js';
 import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import { createQueryApi } from '../query/index.js';
-import { chooseInterfaceTable } from '../query/sql/interface-stats-queries.js';
-import { parseRange } from '../query/time.js';
+import { chooseInterfaceTable } from '../query/interfaces/sql.js';
+import { parseRange } from '../query/shared/time.js';
 
 const samples = Number(process.argv[2] ?? 200_000);
 const interfaces = Number(process.argv[3] ?? 200);

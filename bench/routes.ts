@@ -13,7 +13,7 @@ import { encodeFields, RouteBatchSchema } from '../common/proto.js';
 import { migrate } from '../common/schema/migrate.js';
 import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../query/index.js';
-import { createRng, type Rng } from '../simulator/random.js';
+import { createRng, type Rng } from '../simulator/index.js';
 
 const events = Number(process.argv[2] ?? 50_000);
 const vrfs = Number(process.argv[3] ?? 4);

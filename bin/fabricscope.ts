@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { configMarkdown, loadConfig, options, type ConfigKey, type RawConfig } from '../common/config.js';
+import { configMarkdown, loadConfig, type RawConfig } from '../common/config.js';
+import { options, type ConfigKey } from './config.js';
 import { errorMessage } from '../common/errors.js';
 import { configureLogging } from '../common/log.js';
 import { parseServices, startServices } from './pipeline.js';
-import { EVENT_KINDS } from '../simulator/events.js';
+import { EVENT_KINDS } from '../simulator/index.js';
 import { runSimulate } from './simulate.js';
 
 const program = new Command('fabricscope').description(
@@ -33,6 +34,7 @@ addConfigFlags(program.command('start'))
   )
   .action(async (names: string[], _opts, command: Command) => {
     const config = loadConfig(
+      options,
       flagsOf(command),
       process.env,
       command.opts<{ config?: string }>().config ?? process.env.FABRICSCOPE_CONFIG,
@@ -103,7 +105,7 @@ program
   .description('Print the resolved configuration, or with --markdown the table of every option')
   .option('--markdown', 'print the options table for the README')
   .action((opts: { markdown?: boolean }) => {
-    console.log(opts.markdown ? configMarkdown() : JSON.stringify(loadConfig(), null, 2));
+    console.log(opts.markdown ? configMarkdown(options) : JSON.stringify(loadConfig(options), null, 2));
   });
 
 program.parseAsync().catch((err: unknown) => {

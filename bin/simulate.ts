@@ -1,7 +1,13 @@
 import { parseDuration } from '../common/duration.js';
 import { errorMessage, invalid } from '../common/errors.js';
-import { parseEventKinds, simulate, type EventKind, type EventSpec } from '../simulator/index.js';
-import { formatSummary, progressPrinter } from '../simulator/progress.js';
+import {
+  formatSummary,
+  parseEventKinds,
+  progressPrinter,
+  simulate,
+  type EventKind,
+  type EventSpec,
+} from '../simulator/index.js';
 
 export interface SimulateFlags {
   target: string;

@@ -4,13 +4,24 @@ import { parseDuration } from './duration.js';
 import { FabricError } from './errors.js';
 
 /**
- * Every option of every service, in one table: its flag, its environment variable, its default and
- * its meaning. Precedence: flags > env > config file > defaults. The README's table is printed by
- * `fabricscope config --markdown` from this list.
+ * Configuration as one table of options: each option's flag, environment variable, default and
+ * meaning. Each service owns its section (collector/config.ts, writer/config.ts, …) and bin/ joins
+ * them with the shared section below into the table `fabricscope` reads. Precedence: flags > env >
+ * config file > defaults. The README's table is printed by `fabricscope config --markdown`.
  */
-const port = z.coerce.number().int().min(0).max(65535);
-const positive = z.coerce.number().int().positive();
-const list = z.preprocess(
+export interface OptionSpec<T = unknown> {
+  flag: string;
+  env: string;
+  default: unknown;
+  schema: z.ZodType<T, unknown>;
+  help: string;
+}
+export type OptionTable = Record<string, OptionSpec>;
+export type ConfigOf<T extends OptionTable> = { -readonly [K in keyof T]: z.output<T[K]['schema']> };
+
+export const port = z.coerce.number().int().min(0).max(65535);
+export const positive = z.coerce.number().int().positive();
+export const list = z.preprocess(
   (v) =>
     typeof v === 'string'
       ? v
@@ -21,7 +32,7 @@ const list = z.preprocess(
   z.array(z.string().min(1)),
 );
 
-const duration = z.string().transform((text, ctx) => {
+export const duration = z.string().transform((text, ctx) => {
   try {
     return parseDuration(text, 'duration');
   } catch (err) {
@@ -30,27 +41,14 @@ const duration = z.string().transform((text, ctx) => {
   }
 });
 
-export const options = {
+/** What every service shares: where data lives, the HTTP side, logging, the bus and the warehouse. */
+export const sharedOptions = {
   dataDir: {
     flag: 'data-dir',
     env: 'FABRICSCOPE_DATA_DIR',
     default: './data',
     schema: z.string().min(1),
     help: 'Embedded warehouse (chdb) data directory',
-  },
-  grpcHost: {
-    flag: 'grpc-host',
-    env: 'FABRICSCOPE_GRPC_HOST',
-    default: '0.0.0.0',
-    schema: z.string().min(1),
-    help: 'Address the gRPC ingest listens on',
-  },
-  grpcPort: {
-    flag: 'grpc-port',
-    env: 'FABRICSCOPE_GRPC_PORT',
-    default: 50051,
-    schema: port,
-    help: 'gRPC ingest port (0 picks a free one)',
   },
   httpHost: {
     flag: 'http-host',
@@ -73,68 +71,12 @@ export const options = {
     schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
     help: 'Log level (JSON lines on stdout)',
   },
-  tokens: {
-    flag: 'tokens',
-    env: 'FABRICSCOPE_TOKENS',
-    default: [] as string[],
-    schema: list,
-    help: 'Comma-separated tokens generators must present in Hello; empty accepts any',
-  },
-  maxBatchRecords: {
-    flag: 'max-batch-records',
-    env: 'FABRICSCOPE_MAX_BATCH_RECORDS',
-    default: 20000,
-    schema: positive,
-    help: 'Largest batch a generator may send (records)',
-  },
-  maxInFlight: {
-    flag: 'max-in-flight',
-    env: 'FABRICSCOPE_MAX_IN_FLIGHT',
-    default: 8,
-    schema: positive,
-    help: 'Unacked batches per generator stream before the collector stops reading it',
-  },
-  maxUveBytes: {
-    flag: 'max-uve-bytes',
-    env: 'FABRICSCOPE_MAX_UVE_BYTES',
-    default: 65536,
-    schema: positive,
-    help: 'Largest UVE struct accepted (encoded bytes); larger ones are rejected',
-  },
-  generatorGrace: {
-    flag: 'generator-grace',
-    env: 'FABRICSCOPE_GENERATOR_GRACE',
-    default: '30s',
-    schema: duration,
-    help: "How long a disconnected generator's UVEs stay before they are withdrawn (it resends on reconnect)",
-  },
   busMaxBytes: {
     flag: 'bus-max-bytes',
     env: 'FABRICSCOPE_BUS_MAX_BYTES',
     default: 256 * 1024 * 1024,
     schema: positive,
     help: 'In-process bus capacity; publishers wait when it is full',
-  },
-  writerMaxBytes: {
-    flag: 'writer-max-bytes',
-    env: 'FABRICSCOPE_WRITER_MAX_BYTES',
-    default: 32 * 1024 * 1024,
-    schema: positive,
-    help: 'Bus bytes the writer gathers into one warehouse insert, at most',
-  },
-  writerLingerMs: {
-    flag: 'writer-linger-ms',
-    env: 'FABRICSCOPE_WRITER_LINGER_MS',
-    default: 100,
-    schema: z.coerce.number().int().min(0),
-    help: 'How long the writer waits to fill an insert',
-  },
-  dedupWindowHours: {
-    flag: 'dedup-window-hours',
-    env: 'FABRICSCOPE_DEDUP_WINDOW_HOURS',
-    default: 24,
-    schema: positive,
-    help: 'How far back a resent batch is recognised as already stored',
   },
   kafkaBrokers: {
     flag: 'kafka-brokers',
@@ -171,16 +113,14 @@ export const options = {
     schema: z.string(),
     help: 'ClickHouse server HTTP URL (e.g. http://user:pass@host:8123/db); empty uses embedded chdb',
   },
-} as const;
+} as const satisfies OptionTable;
 
-type Options = typeof options;
-export type Config = { -readonly [K in keyof Options]: z.output<Options[K]['schema']> };
-export type ConfigKey = keyof Options;
-export type RawConfig = Partial<Record<ConfigKey, unknown>>;
+export type SharedConfig = ConfigOf<typeof sharedOptions>;
+export type RawConfig = Record<string, unknown>;
 
-function fromEnv(env: NodeJS.ProcessEnv): RawConfig {
+function fromEnv(options: OptionTable, env: NodeJS.ProcessEnv): RawConfig {
   const raw: RawConfig = {};
-  for (const [key, opt] of Object.entries(options) as [ConfigKey, Options[ConfigKey]][]) {
+  for (const [key, opt] of Object.entries(options)) {
     const value = env[opt.env];
     if (value !== undefined && value !== '') raw[key] = value;
   }
@@ -197,15 +137,16 @@ function fromFile(path: string | undefined): RawConfig {
 }
 
 /** Merges the sources and validates; an invalid value is named with the source's spelling. */
-export function loadConfig(
+export function loadConfig<T extends OptionTable>(
+  options: T,
   flags: RawConfig = {},
   env: NodeJS.ProcessEnv = process.env,
   file = env.FABRICSCOPE_CONFIG,
-): Config {
-  const merged: RawConfig = { ...fromFile(file), ...fromEnv(env), ...flags };
+): ConfigOf<T> {
+  const merged: RawConfig = { ...fromFile(file), ...fromEnv(options, env), ...flags };
   const config: Record<string, unknown> = {};
   const problems: string[] = [];
-  for (const [key, opt] of Object.entries(options) as [ConfigKey, Options[ConfigKey]][]) {
+  for (const [key, opt] of Object.entries(options)) {
     const value = merged[key] ?? opt.default;
     const parsed = opt.schema.safeParse(value);
     if (parsed.success) config[key] = parsed.data;
@@ -215,10 +156,10 @@ export function loadConfig(
       );
   }
   if (problems.length > 0) throw new FabricError('CONFIG', `invalid configuration: ${problems.join('; ')}`);
-  return config as Config;
+  return config as ConfigOf<T>;
 }
 
-export function configMarkdown(): string {
+export function configMarkdown(options: OptionTable): string {
   const rows = Object.values(options).map(
     (o) => `| \`--${o.flag}\` | \`${o.env}\` | \`${JSON.stringify(o.default)}\` | ${o.help} |`,
   );

@@ -1,6 +1,14 @@
-/** Typed errors carry a code that the API and gRPC map to clear messages and status codes. */
+import { status } from '@grpc/grpc-js';
+
+/** Typed errors carry a code; one map says how each code reaches a gRPC or a GraphQL client. */
 export type ErrorCode =
-  'INVALID_ARGUMENT' | 'UNAUTHENTICATED' | 'NOT_FOUND' | 'UNAVAILABLE' | 'CONFIG' | 'INTERNAL';
+  | 'INVALID_ARGUMENT'
+  | 'UNAUTHENTICATED'
+  | 'FAILED_PRECONDITION'
+  | 'NOT_FOUND'
+  | 'UNAVAILABLE'
+  | 'CONFIG'
+  | 'INTERNAL';
 
 export class FabricError extends Error {
   constructor(
@@ -12,6 +20,24 @@ export class FabricError extends Error {
     this.name = 'FabricError';
   }
 }
+
+/** Each code's gRPC status and GraphQL `extensions.code`. */
+export const errorStatus: Record<ErrorCode, { grpc: status; graphql: string }> = {
+  INVALID_ARGUMENT: { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_USER_INPUT' },
+  UNAUTHENTICATED: { grpc: status.UNAUTHENTICATED, graphql: 'UNAUTHENTICATED' },
+  FAILED_PRECONDITION: { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION' },
+  NOT_FOUND: { grpc: status.NOT_FOUND, graphql: 'NOT_FOUND' },
+  UNAVAILABLE: { grpc: status.UNAVAILABLE, graphql: 'UNAVAILABLE' },
+  CONFIG: { grpc: status.INTERNAL, graphql: 'INTERNAL_SERVER_ERROR' },
+  INTERNAL: { grpc: status.INTERNAL, graphql: 'INTERNAL_SERVER_ERROR' },
+};
+
+/**
+ * The error a client may be told, or undefined for anything else: a bug or a failure of ours is
+ * INTERNAL, logged by the service and never shown to the client as its own fault.
+ */
+export const clientFault = (err: unknown): FabricError | undefined =>
+  err instanceof FabricError && errorStatus[err.code].grpc !== status.INTERNAL ? err : undefined;
 
 export const invalid = (message: string): FabricError => new FabricError('INVALID_ARGUMENT', message);
 

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import {
   create,
+  createRegistry,
   fromJson,
   ScalarType,
   toBinary,
@@ -12,8 +13,9 @@ import {
   type MessageShape,
 } from '@bufbuild/protobuf';
 import protobuf from 'protobufjs';
-import { BusBatchSchema } from '../proto/gen/fabricscope/v1/bus_pb.js';
-import { BatchSchema } from '../proto/gen/fabricscope/v1/collector_pb.js';
+import { BusBatchSchema, file_fabricscope_v1_bus } from '../proto/gen/fabricscope/v1/bus_pb.js';
+import { BatchSchema, file_fabricscope_v1_collector } from '../proto/gen/fabricscope/v1/collector_pb.js';
+import { file_fabricscope_v1_records } from '../proto/gen/fabricscope/v1/records_pb.js';
 import { WireType } from './wire/reader.js';
 
 /**
@@ -184,6 +186,54 @@ export const busPayloadKindOf = busPayload.kindOf;
 
 /** The *Batch message a bus payload kind is (UveBatch, FlowBatch, ..., GeneratorEventBatch). */
 export const busPayloadSchema = busPayload.schemaOf;
+
+/** What the contract says of one field of a message: for checks derived from the catalog. */
+export interface ProtoField {
+  number: number;
+  /** The scalar type (`uint64`, `string`, …), or the message or enum name. */
+  type: string;
+  repeated: boolean;
+  map: boolean;
+  message: boolean;
+  enum: boolean;
+}
+
+const contract = createRegistry(
+  file_fabricscope_v1_records,
+  file_fabricscope_v1_collector,
+  file_fabricscope_v1_bus,
+);
+
+/** A fabricscope.v1 message by name (FlowRecord, UveRow, ...); throws for a name the contract lacks. */
+function contractMessage(name: string): DescMessage {
+  const message = contract.getMessage(`fabricscope.v1.${name}`);
+  if (!message) throw new Error(`fabricscope.v1.${name} is not a message of the contract`);
+  return message;
+}
+
+/** A field of a fabricscope.v1 message by its proto name, or undefined when it has none. */
+export function protoField(message: string, name: string): ProtoField | undefined {
+  const field = contractMessage(message).fields.find((f) => f.name === name);
+  if (!field) return undefined;
+  // A list's or a map's own type is that of its elements (of a map: its values).
+  const of =
+    field.fieldKind === 'list' ? field.listKind : field.fieldKind === 'map' ? field.mapKind : field.fieldKind;
+  return {
+    number: field.number,
+    type:
+      field.scalar !== undefined
+        ? ScalarType[field.scalar].toLowerCase()
+        : (field.message ?? field.enum)!.name,
+    repeated: field.fieldKind === 'list',
+    map: field.fieldKind === 'map',
+    message: of === 'message',
+    enum: of === 'enum',
+  };
+}
+
+/** The proto names of a message's fields. */
+export const protoFieldNames = (message: string): string[] =>
+  contractMessage(message).fields.map((f) => f.name);
 
 /**
  * @deprecated protobufjs reflection of the contract, kept only for simulator/ until it moves to the

@@ -1,10 +1,13 @@
 import type { TopicKind } from '../common/bus/bus.js';
 import { reloadWorkloadIdentity } from '../common/schema/dictionaries.js';
-import { flowRowsInsert } from '../common/schema/flow-rows.js';
-import { generatorEventRowsInsert } from '../common/schema/generator-event-rows.js';
-import { interfaceStatsRowsInsert } from '../common/schema/interface-stats-rows.js';
-import { routeRowsInsert } from '../common/schema/route-rows.js';
-import { uveRowsInsert } from '../common/schema/uve-rows.js';
+import {
+  flowCatalog,
+  generatorEventCatalog,
+  interfaceStatsCatalog,
+  routeCatalog,
+  uveCatalog,
+} from '../common/schema/catalog/index.js';
+import { rowsInsert } from '../common/schema/inserts.js';
 import type { ProtobufInsert, Warehouse } from '../common/warehouse/warehouse.js';
 
 /** Where the writer puts what one topic carries. */
@@ -18,13 +21,13 @@ export interface WriterRoute {
 }
 
 export const writerRoutes: readonly WriterRoute[] = [
-  { topic: 'flows', insert: flowRowsInsert, dedup: true },
-  { topic: 'uves', insert: uveRowsInsert, dedup: true, afterInsert: reloadWorkloadIdentity },
-  { topic: 'routes', insert: routeRowsInsert, dedup: true },
-  { topic: 'ifstats', insert: interfaceStatsRowsInsert, dedup: true },
+  { topic: 'flows', insert: rowsInsert(flowCatalog), dedup: true },
+  { topic: 'uves', insert: rowsInsert(uveCatalog), dedup: true, afterInsert: reloadWorkloadIdentity },
+  { topic: 'routes', insert: rowsInsert(routeCatalog), dedup: true },
+  { topic: 'ifstats', insert: rowsInsert(interfaceStatsCatalog), dedup: true },
   {
     topic: 'generators',
-    insert: generatorEventRowsInsert,
+    insert: rowsInsert(generatorEventCatalog),
     dedup: false,
     afterInsert: reloadWorkloadIdentity,
   },

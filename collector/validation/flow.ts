@@ -1,5 +1,8 @@
-import { checkTime, MAX_NAME_BYTES, type RecordProblem } from './record.js';
+import { protoField } from '../../common/proto.js';
+import { flowCatalog } from '../../common/schema/catalog/index.js';
+import type { Field } from '../../common/schema/catalog/types.js';
 import { WireError, WireReader, WireType } from '../../common/wire/reader.js';
+import { checkTime, MAX_NAME_BYTES, type RecordProblem } from './record.js';
 
 const MAX_RECORD_BYTES = 4096;
 
@@ -7,56 +10,55 @@ type Rule =
   | { name: string; wire: typeof WireType.LEN; lengths?: readonly number[]; max?: number; ip?: boolean }
   | { name: string; wire: typeof WireType.VARINT; max?: number; time?: boolean };
 
-const uuid = [0, 16] as const;
-const address = [0, 4, 16] as const;
-const text = (name: string): Rule => ({ name, wire: WireType.LEN, max: MAX_NAME_BYTES });
-const count = (name: string, max?: number): Rule => ({ name, wire: WireType.VARINT, max });
-const time = (name: string): Rule => ({ name, wire: WireType.VARINT, time: true });
+const unsignedMax: Record<string, number> = { UInt8: 0xff, UInt16: 0xffff, UInt32: 0xffffffff };
+
+/** The largest value an integer column stores: its width, or an enum's largest value. */
+function maxOf(type: string): number | undefined {
+  if (type in unsignedMax) return unsignedMax[type];
+  const values = /^Enum8\((.*)\)$/.exec(type)?.[1]?.match(/= -?\d+/g);
+  return values ? Math.max(...values.map((v) => Number(v.slice(2)))) : undefined;
+}
+
+/**
+ * A field's check, from the column that stores it (common/schema/catalog/flows.ts): accept only what
+ * storage accepts. Bytes become a UUID (16 or none), an address (4, 16 or none) or text (names are
+ * bounded); integers fit their column's width or enum; times are microseconds since the epoch.
+ */
+function ruleOf(field: Field): Rule {
+  const name = field.proto!;
+  if (field.read === 'String') {
+    if (field.type === 'UUID') return { name, wire: WireType.LEN, lengths: [0, 16] };
+    if (field.type === 'IPv6') return { name, wire: WireType.LEN, lengths: [0, 4, 16], ip: true };
+    return { name, wire: WireType.LEN, max: MAX_NAME_BYTES };
+  }
+  if (field.type.startsWith('DateTime64')) return { name, wire: WireType.VARINT, time: true };
+  return { name, wire: WireType.VARINT, max: maxOf(field.type) };
+}
+
+const number = (name: string): number => protoField('FlowRecord', name)!.number;
 
 /** FlowRecord's fields by number (records.proto); unknown fields are skipped for forward compatibility. */
 const rules: (Rule | undefined)[] = [];
-const define = (n: number, rule: Rule): void => void (rules[n] = rule);
-define(1, { name: 'flow_uuid', wire: WireType.LEN, lengths: uuid });
-define(2, { name: 'reverse_uuid', wire: WireType.LEN, lengths: uuid });
-define(3, text('vrouter'));
-define(4, { name: 'vrouter_ip', wire: WireType.LEN, lengths: address, ip: true });
-define(5, { name: 'other_vrouter_ip', wire: WireType.LEN, lengths: address, ip: true });
-define(6, count('direction', 2));
-define(7, text('source_vn'));
-define(8, text('dest_vn'));
-define(9, { name: 'source_ip', wire: WireType.LEN, lengths: address, ip: true });
-define(10, { name: 'dest_ip', wire: WireType.LEN, lengths: address, ip: true });
-define(11, count('protocol', 255));
-define(12, count('sport', 65535));
-define(13, count('dport', 65535));
-define(14, count('action', 5));
-define(15, text('drop_reason'));
-define(16, text('sg_rule_uuid'));
-define(17, text('nw_ace_uuid'));
-define(18, { name: 'vmi_uuid', wire: WireType.LEN, lengths: uuid });
-define(19, time('setup_time'));
-define(20, time('teardown_time'));
-for (const [n, name] of [
-  [21, 'bytes'],
-  [22, 'packets'],
-  [23, 'diff_bytes'],
-  [24, 'diff_packets'],
-] as const) {
-  define(n, count(name));
+for (const field of [flowCatalog.time, ...flowCatalog.fields]) {
+  if (field.proto !== undefined) rules[number(field.proto)] = ruleOf(field);
 }
-define(25, count('tcp_flags', 0xffff));
-define(26, text('underlay_proto'));
-define(27, count('underlay_source_port', 65535));
-define(28, count('sampling', 0xffffffff));
-define(29, time('timestamp'));
-for (const [n, name] of [
-  [30, 'source_workload'],
-  [31, 'dest_workload'],
-  [32, 'source_namespace'],
-  [33, 'dest_namespace'],
-] as const) {
-  define(n, text(name));
-}
+
+/** The fields the cross-field checks read, by number. */
+const crossChecked = [
+  'flow_uuid',
+  'source_ip',
+  'dest_ip',
+  'setup_time',
+  'teardown_time',
+  'bytes',
+  'packets',
+  'diff_bytes',
+  'diff_packets',
+] as const;
+const F = Object.fromEntries(crossChecked.map((name) => [name, number(name)])) as Record<
+  (typeof crossChecked)[number],
+  number
+>;
 
 /** The values the cross-field checks need, gathered while walking one record. */
 interface Seen {
@@ -144,15 +146,16 @@ function checkNumber(
 
 function checkRecord(): RecordProblem | undefined {
   const { fields, values } = seen;
-  if (!fields[1]) return { field: 'flow_uuid', reason: 'missing' };
-  if (!fields[9] || values[9] === 0) return { field: 'source_ip', reason: 'missing' };
-  if (!fields[10] || values[10] === 0) return { field: 'dest_ip', reason: 'missing' };
-  if (values[9] !== values[10]) return { field: 'dest_ip', reason: 'address family differs from source_ip' };
-  if (values[20]! !== 0 && values[20]! < values[19]!)
+  if (!fields[F.flow_uuid]) return { field: 'flow_uuid', reason: 'missing' };
+  if (!fields[F.source_ip] || values[F.source_ip] === 0) return { field: 'source_ip', reason: 'missing' };
+  if (!fields[F.dest_ip] || values[F.dest_ip] === 0) return { field: 'dest_ip', reason: 'missing' };
+  if (values[F.source_ip] !== values[F.dest_ip])
+    return { field: 'dest_ip', reason: 'address family differs from source_ip' };
+  if (values[F.teardown_time]! !== 0 && values[F.teardown_time]! < values[F.setup_time]!)
     return { field: 'teardown_time', reason: 'before setup_time' };
-  if (values[21]! !== 0 && values[23]! > values[21]!)
+  if (values[F.bytes]! !== 0 && values[F.diff_bytes]! > values[F.bytes]!)
     return { field: 'diff_bytes', reason: 'above the cumulative bytes' };
-  if (values[22]! !== 0 && values[24]! > values[22]!) {
+  if (values[F.packets]! !== 0 && values[F.diff_packets]! > values[F.packets]!) {
     return { field: 'diff_packets', reason: 'above the cumulative packets' };
   }
   return undefined;

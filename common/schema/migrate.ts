@@ -13,7 +13,7 @@ export async function migrate(warehouse: Warehouse, all: Migration[] = migration
     (await warehouse.query<{ id: number }>('SELECT id FROM schema_migrations')).map((r) => Number(r.id)),
   );
   const applied: number[] = [];
-  const context: SchemaContext = { localSource: warehouse.localSource };
+  const context: SchemaContext = { dictionarySource: warehouse.dictionarySource() };
   for (const m of all.filter((m) => !done.has(m.id)).sort((a, b) => a.id - b.id)) {
     for (const statement of m.statements) {
       await warehouse.exec(typeof statement === 'string' ? statement : statement(context));

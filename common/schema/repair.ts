@@ -1,13 +1,9 @@
 import { logger } from '../log.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import {
-  flowRollupSelect,
-  ifStatsRollupView,
-  rollupColumns,
-  uveLatestView,
-  workloadsView,
-  type LatestView,
-} from './views.js';
+import { catalogs } from './catalog/index.js';
+import type { RecordCatalog, RollupLevel } from './catalog/types.js';
+import { levels, rollupColumns, rollupSelect } from './rollups.js';
+import { uveLatestView, workloadsView, type LatestView } from './views.js';
 
 const log = logger('schema');
 
@@ -23,49 +19,61 @@ const LOOKBACK = 'INTERVAL 10 MINUTE';
 const lastReceived = (table: string): string =>
   `received_at >= (SELECT max(received_at) FROM ${table}) - ${LOOKBACK}`;
 
-export async function repairDerivedTables(warehouse: Warehouse): Promise<void> {
-  await repairFlowRollups(warehouse);
-  for (const view of [
-    uveLatestView,
-    workloadsView,
-    ifStatsRollupView('if_stats_1m', 'toStartOfMinute', 'if_stats'),
-  ]) {
-    await rewriteLatest(warehouse, view);
+export async function repairDerivedTables(warehouse: Warehouse, kinds = catalogs): Promise<void> {
+  for (const catalog of kinds) {
+    if (catalog.rollup?.merge.kind === 'sum') await repairSums(warehouse, catalog);
+    if (catalog.rollup?.merge.kind === 'last') await rewriteLastSamples(warehouse, catalog);
   }
+  for (const view of [uveLatestView, workloadsView]) await rewriteLatest(warehouse, view);
   log.info('derived tables checked after start');
 }
 
-/** A latest-row view is idempotent: its recent rows are simply written again (if_stats_1h follows). */
+/** A latest-row view is idempotent: its recent rows are simply written again. */
 async function rewriteLatest(warehouse: Warehouse, view: LatestView): Promise<void> {
   const where = [view.where ?? '1', lastReceived(view.source)].join(' AND ');
   await warehouse.exec(`INSERT INTO ${view.target} ${view.select} WHERE ${where}`);
 }
 
+/** Last-sample levels are idempotent too: the finest is written again, its view carries on upwards. */
+async function rewriteLastSamples(warehouse: Warehouse, catalog: RecordCatalog): Promise<void> {
+  const [finest] = levels(catalog);
+  if (!finest) return;
+  const columns = ['time', 'sample_time', ...catalog.fields.map((f) => f.column)].join(', ');
+  const select = rollupSelect(catalog, finest, lastReceived(catalog.table.name));
+  await warehouse.exec(`INSERT INTO ${finest.table} (${columns}) ${select}`);
+}
+
 /**
- * Sums are not idempotent: each rollup gets what it lacks, the sums of its source minus its own, in
- * the buckets the last received flows fall in. The hour level first, against the minute level, then
- * the minute level against the raw flows (its view carries those corrections on to the hour level).
+ * Sums are not idempotent: each level gets what it lacks, the sums of its source minus its own, in
+ * the buckets the last received rows fall in. The coarsest level first, against its finer source,
+ * then down to the finest against the raw rows (whose view carries those corrections upwards).
  */
-async function repairFlowRollups(warehouse: Warehouse): Promise<void> {
-  const recent = (bucket: string): string =>
-    `SELECT DISTINCT ${bucket}(time) FROM flows WHERE ${lastReceived('flows')}`;
-  await insertShortfall(warehouse, 'flows_1h', 'toStartOfHour', 'flows_1m', recent('toStartOfHour'));
-  await insertShortfall(warehouse, 'flows_1m', 'toStartOfMinute', 'flows', recent('toStartOfMinute'));
+async function repairSums(warehouse: Warehouse, catalog: RecordCatalog): Promise<void> {
+  const raw = catalog.table.name;
+  for (const level of [...levels(catalog)].reverse()) {
+    const recent = `SELECT DISTINCT ${level.bucket}(time) FROM ${raw} WHERE ${lastReceived(raw)}`;
+    await insertShortfall(warehouse, catalog, level, recent);
+  }
 }
 
 async function insertShortfall(
   warehouse: Warehouse,
-  rollup: string,
-  bucket: string,
-  source: string,
+  catalog: RecordCatalog,
+  level: RollupLevel,
   buckets: string,
 ): Promise<void> {
-  const expected = flowRollupSelect(bucket, source, `${bucket}(time) IN (${buckets})`);
-  const held = flowRollupSelect('toDateTime', rollup, `time IN (${buckets})`);
-  const lack = (metric: string): string => `want.${metric} - least(want.${metric}, have.${metric})`;
-  await warehouse.exec(`INSERT INTO ${rollup} (time, ${rollupColumns}, records, bytes, packets)
-    SELECT time, ${rollupColumns}, ${lack('records')}, ${lack('bytes')}, ${lack('packets')}
+  const names = catalog.rollup?.merge.kind === 'sum' ? Object.keys(catalog.rollup.merge.measures) : [];
+  const columns = rollupColumns(catalog);
+  const expected = rollupSelect(catalog, level, `${level.bucket}(time) IN (${buckets})`);
+  const held = rollupSelect(
+    catalog,
+    { ...level, bucket: 'toDateTime', source: level.table },
+    `time IN (${buckets})`,
+  );
+  const lack = names.map((m) => `want.${m} - least(want.${m}, have.${m})`);
+  await warehouse.exec(`INSERT INTO ${level.table} (time, ${columns}, ${names.join(', ')})
+    SELECT time, ${columns}, ${lack.join(', ')}
     FROM (${expected}) AS want
-    LEFT JOIN (${held}) AS have USING (time, ${rollupColumns})
-    WHERE want.records > have.records OR want.bytes > have.bytes OR want.packets > have.packets`);
+    LEFT JOIN (${held}) AS have USING (time, ${columns})
+    WHERE ${names.map((m) => `want.${m} > have.${m}`).join(' OR ')}`);
 }

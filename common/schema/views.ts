@@ -1,6 +1,7 @@
 /**
- * What the materialized views compute, kept apart from the DDL so that the crash repair
- * (repair.ts) recomputes exactly what a view would have written.
+ * The derived tables that are not rollups of one kind (UVE latest state, workload identity), kept
+ * apart from the DDL so that the crash repair (repair.ts) recomputes exactly what a view would have
+ * written. Rollup views are derived from the catalog (rollups.ts).
  */
 
 /**
@@ -11,22 +12,6 @@
 export const latestWithdrawals = (until = '1'): string =>
   `SELECT generator, max(time) AS withdrawn FROM generator_events
     WHERE toInt8(event) = 3 AND ${until} GROUP BY generator`;
-
-/** The flow dimensions the rollups keep (and group by). */
-export const rollupColumns = `vrouter, direction, action, source_vn, dest_vn, source_namespace, dest_namespace,
-  protocol, dport, drop_reason, underlay_proto`;
-
-/** records, bytes and packets: counted on raw flows (bytes scaled by sampling), summed on rollups. */
-export const flowSums = (source: string): string =>
-  source === 'flows'
-    ? 'count() AS records, sum(diff_bytes * sampling) AS bytes, sum(diff_packets * sampling) AS packets'
-    : 'sum(records) AS records, sum(bytes) AS bytes, sum(packets) AS packets';
-
-/** A flow rollup's rows from `source` (raw or a finer rollup), bucketed by `bucket`. */
-export const flowRollupSelect = (bucket: string, source: string, where = '1'): string =>
-  `SELECT ${bucket}(time) AS time, ${rollupColumns}, ${flowSums(source)}
-  FROM ${source} WHERE ${where}
-  GROUP BY time, ${rollupColumns}`;
 
 /**
  * A view whose target keeps the newest row per key (ReplacingMergeTree, read with argMax or LIMIT 1
@@ -62,16 +47,6 @@ export const workloadsView: LatestView = {
     FROM uve_updates`,
   where: `type = 'virtual-machine-interface' AND struct_type = 'UveVMInterfaceAgent'`,
 };
-
-/** An interface-counter rollup: every sample with its bucket; the target keeps the last per bucket. */
-export const ifStatsRollupView = (target: string, bucket: string, source: string): LatestView => ({
-  target,
-  source,
-  select: `SELECT ${bucket}(time) AS time, ${source === 'if_stats' ? 'time' : 'sample_time'} AS sample_time,
-      vmi_uuid, vm_name, virtual_network, vrouter,
-      in_bytes, out_bytes, in_packets, out_packets, drops, active_flows
-    FROM ${source}`,
-});
 
 /** The DDL of a latest-row view. */
 export const createLatestView = (view: LatestView): string =>

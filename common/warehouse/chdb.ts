@@ -8,10 +8,14 @@ import { protobufInsertSql, type ProtobufInsert, type QueryParams, type Warehous
 
 /** The embedded warehouse: the ClickHouse engine in this process, its data on disk. */
 export class ChdbWarehouse implements Warehouse {
-  readonly localSource = '';
   private readonly session: Session;
   private readonly spool: string;
   private spooled = 0;
+
+  /** In-process, a dictionary reads this session's own tables as they are. */
+  dictionarySource(): string {
+    return '';
+  }
 
   constructor(dataDir: string) {
     const dir = resolve(dataDir);

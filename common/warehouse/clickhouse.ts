@@ -30,15 +30,14 @@ export class ClickHouseWarehouse implements Warehouse {
   private readonly client: ClickHouseClient;
   private readonly where: string;
   private readonly user: string;
-  readonly localSource: string;
+  private readonly database: string;
 
   constructor(private readonly options: ClickHouseOptions) {
     const url = new URL(options.url);
     this.user = decodeURIComponent(url.username) || 'default';
     this.where = `${url.protocol}//${url.host}`;
-    const quote = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
     const database = url.pathname.replace(/^\//, '') || 'default';
-    this.localSource = ` USER ${quote(this.user)} PASSWORD ${quote(decodeURIComponent(url.password))} DB ${quote(database)}`;
+    this.database = database;
     this.client = createClient({
       url: `${url.protocol}//${url.host}`,
       username: this.user,
@@ -47,6 +46,12 @@ export class ClickHouseWarehouse implements Warehouse {
       request_timeout: 60_000,
       clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
     });
+  }
+  /** A dictionary on a server reads with our credentials: its default user may not exist, the tables may live in another database. */
+  dictionarySource(): string {
+    const quote = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+    const password = decodeURIComponent(new URL(this.options.url).password);
+    return ` USER ${quote(this.user)} PASSWORD ${quote(password)} DB ${quote(this.database)}`;
   }
 
   async query<T>(sql: string, params: QueryParams = {}): Promise<T[]> {

@@ -15,10 +15,10 @@ export interface ProtobufInsert {
 
 export interface Warehouse {
   /**
-   * How a dictionary reaches this warehouse's own tables: ` USER '…' PASSWORD '…' DB '…'` on a
-   * server (its default user may not exist, the tables may live in another database), '' in chdb.
+   * How a dictionary reaches this warehouse's own tables: the clause its CLICKHOUSE source needs
+   * (` USER '…' PASSWORD '…' DB '…'` on a server, '' in chdb). It carries a password: DDL only.
    */
-  readonly localSource: string;
+  dictionarySource(): string;
   /** A read; rows come back as JSON objects (64-bit integers as strings). */
   query<T>(sql: string, params?: QueryParams): Promise<T[]>;
   /** A statement (DDL, INSERT ... SELECT). */

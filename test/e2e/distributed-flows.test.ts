@@ -1,28 +1,28 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { AckStatus } from '../../common/proto.js';
-import { buildTopology, simulate, type SimulationReport } from '../../simulator/index.js';
-import { vrfName } from '../../simulator/routes.js';
+import { buildTopology, simulate, vrfName, type SimulationReport } from '../../simulator/index.js';
 import { startModernClickHouse, type ClickHouseServer } from '../infra/clickhouse.js';
-import { startKafka, type KafkaBroker } from '../infra/kafka.js';
+import { kafkaTools, startKafka, type KafkaBroker } from '../infra/kafka.js';
+import { cleanUp, runTool } from '../support/child-processes.js';
 import { graphql, startPipelineProcess, type PipelineProcess } from '../support/pipeline-process.js';
 import { openPublishStream } from '../support/publish-stream.js';
+import { needTools, suiteNeeds, tools } from '../support/system-tools.js';
 import { podNetworkInBytesQuery, vnPart, type PodNetworkAnswer } from '../support/uve-fixtures.js';
 
-const run = promisify(execFile);
 const window = 'from: "now-1h", to: "now+1h"';
+/** Both suites run a Kafka broker: skipped (or failed, once) together when its tools are missing. */
+const needsKafka = suiteNeeds(...(await kafkaTools()));
 
 /**
  * The collector runs apart from the writer, over a real Kafka broker. chdb lives inside one process,
  * so the writer and the query API share one (with a ClickHouse server every service could run apart).
  */
-describe('distributed pipeline: collector → Kafka → writer → warehouse', () => {
+describe('distributed pipeline: collector → Kafka → writer → warehouse', needsKafka, () => {
   let kafka: KafkaBroker;
   let collector: PipelineProcess;
   let writer: PipelineProcess;
@@ -62,11 +62,13 @@ describe('distributed pipeline: collector → Kafka → writer → warehouse', (
       args: [...kafkaArgs(), '--generator-grace', '1s'],
     });
   });
-  after(async () => {
-    await collector?.stop();
-    await writer?.stop();
-    await kafka?.stop();
-  });
+  after(() =>
+    cleanUp(
+      () => collector?.stop(),
+      () => writer?.stop(),
+      () => kafka?.stop(),
+    ),
+  );
 
   it('stores exactly what the collector acked', async () => {
     const report = await simulate({
@@ -111,13 +113,14 @@ describe('distributed pipeline: collector → Kafka → writer → warehouse', (
     assert.ok(interfaceTotals.inBytes > 0);
   });
 
-  it('loses and doubles nothing when the writer is killed mid-stream and restarted', async () => {
+  it('loses and doubles nothing when the writer is killed mid-stream and restarted', async (t) => {
     const streaming = simulate({
       target: collector.grpcTarget,
       vrouters: 3,
       flows: 60_000,
       batchSize: 500,
       rate: 30_000,
+      signal: t.signal, // a failed assertion ends the stream too
     });
     await sleep(800);
     await writer.stop('SIGKILL');
@@ -140,6 +143,7 @@ describe('distributed pipeline: collector → Kafka → writer → warehouse', (
       rate: 10_000,
       progressIntervalMs: 200,
       onProgress: (r: SimulationReport) => (acked = r.acked),
+      signal: t.signal,
     });
     await sleep(1000);
     await kafka.kill();
@@ -178,25 +182,17 @@ describe('distributed pipeline: collector → Kafka → writer → warehouse', (
     await streams[0]!.close();
     await until(undefined);
   });
-  it('puts batches on the versioned topic, keyed by vRouter, readable by an independent client (kcat)', async () => {
-    const { stdout } = await run('kcat', [
-      '-C',
-      '-b',
-      kafka.brokers[0]!,
-      '-t',
-      'fabricscope.flows.v1',
-      '-e',
-      '-q',
-      '-f',
-      '%k\\n',
-    ]);
+  it('puts batches on the versioned topic, keyed by vRouter, readable by an independent client (kcat)', async (t) => {
+    if (!needTools(t, tools.kcat)) return;
+    const args = ['-C', '-b', kafka.brokers[0]!, '-t', 'fabricscope.flows.v1', '-e', '-q', '-f', '%k\\n'];
+    const { stdout } = await runTool('kcat', args, { timeoutMs: 30_000 });
     const keys = new Set(stdout.split('\n').filter(Boolean));
     assert.ok(keys.has('compute-0') || keys.has('compute-1'), `keys seen: ${[...keys].join(', ')}`);
     assert.ok([...keys].every((k) => /^compute-\d+$/.test(k)));
   });
 });
 
-describe('distributed pipeline on a ClickHouse server: every service in its own process', () => {
+describe('distributed pipeline on a ClickHouse server: every service in its own process', needsKafka, () => {
   let server: ClickHouseServer | string;
   let kafka: KafkaBroker | undefined;
   const processes: PipelineProcess[] = [];
@@ -215,11 +211,13 @@ describe('distributed pipeline on a ClickHouse server: every service in its own 
       );
     }
   });
-  after(async () => {
-    for (const p of processes.reverse()) await p.stop();
-    await kafka?.stop();
-    if (typeof server !== 'string') await server?.stop();
-  });
+  after(() =>
+    cleanUp(
+      ...processes.reverse().map((p) => () => p.stop()),
+      () => kafka?.stop(),
+      () => (typeof server === 'string' ? undefined : server?.stop()),
+    ),
+  );
 
   it('stores exactly what the collector acked', async (t) => {
     if (typeof server === 'string') return t.skip(server);

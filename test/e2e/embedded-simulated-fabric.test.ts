@@ -7,10 +7,10 @@ import {
   buildFabricState,
   buildTopology,
   simulate,
+  vrfName,
   type SimulationReport,
   type Topology,
 } from '../../simulator/index.js';
-import { vrfName } from '../../simulator/routes.js';
 import { graphql, startPipelineProcess, type PipelineProcess } from '../support/pipeline-process.js';
 
 const vrouters = 4;
@@ -44,7 +44,7 @@ describe('embedded pipeline on a simulated fabric: UVEs, routes, interface stats
       events: [{ kind: 'vrouter-disconnect', target: topo.vrouters[1]!.name, durationMs: 2500 }],
     });
   });
-  after(() => pipeline.stop());
+  after(() => pipeline?.stop());
 
   it('acks every UVE, route and interface sample the simulator sent', () => {
     for (const kind of ['uves', 'routes', 'interface_stats'] as const) {

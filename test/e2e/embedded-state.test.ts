@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { AckStatus } from '../../common/proto.js';
+import { cleanUp } from '../support/child-processes.js';
 import { graphql, startPipelineProcess, type PipelineProcess } from '../support/pipeline-process.js';
 import { openPublishStream, type PublishStream } from '../support/publish-stream.js';
 import {
@@ -52,10 +53,12 @@ describe('embedded pipeline: UVEs, generator sessions and identity on flows thro
     a = openPublishStream(pipeline.grpcTarget, computeA, 1);
     b = openPublishStream(pipeline.grpcTarget, computeB, 1);
   });
-  after(async () => {
-    await a.close();
-    await pipeline.stop();
-  });
+  after(() =>
+    cleanUp(
+      () => a?.close(),
+      () => pipeline?.stop(),
+    ),
+  );
 
   it('stores good UVEs and names what is wrong with the others in the ack', async () => {
     const ack = await a.send('uves', [

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { killedOnExit, stopChild } from '../support/child-processes.js';
+import { tools, type SystemTool } from '../support/system-tools.js';
 import { containerRuntime } from './containers.js';
 import { freePort } from './kafka.js';
 
@@ -20,8 +21,6 @@ export interface ClickHouseServer {
   restart?(): Promise<void>;
 }
 
-const binary = '/usr/sbin/clickhouse-server';
-
 /**
  * A ClickHouse server for wire-level tests: `CLICKHOUSE_URL` when set, else Debian's clickhouse-server
  * (18.16 there) as a child process with its own config, data and ports. 18.16 predates query parameters,
@@ -31,46 +30,54 @@ export async function startClickHouse(): Promise<ClickHouseServer> {
   const user = { name: 'fabric', password: 'fabric-secret' };
   const fromEnv = process.env.CLICKHOUSE_URL?.trim();
   if (fromEnv) return { url: fromEnv, user, version: await version(fromEnv), stop: async () => undefined };
-  if (!existsSync(binary)) {
-    throw new Error(`${binary} is missing: apt-get install clickhouse-server (the CI script installs it)`);
-  }
   const dir = mkdtempSync(join(tmpdir(), 'fs-clickhouse-'));
   const [http, tcp] = [await freePort(), await freePort()];
   writeConfig(dir, http, tcp, user);
   const url = `http://127.0.0.1:${http}`;
   let child = await launch(dir, url);
-  const kill = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
+  const kill = (): Promise<void> => stopChild(child, 'SIGKILL');
+  const stop = async (): Promise<void> => {
+    await kill();
+    rmSync(dir, { recursive: true, force: true });
   };
-  const exitHook = (): void => void child.kill('SIGKILL');
-  process.once('exit', exitHook);
-  return {
-    url,
-    user,
-    version: await version(url),
-    kill,
-    restart: async () => {
-      child = await launch(dir, url);
-    },
-    stop: async () => {
-      await kill();
-      process.removeListener('exit', exitHook);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  try {
+    return {
+      url,
+      user,
+      version: await version(url),
+      kill,
+      restart: async () => {
+        child = await launch(dir, url);
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
 
+/** The system tools startClickHouse needs: none when CLICKHOUSE_URL names the server. */
+export const clickHouseTools = (): SystemTool[] =>
+  process.env.CLICKHOUSE_URL?.trim() ? [] : [tools.clickhouseServer];
+
+/** Starts the server and waits for /ping; one that exits, cannot start or stays silent 30 s rejects. */
 async function launch(dir: string, url: string): Promise<ChildProcess> {
-  const child = spawn(binary, [`--config-file=${join(dir, 'config.xml')}`], { stdio: 'ignore', cwd: dir });
+  const child = killedOnExit(
+    spawn(tools.clickhouseServer.command, [`--config-file=${join(dir, 'config.xml')}`], {
+      stdio: 'ignore',
+      cwd: dir,
+    }),
+  );
+  let spawnError: Error | undefined;
+  child.once('error', (err) => (spawnError = err));
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
+    if (spawnError) throw new Error(`cannot run clickhouse-server: ${spawnError.message}`);
     if (child.exitCode !== null)
       throw new Error(`clickhouse-server exited with ${child.exitCode}; see ${dir}/log`);
     if (
-      await fetch(`${url}/ping`).then(
+      await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) }).then(
         (r) => r.ok,
         () => false,
       )
@@ -78,7 +85,7 @@ async function launch(dir: string, url: string): Promise<ChildProcess> {
       return child;
     await sleep(100);
   }
-  child.kill('SIGKILL');
+  await stopChild(child, 'SIGKILL');
   throw new Error(`clickhouse-server did not answer /ping within 30 s; see ${dir}/log`);
 }
 
@@ -89,6 +96,7 @@ async function version(url: string): Promise<string> {
     : undefined;
   const response = await fetch(`${origin}/?query=${encodeURIComponent('SELECT version()')}`, {
     headers: auth,
+    signal: AbortSignal.timeout(10_000),
   });
   return (await response.text()).trim();
 }
@@ -154,10 +162,11 @@ export async function startModernClickHouse(): Promise<ClickHouseServer | string
     .withWaitStrategy(tc.Wait.forHttp('/ping', 8123))
     .start();
   const url = `http://fabric:fabric-secret@${container.getHost()}:${container.getMappedPort(8123)}`;
-  return {
-    url,
-    user: { name: 'fabric', password: 'fabric-secret' },
-    version: await version(url),
-    stop: async () => void (await container.stop()),
-  };
+  const stop = async (): Promise<void> => void (await container.stop());
+  try {
+    return { url, user: { name: 'fabric', password: 'fabric-secret' }, version: await version(url), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

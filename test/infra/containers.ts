@@ -5,11 +5,10 @@ export type Testcontainers = typeof import('testcontainers');
 export const firstLine = (err: unknown): string =>
   (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
-/**
- * testcontainers, when it loads and a container runtime answers within a few seconds; otherwise says
- * so on stderr (`what` needed it, `instead` is what happens now) and returns undefined.
- */
-export async function containerRuntime(what: string, instead: string): Promise<Testcontainers | undefined> {
+/** testcontainers, or why not; asked once per test process, as a test file may ask more than once. */
+let probe: Promise<Testcontainers | Error> | undefined;
+
+async function probeRuntime(): Promise<Testcontainers | Error> {
   try {
     const tc = await import('testcontainers');
     const timeout = sleep(5000).then(() => {
@@ -18,9 +17,22 @@ export async function containerRuntime(what: string, instead: string): Promise<T
     await Promise.race([tc.getContainerRuntimeClient(), timeout]);
     return tc;
   } catch (err) {
-    process.stderr.write(
-      `test/infra: no container runtime for ${what} (testcontainers: ${firstLine(err)}); ${instead}\n`,
-    );
-    return undefined;
+    return err instanceof Error ? err : new Error(String(err));
   }
+}
+
+/** What has been said on stderr already, so a file asking twice prints it once. */
+const told = new Set<string>();
+
+/**
+ * testcontainers, when it loads and a container runtime answers within a few seconds; otherwise says
+ * so on stderr (`what` needed it, `instead` is what happens now) and returns undefined.
+ */
+export async function containerRuntime(what: string, instead: string): Promise<Testcontainers | undefined> {
+  const tc = await (probe ??= probeRuntime());
+  if (!(tc instanceof Error)) return tc;
+  const message = `test/infra: no container runtime for ${what} (testcontainers: ${firstLine(tc)}); ${instead}\n`;
+  if (!told.has(message)) process.stderr.write(message);
+  told.add(message);
+  return undefined;
 }

@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import { runTool } from '../support/child-processes.js';
+import { tools, type SystemTool } from '../support/system-tools.js';
 import { containerRuntime } from './containers.js';
 
 /**
@@ -44,6 +46,21 @@ const readyTimeoutMs = 90_000;
 export const kafkaVersion: string =
   /<kafka\.version>([^<]+)</.exec(readFileSync(pom, 'utf8'))?.[1] ?? 'unknown';
 
+/** Where the jars of the pinned version are kept once fetched. */
+const jarsDir = join(root, '.cache/kafka-libs', kafkaVersion);
+
+const containerFallback = 'running Kafka from jars';
+
+/**
+ * The system tools startKafka will need: none for `KAFKA_BROKERS` or a container runtime; else java to
+ * run the jars, and mvn to fetch them unless a run before did.
+ */
+export async function kafkaTools(): Promise<SystemTool[]> {
+  if (process.env.KAFKA_BROKERS?.trim()) return [];
+  if (await containerRuntime('Kafka', containerFallback)) return [];
+  return existsSync(jarsDir) ? [tools.java] : [tools.java, tools.mvn];
+}
+
 export async function startKafka(): Promise<KafkaBroker> {
   const began = Date.now();
   const fromEnv = process.env.KAFKA_BROKERS?.trim();
@@ -70,17 +87,12 @@ function findRepoRoot(): string {
   return dir;
 }
 
-function run(cmd: string, args: string[], what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', (err) => reject(new Error(`${what}: cannot run ${cmd}: ${err.message}`)));
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${what} failed (exit ${code}):\n${output.slice(-4000)}`)),
-    );
-  });
+async function run(cmd: string, args: string[], what: string, timeoutMs: number): Promise<void> {
+  try {
+    await runTool(cmd, args, { timeoutMs });
+  } catch (err) {
+    throw new Error(`${what} failed: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /**
@@ -88,11 +100,10 @@ function run(cmd: string, args: string[], what: string): Promise<void> {
  * a temporary directory that is renamed at the end, so an interrupted fetch never looks complete.
  */
 export async function kafkaJars(): Promise<string> {
-  const dir = join(root, '.cache/kafka-libs', kafkaVersion);
-  if (existsSync(dir)) return dir;
-  const partial = `${dir}.partial-${process.pid}`;
+  if (existsSync(jarsDir)) return jarsDir;
+  const partial = `${jarsDir}.partial-${process.pid}`;
   await run(
-    'mvn',
+    tools.mvn.command,
     [
       ...['-q', '-B', '-Dstyle.color=never', '-f', pom],
       `-Dmaven.repo.local=${join(root, '.cache/m2')}`,
@@ -100,15 +111,17 @@ export async function kafkaJars(): Promise<string> {
       `-DoutputDirectory=${partial}`,
     ],
     `fetching Apache Kafka ${kafkaVersion} jars with Maven (needs mvn and Maven Central)`,
+    // A cold fetch is some 100 MB of jars; a stalled download must not hang the suite.
+    10 * 60_000,
   );
   try {
-    renameSync(partial, dir);
+    renameSync(partial, jarsDir);
   } catch (err) {
     // Another test process finished the same fetch first: use its copy.
     rmSync(partial, { recursive: true, force: true });
-    if (!existsSync(dir)) throw err;
+    if (!existsSync(jarsDir)) throw err;
   }
-  return dir;
+  return jarsDir;
 }
 
 export function freePort(): Promise<number> {
@@ -257,22 +270,26 @@ class JarBroker {
     const clusterId = randomBytes(16).toString('base64url');
     const props = join(this.dir, 'server.properties');
     await run(
-      'java',
+      tools.java.command,
       // As `--cluster-id=…`: an id may start with '-', which the tool would take for an option.
       this.java('kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', props),
       'formatting Kafka storage',
+      120_000,
     );
   }
 
   async start(): Promise<void> {
     const logFd = openSync(join(this.dir, 'broker.log'), 'a');
     const args = this.java('kafka.Kafka', join(this.dir, 'server.properties'));
-    const child = spawn('sh', ['-c', WATCHDOG, 'kafka-watchdog', 'java', ...args], {
+    const child = spawn('sh', ['-c', WATCHDOG, 'kafka-watchdog', tools.java.command, ...args], {
       stdio: ['pipe', logFd, logFd],
     });
     closeSync(logFd);
     this.child = child;
     this.exitReason = undefined;
+    child.on('error', (err) => {
+      if (this.child === child) this.exitReason = `cannot run the broker: ${err.message}`;
+    });
     child.on('exit', (code, signal) => {
       if (this.child === child)
         this.exitReason = `exit ${code ?? signal}; see the log tail:\n${this.logTail()}`;
@@ -284,7 +301,8 @@ class JarBroker {
   async kill(): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    // No pid: the watchdog never started, so no 'exit' will come.
+    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.stdin?.end();
     await exited;
@@ -328,7 +346,7 @@ async function startFromJars(): Promise<Started> {
 
 /** The official apache/kafka image as a single KRaft node, advertised on a fixed free host port. */
 async function startInContainer(): Promise<Started | undefined> {
-  const tc = await containerRuntime('Kafka', 'running Kafka from jars');
+  const tc = await containerRuntime('Kafka', containerFallback);
   if (!tc) return undefined;
   const port = await freePort();
   const container = await new tc.GenericContainer(`apache/kafka:${kafkaVersion}`)
@@ -354,7 +372,10 @@ async function startInContainer(): Promise<Started | undefined> {
     .withStartupTimeout(readyTimeoutMs)
     .start();
   const broker = `127.0.0.1:${port}`;
-  await waitUntilServing(broker, () => undefined);
+  await waitUntilServing(broker, () => undefined).catch(async (err: unknown) => {
+    await container.stop();
+    throw err;
+  });
   const client = await tc.getContainerRuntimeClient();
   const handle = client.container.getById(container.getId());
   return {

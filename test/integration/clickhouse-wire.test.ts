@@ -10,7 +10,8 @@ import { writerRoute } from '../../writer/routes.js';
 import { encodeBusBatch } from '../../common/bus/envelope.js';
 import { encodeFields, FlowBatchSchema } from '../../common/proto.js';
 import { freePort } from '../infra/kafka.js';
-import { startClickHouse, type ClickHouseServer } from '../infra/clickhouse.js';
+import { clickHouseTools, startClickHouse, type ClickHouseServer } from '../infra/clickhouse.js';
+import { suiteNeeds } from '../support/system-tools.js';
 
 const retriesSoFar = async (): Promise<number> =>
   (await registry.getSingleMetric('fabricscope_warehouse_retries_total')!.get()).values.reduce(
@@ -20,7 +21,7 @@ const retriesSoFar = async (): Promise<number> =>
 const code = (expected: string) => (err: unknown) => err instanceof FabricError && err.code === expected;
 
 /** The HTTP driver against a real ClickHouse server (Debian's 18.16 unless CLICKHOUSE_URL is set). */
-describe('ClickHouse server driver on the wire', () => {
+describe('ClickHouse server driver on the wire', suiteNeeds(...clickHouseTools()), () => {
   let server: ClickHouseServer;
   let warehouse: ClickHouseWarehouse;
 

@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { topicName, type BusMessage, type Subscription, type TopicKind } from '../../common/bus/bus.js';
 import { KafkaBus, type KafkaBusOptions } from '../../common/bus/kafka.js';
 import { configureLogging } from '../../common/log.js';
 import { registry } from '../../common/metrics.js';
-import { startKafka, type KafkaBroker } from '../infra/kafka.js';
+import { kafkaTools, startKafka, type KafkaBroker } from '../infra/kafka.js';
+import { runTool } from '../support/child-processes.js';
+import { needTools, suiteNeeds, tools } from '../support/system-tools.js';
 
-const exec = promisify(execFile);
 // kafkajs's joins and leaves at info would drown the test report.
 configureLogging(process.env.FABRICSCOPE_LOG_LEVEL ?? 'warn');
 
@@ -82,7 +81,7 @@ const busOptions = (): KafkaBusOptions => ({
   lagIntervalMs: 200,
 });
 
-describe('Kafka bus on a real broker', { timeout: 120_000 }, () => {
+describe('Kafka bus on a real broker', { timeout: 120_000, ...suiteNeeds(...(await kafkaTools())) }, () => {
   before(async () => {
     kafka = await startKafka();
     const where = `${kafka.source} ${kafka.version ?? ''} on ${kafka.brokers.join(',')}`;
@@ -144,11 +143,11 @@ describe('Kafka bus on a real broker', { timeout: 120_000 }, () => {
       },
       subscribeOptions,
     );
+    // The lag is measured on a timer of its own, so it may show before the first delivery: wait for both.
     await until(
-      'lag measured while failing',
-      async () => ((await lagGauge(group('retry'), 'routes')) ?? 0) > 0,
+      'a failed delivery and the lag measured while failing',
+      async () => committedWhileFailing.length >= 1 && ((await lagGauge(group('retry'), 'routes')) ?? 0) > 0,
     );
-    assert.ok(committedWhileFailing.length >= 1, 'the handler was called');
     assert.ok(
       committedWhileFailing.flat().every((o) => o === -1),
       'nothing committed before success',
@@ -181,13 +180,12 @@ describe('Kafka bus on a real broker', { timeout: 120_000 }, () => {
     assert.deepEqual(sorted(gotBySecond), sorted(second), 'no redelivery, no loss');
   });
 
-  it('leaves messages an independent client (kcat) reads back', async () => {
-    const kcat = await exec('kcat', ['-V']).catch(() => undefined);
-    assert.ok(kcat, 'kcat is not installed: install it (Debian: apt-get install kcat); .ci/run does');
+  it('leaves messages an independent client (kcat) reads back', async (t) => {
+    if (!needTools(t, tools.kcat)) return;
     const sent = messagesFor(['compute-1', 'compute-2'], 5, 'kcat');
     await bus.publish('flows', sent);
     const args = ['-C', '-b', kafka.brokers[0]!, '-t', topicName('flows'), '-o', 'beginning', '-e', '-q'];
-    const { stdout } = await exec('kcat', [...args, '-f', '%k\n']);
+    const { stdout } = await runTool('kcat', [...args, '-f', '%k\n'], { timeoutMs: 30_000 });
     const keys = stdout.split('\n').filter((k) => k.endsWith(`-${run}`));
     assert.deepEqual(keys.sort(), sent.map((m) => m.key).sort());
   });
@@ -195,8 +193,9 @@ describe('Kafka bus on a real broker', { timeout: 120_000 }, () => {
   it('rejects publishes in bounded time while the broker is down, and resumes by itself', async (t) => {
     if (!kafka.kill || !kafka.restart) return t.skip('the broker comes from KAFKA_BROKERS: cannot stop it');
     const quick = new KafkaBus({ ...busOptions(), publishTimeoutMs: 3000 });
+    t.after(() => quick.close());
     const got: BusMessage[] = [];
-    const sub = await collect(quick, 'uves', group('outage'), got);
+    await collect(quick, 'uves', group('outage'), got);
     const acked = messagesFor(['o1', 'o2'], 5, 'before');
     await quick.publish('uves', acked);
 
@@ -218,8 +217,6 @@ describe('Kafka bus on a real broker', { timeout: 120_000 }, () => {
       `publish rejected ${failedInMs} ms after the broker went down; broker back in ${restartMs} ms; ` +
         `consumer caught up ${Date.now() - caughtUpBegan} ms after the first publish`,
     );
-    await sub.close();
-    await quick.close();
   });
 
   it('publishes 1 MiB messages (throughput printed)', async (t) => {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { killedOnExit, stopChild } from './child-processes.js';
 
 const cli = fileURLToPath(new URL('../../bin/fabricscope.js', import.meta.url));
 
@@ -9,7 +9,7 @@ export interface PipelineProcess {
   graphqlUrl: string;
   httpUrl: string;
   child: ChildProcess;
-  /** SIGTERM and wait, or SIGKILL (a crash) and wait. */
+  /** SIGTERM and wait (SIGKILL after a grace period, and reject), or SIGKILL (a crash) and wait. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -20,7 +20,10 @@ export interface StartOptions {
   args?: string[];
 }
 
-/** Runs `fabricscope start` as a real process on free loopback ports and waits until it is ready. */
+/**
+ * Runs `fabricscope start` as a real process on free loopback ports and waits until it is ready.
+ * A pipeline that exits, cannot start or is not ready within 60 s rejects, and is not left running.
+ */
 export async function startPipelineProcess(
   dataDir: string,
   options: StartOptions = {},
@@ -28,33 +31,39 @@ export async function startPipelineProcess(
   const args = [cli, 'start', ...(options.services ?? []), '--data-dir', dataDir, '--grpc-host', '127.0.0.1'];
   args.push('--grpc-port', '0', '--http-host', '127.0.0.1', '--http-port', '0', '--log-level', 'warn');
   args.push(...(options.args ?? []));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const ready = await waitForReady(child);
-  return {
-    ...ready,
-    child,
-    stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill(signal);
-      await once(child, 'exit');
-    },
-  };
+  const child = killedOnExit(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] }));
+  try {
+    const ready = await waitForReady(child);
+    return { ...ready, child, stop: (signal) => stopChild(child, signal) };
+  } catch (err) {
+    await stopChild(child, 'SIGKILL');
+    throw err;
+  }
 }
 
 function waitForReady(child: ChildProcess): Promise<Omit<PipelineProcess, 'child' | 'stop'>> {
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`pipeline not ready after 60 s:\n${output}`)), 60_000);
-    child.once('exit', (code) => reject(new Error(`pipeline exited with ${code}:\n${output}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
+    const fail = (why: string): void => {
+      clearTimeout(timer);
+      child.stdout!.removeListener('data', onData);
+      reject(new Error(`pipeline ${why}:\n${output}`));
+    };
+    const timer = setTimeout(() => fail('not ready after 60 s'), 60_000);
+    child.once('error', (err) => fail(`could not start: ${err.message}`));
+    child.once('exit', (code, signal) => fail(`exited with ${code ?? signal}`));
+    function onData(chunk: Buffer): void {
       output += chunk.toString();
       const match = /ready \([^)]*\): gRPC (\S+), GraphQL (\S+), metrics (http:\/\/\S+)\/metrics/.exec(
         output,
       );
       if (!match) return;
       clearTimeout(timer);
+      // Later output is drained unread, so the child never blocks on a full pipe.
+      child.stdout!.removeListener('data', onData).resume();
       resolve({ grpcTarget: match[1]!, graphqlUrl: match[2]!, httpUrl: match[3]! });
-    });
+    }
+    child.stdout!.on('data', onData);
   });
 }
 

@@ -11,11 +11,17 @@ import {
   type PublishResponse,
 } from '../../common/proto.js';
 
-/** A hand-driven Publish stream: one generator's session, each batch awaited for its ack. */
+/**
+ * A hand-driven Publish stream: one generator's session, each batch awaited for its ack. Bounded, so a
+ * collector that stops answering fails the test instead of hanging it.
+ */
 export interface PublishStream {
   send(kind: PayloadKind, records: object[]): Promise<Ack>;
   close(): Promise<void>;
 }
+
+const ackTimeoutMs = 60_000;
+const closeTimeoutMs = 10_000;
 
 export function openPublishStream(target: string, generator: string, epoch: number): PublishStream {
   const client = new grpc.Client(target, grpc.credentials.createInsecure());
@@ -35,14 +41,24 @@ export function openPublishStream(target: string, generator: string, epoch: numb
   let seq = 0;
   return {
     send: (kind, records) =>
-      new Promise<Ack>((resolve) => {
-        seq++;
-        waiting.set(seq, resolve);
-        write({ batch: { seq, [kind]: { records } } });
+      new Promise<Ack>((resolve, reject) => {
+        const batch = ++seq;
+        const timer = setTimeout(() => {
+          waiting.delete(batch);
+          reject(new Error(`${generator}: no ack for batch ${batch} within ${ackTimeoutMs} ms`));
+        }, ackTimeoutMs);
+        waiting.set(batch, (ack) => {
+          clearTimeout(timer);
+          resolve(ack);
+        });
+        write({ batch: { seq: batch, [kind]: { records } } });
       }),
     close: async () => {
       call.end();
+      // A collector that never ends its side is cut off (the status is then CANCELLED).
+      const timer = setTimeout(() => call.cancel(), closeTimeoutMs);
       await closed;
+      clearTimeout(timer);
       client.close();
     },
   };

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { duration, list, port, positive, type OptionTable } from '../common/config.js';
+
+/** The collector's section of the configuration: where it listens and what it accepts. */
+export const collectorOptions = {
+  grpcHost: {
+    flag: 'grpc-host',
+    env: 'FABRICSCOPE_GRPC_HOST',
+    default: '0.0.0.0',
+    schema: z.string().min(1),
+    help: 'Address the gRPC ingest listens on',
+  },
+  grpcPort: {
+    flag: 'grpc-port',
+    env: 'FABRICSCOPE_GRPC_PORT',
+    default: 50051,
+    schema: port,
+    help: 'gRPC ingest port (0 picks a free one)',
+  },
+  tokens: {
+    flag: 'tokens',
+    env: 'FABRICSCOPE_TOKENS',
+    default: [] as string[],
+    schema: list,
+    help: 'Comma-separated tokens generators must present in Hello; empty accepts any',
+  },
+  maxBatchRecords: {
+    flag: 'max-batch-records',
+    env: 'FABRICSCOPE_MAX_BATCH_RECORDS',
+    default: 20000,
+    schema: positive,
+    help: 'Largest batch a generator may send (records)',
+  },
+  maxInFlight: {
+    flag: 'max-in-flight',
+    env: 'FABRICSCOPE_MAX_IN_FLIGHT',
+    default: 8,
+    schema: positive,
+    help: 'Unacked batches per generator stream before the collector stops reading it',
+  },
+  maxUveBytes: {
+    flag: 'max-uve-bytes',
+    env: 'FABRICSCOPE_MAX_UVE_BYTES',
+    default: 65536,
+    schema: positive,
+    help: 'Largest UVE struct accepted (encoded bytes); larger ones are rejected',
+  },
+  generatorGrace: {
+    flag: 'generator-grace',
+    env: 'FABRICSCOPE_GENERATOR_GRACE',
+    default: '30s',
+    schema: duration,
+    help: "How long a disconnected generator's UVEs stay before they are withdrawn (it resends on reconnect)",
+  },
+} as const satisfies OptionTable;

@@ -1,0 +1,84 @@
+import { batchColumns } from './catalog/batch.js';
+import type { Field, RecordCatalog, RollupLevel } from './catalog/types.js';
+import { quoted } from './inserts.js';
+import { levels, rollupColumns, rollupFields, rollupSelect } from './rollups.js';
+
+/** The DDL a migration runs for a kind, derived from its catalog as it stood at that migration. */
+
+type Column = Pick<Field, 'column' | 'type' | 'codec'>;
+const definition = (c: Column): string => `${quoted(c.column)} ${c.type}${c.codec ? ` ${c.codec}` : ''}`;
+const bucketTime: Column = { column: 'time', type: "DateTime('UTC')", codec: 'CODEC(DoubleDelta, ZSTD(1))' };
+
+/** The kind's table with the fields that migration `id` had. */
+export function createTable(catalog: RecordCatalog, id: number): string {
+  const { table } = catalog;
+  const columns = [catalog.time, ...batchColumns, ...catalog.fields.filter((f) => f.since <= id)];
+  return [
+    `CREATE TABLE IF NOT EXISTS ${table.name} (\n  ${columns.map(definition).join(',\n  ')}\n)`,
+    `ENGINE = ${table.engine}`,
+    table.partitionBy && `PARTITION BY ${table.partitionBy}`,
+    `ORDER BY ${table.orderBy}`,
+    table.ttl && `TTL ${table.ttl}\nSETTINGS ttl_only_drop_parts = 1`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** One rollup level's table and the view that feeds it, as of migration `id`. */
+export function createRollup(catalog: RecordCatalog, level: RollupLevel, id: number): string[] {
+  return [createRollupTable(catalog, level, id), createRollupView(catalog, level, id)];
+}
+
+function createRollupTable(catalog: RecordCatalog, level: RollupLevel, id: number): string {
+  const merge = catalog.rollup!.merge;
+  const sampled = merge.kind === 'last';
+  const columns: Column[] = sampled
+    ? [
+        bucketTime,
+        { column: 'sample_time', type: "DateTime64(6, 'UTC')" },
+        ...catalog.fields.filter((f) => f.since <= id),
+      ]
+    : [
+        bucketTime,
+        ...rollupFields(catalog, id),
+        ...Object.keys(merge.measures).map((m) => ({ column: m, type: 'UInt64' })),
+      ];
+  const engine = sampled
+    ? 'ReplacingMergeTree(sample_time)'
+    : `SummingMergeTree((${Object.keys(merge.measures).join(', ')}))`;
+  return `CREATE TABLE IF NOT EXISTS ${level.table} (\n  ${columns.map(definition).join(',\n  ')}\n)
+ENGINE = ${engine}
+PARTITION BY toYYYYMM(time)
+ORDER BY ${sampled ? catalog.table.orderBy : `(time, ${rollupColumns(catalog, id)})`}
+TTL time + INTERVAL ${level.ttl}
+SETTINGS ttl_only_drop_parts = 1`;
+}
+
+const createRollupView = (catalog: RecordCatalog, level: RollupLevel, id: number): string =>
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS ${level.table}_mv TO ${level.table} AS ${rollupSelect(catalog, level, '1', id)}`;
+
+/**
+ * What migration `id` does to a kind whose table came before it: adds the fields declared `since: id`
+ * to the table and, where a rollup keeps them, to every level (a summed level also groups by them),
+ * then replaces the levels' views so they compute the new columns. Migrations run at start, before
+ * any writer inserts, so no row passes while a view is replaced.
+ */
+export function addFields(catalog: RecordCatalog, id: number): string[] {
+  const added = catalog.fields.filter((f) => f.since === id);
+  if (added.length === 0 || catalog.table.since >= id) return [];
+  const statements = [alterAdd(catalog.table.name, added)];
+  const merge = catalog.rollup?.merge;
+  const kept = merge?.kind === 'last' ? added : added.filter((f) => f.rollup !== undefined);
+  if (kept.length === 0) return statements;
+  for (const level of levels(catalog)) {
+    const order = merge?.kind === 'sum' ? `, MODIFY ORDER BY (time, ${rollupColumns(catalog, id)})` : '';
+    statements.push(alterAdd(level.table, kept) + order);
+  }
+  for (const level of levels(catalog)) {
+    statements.push(`DROP VIEW IF EXISTS ${level.table}_mv`, createRollupView(catalog, level, id));
+  }
+  return statements;
+}
+
+const alterAdd = (table: string, fields: readonly Field[]): string =>
+  `ALTER TABLE ${table} ${fields.map((f) => `ADD COLUMN IF NOT EXISTS ${definition(f)}`).join(', ')}`;

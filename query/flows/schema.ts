@@ -1,0 +1,100 @@
+import { flowFieldTypeDefs } from './fields.js';
+
+/**
+ * The flows domain of the GraphQL API; FlowDimension, FlowFilter and Flow come from the flow catalog
+ * (fields.ts). Counters are Float: exact up to 2^53, which JSON numbers keep.
+ */
+export const flowsTypeDefs = /* GraphQL */ `
+  ${flowFieldTypeDefs}
+  enum FlowMetric {
+    RECORDS
+    BYTES
+    PACKETS
+  }
+
+  type FlowEdge {
+    cursor: String!
+    node: Flow!
+  }
+
+  type FlowConnection {
+    edges: [FlowEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  "records = flow samples; bytes and packets are the sampled deltas scaled by the sampling factor."
+  type FlowTotals {
+    records: Float!
+    bytes: Float!
+    packets: Float!
+    "The table that answered: flows (raw), flows_1m or flows_1h."
+    table: String!
+  }
+
+  type FlowGroup {
+    "The group's values, in the order of by."
+    keys: [String!]!
+    records: Float!
+    bytes: Float!
+    packets: Float!
+  }
+
+  type FlowGroups {
+    table: String!
+    groups: [FlowGroup!]!
+  }
+
+  type FlowPoint {
+    time: DateTime!
+    value: Float!
+  }
+
+  type FlowSeries {
+    keys: [String!]!
+    points: [FlowPoint!]!
+  }
+
+  type FlowSeriesResult {
+    "Seconds per point."
+    step: Int!
+    table: String!
+    series: [FlowSeries!]!
+  }
+
+  type Query {
+    """
+    Flow records, newest first. from/to: RFC 3339 or relative (now, now-15m, now-2h, now-7d); from
+    defaults to an hour before to, to to now. filter: OR of filters; exclude: drop what matches any.
+    """
+    flows(
+      from: String
+      to: String
+      filter: [FlowFilter!]
+      exclude: [FlowFilter!]
+      first: Int = 100
+      after: String
+    ): FlowConnection!
+    flowTotals(from: String, to: String, filter: [FlowFilter!], exclude: [FlowFilter!]): FlowTotals!
+    "Top groups by metric over any flow dimensions."
+    flowGroups(
+      from: String
+      to: String
+      filter: [FlowFilter!]
+      exclude: [FlowFilter!]
+      by: [FlowDimension!]!
+      metric: FlowMetric = BYTES
+      top: Int = 10
+    ): FlowGroups!
+    "A series per top group; step like 30s, 5m, 1h (default: about 300 points over the range)."
+    flowSeries(
+      from: String
+      to: String
+      filter: [FlowFilter!]
+      exclude: [FlowFilter!]
+      by: [FlowDimension!] = []
+      metric: FlowMetric = BYTES
+      top: Int = 10
+      step: String
+    ): FlowSeriesResult!
+  }
+`;

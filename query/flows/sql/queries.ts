@@ -1,0 +1,126 @@
+import type { TimeRange } from '../../shared/time.js';
+import { flowCatalog } from '../../../common/schema/catalog/index.js';
+import { measure } from '../../../common/schema/rollups.js';
+import { dimensions, recordColumns, type Dimension } from '../fields.js';
+import type { FlowDimension } from '../../generated/graphql.js';
+import { flowWhere, type FlowFilterInput } from './filter.js';
+import { chooseTable, metricColumns, rawFlows } from './tables.js';
+import { timeCondition, type TimeTable } from '../../shared/rollup-tables.js';
+import { afterPosition } from '../../shared/paging.js';
+import { Params, type TableQuery } from '../../shared/params.js';
+
+export type FlowMetric = 'records' | 'bytes' | 'packets';
+
+export interface FlowSelection {
+  range: TimeRange;
+  filter?: readonly FlowFilterInput[] | null;
+  exclude?: readonly FlowFilterInput[] | null;
+}
+
+/** Picks the table and builds the WHERE clause shared by every aggregate. */
+function scope(selection: FlowSelection, by: readonly FlowDimension[], stepSeconds?: number) {
+  const params = new Params();
+  const where = flowWhere(selection.filter, selection.exclude, params);
+  const table = chooseTable(selection.range, [...where.uses, ...by.map(dimensionOf)], stepSeconds);
+  const conditions = `${timeCondition(table, selection.range, params)} AND ${where.sql}`;
+  return { params, table, conditions };
+}
+
+export function totalsQuery(selection: FlowSelection): TableQuery<TimeTable> {
+  const { params, table, conditions } = scope(selection, []);
+  const sql = `SELECT ${metricColumns(table)} FROM ${table.name} WHERE ${conditions}`;
+  return { sql, params: params.values, table };
+}
+
+/** A dimension the API names; the GraphQL enum lists only these. */
+function dimensionOf(name: FlowDimension): Dimension {
+  const dimension = dimensions[name];
+  if (!dimension) throw new Error(`no flow dimension ${name}`);
+  return dimension;
+}
+
+const keyColumns = (by: readonly FlowDimension[]): string[] => by.map((d) => dimensionOf(d).output);
+
+/** Top groups by one metric; each row has k0..kN (the group's values) and the three metrics. */
+export function groupsQuery(
+  selection: FlowSelection,
+  by: readonly FlowDimension[],
+  metric: FlowMetric,
+  top: number,
+): TableQuery<TimeTable> {
+  const { params, table, conditions } = scope(selection, by);
+  const keys = keyColumns(by).map((k, i) => `${k} AS k${i}`);
+  const groupBy = by.map((_, i) => `k${i}`).join(', ');
+  const sql = `SELECT ${[...keys, metricColumns(table)].join(', ')} FROM ${table.name} WHERE ${conditions}
+    ${by.length ? `GROUP BY ${groupBy}` : ''} ORDER BY ${metric} DESC ${by.length ? `, ${groupBy}` : ''}
+    LIMIT ${params.add('UInt32', top)}`;
+  return { sql, params: params.values, table };
+}
+
+/**
+ * A time series per group: rows (t, k0..kN, value) for the top groups only. The step is given in
+ * seconds; buckets start at multiples of the step since the epoch.
+ */
+export function seriesQuery(
+  selection: FlowSelection,
+  by: readonly FlowDimension[],
+  metric: FlowMetric,
+  top: number,
+  stepSeconds: number,
+): TableQuery<TimeTable> {
+  const { params, table, conditions } = scope(selection, by, stepSeconds);
+  const keys = keyColumns(by);
+  const step = params.add('UInt32', stepSeconds);
+  const topGroups = by.length
+    ? `AND (${keys.join(', ')}) IN (SELECT ${keys.join(', ')} FROM ${table.name} WHERE ${conditions}
+        GROUP BY ${keys.join(', ')} ORDER BY ${metricExpression(table, metric)} DESC LIMIT ${params.add('UInt32', top)})`
+    : '';
+  const sql = `SELECT toUnixTimestamp(toStartOfInterval(time, toIntervalSecond(${step}))) AS t,
+      ${keys.map((k, i) => `${k} AS k${i}, `).join('')}${metricExpression(table, metric)} AS value
+    FROM ${table.name} WHERE ${conditions} ${topGroups}
+    GROUP BY t${by.map((_, i) => `, k${i}`).join('')} ORDER BY t`;
+  return { sql, params: params.values, table };
+}
+
+const metricExpression = (table: TimeTable, metric: FlowMetric): string =>
+  measure(flowCatalog, table.name, metric);
+
+/** The position of a record in the newest-first order; unique, so pages neither skip nor repeat. */
+export interface FlowCursor {
+  time: string;
+  generator: string;
+  epoch: string;
+  seq: string;
+  uuid: string;
+}
+
+/** Every API column of a record, and the batch id its cursor needs. */
+const flowColumns = `${recordColumns}, toString(batch_epoch) AS epoch, toString(batch_seq) AS seq`;
+
+/** The newest-first order of records, a unique key; each column with the type its cursor value binds as. */
+const order = [
+  ['time', "DateTime64(6, 'UTC')"],
+  ['generator', 'String'],
+  ['batch_epoch', 'UInt64'],
+  ['batch_seq', 'UInt64'],
+  ['flow_uuid', 'UUID'],
+] as const;
+
+/** `limit` records, newest first, starting after `after`: a page and the row that tells if another follows. */
+export function recordsQuery(
+  selection: FlowSelection,
+  limit: number,
+  after?: FlowCursor,
+): TableQuery<TimeTable> {
+  const params = new Params();
+  const where = flowWhere(selection.filter, selection.exclude, params);
+  const table = rawFlows;
+  let conditions = `${timeCondition(table, selection.range, params)} AND ${where.sql}`;
+  if (after) {
+    const position = [after.time, after.generator, after.epoch, after.seq, after.uuid] as const;
+    conditions += ` AND ${afterPosition(order, position, 'descending', params)}`;
+  }
+  const sql = `SELECT ${flowColumns} FROM ${table.name} WHERE ${conditions}
+    ORDER BY ${order.map(([c]) => `${c} DESC`).join(', ')} LIMIT ${params.add('UInt32', limit)}`;
+  return { sql, params: params.values, table };
+}

@@ -1,0 +1,151 @@
+import { ipToBytes } from '../address.js';
+import type { FlowActionName } from '../policy.js';
+import { uuidToBytes } from '../random.js';
+import { indexTopology } from '../topology/lookup.js';
+import type { Topology } from '../topology/types.js';
+import { buildConnections, type Connection, type FlowPoolOptions } from './connections.js';
+import type { Scenario } from './scenarios.js';
+import { sides, ZERO_IP, type Side } from './sides.js';
+
+/** The per-vRouter flow record templates the encoder streams: what each vRouter's agent exports. */
+
+/** A flow record's action, as TF codes it. */
+export const ActionCode: Readonly<Record<FlowActionName, number>> = { PASS: 1, DENY: 2, DROP: 3 };
+
+/** The record fields that stay the same for every sample of a flow (names as in records.proto). */
+export interface StaticFlowFields {
+  vrouter: string;
+  vrouter_ip: Uint8Array;
+  other_vrouter_ip: Uint8Array;
+  direction: number;
+  source_vn: string;
+  dest_vn: string;
+  source_ip: Uint8Array;
+  dest_ip: Uint8Array;
+  protocol: number;
+  sport?: number;
+  dport?: number;
+  action: number;
+  drop_reason: string;
+  sg_rule_uuid: string;
+  nw_ace_uuid: string;
+  vmi_uuid: Uint8Array;
+  diff_bytes: number;
+  diff_packets: number;
+  tcp_flags: number;
+  underlay_proto: string;
+  underlay_source_port: number;
+  sampling: number;
+}
+
+export interface FlowTemplate {
+  connection: number;
+  scenario: Scenario;
+  vrouter: number; // index in topology.vrouters
+  reverse: boolean;
+  /** Index (in the same vRouter's pool) of the other half of the flow pair, for reverse_uuid. */
+  pair: number;
+  action: FlowActionName;
+  fields: StaticFlowFields;
+  /** Which port is the client's ephemeral one: it changes whenever the flow is re-established. */
+  ephemeral: 'sport' | 'dport';
+  portSeed: number;
+}
+
+export interface FlowPools {
+  connections: Connection[];
+  /** Templates per vRouter index: what that vRouter's agent exports. */
+  pools: FlowTemplate[][];
+}
+
+const REVERSE_REASON: Readonly<Record<string, string>> = {
+  DROP_SG: 'DROP_REVERSE_SG',
+  DROP_OUT_SG: 'DROP_REVERSE_OUT_SG',
+};
+
+/** One record of a side: the forward or the reverse flow, as that vRouter's agent exports it. */
+function fieldsFor(
+  conn: Connection,
+  side: Side,
+  reverse: boolean,
+  vrouter: { name: string; ip: string },
+): StaticFlowFields {
+  const tunnel = side.peerIp !== ZERO_IP;
+  const t = reverse ? conn.reverse : conn.forward;
+  const tcp = conn.protocol === 6;
+  const denied = side.action !== 'PASS';
+  // Like a TF vRouter agent, the record names addresses and VNs, not pods or namespaces: the
+  // pipeline enriches those from the interface UVEs.
+  const ends = [
+    { ip: conn.sourceIp, vn: conn.sourceVn },
+    { ip: conn.destIp, vn: conn.destVn },
+  ] as const;
+  const [from, to] = reverse ? [ends[1], ends[0]] : [ends[0], ends[1]];
+  const dropReason = denied
+    ? reverse
+      ? (REVERSE_REASON[conn.verdict.dropReason] ?? conn.verdict.dropReason)
+      : conn.verdict.dropReason
+    : '';
+  return {
+    vrouter: vrouter.name,
+    vrouter_ip: ipToBytes(vrouter.ip),
+    other_vrouter_ip: side.peerIp,
+    direction: reverse ? side.directionReverse : side.directionForward,
+    source_vn: from.vn,
+    dest_vn: to.vn,
+    source_ip: ipToBytes(from.ip),
+    dest_ip: ipToBytes(to.ip),
+    protocol: conn.protocol,
+    ...(reverse ? { sport: conn.dport } : { dport: conn.dport }),
+    action: ActionCode[side.action],
+    drop_reason: dropReason,
+    sg_rule_uuid: reverse ? side.sgRuleReverse : side.sgRuleForward,
+    nw_ace_uuid: conn.verdict.nwAceUuid,
+    vmi_uuid: uuidToBytes(side.local.vmiUuid),
+    diff_bytes: t.bytes,
+    diff_packets: t.packets,
+    tcp_flags: tcp ? (denied ? (reverse ? 0 : 0x02) : 0x1a) : 0,
+    underlay_proto: tunnel ? conn.underlayProto : '',
+    underlay_source_port: tunnel && conn.underlayProto !== 'MPLSoGRE' ? conn.underlaySourcePort : 0,
+    sampling: conn.sampling,
+  };
+}
+
+/** Connections → per-vRouter templates, each forward record paired with its reverse record. */
+export function buildFlowPools(topo: Topology, options: FlowPoolOptions = {}): FlowPools {
+  const connections = buildConnections(topo, options);
+  const index = indexTopology(topo);
+  const pools: FlowTemplate[][] = topo.vrouters.map(() => []);
+  for (const conn of connections) {
+    for (const side of sides(conn, (name) => index.vrouter(name))) {
+      const pool = pools[side.vrouter];
+      const vrouter = topo.vrouters[side.vrouter];
+      if (!pool || !vrouter) continue;
+      const at = pool.length;
+      const common = {
+        connection: conn.id,
+        scenario: conn.scenario,
+        vrouter: side.vrouter,
+        action: side.action,
+      };
+      const portSeed = conn.underlaySourcePort * 31 + conn.id;
+      pool.push({
+        ...common,
+        reverse: false,
+        pair: at + 1,
+        fields: fieldsFor(conn, side, false, vrouter),
+        ephemeral: 'sport',
+        portSeed,
+      });
+      pool.push({
+        ...common,
+        reverse: true,
+        pair: at,
+        fields: fieldsFor(conn, side, true, vrouter),
+        ephemeral: 'dport',
+        portSeed,
+      });
+    }
+  }
+  return { connections, pools };
+}

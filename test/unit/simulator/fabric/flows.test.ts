@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SCENARIO_WEIGHTS, type Scenario } from '../../../../simulator/fabric/flows/scenarios.js';
+import { buildFlowPools } from '../../../../simulator/fabric/flows/templates.js';
+import { buildTopology } from '../../../../simulator/fabric/topology/build.js';
+
+const topo = buildTopology({ vrouters: 4, seed: 7 });
+const { connections, pools } = buildFlowPools(topo);
+
+describe('flow mix', () => {
+  it('is deterministic for a seed', () => {
+    const again = buildFlowPools(buildTopology({ vrouters: 4, seed: 7 }));
+    assert.deepEqual(again.pools, pools);
+  });
+
+  it('covers every scenario and every vRouter', () => {
+    const seen = new Set(connections.map((c) => c.scenario));
+    for (const s of Object.keys(SCENARIO_WEIGHTS)) assert.ok(seen.has(s as Scenario), s);
+    pools.forEach((p, i) => assert.ok(p.length > 0, `compute-${i} exports flows`));
+  });
+
+  it('decides each scenario as the fabric would', () => {
+    const expected: Record<Scenario, string> = {
+      'same-namespace': 'PASS',
+      'cross-namespace': 'PASS',
+      'service-ecmp': 'PASS',
+      'vm-to-vm': 'PASS',
+      ipv6: 'PASS',
+      'isolated-egress': 'PASS',
+      'isolated-ingress-denied': 'DENY',
+      'isolated-service-open': 'PASS',
+      'isolated-service-closed': 'DENY',
+      'openstack-k8s-allowed': 'PASS',
+      'openstack-k8s-denied': 'DENY',
+      'network-policy-allowed': 'PASS',
+      'network-policy-denied': 'DENY',
+      'no-route': 'DROP',
+    };
+    for (const c of connections)
+      assert.equal(c.verdict.action, expected[c.scenario], `${c.scenario} #${c.id}`);
+  });
+
+  it('exports records where TF would: both vRouters unless the source already denied', () => {
+    for (const c of connections) {
+      const records = pools.flat().filter((t) => t.connection === c.id);
+      const local = c.destination?.vrouter === c.source.vrouter;
+      const expected = c.verdict.deniedAt === 'source' || !c.destination || local ? 2 : 4;
+      assert.equal(records.length, expected, `${c.scenario} #${c.id}`);
+      const forward = records.filter((r) => !r.reverse);
+      if (c.verdict.deniedAt === 'destination' && !local) {
+        // The source forwards (its egress rules allow it); the destination's ingress rules deny.
+        const at = (vrouter: string) => forward.find((r) => `compute-${r.vrouter}` === vrouter)?.action;
+        assert.equal(at(c.source.vrouter), 'PASS');
+        assert.equal(at(c.destination?.vrouter ?? ''), 'DENY');
+        const denied = records
+          .filter((r) => r.action === 'DENY')
+          .map((r) => r.fields.drop_reason)
+          .sort();
+        assert.deepEqual(denied, ['DROP_REVERSE_SG', 'DROP_SG']);
+      }
+    }
+  });
+
+  it('carries deciding rule ids on denied records, and no workload names (the pipeline adds them)', () => {
+    const denied = pools.flat().filter((t) => t.scenario === 'isolated-ingress-denied');
+    assert.ok(denied.length > 0);
+    for (const t of denied) {
+      assert.equal(t.fields.action, 2);
+      assert.equal(t.fields.drop_reason, 'DROP_POLICY');
+      assert.match(t.fields.nw_ace_uuid, /^[0-9a-f-]{36}$/);
+      assert.ok(!('source_workload' in t.fields) && !('dest_namespace' in t.fields));
+    }
+  });
+});

@@ -1,0 +1,442 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { messages } from '../../../../common/proto.js';
+import { ipToBytes } from '../../../../simulator/fabric/address.js';
+import { buildFlowPools } from '../../../../simulator/fabric/flows/templates.js';
+import { buildInterfaceStats, interfaceRates } from '../../../../simulator/fabric/state/interface-stats.js';
+import { encodeStateBatch } from '../../../../simulator/sender/state-encoder.js';
+import { Agg, RouteOp, type RouteEvent, type UveUpdate } from '../../../../simulator/fabric/records.js';
+import { buildRoutes, interfaceLabels, vrfName } from '../../../../simulator/fabric/state/routes.js';
+import { buildFabricState, type GeneratorState } from '../../../../simulator/fabric/state/fabric-state.js';
+import { buildTopology } from '../../../../simulator/fabric/topology/build.js';
+import { V6_NETWORK } from '../../../../simulator/fabric/topology/names.js';
+import type { Workload } from '../../../../simulator/fabric/topology/types.js';
+import { bgpPeerUveName } from '../../../../simulator/fabric/state/uves/keys.js';
+
+const NOW = 1_750_000_000_000_000;
+const topo = buildTopology({ vrouters: 4, seed: 11 });
+const state = buildFabricState(topo, NOW);
+const vrouterState = (name: string): GeneratorState => {
+  const g = state.find((s) => s.host === name);
+  assert.ok(g, name);
+  return g;
+};
+const attrs = (u: UveUpdate): Record<string, unknown> =>
+  JSON.parse(u.attributes_json) as Record<string, unknown>;
+const find = (uves: UveUpdate[], type: string, name: string, struct: string): UveUpdate => {
+  const u = uves.find((x) => x.type === type && x.name === name && x.struct_type === struct);
+  assert.ok(u, `${type}/${name} ${struct}`);
+  return u;
+};
+const projectOf = (w: Workload): string => {
+  const ns = topo.namespaces.find((n) => n.name === w.namespace);
+  assert.ok(ns);
+  return ns.project;
+};
+const vmiName = (w: Workload): string => `${projectOf(w)}:${w.vmiUuid}`;
+const hosted = (vrouter: string): Workload[] => topo.workloads.filter((w) => w.vrouter === vrouter);
+
+describe('fabric state: generators', () => {
+  it('is deterministic for a seed and time', () => {
+    assert.deepEqual(buildFabricState(buildTopology({ vrouters: 4, seed: 11 }), NOW), state);
+    assert.notDeepEqual(buildFabricState(buildTopology({ vrouters: 4, seed: 12 }), NOW), state);
+  });
+
+  it('comes from every vRouter agent and two control nodes, named as TF names generators', () => {
+    assert.deepEqual(
+      state.map((g) => g.generator),
+      [
+        ...topo.vrouters.map((v) => `${v.name}:Compute:contrail-vrouter-agent:0`),
+        'control-1:Control:contrail-control:0',
+        'control-2:Control:contrail-control:0',
+      ],
+    );
+    for (const g of state) assert.ok(g.uves.every((u) => u.timestamp === NOW && !u.deleted));
+  });
+
+  it('gives each vRouter its own UVEs: itself, its VNs, VMs and interfaces', () => {
+    for (const vr of topo.vrouters) {
+      const g = vrouterState(vr.name);
+      const mine = hosted(vr.name);
+      const vns = new Set(mine.map((w) => w.vn));
+      assert.equal(g.uves.length, 2 + vns.size + 3 * mine.length);
+      assert.deepEqual(g.routes, []);
+      const agent = attrs(find(g.uves, 'vrouter', vr.name, 'VrouterAgent'));
+      assert.equal(agent['control_ip'], vr.ip);
+      assert.deepEqual(
+        agent['xmpp_peer_list'],
+        topo.controlNodes.map((c, i) => ({ ip: c.ip, status: true, primary: i === vr.index % 2 })),
+      );
+      assert.deepEqual(
+        agent['virtual_machine_list'],
+        mine.map((w) => w.vmUuid),
+      );
+      assert.deepEqual(agent['interface_list'], mine.map(vmiName));
+      assert.equal(agent['total_interface_count'], mine.length);
+      const status = attrs(find(g.uves, 'vrouter', vr.name, 'NodeStatus'));
+      assert.deepEqual(status['process_status'], [
+        { module_id: 'contrail-vrouter-agent', instance_id: '0', state: 'Functional', description: '' },
+      ]);
+    }
+  });
+
+  it('declares TF aggregation types', () => {
+    const g = vrouterState('compute-0');
+    const agent = find(g.uves, 'vrouter', 'compute-0', 'VrouterAgent');
+    assert.deepEqual(agent.aggregation['xmpp_peer_list'], { agg: Agg.APPEND, list_key: 'ip' });
+    assert.deepEqual(agent.aggregation['virtual_machine_list'], { agg: Agg.UNION, list_key: '' });
+    assert.deepEqual(agent.aggregation['interface_list'], { agg: Agg.UNION, list_key: '' });
+    assert.deepEqual(find(g.uves, 'vrouter', 'compute-0', 'NodeStatus').aggregation, {
+      process_status: { agg: Agg.APPEND, list_key: 'module_id' },
+    });
+    const vn = g.uves.find((u) => u.struct_type === 'UveVirtualNetworkAgent');
+    assert.ok(vn);
+    for (const a of ['in_bytes', 'out_bytes', 'in_tpkts', 'out_tpkts'])
+      assert.deepEqual(vn.aggregation[a], { agg: Agg.SUM, list_key: '' });
+    for (const a of ['virtualmachine_list', 'interface_list'])
+      assert.deepEqual(vn.aggregation[a], { agg: Agg.UNION, list_key: '' });
+    assert.equal(vn.aggregation['total_acl_rules'], undefined, 'no aggtype: equal values collapse');
+    const stats = g.uves.find((u) => u.struct_type === 'VMIStats');
+    assert.deepEqual(
+      Object.values(stats?.aggregation ?? {}).map((a) => a.agg),
+      [Agg.SUM, Agg.SUM, Agg.SUM, Agg.SUM],
+    );
+    const identity = g.uves.find((u) => u.struct_type === 'UveVMInterfaceAgent');
+    assert.deepEqual(identity?.aggregation, {});
+  });
+
+  it('splits a VN over the vRouters hosting it: parts that sum and union to the whole', () => {
+    const rates = new Map(interfaceRates(topo).map((r) => [r.workload.vmiUuid, r]));
+    for (const vn of topo.virtualNetworks) {
+      const members = topo.workloads.filter((w) => w.vn === vn.fqName);
+      const parts = state.flatMap((g) =>
+        g.uves.filter((u) => u.type === 'virtual-network' && u.name === vn.fqName),
+      );
+      assert.equal(parts.length, new Set(members.map((w) => w.vrouter)).size, vn.fqName);
+      if (parts.length === 0) continue;
+      const all = parts.map(attrs);
+      const sum = (key: string): number => all.reduce((n, a) => n + Number(a[key]), 0);
+      assert.equal(
+        sum('in_bytes'),
+        members.reduce((n, w) => n + (rates.get(w.vmiUuid)?.inBytes ?? 0), 0),
+      );
+      assert.equal(
+        sum('out_tpkts'),
+        members.reduce((n, w) => n + (rates.get(w.vmiUuid)?.outPackets ?? 0), 0),
+      );
+      assert.deepEqual(
+        new Set(all.flatMap((a) => a['virtualmachine_list'] as string[])),
+        new Set(members.map((w) => w.vmUuid)),
+      );
+      assert.equal(new Set(all.map((a) => a['total_acl_rules'])).size, 1, 'the same ACL everywhere');
+    }
+  });
+
+  it('carries the identity of every workload, IPv6-only pods included, from its own vRouter', () => {
+    const labels = interfaceLabels(topo);
+    for (const w of topo.workloads) {
+      const g = vrouterState(w.vrouter);
+      const vmi = attrs(find(g.uves, 'virtual-machine-interface', vmiName(w), 'UveVMInterfaceAgent'));
+      assert.deepEqual(
+        {
+          vm_name: vmi['vm_name'],
+          vm_uuid: vmi['vm_uuid'],
+          virtual_network: vmi['virtual_network'],
+          ip_address: vmi['ip_address'],
+          ip6_address: vmi['ip6_address'],
+          vrouter: vmi['vrouter'],
+          namespace: vmi['namespace'],
+          workload_kind: vmi['workload_kind'],
+          labels: vmi['labels'],
+        },
+        {
+          vm_name: w.name,
+          vm_uuid: w.vmUuid,
+          virtual_network: w.vn,
+          ip_address: w.ipv4 ?? '',
+          ip6_address: w.ipv6 ?? '',
+          vrouter: w.vrouter,
+          namespace: w.namespace,
+          workload_kind: w.kind,
+          labels: w.labels,
+        },
+      );
+      assert.equal(vmi['label'], labels.get(w.vmiUuid));
+      const vm = attrs(find(g.uves, 'virtual-machine', w.vmUuid, 'UveVirtualMachineAgent'));
+      assert.deepEqual(vm, {
+        vm_name: w.name,
+        uuid: w.vmUuid,
+        vrouter: w.vrouter,
+        interface_list: [vmiName(w)],
+      });
+      find(g.uves, 'virtual-machine-interface', vmiName(w), 'VMIStats');
+    }
+    const v6only = topo.workloads.filter((w) => w.ipv6 && !w.ipv4);
+    assert.ok(v6only.length >= 3);
+    const identities = state.flatMap((g) => g.uves.filter((u) => u.struct_type === 'UveVMInterfaceAgent'));
+    assert.equal(identities.length, topo.workloads.length, 'one identity per workload');
+  });
+
+  it('has each control node report its BGP and XMPP peers', () => {
+    const [gw] = topo.gateways;
+    assert.ok(gw);
+    for (const c of topo.controlNodes) {
+      const g = state.find((s) => s.host === c.name);
+      assert.ok(g);
+      assert.equal(g.uves.length, 2 + topo.gateways.length + topo.vrouters.length);
+      assert.deepEqual(attrs(find(g.uves, 'control-node', c.name, 'BgpRouterState')), {
+        bgp_router_ip_list: [c.ip],
+        router_id: c.ip,
+        local_asn: topo.asn,
+        num_bgp_peer: 1,
+        num_up_bgp_peer: 1,
+        num_xmpp_peer: topo.vrouters.length,
+        num_up_xmpp_peer: topo.vrouters.length,
+        num_routing_instance: topo.virtualNetworks.length,
+      });
+      find(g.uves, 'control-node', c.name, 'NodeStatus');
+      const name = bgpPeerUveName(c, gw);
+      assert.equal(
+        name,
+        `default-domain:default-project:ip-fabric:__default__:${c.name}:default-domain:default-project:ip-fabric:__default__:sdn-gw-1`,
+      );
+      const peer = attrs(find(g.uves, 'bgp-peer', name, 'BgpPeerInfoData'));
+      assert.deepEqual(peer['state_info'], {
+        state: 'Established',
+        last_state: 'OpenConfirm',
+        last_state_at: NOW,
+      });
+      assert.deepEqual(peer['flap_info'], { flap_count: 0, flap_time: 0 });
+      assert.equal(peer['peer_address'], gw.ip);
+      assert.deepEqual([peer['local_asn'], peer['peer_asn']], [topo.asn, gw.asn]);
+      for (const vr of topo.vrouters) {
+        const xmpp = attrs(find(g.uves, 'xmpp-peer', `${c.name}:${vr.ip}`, 'XmppPeerInfoData'));
+        assert.equal(xmpp['identifier'], vr.name);
+        assert.equal((xmpp['state_info'] as { state: string }).state, 'Established');
+      }
+    }
+  });
+});
+
+describe('fabric state: routes', () => {
+  const routes = buildRoutes(topo, NOW);
+  const labels = interfaceLabels(topo);
+  const vrouterIp = (name: string): Uint8Array =>
+    ipToBytes(topo.vrouters.find((v) => v.name === name)?.ip ?? '');
+  const route = (vrf: string, prefix: string): RouteEvent => {
+    const r = routes.find((x) => x.routing_instance === vrf && x.prefix === prefix);
+    assert.ok(r, `${vrf} ${prefix}`);
+    return r;
+  };
+
+  it('is what every control node publishes', () => {
+    for (const c of state.filter((g) => g.role === 'control')) assert.deepEqual(c.routes, routes);
+    assert.ok(routes.every((r) => r.op === RouteOp.ADD && r.timestamp === NOW));
+  });
+
+  it('names VRFs after their VN', () => {
+    assert.equal(
+      vrfName('default-domain:k8s-contrail:seamless'),
+      'default-domain:k8s-contrail:seamless:seamless',
+    );
+    assert.deepEqual(
+      new Set(routes.map((r) => r.routing_instance)),
+      new Set(topo.virtualNetworks.map((vn) => vrfName(vn.fqName))),
+    );
+  });
+
+  it('has a host route per workload address, over its VN encapsulation to its vRouter', () => {
+    const perVrouter = new Map<string, Set<number>>();
+    for (const w of topo.workloads) {
+      const vn = topo.virtualNetworks.find((n) => n.fqName === w.vn);
+      assert.ok(vn);
+      const label = labels.get(w.vmiUuid) ?? 0;
+      const seen = perVrouter.get(w.vrouter) ?? new Set();
+      assert.ok(!seen.has(label), 'labels are unique per vRouter');
+      perVrouter.set(w.vrouter, seen.add(label));
+      const prefixes = [...(w.ipv4 ? [`${w.ipv4}/32`] : []), ...(w.ipv6 ? [`${w.ipv6}/128`] : [])];
+      for (const prefix of prefixes) {
+        const r = route(vrfName(w.vn), prefix);
+        assert.equal(r.family, prefix.endsWith('/32') ? 'inet' : 'inet6');
+        assert.deepEqual(r.next_hops, [
+          {
+            tunnel_type: vn.encapsulation,
+            destination: vrouterIp(w.vrouter),
+            label: vn.encapsulation === 'VXLAN' ? vn.vni : label,
+            interface: '',
+          },
+        ]);
+        const peer = topo.vrouters.find((v) => v.name === w.vrouter)?.ip;
+        assert.deepEqual([r.protocol, r.peer, r.origin_vn], ['xmpp', peer, w.vn]);
+      }
+    }
+    const v6 = topo.workloads.find((w) => w.vn === V6_NETWORK);
+    assert.ok(v6?.ipv6 && !v6.ipv4);
+    assert.equal(route(vrfName(V6_NETWORK), `${v6.ipv6}/128`).next_hops[0]?.tunnel_type, 'VXLAN');
+  });
+
+  it('has an ECMP route per service: one next hop per backend, towards its vRouter', () => {
+    assert.equal(topo.services.length, 6);
+    for (const svc of topo.services) {
+      const r = route(vrfName(svc.vn), `${svc.ip}/${svc.ip.includes(':') ? 128 : 32}`);
+      const backends = svc.backends.map((b) => topo.workloads.find((w) => w.name === b));
+      assert.equal(r.next_hops.length, backends.length);
+      assert.ok(r.next_hops.length >= 2);
+      assert.deepEqual(
+        r.next_hops.map((h) => h.destination),
+        backends.map((w) => vrouterIp(w?.vrouter ?? '')),
+      );
+      const vxlan = topo.virtualNetworks.find((n) => n.fqName === svc.vn)?.encapsulation === 'VXLAN';
+      if (!vxlan)
+        assert.deepEqual(
+          r.next_hops.map((h) => h.label),
+          backends.map((w) => labels.get(w?.vmiUuid ?? '')),
+        );
+      assert.deepEqual([r.protocol, r.peer], ['xmpp', '']);
+    }
+  });
+
+  it('has the gateway default route in every VRF, over MPLSoGRE from BGP', () => {
+    const [gw] = topo.gateways;
+    assert.ok(gw);
+    for (const vn of topo.virtualNetworks) {
+      const v4 = vn.subnets.some((s) => s.includes('.'));
+      const r = route(vrfName(vn.fqName), v4 ? '0.0.0.0/0' : '::/0');
+      assert.deepEqual([r.protocol, r.peer, r.as_path], ['bgp', gw.ip, String(gw.asn)]);
+      assert.equal(r.next_hops.length, 1);
+      assert.equal(r.next_hops[0]?.tunnel_type, 'MPLSoGRE');
+      assert.deepEqual(r.next_hops[0]?.destination, ipToBytes(gw.ip));
+    }
+    assert.equal(
+      routes.length,
+      topo.workloads.reduce((n, w) => n + (w.ipv4 ? 1 : 0) + (w.ipv6 ? 1 : 0), 0) +
+        topo.services.length +
+        routes.filter((r) => r.protocol === 'bgp').length,
+    );
+  });
+});
+
+describe('fabric state: interface stats', () => {
+  const rates = interfaceRates(topo);
+  const sample = (n: number, restartedAt: Record<string, number> = {}) =>
+    buildInterfaceStats(topo, { sample: n, nowUs: NOW + n, restartedAt }, rates);
+
+  it('has one record per interface per sample, with cumulative counters growing at a fixed rate', () => {
+    const [s0, s1, s2] = [sample(0), sample(1), sample(2)];
+    assert.equal(s0.length, topo.workloads.length);
+    s0.forEach((r, i) => {
+      const r1 = s1[i];
+      const r2 = s2[i];
+      assert.ok(r1 && r2);
+      assert.deepEqual(r.vmi_uuid, r1.vmi_uuid);
+      assert.ok(r.in_bytes > 0 && r.out_packets > 0);
+      assert.equal(r1.in_bytes, 2 * r.in_bytes);
+      assert.equal(r2.out_packets, 3 * r.out_packets);
+      for (const [reason, n] of Object.entries(r.drops)) assert.equal(r2.drops[reason], 3 * n);
+    });
+    assert.deepEqual(sample(1), sample(1), 'deterministic');
+  });
+
+  it('counts denied flows as drops by TF drop reason on the interface that dropped them', () => {
+    const byName = new Map(sample(0).map((r) => [r.vm_name, r]));
+    // The pod → VM pings of the reference article die on the VM's security group.
+    assert.ok((byName.get('vm')?.drops['DROP_SG'] ?? 0) > 0);
+    const reasons = new Set(sample(0).flatMap((r) => Object.keys(r.drops)));
+    assert.ok(reasons.has('DROP_POLICY'), 'isolated namespaces refuse at the source');
+    const denied = buildFlowPools(topo).connections.filter((c) => c.verdict.action !== 'PASS');
+    for (const c of denied) {
+      const at = c.verdict.deniedAt === 'destination' ? c.destination : c.source;
+      assert.ok((byName.get(at?.name ?? '')?.drops[c.verdict.dropReason] ?? 0) > 0, `${c.scenario}`);
+    }
+  });
+
+  it('splits each vRouter exported flows over its interfaces as active_flows', () => {
+    const { pools } = buildFlowPools(topo);
+    const s0 = sample(0);
+    topo.vrouters.forEach((vr, i) => {
+      const flows = s0.filter((r) => r.vrouter === vr.name).reduce((n, r) => n + r.active_flows, 0);
+      assert.equal(flows, pools[i]?.length);
+    });
+  });
+
+  it('restarts a vRouter counters from one interval (a counter reset), and only that vRouter', () => {
+    const before = sample(4);
+    const after = sample(5, { 'compute-1': 5 });
+    const later = sample(7, { 'compute-1': 5 });
+    const first = sample(0);
+    after.forEach((r, i) => {
+      const prev = before[i];
+      assert.ok(prev);
+      if (r.vrouter === 'compute-1') {
+        assert.equal(r.in_bytes, first[i]?.in_bytes);
+        assert.ok(r.in_bytes < prev.in_bytes);
+        assert.equal(later[i]?.in_bytes, 3 * (first[i]?.in_bytes ?? 0));
+      } else {
+        assert.ok(r.in_bytes > prev.in_bytes);
+      }
+    });
+  });
+});
+
+describe('fabric state: encoding', () => {
+  it('round-trips UVEs, routes and interface stats through the contract', () => {
+    const control = state.find((g) => g.role === 'control');
+    assert.ok(control);
+    const cases = [
+      ['uves', encodeStateBatch('uves', 7, control.uves), control.uves.length],
+      ['routes', encodeStateBatch('routes', 8, control.routes), control.routes.length],
+      [
+        'interface_stats',
+        encodeStateBatch('interface_stats', 9, buildInterfaceStats(topo, { sample: 0, nowUs: NOW })),
+        topo.workloads.length,
+      ],
+    ] as const;
+    for (const [kind, payload, count] of cases) {
+      const decoded = messages.PublishRequest.toObject(messages.PublishRequest.decode(payload), {
+        longs: Number,
+        enums: Number,
+        defaults: true,
+      }) as { batch: Record<string, { records: Record<string, unknown>[] }> };
+      assert.equal(decoded.batch[kind]?.records.length, count, kind);
+    }
+    const uve = (
+      messages.PublishRequest.toObject(messages.PublishRequest.decode(cases[0][1]), {
+        longs: Number,
+        enums: Number,
+      }) as { batch: { uves: { records: UveUpdate[] } } }
+    ).batch.uves.records[0];
+    assert.equal(uve?.struct_type, 'BgpRouterState');
+    assert.equal(uve?.timestamp, NOW);
+    const peer = control.uves.find((u) => u.struct_type === 'BgpPeerInfoData');
+    assert.ok(peer);
+    const ecmp = control.routes.find((r) => r.next_hops.length > 1);
+    assert.ok(ecmp);
+    const route = (
+      messages.PublishRequest.toObject(
+        messages.PublishRequest.decode(encodeStateBatch('routes', 1, [ecmp])),
+        {
+          longs: Number,
+          enums: Number,
+        },
+      ) as { batch: { routes: { records: RouteEvent[] } } }
+    ).batch.routes.records[0];
+    assert.deepEqual(
+      route?.next_hops.map((h) => [...h.destination]),
+      ecmp.next_hops.map((h) => [...h.destination]),
+    );
+    const nodeStatus = vrouterState('compute-0').uves.find((u) => u.struct_type === 'NodeStatus');
+    assert.ok(nodeStatus);
+    const decodedStatus = (
+      messages.PublishRequest.toObject(
+        messages.PublishRequest.decode(encodeStateBatch('uves', 1, [nodeStatus])),
+        {
+          longs: Number,
+          enums: Number,
+        },
+      ) as { batch: { uves: { records: UveUpdate[] } } }
+    ).batch.uves.records[0];
+    assert.deepEqual(decodedStatus?.aggregation, {
+      process_status: { agg: Agg.APPEND, list_key: 'module_id' },
+    });
+  });
+});

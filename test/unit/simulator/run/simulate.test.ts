@@ -1,0 +1,537 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { messages } from '../../../../common/proto.js';
+import { PUBLISH_METHOD } from '../../../../simulator/sender/generator-session.js';
+import type { SimulationReport } from '../../../../simulator/run/report.js';
+import { simulate } from '../../../../simulator/run/simulate.js';
+import { buildFabricState } from '../../../../simulator/fabric/state/fabric-state.js';
+import { buildTopology } from '../../../../simulator/fabric/topology/build.js';
+
+/**
+ * A fake collector on a real @grpc/grpc-js server: stores a batch when it arrives (so an ack lost
+ * with a dropped stream makes the resend a DUPLICATE), acks after a configurable delay (so acks
+ * come back out of order), and records what the sender did with its window.
+ */
+interface FakeOptions {
+  maxInFlight: number;
+  maxBatchRecords: number;
+  ackDelayMs: (seq: number) => number;
+  unavailableOnce: (seq: number) => boolean;
+  token: string;
+  /** Payload kinds acked INVALID, as a collector that does not take them yet. */
+  refuse: ReadonlySet<string>;
+}
+
+interface WireRecord {
+  flow_uuid: Buffer;
+  timestamp: number;
+  diff_bytes: number;
+  diff_packets: number;
+  sampling: number;
+  action: number;
+}
+
+type StateKind = 'uves' | 'routes' | 'interface_stats';
+const stateKinds: StateKind[] = ['uves', 'routes', 'interface_stats'];
+
+interface WireUve {
+  type: string;
+  name: string;
+  struct_type: string;
+  attributes_json: string;
+  timestamp: number;
+}
+
+interface WireRoute {
+  routing_instance: string;
+  prefix: string;
+  op: number;
+  next_hops?: { destination: Buffer }[];
+  peer: string;
+}
+
+interface WireIfStats {
+  vmi_uuid: Buffer;
+  vrouter: string;
+  in_bytes: number;
+  timestamp: number;
+}
+
+interface Request {
+  hello?: { generator: string; token: string; epoch: number };
+  batch?: {
+    seq: number;
+    flows?: { records?: WireRecord[] };
+    uves?: { records?: WireUve[] };
+    routes?: { records?: WireRoute[] };
+    interface_stats?: { records?: WireIfStats[] };
+  };
+}
+
+/** A stored state record, with the generator that sent it and when (in the fake's event order). */
+interface Stored<T> {
+  generator: string;
+  tick: number;
+  record: T;
+}
+
+const defaults: FakeOptions = {
+  maxInFlight: 4,
+  maxBatchRecords: 1000,
+  ackDelayMs: () => 0,
+  unavailableOnce: () => false,
+  token: '',
+  refuse: new Set(),
+};
+
+class FakeCollector {
+  readonly stored = new Set<string>();
+  readonly identities = new Set<string>();
+  readonly hellos: string[] = [];
+  records = 0;
+  bytes = 0;
+  packets = 0;
+  maxOutstanding = 0;
+  largestBatch = 0;
+  duplicateAcks = 0;
+  outOfOrderAcks = 0;
+  repeatsOnOneStream = 0;
+  readonly uves: Stored<WireUve>[] = [];
+  readonly routes: Stored<WireRoute>[] = [];
+  readonly ifstats: Stored<WireIfStats>[] = [];
+  /** Order of events: every batch arrival and ack takes the next tick. */
+  tick = 0;
+  firstFlowTick = Infinity;
+  lastStateAckTick = 0;
+  /** Per generator: when (ms) each Hello came and its stream last carried a batch. */
+  readonly helloTimes = new Map<string, number[]>();
+  readonly lastBatchAt = new Map<string, number>();
+  private readonly refused = new Set<string>();
+  private server = new grpc.Server();
+  options: FakeOptions = defaults;
+
+  async start(): Promise<string> {
+    this.server.addService(
+      {
+        Publish: {
+          path: PUBLISH_METHOD,
+          requestStream: true,
+          responseStream: true,
+          requestSerialize: (b: Buffer) => b,
+          requestDeserialize: (b: Buffer) => b,
+          responseSerialize: (b: Buffer) => b,
+          responseDeserialize: (b: Buffer) => b,
+        },
+      },
+      { Publish: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.publish(call) },
+    );
+    const port = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
+    );
+    return `127.0.0.1:${port}`;
+  }
+
+  reset(options: Partial<FakeOptions> = {}): void {
+    this.options = { ...defaults, ...options };
+    this.stored.clear();
+    this.identities.clear();
+    this.hellos.length = 0;
+    this.refused.clear();
+    Object.assign(this, { records: 0, bytes: 0, packets: 0, maxOutstanding: 0, largestBatch: 0 });
+    Object.assign(this, { duplicateAcks: 0, outOfOrderAcks: 0, repeatsOnOneStream: 0 });
+    for (const list of [this.uves, this.routes, this.ifstats]) list.length = 0;
+    Object.assign(this, { tick: 0, firstFlowTick: Infinity, lastStateAckTick: 0 });
+    this.helloTimes.clear();
+    this.lastBatchAt.clear();
+  }
+
+  stop(): void {
+    this.server.forceShutdown();
+  }
+
+  private publish(call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
+    let generator = '';
+    let outstanding = 0;
+    let ended = false;
+    let lastAcked = 0;
+    const seqs = new Set<number>();
+    const send = (msg: object): void => {
+      if (!call.cancelled && !call.destroyed)
+        call.write(Buffer.from(messages.PublishResponse.encode(msg).finish()));
+    };
+    const maybeEnd = (): void => {
+      if (ended && outstanding === 0 && !call.cancelled) call.end();
+    };
+    call.on('error', () => undefined);
+    call.on('end', () => {
+      ended = true;
+      maybeEnd();
+    });
+    call.on('data', (buf: Buffer) => {
+      const req = messages.PublishRequest.toObject(messages.PublishRequest.decode(buf), {
+        longs: Number,
+        enums: Number,
+      }) as Request;
+      if (req.hello) {
+        if ((req.hello.token ?? '') !== this.options.token) {
+          call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'bad token' });
+          return;
+        }
+        generator = `${req.hello.generator}|${req.hello.epoch}`;
+        this.hellos.push(req.hello.generator);
+        const times = this.helloTimes.get(req.hello.generator) ?? [];
+        this.helloTimes.set(req.hello.generator, [...times, performance.now()]);
+        send({
+          welcome: {
+            session_id: 's',
+            max_batch_records: this.options.maxBatchRecords,
+            max_in_flight: this.options.maxInFlight,
+          },
+        });
+        return;
+      }
+      if (!req.batch) return;
+      const batch = req.batch;
+      const seq = batch.seq;
+      const source = generator.split('|')[0] ?? '';
+      this.lastBatchAt.set(source, performance.now());
+      const isFlows = stateKinds.every((k) => batch[k] === undefined);
+      if (isFlows) this.firstFlowTick = Math.min(this.firstFlowTick, ++this.tick);
+      if (seqs.has(seq) && !this.options.unavailableOnce(seq)) this.repeatsOnOneStream++;
+      seqs.add(seq);
+      outstanding++;
+      this.maxOutstanding = Math.max(this.maxOutstanding, outstanding);
+      const ack = isFlows
+        ? this.store(`${generator}|${seq}`, seq, batch.flows?.records ?? [])
+        : this.storeState(`${generator}|${seq}`, seq, source, batch);
+      setTimeout(() => {
+        if (!isFlows) this.lastStateAckTick = ++this.tick;
+        outstanding--;
+        if (seq < lastAcked) this.outOfOrderAcks++;
+        lastAcked = seq;
+        send({ ack });
+        maybeEnd();
+      }, this.options.ackDelayMs(seq));
+    });
+  }
+
+  /** UVEs, routes and interface stats: kept as they came, each batch once. */
+  private storeState(key: string, seq: number, source: string, batch: NonNullable<Request['batch']>): object {
+    const kind = stateKinds.find((k) => batch[k] !== undefined) ?? 'uves';
+    if (this.options.refuse.has(kind)) return { seq, status: 3, message: `${kind} not taken` };
+    if (this.stored.has(key)) return { seq, status: 2, accepted: 0 };
+    this.stored.add(key);
+    const tick = this.tick;
+    const keep = <T>(into: Stored<T>[], records: T[] | undefined): number => {
+      for (const record of records ?? []) into.push({ generator: source, tick, record });
+      return records?.length ?? 0;
+    };
+    const accepted =
+      keep(this.uves, batch.uves?.records) +
+      keep(this.routes, batch.routes?.records) +
+      keep(this.ifstats, batch.interface_stats?.records);
+    return { seq, status: 1, accepted };
+  }
+
+  /** Durable at once: the ack may still be lost with the stream, which is what resend must survive. */
+  private store(key: string, seq: number, records: WireRecord[]): object {
+    this.largestBatch = Math.max(this.largestBatch, records.length);
+    if (this.stored.has(key)) {
+      this.duplicateAcks++;
+      return { seq, status: 2, accepted: 0 };
+    }
+    if (this.options.unavailableOnce(seq) && !this.refused.has(key)) {
+      this.refused.add(key);
+      return { seq, status: 4 };
+    }
+    this.stored.add(key);
+    const rejections: object[] = [];
+    records.forEach((r, index) => {
+      if (r.flow_uuid.length !== 16)
+        return void rejections.push({ index, field: 'flow_uuid', reason: 'bad length' });
+      const scale = Math.max(r.sampling ?? 0, 1);
+      this.records++;
+      this.bytes += (r.diff_bytes ?? 0) * scale;
+      this.packets += (r.diff_packets ?? 0) * scale;
+      this.identities.add(`${r.flow_uuid.toString('hex')}@${r.timestamp}`);
+    });
+    return { seq, status: 1, accepted: records.length - rejections.length, rejections };
+  }
+}
+
+const fake = new FakeCollector();
+let target = '';
+before(async () => {
+  target = await fake.start();
+});
+after(() => fake.stop());
+
+function assertMatchesCollector(report: SimulationReport, flows: number): void {
+  assert.equal(report.acked, flows);
+  assert.equal(fake.records, flows, 'the collector stored each record once');
+  assert.equal(fake.identities.size, flows, 'every stored record has its own (flow_uuid, timestamp)');
+  assert.deepEqual(report.ackedTotals, { records: flows, bytes: fake.bytes, packets: fake.packets });
+  const byVrouter = Object.values(report.ackedByVrouter).reduce((n, t) => n + t.records, 0);
+  const byAction = Object.values(report.ackedByAction).reduce((n, t) => n + t.bytes, 0);
+  assert.equal(byVrouter, flows);
+  assert.equal(byAction, fake.bytes);
+}
+
+describe('simulator generator sessions against a fake collector', () => {
+  it('acks exactly --flows records, out-of-order acks included, with exact totals', async () => {
+    fake.reset({ maxInFlight: 4, ackDelayMs: (seq) => (seq % 2 === 1 ? 15 : 0) });
+    const report = await simulate({ target, vrouters: 3, flows: 10_000, batchSize: 333, seed: 3 });
+    assertMatchesCollector(report, 10_000);
+    assert.equal(report.sent, 10_000);
+    assert.equal(report.resent, 0);
+    assert.deepEqual(
+      new Set(fake.hellos),
+      new Set([
+        ...[0, 1, 2].map((i) => `compute-${i}:Compute:contrail-vrouter-agent:0`),
+        'control-1:Control:contrail-control:0',
+        'control-2:Control:contrail-control:0',
+      ]),
+    );
+    assert.ok(fake.outOfOrderAcks > 0, 'acks came back out of order');
+    assert.ok(report.ackedByAction['PASS'] && report.ackedByAction['DENY'], 'allowed and denied flows');
+  });
+
+  it('keeps at most max_in_flight batches unacked and obeys max_batch_records', async () => {
+    fake.reset({ maxInFlight: 3, maxBatchRecords: 100, ackDelayMs: () => 5 });
+    const report = await simulate({ target, vrouters: 1, flows: 3000, batchSize: 500 });
+    assert.equal(report.acked, 3000);
+    assert.equal(fake.maxOutstanding, 3);
+    assert.equal(fake.largestBatch, 100);
+  });
+
+  it('resends unacked batches after a dropped stream; the collector stores them once', async () => {
+    fake.reset({ maxInFlight: 4, ackDelayMs: () => 3 });
+    const report = await simulate({
+      target,
+      vrouters: 2,
+      flows: 6000,
+      batchSize: 200,
+      dropConnectionEvery: 3,
+    });
+    assertMatchesCollector(report, 6000);
+    assert.ok(report.resent > 0, 'batches were resent');
+    assert.ok(report.duplicates > 0, 'some resends had been stored already');
+    assert.equal(report.duplicates, fake.duplicateAcks * 200);
+    assert.ok(fake.hellos.length > 2, 'sessions reconnected');
+    assert.equal(fake.repeatsOnOneStream, 0, 'a batch is resent only on a new stream');
+  });
+
+  it('resends a batch acked UNAVAILABLE', async () => {
+    fake.reset({ unavailableOnce: (seq) => seq % 4 === 0 });
+    const report = await simulate({ target, vrouters: 2, flows: 4000, batchSize: 100 });
+    assertMatchesCollector(report, 4000);
+    assert.ok(report.resent > 0);
+  });
+
+  it('counts rejected records out, and sends replacements to reach --flows', async () => {
+    fake.reset();
+    const report = await simulate({ target, vrouters: 2, flows: 3000, batchSize: 250, invalidEvery: 7 });
+    assertMatchesCollector(report, 3000);
+    assert.ok(report.rejected > 0);
+    assert.equal(report.sent, 3000 + report.rejected);
+  });
+
+  it('honours a rate cap over a duration', async () => {
+    fake.reset();
+    const progress: SimulationReport[] = [];
+    const report = await simulate({
+      target,
+      vrouters: 2,
+      durationMs: 600,
+      rate: 20_000,
+      batchSize: 200,
+      onProgress: (r) => progress.push(r),
+      progressIntervalMs: 100,
+    });
+    assert.ok(report.acked > 0);
+    assert.ok(report.acked <= 20_000 * 0.6 + 2000 + 400, `acked ${report.acked}`);
+    assert.equal(fake.records, report.acked);
+    assert.ok(progress.length >= 3);
+  });
+
+  it('stops on abort and fails on a refused token', async () => {
+    fake.reset();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const report = await simulate({ target, vrouters: 1, signal: controller.signal });
+    assert.ok(report.sent > 0 && report.elapsedMs < 2000);
+    fake.reset({ token: 'secret' });
+    await assert.rejects(simulate({ target, vrouters: 1, flows: 10, token: 'wrong' }), /bad token/);
+  });
+});
+
+describe('simulator fabric state against a fake collector', () => {
+  const withoutTime = (u: WireUve): object => ({
+    type: u.type,
+    name: u.name,
+    struct_type: u.struct_type,
+    attributes: JSON.parse(u.attributes_json) as unknown,
+  });
+  const uvesOf = (generator: string, struct: string): Stored<WireUve>[] =>
+    fake.uves.filter((u) => u.generator === generator && u.record.struct_type === struct);
+  const attrs = (u: Stored<WireUve>): Record<string, unknown> =>
+    JSON.parse(u.record.attributes_json) as Record<string, unknown>;
+
+  it('publishes every generator UVEs and routes before any flow, counted per kind', async () => {
+    fake.reset({ ackDelayMs: (seq) => (seq === 1 ? 20 : 0) });
+    const report = await simulate({ target, vrouters: 3, flows: 2000, batchSize: 500, seed: 5 });
+    // One clock reading stamps the whole initial state (and goes into the peers' last_state_at).
+    const stampedAt = fake.uves[0]?.record.timestamp ?? 0;
+    assert.ok(fake.uves.every((u) => u.record.timestamp === stampedAt));
+    const expected = buildFabricState(buildTopology({ vrouters: 3, seed: 5 }), stampedAt);
+    const uves = expected.flatMap((g) =>
+      g.uves.map((u) => ({ generator: g.generator, uve: withoutTime(u) })),
+    );
+    const routes = expected.flatMap((g) =>
+      g.routes.map((r) => ({ generator: g.generator, prefix: r.prefix })),
+    );
+    assert.deepEqual(
+      fake.uves.map((u) => ({ generator: u.generator, uve: withoutTime(u.record) })).sort(byJson),
+      uves.sort(byJson),
+    );
+    assert.deepEqual(
+      fake.routes.map((r) => ({ generator: r.generator, prefix: r.record.prefix })).sort(byJson),
+      routes.sort(byJson),
+    );
+    assert.deepEqual(report.sentByKind, { uves: uves.length, routes: routes.length, interface_stats: 0 });
+    assert.deepEqual(report.ackedByKind, report.sentByKind);
+    assert.ok(fake.lastStateAckTick < fake.firstFlowTick, 'flows waited for the state to be acked');
+    assertMatchesCollector(report, 2000);
+  });
+
+  it('resyncs what each generator holds after every reconnect, as TF generators do', async () => {
+    fake.reset();
+    const report = await simulate({
+      target,
+      vrouters: 2,
+      flows: 4000,
+      batchSize: 250,
+      seed: 5,
+      dropConnectionEvery: 3,
+    });
+    assertMatchesCollector(report, 4000);
+    const held = buildFabricState(buildTopology({ vrouters: 2, seed: 5 }), 0);
+    let resynced = 0;
+    for (const g of held) {
+      const hellos = fake.helloTimes.get(g.generator)?.length ?? 0;
+      const stored = fake.uves.filter((u) => u.generator === g.generator).length;
+      // Each stream welcomed after the first resends the whole held state (a close may beat the last welcome).
+      assert.ok(stored >= g.uves.length && stored <= hellos * g.uves.length, `${g.generator}: ${stored}`);
+      if (hellos > 1 && stored > g.uves.length) resynced++;
+    }
+    assert.ok(resynced > 0, 'some generator reconnected and resent its state');
+  });
+
+  it('counts state batches refused INVALID out, and still streams the flows', async () => {
+    fake.reset({ refuse: new Set(['uves', 'routes']) });
+    const report = await simulate({ target, vrouters: 2, flows: 1000, batchSize: 250 });
+    assert.ok(report.sentByKind.uves > 0 && report.sentByKind.routes > 0);
+    assert.deepEqual(report.ackedByKind, { uves: 0, routes: 0, interface_stats: 0 });
+    assertMatchesCollector(report, 1000);
+  });
+
+  it('publishes nothing but flows with state: false', async () => {
+    fake.reset();
+    const report = await simulate({ target, vrouters: 2, flows: 1000, state: false });
+    assert.equal(fake.uves.length + fake.routes.length, 0);
+    assert.equal(new Set(fake.hellos).size, 2);
+    assertMatchesCollector(report, 1000);
+  });
+
+  it('samples interface stats and plays the events, then ends with flows: 0', async () => {
+    fake.reset();
+    const vrouter = (i: number): string => `compute-${i}:Compute:contrail-vrouter-agent:0`;
+    const report = await simulate({
+      target,
+      vrouters: 3,
+      flows: 0,
+      seed: 9,
+      interfaceStatsSamples: 6,
+      interfaceStatsIntervalMs: 100,
+      events: [
+        { kind: 'process-down', atMs: 0, durationMs: 100 },
+        { kind: 'bgp-flap', atMs: 0, durationMs: 100 },
+        { kind: 'vrouter-disconnect', atMs: 0, durationMs: 300 },
+        { kind: 'vrouter-restart', atMs: 150, durationMs: 100 },
+      ],
+    });
+    const topo = buildTopology({ vrouters: 3, seed: 9 });
+    assert.equal(report.acked, 0);
+    assert.equal(report.interfaceStatsSamples, 6);
+    assert.equal(report.ackedByKind.interface_stats, 6 * topo.workloads.length);
+    assert.deepEqual(
+      report.events.map((e) => [e.kind, e.target, e.completed]),
+      [
+        ['process-down', 'compute-0', true],
+        ['bgp-flap', 'control-1', true],
+        ['vrouter-disconnect', 'compute-2', true],
+        ['vrouter-restart', 'compute-1', true],
+      ],
+    );
+
+    // process-down: compute-0's NodeStatus went Non-Functional and came back.
+    const states = uvesOf(vrouter(0), 'NodeStatus').map(
+      (u) => (attrs(u)['process_status'] as { state: string }[])[0]?.state,
+    );
+    assert.deepEqual(states, ['Functional', 'Non-Functional', 'Functional']);
+
+    // bgp-flap: the peering went Idle, Active, Established, and the default routes went and came back.
+    const peer = uvesOf('control-1:Control:contrail-control:0', 'BgpPeerInfoData').map((u) => {
+      const a = attrs(u) as { state_info: { state: string }; flap_info: { flap_count: number } };
+      return [a.state_info.state, a.flap_info.flap_count];
+    });
+    assert.deepEqual(peer, [
+      ['Established', 0],
+      ['Idle', 1],
+      ['Active', 1],
+      ['Established', 1],
+    ]);
+    const defaults = fake.routes
+      .filter(
+        (r) => r.generator === 'control-1:Control:contrail-control:0' && r.record.prefix === '0.0.0.0/0',
+      )
+      .map((r) => r.record.op);
+    const vrfs = topo.virtualNetworks.filter((vn) => vn.subnets.some((s) => s.includes('.'))).length;
+    assert.deepEqual(defaults, [
+      ...Array<number>(vrfs).fill(1),
+      ...Array<number>(vrfs).fill(2),
+      ...Array<number>(vrfs).fill(1),
+    ]);
+
+    // vrouter-disconnect: compute-2 stayed away, came back, and sent its UVEs again.
+    const hellos = fake.helloTimes.get(vrouter(2)) ?? [];
+    assert.equal(hellos.length, 2);
+    const hosted = topo.workloads.filter((w) => w.vrouter === 'compute-2').length;
+    assert.equal(uvesOf(vrouter(2), 'UveVMInterfaceAgent').length, 2 * hosted);
+    assert.ok((hellos[1] ?? 0) - (hellos[0] ?? 0) >= 290, 'reconnected only after the outage');
+
+    // vrouter-restart: compute-1's counters fell back once; nobody else's did.
+    const resets = new Map<string, number>();
+    const byVmi = new Map<string, WireIfStats[]>();
+    for (const { record } of fake.ifstats) {
+      const key = record.vmi_uuid.toString('hex');
+      byVmi.set(key, [...(byVmi.get(key) ?? []), record]);
+    }
+    for (const samples of byVmi.values()) {
+      samples.sort((a, b) => a.timestamp - b.timestamp);
+      assert.equal(samples.length, 6);
+      const falls = samples.filter((s, i) => i > 0 && s.in_bytes < (samples[i - 1]?.in_bytes ?? 0)).length;
+      const vr = samples[0]?.vrouter ?? '';
+      resets.set(vr, Math.max(resets.get(vr) ?? 0, falls));
+    }
+    assert.deepEqual(Object.fromEntries(resets), { 'compute-0': 0, 'compute-1': 1, 'compute-2': 0 });
+  });
+});
+
+const byJson = (a: object, b: object): number => {
+  const [x, y] = [JSON.stringify(a), JSON.stringify(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
+};

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { checkFlowRecord } from '../../../../collector/validation/flow.js';
+import { messages } from '../../../../common/proto.js';
+import { putVarint, varintSize } from '../../../../common/wire/writer.js';
+import { buildFlowPools } from '../../../../simulator/fabric/flows/templates.js';
+import { buildTopology } from '../../../../simulator/fabric/topology/build.js';
+import { FlowBatchEncoder } from '../../../../simulator/sender/flow-encoder.js';
+
+const topo = buildTopology({ vrouters: 4, seed: 7 });
+const { pools } = buildFlowPools(topo);
+
+interface DecodedRecord {
+  flow_uuid: Buffer;
+  reverse_uuid: Buffer;
+  vrouter: string;
+  direction: number;
+  source_ip: Buffer;
+  dest_ip: Buffer;
+  sport: number;
+  dport: number;
+  action: number;
+  drop_reason: string;
+  sg_rule_uuid: string;
+  nw_ace_uuid: string;
+  setup_time: number;
+  timestamp: number;
+  bytes: number;
+  packets: number;
+  diff_bytes: number;
+  diff_packets: number;
+  source_workload: string;
+}
+
+function decode(payload: Buffer): { seq: number; records: DecodedRecord[] } {
+  const req = messages.PublishRequest.toObject(messages.PublishRequest.decode(payload), {
+    longs: Number,
+    enums: Number,
+    defaults: true,
+  }) as { batch: { seq: number; flows: { records: DecodedRecord[] } } };
+  return { seq: req.batch.seq, records: req.batch.flows.records };
+}
+
+describe('flow batch encoder', () => {
+  it('writes varints as protobuf does', () => {
+    for (const v of [1, 127, 128, 300, 2 ** 31, 2 ** 32 + 5, 1_795_000_000_000_000]) {
+      const buf = Buffer.alloc(12);
+      const end = putVarint(buf, 0, v);
+      assert.equal(end, varintSize(v));
+      const w = messages.Batch.encode({ seq: v }).finish();
+      assert.deepEqual(buf.subarray(0, end), Buffer.from(w.subarray(1)), String(v));
+    }
+  });
+
+  const pool = pools[1] ?? [];
+  let now = 1_795_000_000_000_000;
+
+  it('round-trips through protobufjs with the template fields', () => {
+    const encoder = new FlowBatchEncoder(pool, { salt: 99, nowUs: () => now });
+    const batch = encoder.encode(12345, pool.length);
+    const { seq, records } = decode(batch.payload);
+    assert.equal(seq, 12345);
+    assert.equal(records.length, pool.length);
+    records.forEach((r, i) => {
+      const t = pool[i];
+      assert.ok(t);
+      assert.equal(r.vrouter, 'compute-1');
+      assert.equal(r.flow_uuid.length, 16);
+      assert.equal(r.action, t.fields.action);
+      assert.equal(r.direction, t.fields.direction);
+      assert.equal(r.drop_reason, t.fields.drop_reason);
+      assert.equal(r.sg_rule_uuid, t.fields.sg_rule_uuid);
+      assert.deepEqual(new Uint8Array(r.source_ip), t.fields.source_ip);
+      assert.equal(r.diff_bytes, t.fields.diff_bytes);
+      assert.equal(r.bytes, t.fields.diff_bytes); // first sample of the flow
+      assert.equal(r.timestamp, now + i);
+      assert.ok(r.setup_time <= r.timestamp && r.setup_time > now - 31e6);
+      assert.equal(r.source_workload, '');
+      // Both halves of a pair point at each other and share the ephemeral port.
+      const pair = records[t.pair];
+      assert.ok(pair);
+      assert.deepEqual(r.reverse_uuid, pair.flow_uuid);
+      assert.equal(t.reverse ? r.dport : r.sport, t.reverse ? pair.sport : pair.dport);
+    });
+    const nowUs = now;
+    assertValid(batch.payload, records.length, nowUs);
+  });
+
+  it('keeps (flow_uuid, timestamp) unique and counters cumulative across batches', () => {
+    const encoder = new FlowBatchEncoder(pool, { salt: 5, nowUs: () => now });
+    const seen = new Set<string>();
+    const lastBytes = new Map<string, number>();
+    for (let seq = 1; seq <= 6; seq++) {
+      for (const r of decode(encoder.encode(seq, 97).payload).records) {
+        const key = `${r.flow_uuid.toString('hex')}@${r.timestamp}`;
+        assert.ok(!seen.has(key), key);
+        seen.add(key);
+        const id = r.flow_uuid.toString('hex');
+        assert.ok(r.bytes >= (lastBytes.get(id) ?? 0));
+        lastBytes.set(id, r.bytes);
+      }
+      now += 1000;
+    }
+  });
+
+  it('sums what it encodes, per action, scaled by sampling', () => {
+    const encoder = new FlowBatchEncoder(pool, { salt: 1, nowUs: () => now });
+    const batch = encoder.encode(1, 300);
+    let bytes = 0;
+    const records = decode(batch.payload).records as (DecodedRecord & { sampling: number })[];
+    for (const r of records) bytes += r.diff_bytes * Math.max(r.sampling, 1);
+    const total = [1, 2, 3].reduce((n, a) => n + (batch.totals[a * 3 + 1] ?? 0), 0);
+    const count = [1, 2, 3].reduce((n, a) => n + (batch.totals[a * 3] ?? 0), 0);
+    assert.equal(total, bytes);
+    assert.equal(count, 300);
+  });
+
+  it('makes every n-th record malformed when asked, and the collector refuses exactly those', () => {
+    const encoder = new FlowBatchEncoder(pool, { salt: 3, invalidEvery: 10, nowUs: () => now });
+    const batch = encoder.encode(1, 50);
+    assert.deepEqual(batch.invalid, [9, 19, 29, 39, 49]);
+    const problems = recordProblems(batch.payload, now);
+    assert.deepEqual(
+      problems.map((p) => p.index),
+      batch.invalid,
+    );
+    assert.ok(problems.every((p) => p.field === 'flow_uuid'));
+  });
+
+  it('reports its throughput', (t) => {
+    const big = pools.flat().filter((x) => x.vrouter === 0);
+    const encoder = new FlowBatchEncoder(big, { salt: 8 });
+    let records = 0;
+    const started = performance.now();
+    let bytes = 0;
+    while (performance.now() - started < 1500) {
+      bytes += encoder.encode(records + 1, 500).payload.length;
+      records += 500;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const line = `encoder: ${Math.round(records / seconds).toLocaleString('en-US')} records/s, ${Math.round(
+      bytes / records,
+    )} bytes/record (batches of 500, one core)`;
+    t.diagnostic(line);
+  });
+});
+
+/** Walks the FlowBatch in a payload and runs the collector's validation on each record. */
+function recordProblems(payload: Buffer, nowUs: number): { index: number; field: string }[] {
+  const out: { index: number; field: string }[] = [];
+  let pos = skipHeader(payload);
+  for (let index = 0; pos < payload.length; index++) {
+    assert.equal(payload[pos], 0x0a);
+    const [len, start] = readVarint(payload, pos + 1);
+    const problem = checkFlowRecord(payload, start, start + len, nowUs);
+    if (problem) out.push({ index, field: problem.field });
+    pos = start + len;
+  }
+  return out;
+}
+
+function assertValid(payload: Buffer, count: number, nowUs: number): void {
+  assert.deepEqual(recordProblems(payload, nowUs), []);
+  assert.ok(count > 0);
+}
+
+function skipHeader(payload: Buffer): number {
+  let pos = readVarint(payload, 1)[1]; // PublishRequest.batch length
+  pos = readVarint(payload, pos + 1)[1]; // Batch.seq
+  return readVarint(payload, pos + 1)[1]; // Batch.flows length
+}
+
+function readVarint(buf: Buffer, pos: number): [number, number] {
+  let value = 0;
+  let scale = 1;
+  for (;;) {
+    const b = buf[pos++] ?? 0;
+    value += (b & 0x7f) * scale;
+    scale *= 128;
+    if (b < 0x80) return [value, pos];
+  }
+}

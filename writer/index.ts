@@ -1,0 +1,34 @@
+import type { Bus } from '../common/bus/bus.js';
+import type { ConfigOf } from '../common/config.js';
+import { repairDerivedTables } from '../common/schema/repair.js';
+import type { Warehouse } from '../common/warehouse/warehouse.js';
+import { BatchWriter } from './batch-writer.js';
+import { writerOptions } from './config.js';
+import { writerRoutes } from './routes.js';
+
+/** The writer service: every bus topic into its warehouse table, each batch stored once. */
+export { writerOptions as options };
+export type WriterConfig = ConfigOf<typeof writerOptions>;
+
+/**
+ * One writer per topic, so a slow table never holds back another's commits. What a previous writer
+ * may have left half-written (a table without its views) is repaired before any new batch.
+ */
+export async function start(
+  config: WriterConfig,
+  deps: { bus: Bus; warehouse: Warehouse },
+): Promise<{ close(): Promise<void> }> {
+  await repairDerivedTables(deps.warehouse);
+  const options = {
+    maxBytes: config.writerMaxBytes,
+    lingerMs: config.writerLingerMs,
+    dedupWindowHours: config.dedupWindowHours,
+  };
+  const writers = writerRoutes.map((route) => new BatchWriter(deps.warehouse, route, options));
+  for (const writer of writers) await writer.start(deps.bus);
+  return {
+    close: async () => {
+      for (const writer of writers) await writer.stop();
+    },
+  };
+}
