@@ -11,6 +11,7 @@ COPY writer writer
 COPY query query
 COPY simulator simulator
 COPY bin bin
+COPY harness harness
 COPY test test
 COPY bench bench
 RUN npm run build && npm prune --omit=dev

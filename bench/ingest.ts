@@ -11,14 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeBusBatch } from '../common/bus/envelope.js';
-import { readRequest } from '../collector/requests.js';
 import { BatchWriter } from '../writer/batch-writer.js';
 import { writerRoute } from '../writer/routes.js';
 import { migrate } from '../common/schema/migrate.js';
 import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import { buildFlowPools, buildTopology, FlowBatchEncoder } from '../simulator/index.js';
-import { startKafka } from '../test/infra/kafka.js';
-import { graphql, startPipelineProcess } from '../test/support/pipeline-process.js';
+import { startKafka } from '../harness/kafka.js';
+import { graphql, startPipelineProcess } from '../harness/pipeline-process.js';
 
 const records = Number(process.argv[2] ?? 1_000_000);
 const vrouters = Number(process.argv[3] ?? 4);
@@ -98,10 +97,7 @@ async function engineOnly(): Promise<number> {
   const now = Date.now() * 1000;
   const messages = [];
   for (let seq = 0; seq * batchSize < records; seq++) {
-    const { payload } = encoder.encode(seq, Math.min(batchSize, records - seq * batchSize));
-    const request = readRequest(payload);
-    if (request.type !== 'batch' || !request.payload) throw new Error('the encoder made no flow batch');
-    const flows = payload.subarray(request.payload.start, request.payload.end);
+    const { flows } = encoder.encode(seq, Math.min(batchSize, records - seq * batchSize));
     const header = { generator: 'bench:Compute:contrail-vrouter-agent:0', epoch: 1, seq, receivedAt: now };
     messages.push({ key: 'bench', value: encodeBusBatch(header, 'flows', flows) });
   }

@@ -12,7 +12,7 @@ import { writerRoute } from '../writer/routes.js';
 import { migrate } from '../common/schema/migrate.js';
 import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../query/index.js';
-import { busMessage } from '../test/support/bus-records.js';
+import { busMessage } from '../harness/bus-records.js';
 
 const uves = Number(process.argv[2] ?? 5000);
 const generators = Number(process.argv[3] ?? 8);

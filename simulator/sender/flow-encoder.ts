@@ -18,6 +18,8 @@ export interface EncodedBatch {
   seq: number;
   /** An encoded PublishRequest; kept as is for resends, so a resend is byte-identical. */
   payload: Buffer;
+  /** The records alone, as a FlowBatch's bytes (a view into payload). */
+  flows: Buffer;
   records: number;
   /** Template index of each record, to subtract the records an ack rejects. */
   templates: Uint32Array;
@@ -142,7 +144,8 @@ export class FlowBatchEncoder {
       totals[a + 2] = (totals[a + 2] ?? 0) + (this.scaledPackets[t] ?? 0);
     }
     const start = writeHeaders(buf, seq, pos - HEADROOM);
-    return { seq, payload: buf.subarray(start, pos), records: count, templates, invalid, totals };
+    const flows = buf.subarray(HEADROOM, pos);
+    return { seq, payload: buf.subarray(start, pos), flows, records: count, templates, invalid, totals };
   }
 
   private writeRecord(buf: Buffer, pos: number, t: number, ts: number, bad: boolean): number {

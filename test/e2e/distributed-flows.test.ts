@@ -6,12 +6,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { AckStatus } from '../../common/proto.js';
 import { buildTopology, simulate, vrfName, type SimulationReport } from '../../simulator/index.js';
-import { startModernClickHouse, type ClickHouseServer } from '../infra/clickhouse.js';
-import { kafkaTools, startKafka, type KafkaBroker } from '../infra/kafka.js';
-import { cleanUp, runTool } from '../support/child-processes.js';
-import { graphql, startPipelineProcess, type PipelineProcess } from '../support/pipeline-process.js';
+import { startModernClickHouse, type ClickHouseServer } from '../../harness/clickhouse.js';
+import { kafkaTools, startKafka, type KafkaBroker } from '../../harness/kafka.js';
+import { cleanUp, runTool } from '../../harness/child-processes.js';
+import { graphql, startPipelineProcess, type PipelineProcess } from '../../harness/pipeline-process.js';
 import { openPublishStream } from '../support/publish-stream.js';
-import { needTools, suiteNeeds, tools } from '../support/system-tools.js';
+import { needTools, suiteNeeds, tools } from '../../harness/system-tools.js';
 import { podNetworkInBytesQuery, vnPart, type PodNetworkAnswer } from '../support/uve-fixtures.js';
 
 const window = 'from: "now-1h", to: "now+1h"';

@@ -18,7 +18,7 @@ import {
   graphqlRaw,
   startPipelineProcess,
   type PipelineProcess,
-} from '../support/pipeline-process.js';
+} from '../../harness/pipeline-process.js';
 
 const window = 'from: "now-1h", to: "now+1h"';
 interface TotalsAnswer {

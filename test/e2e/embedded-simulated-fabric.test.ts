@@ -11,7 +11,7 @@ import {
   type SimulationReport,
   type Topology,
 } from '../../simulator/index.js';
-import { graphql, startPipelineProcess, type PipelineProcess } from '../support/pipeline-process.js';
+import { graphql, startPipelineProcess, type PipelineProcess } from '../../harness/pipeline-process.js';
 
 const vrouters = 4;
 const seed = 11;

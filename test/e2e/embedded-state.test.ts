@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { AckStatus } from '../../common/proto.js';
-import { cleanUp } from '../support/child-processes.js';
-import { graphql, startPipelineProcess, type PipelineProcess } from '../support/pipeline-process.js';
+import { cleanUp } from '../../harness/child-processes.js';
+import { graphql, startPipelineProcess, type PipelineProcess } from '../../harness/pipeline-process.js';
 import { openPublishStream, type PublishStream } from '../support/publish-stream.js';
 import {
   podNetwork,

@@ -9,9 +9,9 @@ import { BatchWriter } from '../../writer/batch-writer.js';
 import { writerRoute } from '../../writer/routes.js';
 import { encodeBusBatch } from '../../common/bus/envelope.js';
 import { encodeFields, FlowBatchSchema } from '../../common/proto.js';
-import { freePort } from '../infra/kafka.js';
-import { clickHouseTools, startClickHouse, type ClickHouseServer } from '../infra/clickhouse.js';
-import { suiteNeeds } from '../support/system-tools.js';
+import { freePort } from '../../harness/kafka.js';
+import { clickHouseTools, startClickHouse, type ClickHouseServer } from '../../harness/clickhouse.js';
+import { suiteNeeds } from '../../harness/system-tools.js';
 
 const retriesSoFar = async (): Promise<number> =>
   (await registry.getSingleMetric('fabricscope_warehouse_retries_total')!.get()).values.reduce(

@@ -7,9 +7,9 @@ import { topicName, type BusMessage, type Subscription, type TopicKind } from '.
 import { KafkaBus, type KafkaBusOptions } from '../../common/bus/kafka.js';
 import { configureLogging } from '../../common/log.js';
 import { registry } from '../../common/metrics.js';
-import { kafkaTools, startKafka, type KafkaBroker } from '../infra/kafka.js';
-import { runTool } from '../support/child-processes.js';
-import { needTools, suiteNeeds, tools } from '../support/system-tools.js';
+import { kafkaTools, startKafka, type KafkaBroker } from '../../harness/kafka.js';
+import { runTool } from '../../harness/child-processes.js';
+import { needTools, suiteNeeds, tools } from '../../harness/system-tools.js';
 
 // kafkajs's joins and leaves at info would drown the test report.
 configureLogging(process.env.FABRICSCOPE_LOG_LEVEL ?? 'warn');

@@ -10,7 +10,7 @@ import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../../query/index.js';
 import { post as postApi } from '../../support/query-api-client.js';
 import { chooseInterfaceTable } from '../../../query/interfaces/sql.js';
-import { busMessage } from '../../support/bus-records.js';
+import { busMessage } from '../../../harness/bus-records.js';
 
 /**
  * Known counters, sampled every 10 s from T0 (an hour boundary six hours ago):

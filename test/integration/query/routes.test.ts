@@ -10,7 +10,7 @@ import { GeneratorEventType } from '../../../common/proto.js';
 import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../../query/index.js';
-import { busMessage } from '../../support/bus-records.js';
+import { busMessage } from '../../../harness/bus-records.js';
 import { ask as askApi, post as postApi } from '../../support/query-api-client.js';
 
 const ADD = 1;

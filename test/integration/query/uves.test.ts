@@ -10,7 +10,7 @@ import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../../query/index.js';
 import { ask as askApi } from '../../support/query-api-client.js';
-import { busMessage } from '../../support/bus-records.js';
+import { busMessage } from '../../../harness/bus-records.js';
 
 const vrouter = (n: number) => `compute-${n}:Compute:contrail-vrouter-agent:0`;
 const vn = 'default-domain:k8s-default:k8s-default-pod-network';

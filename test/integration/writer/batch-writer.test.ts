@@ -9,7 +9,7 @@ import type { BusMessage } from '../../../common/bus/bus.js';
 import { MemoryBus } from '../../../common/bus/memory.js';
 import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
-import { busMessage } from '../../support/bus-records.js';
+import { busMessage } from '../../../harness/bus-records.js';
 
 const nowUs = Date.now() * 1000;
 const generator = 'compute-9:Compute:contrail-vrouter-agent:0';

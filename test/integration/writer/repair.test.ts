@@ -8,7 +8,7 @@ import { writerRoute } from '../../../writer/routes.js';
 import { migrate } from '../../../common/schema/migrate.js';
 import { repairDerivedTables } from '../../../common/schema/repair.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
-import { busMessage } from '../../support/bus-records.js';
+import { busMessage } from '../../../harness/bus-records.js';
 
 const generator = 'compute-4:Compute:contrail-vrouter-agent:0';
 const nowUs = Date.now() * 1000;

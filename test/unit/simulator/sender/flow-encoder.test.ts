@@ -42,6 +42,17 @@ function decode(payload: Buffer): { seq: number; records: DecodedRecord[] } {
 }
 
 describe('flow batch encoder', () => {
+  it('gives the records alone as the FlowBatch the request carries', () => {
+    const encoder = new FlowBatchEncoder(pools[0]!, { salt: 3 });
+    const batch = encoder.encode(4, 25);
+    const alone = messages.FlowBatch.decode(batch.flows) as unknown as { records: unknown[] };
+    const carried = messages.PublishRequest.decode(batch.payload) as unknown as {
+      batch: { flows: { records: unknown[] } };
+    };
+    assert.equal(alone.records.length, 25);
+    assert.deepEqual(alone.records, carried.batch.flows.records);
+  });
+
   it('writes varints as protobuf does', () => {
     for (const v of [1, 127, 128, 300, 2 ** 31, 2 ** 32 + 5, 1_795_000_000_000_000]) {
       const buf = Buffer.alloc(12);

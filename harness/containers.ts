@@ -31,7 +31,7 @@ const told = new Set<string>();
 export async function containerRuntime(what: string, instead: string): Promise<Testcontainers | undefined> {
   const tc = await (probe ??= probeRuntime());
   if (!(tc instanceof Error)) return tc;
-  const message = `test/infra: no container runtime for ${what} (testcontainers: ${firstLine(tc)}); ${instead}\n`;
+  const message = `harness: no container runtime for ${what} (testcontainers: ${firstLine(tc)}); ${instead}\n`;
   if (!told.has(message)) process.stderr.write(message);
   told.add(message);
   return undefined;

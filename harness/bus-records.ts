@@ -1,6 +1,6 @@
-import { encodeBusBatch } from '../../common/bus/envelope.js';
-import type { BusMessage } from '../../common/bus/bus.js';
-import { busPayloadSchema, encodeFields, type BusPayloadKind } from '../../common/proto.js';
+import { encodeBusBatch } from '../common/bus/envelope.js';
+import type { BusMessage } from '../common/bus/bus.js';
+import { busPayloadSchema, encodeFields, type BusPayloadKind } from '../common/proto.js';
 
 /** A BusBatch as the collector publishes it, from plain records (.proto field names, see fromFields). */
 export function busMessage(

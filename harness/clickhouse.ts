@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { killedOnExit, stopChild } from '../support/child-processes.js';
-import { tools, type SystemTool } from '../support/system-tools.js';
+import { killedOnExit, stopChild } from './child-processes.js';
+import { tools, type SystemTool } from './system-tools.js';
 import { containerRuntime } from './containers.js';
 import { freePort } from './kafka.js';
 
@@ -154,7 +154,7 @@ export async function startModernClickHouse(): Promise<ClickHouseServer | string
     'the tests that need a current ClickHouse server are skipped',
   );
   if (!tc) return `no ClickHouse server ≥ 22: CLICKHOUSE_URL is not one and no container runtime answers`;
-  const proto = fileURLToPath(new URL('../../../proto/fabricscope/v1', import.meta.url));
+  const proto = fileURLToPath(new URL('../../proto/fabricscope/v1', import.meta.url));
   const container = await new tc.GenericContainer(modernImage)
     .withExposedPorts(8123)
     .withEnvironment({ CLICKHOUSE_USER: 'fabric', CLICKHOUSE_PASSWORD: 'fabric-secret' })

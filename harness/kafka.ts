@@ -15,14 +15,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-import { runTool } from '../support/child-processes.js';
-import { tools, type SystemTool } from '../support/system-tools.js';
+import { runTool } from './child-processes.js';
+import { tools, type SystemTool } from './system-tools.js';
 import { containerRuntime } from './containers.js';
 
 /**
  * A real Apache Kafka broker for integration tests, from the first source that answers:
  * `KAFKA_BROKERS` in env, a container runtime (testcontainers), or the official jars fetched from
- * Maven Central by test/infra/kafka/pom.xml and run here as a single KRaft node on free ports.
+ * Maven Central by harness/kafka/pom.xml and run here as a single KRaft node on free ports.
  */
 export interface KafkaBroker {
   brokers: string[];
@@ -39,7 +39,7 @@ export interface KafkaBroker {
 }
 
 const root = findRepoRoot();
-const pom = join(root, 'test/infra/kafka/pom.xml');
+const pom = join(root, 'harness/kafka/pom.xml');
 const readyTimeoutMs = 90_000;
 
 /** The broker version pinned in the pom (the cache directory is keyed by it). */
@@ -81,7 +81,7 @@ function findRepoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('test/infra/kafka: no package.json above this file');
+    if (parent === dir) throw new Error('harness/kafka: no package.json above this file');
     dir = parent;
   }
   return dir;
