@@ -14,7 +14,7 @@ const noImportsOf = (forbidden, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/', 'data/', 'node_modules/', '.cache/', 'query/generated/'] },
+  { ignores: ['dist/', 'data/', 'node_modules/', '.cache/', 'query/generated/', 'proto/gen/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { encodeBusBatch } from '../common/bus/envelope.js';
 import { BatchWriter } from '../writer/batch-writer.js';
 import { writerRoute } from '../writer/routes.js';
-import { messages } from '../common/proto.js';
+import { encodeFields, RouteBatchSchema } from '../common/proto.js';
 import { migrate } from '../common/schema/migrate.js';
 import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../query/index.js';
@@ -75,7 +75,7 @@ async function store(warehouse: ChdbWarehouse): Promise<void> {
   const batches = [];
   for (let seq = 0; seq * batchSize < records.length; seq++) {
     const chunk = records.slice(seq * batchSize, (seq + 1) * batchSize);
-    const payload = Buffer.from(messages.RouteBatch.encode({ records: chunk }).finish());
+    const payload = encodeFields(RouteBatchSchema, { records: chunk });
     const header = {
       generator: 'bench:Control:contrail-control:0',
       epoch: 1,

@@ -3,7 +3,13 @@ import type { Bus } from '../common/bus/bus.js';
 import { errorMessage } from '../common/errors.js';
 import { logger } from '../common/log.js';
 import { counter } from '../common/metrics.js';
-import { GeneratorEventType, messages } from '../common/proto.js';
+import {
+  encode,
+  GeneratorEventBatchSchema,
+  GeneratorEventType,
+  type Fields,
+  type GeneratorEvent as GeneratorEventRecord,
+} from '../common/proto.js';
 import { encodeBusBatch } from '../common/bus/envelope.js';
 
 const log = logger('collector');
@@ -13,14 +19,12 @@ const published = counter(
   ['event', 'outcome'],
 );
 
-export type GeneratorEventName = keyof typeof GeneratorEventType;
+export type GeneratorEventName = Exclude<keyof typeof GeneratorEventType, 'GENERATOR_EVENT_UNSPECIFIED'>;
 
-export interface GeneratorEvent {
-  generator: string;
+/** A session event as the collector reports it: the record without its time, the event by name. */
+export type GeneratorEvent = Omit<Fields<GeneratorEventRecord>, 'time' | 'event'> & {
   event: GeneratorEventName;
-  epoch: number;
-  peer: string;
-}
+};
 
 /** Reports generator sessions on the `generators` topic, where the writer stores them. */
 export class GeneratorEvents {
@@ -29,11 +33,12 @@ export class GeneratorEvents {
   /** Retries while the bus is down; an event that still cannot be published is counted and logged. */
   async publish(event: GeneratorEvent): Promise<void> {
     const time = Date.now() * 1000;
-    const payload = Buffer.from(
-      messages.GeneratorEventBatch.encode({
-        records: [{ ...event, event: GeneratorEventType[event.event], time }],
-      }).finish(),
-    );
+    const { generator, peer, epoch } = event;
+    const payload = encode(GeneratorEventBatchSchema, {
+      records: [
+        { generator, peer, event: GeneratorEventType[event.event], epoch: BigInt(epoch), time: BigInt(time) },
+      ],
+    });
     const header = { generator: event.generator, epoch: event.epoch, seq: 0, receivedAt: time };
     const value = encodeBusBatch(header, 'generator_events', payload);
     try {

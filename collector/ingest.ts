@@ -1,8 +1,16 @@
+import { create } from '@bufbuild/protobuf';
 import { topicOf, type Bus } from '../common/bus/bus.js';
 import { errorMessage } from '../common/errors.js';
 import { logger } from '../common/log.js';
 import { counter } from '../common/metrics.js';
-import { AckStatus, type AckStatusValue, type PayloadKind } from '../common/proto.js';
+import {
+  AckSchema,
+  AckStatus,
+  RejectionSchema,
+  type Ack,
+  type PayloadKind,
+  type Rejection,
+} from '../common/proto.js';
 import { encodeBusBatch, type BatchId } from '../common/bus/envelope.js';
 import { checkFlowRecord } from './validation/flow.js';
 import { forEachRecord, frameRecords } from '../common/wire/frames.js';
@@ -23,21 +31,6 @@ const rejectedFields = counter(
   ['kind', 'field'],
 );
 const batches = counter('fabricscope_collector_batches_total', 'Batches answered, by ack status', ['status']);
-const statusNames = new Map<number, string>(Object.entries(AckStatus).map(([name, value]) => [value, name]));
-
-export interface Rejection {
-  index: number;
-  field: string;
-  reason: string;
-}
-
-export interface AckBody {
-  seq: number;
-  status: AckStatusValue;
-  accepted: number;
-  rejections: Rejection[];
-  message: string;
-}
 
 export interface IngestLimits {
   maxBatchRecords: number;
@@ -60,26 +53,29 @@ export class Ingest {
     };
   }
 
-  async accept(id: BatchId, buf: Buffer, payload: PayloadRange | undefined): Promise<AckBody> {
+  async accept(id: BatchId, buf: Buffer, payload: PayloadRange | undefined): Promise<Ack> {
     const ack = await this.process(id, buf, payload);
-    batches.inc({ status: statusNames.get(ack.status) ?? 'UNKNOWN' });
+    batches.inc({ status: AckStatus[ack.status] ?? 'UNKNOWN' });
     return ack;
   }
 
-  private async process(id: BatchId, buf: Buffer, payload: PayloadRange | undefined): Promise<AckBody> {
-    const ack: AckBody = { seq: id.seq, status: AckStatus.OK, accepted: 0, rejections: [], message: '' };
+  private async process(id: BatchId, buf: Buffer, payload: PayloadRange | undefined): Promise<Ack> {
+    const ack = create(AckSchema, { seq: BigInt(id.seq), status: AckStatus.OK });
     if (!payload) return ack;
     const check = this.checks[payload.kind];
     const good: [number, number][] = [];
     const nowUs = Date.now() * 1000;
     forEachRecord(buf, payload.start, payload.end, (start, end) => {
       const problem = check(buf, start, end, nowUs);
-      if (problem) ack.rejections.push({ index: good.length + ack.rejections.length, ...problem });
+      if (problem)
+        ack.rejections.push(
+          create(RejectionSchema, { index: good.length + ack.rejections.length, ...problem }),
+        );
       else good.push([start, end]);
     });
     const total = good.length + ack.rejections.length;
     if (total > this.limits.maxBatchRecords) {
-      return this.refuse(ack, `${total} records; a batch holds at most ${this.limits.maxBatchRecords}`);
+      return this.refuse(id, `${total} records; a batch holds at most ${this.limits.maxBatchRecords}`);
     }
     this.countRejections(id, payload.kind, ack.rejections);
     if (good.length === 0) return ack;
@@ -91,16 +87,16 @@ export class Ingest {
       await this.bus.publish(topicOf[payload.kind], [{ key: id.generator.split(':')[0]!, value }]);
     } catch (err) {
       log.warn({ generator: id.generator, seq: id.seq, err: errorMessage(err) }, 'batch not made durable');
-      return { ...ack, status: AckStatus.UNAVAILABLE, rejections: [], message: errorMessage(err) };
+      return create(AckSchema, { seq: ack.seq, status: AckStatus.UNAVAILABLE, message: errorMessage(err) });
     }
     ack.accepted = good.length;
     records.inc({ kind: payload.kind, outcome: 'accepted' }, good.length);
     return ack;
   }
 
-  private refuse(ack: AckBody, message: string): AckBody {
-    log.warn({ seq: ack.seq, reason: message }, 'batch refused');
-    return { ...ack, status: AckStatus.INVALID, rejections: [], message };
+  private refuse(id: BatchId, message: string): Ack {
+    log.warn({ seq: id.seq, reason: message }, 'batch refused');
+    return create(AckSchema, { seq: BigInt(id.seq), status: AckStatus.INVALID, message });
   }
 
   private countRejections(id: BatchId, kind: string, rejections: Rejection[]): void {

@@ -1,4 +1,15 @@
-import { messages, payloadKindOf, type PayloadKind } from '../common/proto.js';
+import { fromBinary } from '@bufbuild/protobuf';
+import {
+  BatchSchema,
+  HelloSchema,
+  payloadKindOf,
+  PublishBatchRequestSchema,
+  PublishRequestSchema,
+  wireTag,
+  type Fields,
+  type Hello,
+  type PayloadKind,
+} from '../common/proto.js';
 import { WireReader, WireType } from '../common/wire/reader.js';
 
 /** Where a batch's records sit inside the buffer it arrived in. */
@@ -9,24 +20,32 @@ export interface PayloadRange {
 }
 
 export type Request =
-  | { type: 'hello'; generator: string; token: string; epoch: number }
-  | { type: 'batch'; seq: number; payload: PayloadRange | undefined };
+  ({ type: 'hello' } & Fields<Hello>) | { type: 'batch'; seq: number; payload: PayloadRange | undefined };
+
+/** The tags the requests are walked by (collector.proto). */
+export const TAG = {
+  requestHello: wireTag(PublishRequestSchema.field.hello),
+  requestBatch: wireTag(PublishRequestSchema.field.batch),
+  unaryHello: wireTag(PublishBatchRequestSchema.field.hello),
+  unaryBatch: wireTag(PublishBatchRequestSchema.field.batch),
+  seq: wireTag(BatchSchema.field.seq),
+};
 
 /** Reads a PublishRequest without decoding its records. Throws WireError on malformed input. */
 export function readRequest(buf: Buffer): Request {
   const reader = new WireReader(buf);
   while (!reader.done()) {
     const tag = reader.varint();
-    if (tag === (1 << 3) + WireType.LEN) return readHello(buf.subarray(...reader.lengthDelimited()));
-    if (tag === (2 << 3) + WireType.LEN) return readBatch(buf, ...reader.lengthDelimited());
+    if (tag === TAG.requestHello) return readHello(buf.subarray(...reader.lengthDelimited()));
+    if (tag === TAG.requestBatch) return readBatch(buf, ...reader.lengthDelimited());
     reader.skip(tag & 7);
   }
   throw new TypeError('request carries neither hello nor batch');
 }
 
 export function readHello(buf: Buffer): Request & { type: 'hello' } {
-  const hello = messages.Hello.toObject(messages.Hello.decode(buf), { longs: Number, defaults: true });
-  return { type: 'hello', generator: hello.generator, token: hello.token, epoch: hello.epoch };
+  const hello = fromBinary(HelloSchema, buf);
+  return { type: 'hello', generator: hello.generator, token: hello.token, epoch: Number(hello.epoch) };
 }
 
 export function readBatch(buf: Buffer, start = 0, end = buf.length): Request & { type: 'batch' } {
@@ -36,7 +55,7 @@ export function readBatch(buf: Buffer, start = 0, end = buf.length): Request & {
   while (!reader.done()) {
     const tag = reader.varint();
     const kind = payloadKindOf(tag >>> 3);
-    if (tag === (1 << 3) + WireType.VARINT) seq = reader.varint();
+    if (tag === TAG.seq) seq = reader.varint();
     else if (kind && (tag & 7) === WireType.LEN) payload = { kind, ...range(reader.lengthDelimited()) };
     else reader.skip(tag & 7);
   }

@@ -1,14 +1,29 @@
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import {
+  fromBinary,
+  toBinary,
+  type DescFile,
+  type DescMessage,
+  type DescMethod,
+  type MessageInitShape,
+} from '@bufbuild/protobuf';
+import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { errorMessage } from '../common/errors.js';
 import { logger } from '../common/log.js';
-import { messages, protoRoot } from '../common/proto.js';
-import type { AckBody, Ingest } from './ingest.js';
-import { readBatch, readHello, readRequest } from './requests.js';
+import {
+  Collector,
+  encode,
+  file_fabricscope_v1_collector,
+  methodPath,
+  type Ack,
+  type PublishResponseSchema,
+} from '../common/proto.js';
+import type { Ingest } from './ingest.js';
+import { readBatch, readHello, readRequest, TAG } from './requests.js';
 import { checkGeneratorId, type GeneratorSession, type Sessions } from './sessions.js';
-import { WireError, WireReader, WireType } from '../common/wire/reader.js';
+import { WireError, WireReader } from '../common/wire/reader.js';
 
 const log = logger('collector');
 
@@ -25,33 +40,29 @@ export interface CollectorServer {
   close(): Promise<void>;
 }
 
-type Message = object;
-const encodeResponse = (m: Message): Buffer =>
-  Buffer.from(messages.PublishResponse.encode(m as Record<string, unknown>).finish());
-const encodeAck = (m: Message): Buffer =>
-  Buffer.from(messages.Ack.encode(m as Record<string, unknown>).finish());
+type Response = MessageInitShape<typeof PublishResponseSchema>;
 const raw = (b: Buffer): Buffer => b;
 
+/** A method as grpc-js serves it, from its generated descriptor, with the request left as bytes. */
+function rawRequests<O extends DescMessage>(
+  method: DescMethod & { output: O },
+): grpc.MethodDefinition<Buffer, MessageInitShape<O>> {
+  const kind = method.methodKind;
+  return {
+    path: methodPath(method),
+    requestStream: kind === 'client_streaming' || kind === 'bidi_streaming',
+    responseStream: kind === 'server_streaming' || kind === 'bidi_streaming',
+    requestSerialize: raw,
+    requestDeserialize: raw,
+    responseSerialize: (m) => encode(method.output, m),
+    responseDeserialize: (b) => fromBinary(method.output, b),
+  };
+}
+
 /** The Collector service with requests left as bytes: ingest walks them on the wire. */
-const collectorService: grpc.ServiceDefinition = {
-  Publish: {
-    path: '/fabricscope.v1.Collector/Publish',
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: raw,
-    requestDeserialize: raw,
-    responseSerialize: encodeResponse,
-    responseDeserialize: (b: Buffer) => messages.PublishResponse.decode(b),
-  },
-  PublishBatch: {
-    path: '/fabricscope.v1.Collector/PublishBatch',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: raw,
-    requestDeserialize: raw,
-    responseSerialize: encodeAck,
-    responseDeserialize: (b: Buffer) => messages.Ack.decode(b),
-  },
+const collectorService = {
+  publish: rawRequests(Collector.method.publish),
+  publishBatch: rawRequests(Collector.method.publishBatch),
 };
 
 class GrpcFailure extends Error {
@@ -82,9 +93,9 @@ export async function startCollector(
       throw new GrpcFailure(grpc.status.INVALID_ARGUMENT, 'epoch out of range');
   };
   server.addService(collectorService, {
-    Publish: (call: grpc.ServerDuplexStream<Buffer, Message>) =>
+    publish: (call: grpc.ServerDuplexStream<Buffer, Response>) =>
       new PublishStream(call, ingest, sessions, options, authorize),
-    PublishBatch: (call: grpc.ServerUnaryCall<Buffer, Message>, done: grpc.sendUnaryData<Message>) =>
+    publishBatch: (call: grpc.ServerUnaryCall<Buffer, Ack>, done: grpc.sendUnaryData<Ack>) =>
       void publishOnce(call.request, ingest, authorize).then(
         (ack) => done(null, ack),
         (err) => done(toStatus(err)),
@@ -109,9 +120,28 @@ export async function startCollector(
 }
 
 function addHealthAndReflection(server: grpc.Server): void {
-  new HealthImplementation({ '': 'SERVING', 'fabricscope.v1.Collector': 'SERVING' }).addToServer(server);
-  const definition = loadSync('fabricscope/v1/collector.proto', { includeDirs: [protoRoot] });
-  new ReflectionService(definition).addToServer(server);
+  new HealthImplementation({ '': 'SERVING', [Collector.typeName]: 'SERVING' }).addToServer(server);
+  new ReflectionService(reflectionInput(file_fabricscope_v1_collector)).addToServer(server);
+}
+
+type ReflectionInput = ConstructorParameters<typeof ReflectionService>[0];
+
+/**
+ * @grpc/reflection takes a proto-loader package definition, of which it reads only the encoded file
+ * descriptors each entry carries: one entry with the generated descriptors of a file and of the files
+ * it imports serves that file's services.
+ */
+function reflectionInput(file: DescFile): ReflectionInput {
+  const files: DescFile[] = [];
+  const add = (f: DescFile): void => {
+    if (files.includes(f)) return;
+    files.push(f);
+    f.dependencies.forEach(add);
+  };
+  add(file);
+  const fileDescriptorProtos = files.map((f) => Buffer.from(toBinary(FileDescriptorProtoSchema, f.proto)));
+  const entry = { format: 'Protocol Buffer 3 FileDescriptorProto', type: file.proto, fileDescriptorProtos };
+  return { [file.name]: entry } as unknown as ReflectionInput;
 }
 
 type Authorize = (generator: string, token: string, epoch: number) => void;
@@ -126,14 +156,14 @@ function toStatus(err: unknown): Partial<grpc.StatusObject> {
 }
 
 /** PublishBatchRequest {hello = 1, batch = 2}: the same path as a stream of one batch. */
-async function publishOnce(buf: Buffer, ingest: Ingest, authorize: Authorize): Promise<AckBody> {
+async function publishOnce(buf: Buffer, ingest: Ingest, authorize: Authorize): Promise<Ack> {
   const reader = new WireReader(buf);
   let hello: ReturnType<typeof readHello> | undefined;
   let batch: ReturnType<typeof readBatch> | undefined;
   while (!reader.done()) {
     const tag = reader.varint();
-    if (tag === (1 << 3) + WireType.LEN) hello = readHello(buf.subarray(...reader.lengthDelimited()));
-    else if (tag === (2 << 3) + WireType.LEN) batch = readBatch(buf, ...reader.lengthDelimited());
+    if (tag === TAG.unaryHello) hello = readHello(buf.subarray(...reader.lengthDelimited()));
+    else if (tag === TAG.unaryBatch) batch = readBatch(buf, ...reader.lengthDelimited());
     else reader.skip(tag & 7);
   }
   if (!hello) throw new GrpcFailure(grpc.status.INVALID_ARGUMENT, 'PublishBatch needs hello');
@@ -153,7 +183,7 @@ class PublishStream {
   private ended = false;
 
   constructor(
-    private readonly call: grpc.ServerDuplexStream<Buffer, Message>,
+    private readonly call: grpc.ServerDuplexStream<Buffer, Response>,
     private readonly ingest: Ingest,
     private readonly sessions: Sessions,
     private readonly options: CollectorOptions,
@@ -187,10 +217,13 @@ class PublishStream {
     this.session = this.sessions.open(generator, epoch, this.call.getPeer());
     log.info({ generator, epoch, peer: this.session.peer }, 'generator connected');
     this.call.write({
-      welcome: {
-        session_id: `${generator}@${epoch}`,
-        max_batch_records: this.options.maxBatchRecords,
-        max_in_flight: this.options.maxInFlight,
+      message: {
+        case: 'welcome',
+        value: {
+          sessionId: `${generator}@${epoch}`,
+          maxBatchRecords: this.options.maxBatchRecords,
+          maxInFlight: this.options.maxInFlight,
+        },
       },
     });
   }
@@ -209,7 +242,8 @@ class PublishStream {
       buf,
       payload,
     );
-    if (!this.call.cancelled && !this.call.destroyed) this.call.write({ ack });
+    if (!this.call.cancelled && !this.call.destroyed)
+      this.call.write({ message: { case: 'ack', value: ack } });
     this.inFlight--;
     if (this.inFlight < this.options.maxInFlight) this.call.resume();
     this.finishIfDrained();

@@ -1,4 +1,4 @@
-import type protobuf from 'protobufjs';
+import { fromBinary, isMessage, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 
 /** Why a record was refused: the field and the reason, as the ack reports them. */
 export interface RecordProblem {
@@ -35,24 +35,23 @@ export function checkName(field: string, value: string, required: boolean): Reco
 }
 
 /**
- * Decodes a low-volume record (UVE, route, interface stats) into a plain object with numbers for
- * 64-bit fields, or says why it cannot be read. Flows never come here: they are checked on the wire.
+ * Decodes a low-volume record (UVE, route, interface stats) into its generated message, or says why it
+ * cannot be read. Flows never come here: they are checked on the wire.
  */
-export function decodeRecord<T>(
-  type: protobuf.Type,
+export function decodeRecord<Desc extends DescMessage>(
+  schema: Desc,
   buf: Buffer,
   start: number,
   end: number,
-): T | RecordProblem {
+): MessageShape<Desc> | RecordProblem {
   try {
-    const message = type.decode(buf.subarray(start, end));
-    return type.toObject(message, { longs: Number, defaults: true, bytes: Buffer }) as T;
+    return fromBinary(schema, buf.subarray(start, end), { readUnknownFields: false });
   } catch (err) {
     return { field: 'record', reason: `malformed protobuf: ${(err as Error).message}` };
   }
 }
 
-export const isProblem = (value: object): value is RecordProblem => 'reason' in value && 'field' in value;
+export const isProblem = (value: object): value is RecordProblem => !isMessage(value);
 
 /** The first problem of a list of checks, in order. */
 export const firstProblem = (...checks: (() => RecordProblem | undefined)[]): RecordProblem | undefined => {

@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import { messages } from '../../common/proto.js';
+import { RouteEventSchema, RouteOp, type RouteEvent } from '../../common/proto.js';
 import {
   checkName,
   checkTime,
@@ -10,38 +10,27 @@ import {
   type RecordProblem,
 } from './record.js';
 
-interface RouteFields {
-  routing_instance: string;
-  family: string;
-  prefix: string;
-  op: number;
-  next_hops: { tunnel_type: string; destination: Buffer; label: number; interface: string }[];
-  protocol: string;
-  peer: string;
-  timestamp: number;
-}
-
 const tunnelTypes = new Set(['', 'MPLSoUDP', 'MPLSoGRE', 'VXLAN']);
 const protocols = new Set(['xmpp', 'bgp', 'static', 'local', 'service-chain']);
-const ADD = 1;
-const DELETE = 2;
 
 /** Checks RouteEvent records: an inet/inet6 prefix must be a CIDR of its family. */
 export const checkRouteRecord: RecordCheck = (buf, start, end, nowUs) => {
-  const route = decodeRecord<RouteFields>(messages.RouteEvent, buf, start, end);
+  const route = decodeRecord(RouteEventSchema, buf, start, end);
   if (isProblem(route)) return route;
   return firstProblem(
-    () => checkName('routing_instance', route.routing_instance, true),
+    () => checkName('routing_instance', route.routingInstance, true),
     () => checkPrefix(route.family, route.prefix),
     () =>
-      route.op === ADD || route.op === DELETE ? undefined : { field: 'op', reason: 'must be ADD or DELETE' },
+      route.op === RouteOp.ADD || route.op === RouteOp.DELETE
+        ? undefined
+        : { field: 'op', reason: 'must be ADD or DELETE' },
     () => checkNextHops(route),
     () =>
       protocols.has(route.protocol)
         ? undefined
         : { field: 'protocol', reason: `must be one of ${[...protocols].join(', ')}` },
     () => checkName('peer', route.peer, false),
-    () => checkTime('timestamp', route.timestamp, nowUs),
+    () => checkTime('timestamp', Number(route.timestamp), nowUs),
   );
 };
 
@@ -57,15 +46,15 @@ function checkPrefix(family: string, prefix: string): RecordProblem | undefined 
   return undefined;
 }
 
-function checkNextHops(route: RouteFields): RecordProblem | undefined {
-  if (route.op === ADD && route.next_hops.length === 0)
+function checkNextHops(route: RouteEvent): RecordProblem | undefined {
+  if (route.op === RouteOp.ADD && route.nextHops.length === 0)
     return { field: 'next_hops', reason: 'an ADD needs one' };
-  for (const [i, hop] of route.next_hops.entries()) {
+  for (const [i, hop] of route.nextHops.entries()) {
     const field = `next_hops[${i}]`;
     if (![0, 4, 16].includes(hop.destination.length)) {
       return { field: `${field}.destination`, reason: `${hop.destination.length} bytes; must be 4 or 16` };
     }
-    if (!tunnelTypes.has(hop.tunnel_type)) {
+    if (!tunnelTypes.has(hop.tunnelType)) {
       return { field: `${field}.tunnel_type`, reason: 'must be MPLSoUDP, MPLSoGRE, VXLAN or empty' };
     }
   }

@@ -1,4 +1,4 @@
-import { messages } from '../../common/proto.js';
+import { AggType, AggTypeSchema, UveUpdateSchema, type UveUpdate } from '../../common/proto.js';
 import {
   checkName,
   checkTime,
@@ -9,17 +9,6 @@ import {
   type RecordProblem,
 } from './record.js';
 
-interface UveFields {
-  type: string;
-  name: string;
-  struct_type: string;
-  attributes_json: string;
-  aggregation: Record<string, { agg: number; list_key: string }>;
-  deleted: boolean;
-  timestamp: number;
-}
-
-const AGG_APPEND = 3;
 const typeName = /^[a-z][a-z0-9-]*$/;
 
 /** Checks UveUpdate records; a struct larger than maxBytes is refused rather than stored. */
@@ -28,26 +17,26 @@ export function uveCheck(maxBytes: number): RecordCheck {
     if (end - start > maxBytes) {
       return { field: 'record', reason: `UVE struct of ${end - start} bytes; at most ${maxBytes}` };
     }
-    const uve = decodeRecord<UveFields>(messages.UveUpdate, buf, start, end);
+    const uve = decodeRecord(UveUpdateSchema, buf, start, end);
     if (isProblem(uve)) return uve;
     return firstProblem(
       () => checkName('type', uve.type, true),
       () => (typeName.test(uve.type) ? undefined : { field: 'type', reason: 'not lower-case-with-dashes' }),
       () => checkName('name', uve.name, true),
-      () => checkName('struct_type', uve.struct_type, true),
+      () => checkName('struct_type', uve.structType, true),
       () => checkAttributes(uve),
       () => checkAggregation(uve.aggregation),
-      () => checkTime('timestamp', uve.timestamp, nowUs),
+      () => checkTime('timestamp', Number(uve.timestamp), nowUs),
     );
   };
 }
 
 /** A struct carries a JSON object; a deletion may carry none. */
-function checkAttributes(uve: UveFields): RecordProblem | undefined {
-  if (uve.deleted && uve.attributes_json === '') return undefined;
+function checkAttributes(uve: UveUpdate): RecordProblem | undefined {
+  if (uve.deleted && uve.attributesJson === '') return undefined;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(uve.attributes_json);
+    parsed = JSON.parse(uve.attributesJson);
   } catch (err) {
     return { field: 'attributes_json', reason: `not JSON: ${(err as Error).message}` };
   }
@@ -57,11 +46,11 @@ function checkAttributes(uve: UveFields): RecordProblem | undefined {
   return undefined;
 }
 
-function checkAggregation(aggregation: UveFields['aggregation']): RecordProblem | undefined {
-  for (const [attribute, { agg, list_key }] of Object.entries(aggregation)) {
+function checkAggregation(aggregation: UveUpdate['aggregation']): RecordProblem | undefined {
+  for (const [attribute, { agg, listKey }] of Object.entries(aggregation)) {
     const field = `aggregation[${attribute}]`;
-    if (agg < 0 || agg > AGG_APPEND) return { field, reason: `unknown aggtype ${agg}` };
-    if (list_key !== '' && agg !== AGG_APPEND) return { field, reason: 'list_key needs AGG_APPEND' };
+    if (!AggTypeSchema.value[agg]) return { field, reason: `unknown aggtype ${agg}` };
+    if (listKey !== '' && agg !== AggType.AGG_APPEND) return { field, reason: 'list_key needs AGG_APPEND' };
   }
   return undefined;
 }

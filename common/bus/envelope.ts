@@ -1,4 +1,15 @@
-import { BusPayloadField, busPayloadKindOf, messages, type BusPayloadKind } from '../proto.js';
+import {
+  BatchStampSchema,
+  BusBatchSchema,
+  busPayloadKindOf,
+  BusPayloadField,
+  encode,
+  file_fabricscope_v1_records,
+  wireTag,
+  type BatchStamp,
+  type BusPayloadKind,
+  type Fields,
+} from '../proto.js';
 import { forEachRecord } from '../wire/frames.js';
 import { WireReader, WireType } from '../wire/reader.js';
 import { putVarint, varintSize } from '../wire/writer.js';
@@ -9,28 +20,39 @@ import { putVarint, varintSize } from '../wire/writer.js';
  * the bytes they arrived in, and the writer frames them as warehouse rows with their batch stamp.
  */
 
-/** The identity of a batch: (generator, epoch, seq) makes a resend recognisable downstream. */
-export interface BatchId {
-  generator: string;
-  epoch: number;
-  seq: number;
-}
+/** BusBatch's header field numbers. */
+const BUS = {
+  generator: BusBatchSchema.field.generator.number,
+  epoch: BusBatchSchema.field.epoch.number,
+  seq: BusBatchSchema.field.seq.number,
+  receivedAt: BusBatchSchema.field.receivedAt.number,
+};
 
-export interface BusBatchHeader extends BatchId {
-  receivedAt: number;
+/** The tag of a field that every <Kind>Row of records.proto has, alike in all of them (checked when loaded). */
+function rowTag(name: string): number {
+  const rows = file_fabricscope_v1_records.messages.filter((m) => m.name.endsWith('Row'));
+  const tags = new Set(
+    rows.map((row) => row.fields.find((f) => f.name === name)).map((f) => f && wireTag(f)),
+  );
+  const [tag, ...others] = tags;
+  if (tag === undefined || others.length > 0) throw new Error(`the <Kind>Row messages differ in ${name}`);
+  return tag;
 }
+const ROW_RECORD = rowTag('record');
+const ROW_STAMP = rowTag('stamp');
+
+/** A batch's header: who sent it, its id, when it arrived (BusBatch and BatchStamp share these fields). */
+export type BusBatchHeader = Fields<BatchStamp>;
+
+/** The identity of a batch: (generator, epoch, seq) makes a resend recognisable downstream. */
+export type BatchId = Omit<BusBatchHeader, 'receivedAt'>;
 
 /**
  * Encodes a BusBatch (bus.proto) around an already-encoded *Batch payload, copying the payload once
  * instead of decoding and re-encoding its records.
  */
 export function encodeBusBatch(header: BusBatchHeader, kind: BusPayloadKind, payload: Buffer): Buffer {
-  const head = messages.BusBatch.encode({
-    generator: header.generator,
-    epoch: header.epoch,
-    seq: header.seq,
-    received_at: header.receivedAt,
-  }).finish();
+  const head = encode(BusBatchSchema, stampOf(header));
   const tag = (BusPayloadField[kind] << 3) + WireType.LEN;
   const out = Buffer.allocUnsafe(head.length + varintSize(tag) + varintSize(payload.length) + payload.length);
   out.set(head);
@@ -57,27 +79,29 @@ export function decodeBusBatch(buf: Buffer): DecodedBusBatch {
     const tag = reader.varint();
     const field = tag >>> 3;
     const kind = busPayloadKindOf(field);
-    if (field === 1) header.generator = reader.string();
-    else if (field === 2) header.epoch = reader.varint();
-    else if (field === 3) header.seq = reader.varint();
-    else if (field === 4) header.receivedAt = reader.varint();
+    if (field === BUS.generator) header.generator = reader.string();
+    else if (field === BUS.epoch) header.epoch = reader.varint();
+    else if (field === BUS.seq) header.seq = reader.varint();
+    else if (field === BUS.receivedAt) header.receivedAt = reader.varint();
     else if (kind) [decoded.kind, decoded.start, decoded.end] = [kind, ...reader.lengthDelimited()];
     else reader.skip(tag & 7);
   }
   return decoded;
 }
 
-/** BatchStamp as field 2 of a <Kind>Row, encoded once per batch and appended to each of its records. */
+/** The header as the generated BusBatch and BatchStamp take it. */
+const stampOf = (header: BusBatchHeader) => ({
+  generator: header.generator,
+  epoch: BigInt(header.epoch),
+  seq: BigInt(header.seq),
+  receivedAt: BigInt(header.receivedAt),
+});
+
+/** BatchStamp as the stamp of a <Kind>Row, encoded once per batch and appended to each of its records. */
 export function encodeStamp(header: BusBatchHeader): Buffer {
-  const body = messages.BatchStamp.encode({
-    generator: header.generator,
-    epoch: header.epoch,
-    seq: header.seq,
-    received_at: header.receivedAt,
-  }).finish();
-  const out = Buffer.allocUnsafe(1 + varintSize(body.length) + body.length);
-  out[0] = (2 << 3) + WireType.LEN;
-  out.set(body, putVarint(out, 1, body.length));
+  const body = encode(BatchStampSchema, stampOf(header));
+  const out = Buffer.allocUnsafe(varintSize(ROW_STAMP) + varintSize(body.length) + body.length);
+  out.set(body, putVarint(out, putVarint(out, 0, ROW_STAMP), body.length));
   return out;
 }
 
@@ -91,15 +115,15 @@ export function frameRows(
   const ranges: [number, number][] = [];
   let size = 0;
   forEachRecord(buf, start, end, (s, e) => {
-    const row = 1 + varintSize(e - s) + (e - s) + stampBytes.length;
+    const row = varintSize(ROW_RECORD) + varintSize(e - s) + (e - s) + stampBytes.length;
     size += varintSize(row) + row;
     ranges.push([s, e]);
   });
   const out = Buffer.allocUnsafe(size);
   let pos = 0;
   for (const [s, e] of ranges) {
-    pos = putVarint(out, pos, 1 + varintSize(e - s) + (e - s) + stampBytes.length);
-    out[pos++] = (1 << 3) + WireType.LEN;
+    pos = putVarint(out, pos, varintSize(ROW_RECORD) + varintSize(e - s) + (e - s) + stampBytes.length);
+    pos = putVarint(out, pos, ROW_RECORD);
     pos = putVarint(out, pos, e - s);
     pos += buf.copy(out, pos, s, e);
     pos += stampBytes.copy(out, pos);

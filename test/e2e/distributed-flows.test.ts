@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { AckStatus } from '../../common/proto.js';
 import { buildTopology, simulate, vrfName, type SimulationReport } from '../../simulator/index.js';
 import { startModernClickHouse, type ClickHouseServer } from '../../harness/clickhouse.js';
 import { kafkaTools, startKafka, type KafkaBroker } from '../../harness/kafka.js';
@@ -165,7 +166,7 @@ describe('distributed pipeline: collector → Kafka → writer → warehouse', n
     const generators = ['compute-1', 'compute-2'].map((h) => `${h}:Compute:contrail-vrouter-agent:0`);
     const streams = generators.map((g) => openPublishStream(collector.grpcTarget, g, 1));
     for (const [i, stream] of streams.entries()) {
-      assert.equal((await stream.send('uves', [vnPart(100 * (i + 1))])).status, 'OK');
+      assert.equal((await stream.send('uves', [vnPart(100 * (i + 1))])).status, AckStatus.OK);
     }
     const inBytes = async () =>
       (await graphql<PodNetworkAnswer>(writer.graphqlUrl, podNetworkInBytesQuery)).uve?.value

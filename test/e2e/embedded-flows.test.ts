@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { messages } from '../../common/proto.js';
+import { fromBinary, toJson, type JsonObject } from '@bufbuild/protobuf';
+import {
+  AckSchema,
+  Collector,
+  encodeFields,
+  methodPath,
+  PublishBatchRequestSchema,
+} from '../../common/proto.js';
 import { simulate, type SimulationReport, type Totals } from '../../simulator/index.js';
 import {
   graphql,
@@ -34,18 +41,17 @@ const callOptions = (): grpc.CallOptions => ({ deadline: Date.now() + 30_000 });
 /** Sends one batch with the unary PublishBatch, as a simple client would. */
 async function publishBatch(target: string, generator: string, seq: number, records: object[]) {
   const client = new grpc.Client(target, grpc.credentials.createInsecure());
-  const request = Buffer.from(
-    messages.PublishBatchRequest.encode({
-      hello: { generator, epoch: 77 },
-      batch: { seq, flows: { records } },
-    }).finish(),
-  );
+  const request = encodeFields(PublishBatchRequestSchema, {
+    hello: { generator, epoch: 77 },
+    batch: { seq, flows: { records } },
+  });
   try {
     return await new Promise<Record<string, unknown>>((resolve, reject) =>
       client.makeUnaryRequest(
-        '/fabricscope.v1.Collector/PublishBatch',
+        methodPath(Collector.method.publishBatch),
         (b: Buffer) => b,
-        (b: Buffer) => messages.Ack.toObject(messages.Ack.decode(b), { longs: Number, enums: String }),
+        (b: Buffer) =>
+          toJson(AckSchema, fromBinary(AckSchema, b), { alwaysEmitImplicit: true }) as JsonObject,
         request,
         callOptions(),
         (err, ack) => (err ? reject(err) : resolve(ack!)),

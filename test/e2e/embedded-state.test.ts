@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { AckStatus } from '../../common/proto.js';
 import { cleanUp } from '../../harness/child-processes.js';
 import { graphql, startPipelineProcess, type PipelineProcess } from '../../harness/pipeline-process.js';
 import { openPublishStream, type PublishStream } from '../support/publish-stream.js';
@@ -67,7 +68,7 @@ describe('embedded pipeline: UVEs, generator sessions and identity on flows thro
       { ...vnPart(1), type: 'Virtual Network' },
       webInterface,
     ]);
-    assert.equal(ack.status, 'OK');
+    assert.equal(ack.status, AckStatus.OK);
     assert.equal(ack.accepted, 2);
     assert.deepEqual(
       ack.rejections.map((r) => [r.index, r.field]),
@@ -78,7 +79,7 @@ describe('embedded pipeline: UVEs, generator sessions and identity on flows thro
       ],
     );
     assert.match(ack.rejections[2]!.reason, /lower-case/);
-    assert.equal((await b.send('uves', [vnPart(20)])).status, 'OK');
+    assert.equal((await b.send('uves', [vnPart(20)])).status, AckStatus.OK);
     assert.equal(await inBytes(), 120);
   });
 
@@ -160,7 +161,7 @@ describe('embedded pipeline: UVEs, generator sessions and identity on flows thro
     assert.equal(await status(computeB), 'WITHDRAWN');
     assert.equal(await inBytes(), 100);
     b = openPublishStream(pipeline.grpcTarget, computeB, 2);
-    assert.equal((await b.send('uves', [vnPart(20)])).status, 'OK');
+    assert.equal((await b.send('uves', [vnPart(20)])).status, AckStatus.OK);
     assert.equal(await status(computeB), 'CONNECTED');
     assert.equal(await inBytes(), 120);
     await b.close();

@@ -8,7 +8,7 @@ import { ClickHouseWarehouse } from '../../common/warehouse/clickhouse.js';
 import { BatchWriter } from '../../writer/batch-writer.js';
 import { writerRoute } from '../../writer/routes.js';
 import { encodeBusBatch } from '../../common/bus/envelope.js';
-import { messages } from '../../common/proto.js';
+import { encodeFields, FlowBatchSchema } from '../../common/proto.js';
 import { freePort } from '../../harness/kafka.js';
 import { clickHouseTools, startClickHouse, type ClickHouseServer } from '../../harness/clickhouse.js';
 import { suiteNeeds } from '../../harness/system-tools.js';
@@ -107,7 +107,7 @@ describe('ClickHouse server driver on the wire', suiteNeeds(...clickHouseTools()
         diff_bytes: 10,
       },
     ];
-    const payload = Buffer.from(messages.FlowBatch.encode({ records }).finish());
+    const payload = encodeFields(FlowBatchSchema, { records });
     const header = {
       generator: 'wire:Compute:m:0',
       epoch: Date.now(),

@@ -1,13 +1,15 @@
 import * as grpc from '@grpc/grpc-js';
-import { messages, type PayloadKind } from '../../common/proto.js';
-
-export interface Ack {
-  seq: number;
-  status: string;
-  accepted: number;
-  rejections: { index: number; field: string; reason: string }[];
-  message: string;
-}
+import { fromBinary } from '@bufbuild/protobuf';
+import {
+  Collector,
+  encodeFields,
+  methodPath,
+  PublishRequestSchema,
+  PublishResponseSchema,
+  type Ack,
+  type PayloadKind,
+  type PublishResponse,
+} from '../../common/proto.js';
 
 /**
  * A hand-driven Publish stream: one generator's session, each batch awaited for its ack. Bounded, so a
@@ -24,23 +26,17 @@ const closeTimeoutMs = 10_000;
 export function openPublishStream(target: string, generator: string, epoch: number): PublishStream {
   const client = new grpc.Client(target, grpc.credentials.createInsecure());
   const call = client.makeBidiStreamRequest(
-    '/fabricscope.v1.Collector/Publish',
+    methodPath(Collector.method.publish),
     (b: Buffer) => b,
-    (b: Buffer) =>
-      messages.PublishResponse.toObject(messages.PublishResponse.decode(b), {
-        longs: Number,
-        enums: String,
-        defaults: true,
-      }),
+    (b: Buffer) => fromBinary(PublishResponseSchema, b),
   );
   const waiting = new Map<number, (ack: Ack) => void>();
-  call.on('data', (response: { ack?: Ack }) => {
-    if (response.ack) waiting.get(response.ack.seq)?.(response.ack);
+  call.on('data', ({ message }: PublishResponse) => {
+    if (message.case === 'ack') waiting.get(Number(message.value.seq))?.(message.value);
   });
   call.on('error', () => undefined);
   const closed = new Promise((resolve) => call.on('status', resolve));
-  const write = (request: object) =>
-    call.write(Buffer.from(messages.PublishRequest.encode(request).finish()));
+  const write = (request: object) => call.write(encodeFields(PublishRequestSchema, request));
   write({ hello: { generator, epoch } });
   let seq = 0;
   return {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkFlowRecord } from '../../../collector/validation/flow.js';
-import { messages } from '../../../common/proto.js';
+import { encodeFields, FlowRecordSchema } from '../../../common/proto.js';
 
 const nowUs = Date.UTC(2026, 10, 23) * 1000;
 
@@ -26,7 +26,7 @@ function goodRecord(): Record<string, unknown> {
 }
 
 function check(overrides: Record<string, unknown>): ReturnType<typeof checkFlowRecord> {
-  const buf = Buffer.from(messages.FlowRecord.encode({ ...goodRecord(), ...overrides }).finish());
+  const buf = encodeFields(FlowRecordSchema, { ...goodRecord(), ...overrides });
   return checkFlowRecord(buf, 0, buf.length, nowUs);
 }
 
@@ -60,14 +60,14 @@ describe('flow record validation on the wire', () => {
   }
 
   it('refuses truncated bytes and wrong wire types', () => {
-    const buf = Buffer.from(messages.FlowRecord.encode(goodRecord()).finish());
+    const buf = encodeFields(FlowRecordSchema, goodRecord());
     assert.match(checkFlowRecord(buf, 0, buf.length - 3, nowUs)?.reason ?? '', /malformed protobuf/);
     const wrongType = Buffer.from([(11 << 3) | 2, 1, 6]); // protocol sent as bytes
     assert.equal(checkFlowRecord(wrongType, 0, wrongType.length, nowUs)?.field, 'protocol');
   });
 
   it('refuses a field given twice but skips unknown fields', () => {
-    const buf = Buffer.from(messages.FlowRecord.encode(goodRecord()).finish());
+    const buf = encodeFields(FlowRecordSchema, goodRecord());
     const twice = Buffer.concat([buf, Buffer.from([(13 << 3) | 0, 80])]);
     assert.match(checkFlowRecord(twice, 0, twice.length, nowUs)?.reason ?? '', /more than once/);
     const unknown = Buffer.concat([buf, Buffer.from([0x98, 0x06, 1])]); // field 99, varint

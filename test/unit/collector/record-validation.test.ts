@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type protobuf from 'protobufjs';
+import type { DescMessage } from '@bufbuild/protobuf';
 import { checkInterfaceStatsRecord } from '../../../collector/validation/interface-stats.js';
 import type { RecordCheck } from '../../../collector/validation/record.js';
 import { checkRouteRecord } from '../../../collector/validation/route.js';
 import { uveCheck } from '../../../collector/validation/uve.js';
-import { messages } from '../../../common/proto.js';
+import {
+  encodeFields,
+  InterfaceStatsSchema,
+  RouteEventSchema,
+  UveUpdateSchema,
+} from '../../../common/proto.js';
 
 const nowUs = Date.UTC(2026, 10, 23) * 1000;
 
@@ -34,18 +39,18 @@ const goodStats = {
 };
 
 /** Encodes base ⊕ overrides and runs the check on the bytes, as the collector does. */
-function checker(type: protobuf.Type, check: RecordCheck, base: object) {
+function checker(schema: DescMessage, check: RecordCheck, base: object) {
   return (overrides: object) => {
-    const buf = Buffer.from(type.encode({ ...base, ...overrides }).finish());
+    const buf = encodeFields(schema, { ...base, ...overrides });
     return check(buf, 0, buf.length, nowUs);
   };
 }
 
 const cases: [kind: string, run: (o: object) => unknown, overrides: object, field: string, reason: RegExp][] =
   [];
-const uve = checker(messages.UveUpdate, uveCheck(1024), goodUve);
-const route = checker(messages.RouteEvent, checkRouteRecord, goodRoute);
-const stats = checker(messages.InterfaceStats, checkInterfaceStatsRecord, goodStats);
+const uve = checker(UveUpdateSchema, uveCheck(1024), goodUve);
+const route = checker(RouteEventSchema, checkRouteRecord, goodRoute);
+const stats = checker(InterfaceStatsSchema, checkInterfaceStatsRecord, goodStats);
 cases.push(
   ['uve', uve, { type: '' }, 'type', /missing/],
   ['uve', uve, { type: 'VirtualNetwork' }, 'type', /lower-case/],
@@ -97,6 +102,15 @@ describe('UVE, route and interface-stats record validation', () => {
     const garbage = Buffer.from([0x0a, 0xff, 0xff, 0xff]);
     for (const check of [uveCheck(1024), checkRouteRecord, checkInterfaceStatsRecord]) {
       assert.match(check(garbage, 0, garbage.length, nowUs)?.reason ?? '', /malformed protobuf/);
+    }
+  });
+
+  it('refuses text that is not UTF-8, as proto3 requires of strings, naming the record', () => {
+    const notUtf8 = Buffer.from([0x0a, 0x02, 0xc3, 0x28]); // field 1, a string in both: bytes C3 28
+    for (const check of [uveCheck(1024), checkRouteRecord]) {
+      const problem = check(notUtf8, 0, notUtf8.length, nowUs);
+      assert.equal(problem?.field, 'record');
+      assert.match(problem?.reason ?? '', /malformed protobuf: .*utf-8/);
     }
   });
 });

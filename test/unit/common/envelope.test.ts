@@ -3,7 +3,14 @@ import { describe, it } from 'node:test';
 import { decodeBusBatch, encodeBusBatch } from '../../../common/bus/envelope.js';
 import { readRequest } from '../../../collector/requests.js';
 import { forEachRecord, frameRecords } from '../../../common/wire/frames.js';
-import { messages } from '../../../common/proto.js';
+import { fromBinary } from '@bufbuild/protobuf';
+import {
+  BusBatchSchema,
+  encodeFields,
+  FlowBatchSchema,
+  FlowRecordSchema,
+  PublishRequestSchema,
+} from '../../../common/proto.js';
 
 const record = (i: number) => ({
   flow_uuid: Buffer.alloc(16, i),
@@ -14,15 +21,13 @@ const record = (i: number) => ({
 
 describe('wire framing', () => {
   it('reads hello and batches of a PublishRequest without decoding records', () => {
-    const hello = Buffer.from(
-      messages.PublishRequest.encode({ hello: { generator: 'a:b:c:0', token: 't', epoch: 9 } }).finish(),
-    );
+    const hello = encodeFields(PublishRequestSchema, {
+      hello: { generator: 'a:b:c:0', token: 't', epoch: 9 },
+    });
     assert.deepEqual(readRequest(hello), { type: 'hello', generator: 'a:b:c:0', token: 't', epoch: 9 });
-    const batch = Buffer.from(
-      messages.PublishRequest.encode({
-        batch: { seq: 300, flows: { records: [record(1), record(2)] } },
-      }).finish(),
-    );
+    const batch = encodeFields(PublishRequestSchema, {
+      batch: { seq: 300, flows: { records: [record(1), record(2)] } },
+    });
     const request = readRequest(batch);
     assert.equal(request.type, 'batch');
     if (request.type !== 'batch') return;
@@ -30,15 +35,13 @@ describe('wire framing', () => {
     assert.equal(request.payload?.kind, 'flows');
     const ports: number[] = [];
     forEachRecord(batch, request.payload!.start, request.payload!.end, (s, e) => {
-      ports.push(messages.FlowRecord.decode(batch.subarray(s, e)).toJSON().dport as number);
+      ports.push(fromBinary(FlowRecordSchema, batch.subarray(s, e)).dport);
     });
     assert.deepEqual(ports, [81, 82]);
   });
 
   it('keeps only the chosen records and stamps the bus batch', () => {
-    const flowBatch = Buffer.from(
-      messages.FlowBatch.encode({ records: [record(1), record(2), record(3)] }).finish(),
-    );
+    const flowBatch = encodeFields(FlowBatchSchema, { records: [record(1), record(2), record(3)] });
     const ranges: [number, number][] = [];
     forEachRecord(flowBatch, 0, flowBatch.length, (s, e) => ranges.push([s, e]));
     const kept = frameRecords(flowBatch, [ranges[0]!, ranges[2]!]);
@@ -47,10 +50,8 @@ describe('wire framing', () => {
     const decoded = decodeBusBatch(bus);
     assert.deepEqual(decoded.header, header);
     assert.equal(decoded.kind, 'flows');
-    const viaProtobufjs = messages.BusBatch.toObject(messages.BusBatch.decode(bus), { longs: Number });
-    assert.deepEqual(
-      (viaProtobufjs.flows.records as { dport: number }[]).map((r) => r.dport),
-      [81, 83],
-    );
+    const { payload } = fromBinary(BusBatchSchema, bus);
+    assert.equal(payload.case, 'flows');
+    assert.deepEqual(payload.case === 'flows' && payload.value.records.map((r) => r.dport), [81, 83]);
   });
 });
