@@ -10,6 +10,7 @@ import {
   type Hello,
   type PayloadKind,
 } from '../common/proto.js';
+import { errorMessage, invalid } from '../common/errors.js';
 import { WireReader, WireType } from '../common/wire/reader.js';
 
 /** Where a batch's records sit inside the buffer it arrived in. */
@@ -40,11 +41,11 @@ export function readRequest(buf: Buffer): Request {
     if (tag === TAG.requestBatch) return readBatch(buf, ...reader.lengthDelimited());
     reader.skip(tag & 7);
   }
-  throw new TypeError('request carries neither hello nor batch');
+  throw invalid('request carries neither hello nor batch');
 }
 
 export function readHello(buf: Buffer): Request & { type: 'hello' } {
-  const hello = fromBinary(HelloSchema, buf);
+  const hello = decodeHello(buf);
   return { type: 'hello', generator: hello.generator, token: hello.token, epoch: Number(hello.epoch) };
 }
 
@@ -63,3 +64,12 @@ export function readBatch(buf: Buffer, start = 0, end = buf.length): Request & {
 }
 
 const range = ([start, end]: [number, number]): { start: number; end: number } => ({ start, end });
+
+/** A Hello the sender got wrong is its fault: said so, not reported as a failure of ours. */
+function decodeHello(buf: Buffer): Hello {
+  try {
+    return fromBinary(HelloSchema, buf);
+  } catch (err) {
+    throw invalid(`malformed hello: ${errorMessage(err)}`);
+  }
+}

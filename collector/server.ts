@@ -10,7 +10,7 @@ import {
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import { errorMessage } from '../common/errors.js';
+import { clientFault, errorMessage, errorStatus, FabricError, invalid } from '../common/errors.js';
 import { logger } from '../common/log.js';
 import {
   Collector,
@@ -65,15 +65,6 @@ const collectorService = {
   publishBatch: rawRequests(Collector.method.publishBatch),
 };
 
-class GrpcFailure extends Error {
-  constructor(
-    readonly code: grpc.status,
-    readonly details: string,
-  ) {
-    super(details);
-  }
-}
-
 export async function startCollector(
   options: CollectorOptions,
   ingest: Ingest,
@@ -85,12 +76,12 @@ export async function startCollector(
   });
   const authorize = (generator: string, token: string, epoch: number): void => {
     const bad = checkGeneratorId(generator);
-    if (bad) throw new GrpcFailure(grpc.status.INVALID_ARGUMENT, bad);
+    if (bad) throw invalid(bad);
     if (options.tokens.length > 0 && !options.tokens.includes(token)) {
-      throw new GrpcFailure(grpc.status.UNAUTHENTICATED, `generator ${generator}: token refused`);
+      throw new FabricError('UNAUTHENTICATED', `generator ${generator}: token refused`);
     }
     if (!Number.isSafeInteger(epoch))
-      throw new GrpcFailure(grpc.status.INVALID_ARGUMENT, 'epoch out of range');
+      throw invalid('epoch out of range');
   };
   server.addService(collectorService, {
     publish: (call: grpc.ServerDuplexStream<Buffer, Response>) =>
@@ -146,13 +137,15 @@ function reflectionInput(file: DescFile): ReflectionInput {
 
 type Authorize = (generator: string, token: string, epoch: number) => void;
 
+/**
+ * The status a sender is told, from the one error map (common/errors.ts): its own fault with the
+ * reason, or INTERNAL for a failure of ours, which is logged and never passed off as bad input.
+ */
 function toStatus(err: unknown): Partial<grpc.StatusObject> {
-  if (err instanceof GrpcFailure) return { code: err.code, details: err.details };
-  if (err instanceof WireError || err instanceof TypeError) {
-    return { code: grpc.status.INVALID_ARGUMENT, details: `malformed request: ${err.message}` };
-  }
+  const fault = err instanceof WireError ? invalid(`malformed request: ${err.message}`) : clientFault(err);
+  if (fault) return { code: errorStatus[fault.code].grpc, details: fault.message };
   log.error({ err: errorMessage(err) }, 'unexpected ingest failure');
-  return { code: grpc.status.INTERNAL, details: errorMessage(err) };
+  return { code: grpc.status.INTERNAL, details: 'internal error in the collector (logged there)' };
 }
 
 /** PublishBatchRequest {hello = 1, batch = 2}: the same path as a stream of one batch. */
@@ -166,8 +159,8 @@ async function publishOnce(buf: Buffer, ingest: Ingest, authorize: Authorize): P
     else if (tag === TAG.unaryBatch) batch = readBatch(buf, ...reader.lengthDelimited());
     else reader.skip(tag & 7);
   }
-  if (!hello) throw new GrpcFailure(grpc.status.INVALID_ARGUMENT, 'PublishBatch needs hello');
-  if (!batch) throw new GrpcFailure(grpc.status.INVALID_ARGUMENT, 'PublishBatch needs batch');
+  if (!hello) throw invalid('PublishBatch needs hello');
+  if (!batch) throw invalid('PublishBatch needs batch');
   authorize(hello.generator, hello.token, hello.epoch);
   return ingest.accept(
     { generator: hello.generator, epoch: hello.epoch, seq: batch.seq },
@@ -204,7 +197,7 @@ class PublishStream {
       const request = readRequest(buf);
       if (request.type === 'hello') return this.onHello(request.generator, request.token, request.epoch);
       if (!this.session)
-        throw new GrpcFailure(grpc.status.FAILED_PRECONDITION, 'the first message must be hello');
+        throw new FabricError('FAILED_PRECONDITION', 'the first message must be hello');
       void this.onBatch(this.session, buf, request.seq, request.payload);
     } catch (err) {
       this.fail(err);
@@ -212,7 +205,7 @@ class PublishStream {
   }
 
   private onHello(generator: string, token: string, epoch: number): void {
-    if (this.session) throw new GrpcFailure(grpc.status.FAILED_PRECONDITION, 'hello sent twice');
+    if (this.session) throw new FabricError('FAILED_PRECONDITION', 'hello sent twice');
     this.authorize(generator, token, epoch);
     this.session = this.sessions.open(generator, epoch, this.call.getPeer());
     log.info({ generator, epoch, peer: this.session.peer }, 'generator connected');
