@@ -7,7 +7,8 @@ import tseslint from 'typescript-eslint';
  * services through each one's index.ts alone.
  */
 const services = ['collector', 'writer', 'query', 'alarms'];
-const folders = [...services, 'simulator', 'bin'];
+// What production code never imports: other services, the simulator, the CLI, and test-only code.
+const folders = [...services, 'simulator', 'bin', 'harness', 'test', 'bench'];
 const anywhere = (folder) => [`**/${folder}`, `**/${folder}/**`];
 const noImportsOf = (forbidden, message) => ({
   'no-restricted-imports': ['error', { patterns: [{ group: forbidden.flatMap(anywhere), message }] }],
@@ -25,13 +26,16 @@ export default tseslint.config(
   },
   {
     files: ['common/**'],
-    rules: noImportsOf(folders, 'common/ depends on nothing above it: no service, simulator or CLI code.'),
+    rules: noImportsOf(
+      folders,
+      'common/ depends on nothing above it: no service, simulator, CLI or test code.',
+    ),
   },
   ...[...services, 'simulator'].map((folder) => ({
     files: [`${folder}/**`],
     rules: noImportsOf(
       folders.filter((f) => f !== folder),
-      `${folder}/ depends on common/ and proto/ only: never on another service, the simulator or the CLI.`,
+      `${folder}/ depends on common/ and proto/ only: never on another service, the simulator, the CLI or test code.`,
     ),
   })),
   {
