@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runTool } from '../../harness/child-processes.js';
-import { startPipelineProcess } from '../../harness/pipeline-process.js';
-import { hasTool, needTools, tools } from '../../harness/system-tools.js';
+import { runTool } from '../../../harness/child-processes.js';
+import { startPipelineProcess } from '../../../harness/pipeline-process.js';
+import { hasTool, needTools, tools } from '../../../harness/system-tools.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const timeoutMs = 30_000;
 
 /** `docker compose` stands in for docker-compose where Docker ships the plugin. */

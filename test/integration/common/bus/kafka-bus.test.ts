@@ -3,13 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { topicName, type BusMessage, type Subscription, type TopicKind } from '../../common/bus/bus.js';
-import { KafkaBus, type KafkaBusOptions } from '../../common/bus/kafka.js';
-import { configureLogging } from '../../common/log.js';
-import { registry } from '../../common/metrics.js';
-import { kafkaTools, startKafka, type KafkaBroker } from '../../harness/kafka.js';
-import { runTool } from '../../harness/child-processes.js';
-import { needTools, suiteNeeds, tools } from '../../harness/system-tools.js';
+import { topicName, type BusMessage, type Subscription, type TopicKind } from '../../../../common/bus/bus.js';
+import { KafkaBus, type KafkaBusOptions } from '../../../../common/bus/kafka.js';
+import { configureLogging } from '../../../../common/log.js';
+import { registry } from '../../../../common/metrics.js';
+import { kafkaTools, startKafka, type KafkaBroker } from '../../../../harness/kafka.js';
+import { runTool } from '../../../../harness/child-processes.js';
+import { needTools, suiteNeeds, tools } from '../../../../harness/system-tools.js';
 
 // kafkajs's joins and leaves at info would drown the test report.
 configureLogging(process.env.FABRICSCOPE_LOG_LEVEL ?? 'warn');

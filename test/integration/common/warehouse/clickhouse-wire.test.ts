@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FabricError } from '../../common/errors.js';
-import { registry } from '../../common/metrics.js';
-import { migrate } from '../../common/schema/migrate.js';
-import { ClickHouseWarehouse } from '../../common/warehouse/clickhouse.js';
-import { BatchWriter } from '../../writer/batch-writer.js';
-import { writerRoute } from '../../writer/routes.js';
-import { encodeBusBatch } from '../../common/bus/envelope.js';
-import { encodeFields, FlowBatchSchema } from '../../common/proto.js';
-import { freePort } from '../../harness/kafka.js';
-import { clickHouseTools, startClickHouse, type ClickHouseServer } from '../../harness/clickhouse.js';
-import { suiteNeeds } from '../../harness/system-tools.js';
+import { FabricError } from '../../../../common/errors.js';
+import { registry } from '../../../../common/metrics.js';
+import { migrate } from '../../../../common/schema/migrate.js';
+import { ClickHouseWarehouse } from '../../../../common/warehouse/clickhouse.js';
+import { BatchWriter } from '../../../../writer/batch-writer.js';
+import { writerRoute } from '../../../../writer/routes.js';
+import { encodeBusBatch } from '../../../../common/bus/envelope.js';
+import { encodeFields, FlowBatchSchema } from '../../../../common/proto.js';
+import { freePort } from '../../../../harness/kafka.js';
+import { clickHouseTools, startClickHouse, type ClickHouseServer } from '../../../../harness/clickhouse.js';
+import { suiteNeeds } from '../../../../harness/system-tools.js';
 
 const retriesSoFar = async (): Promise<number> =>
   (await registry.getSingleMetric('fabricscope_warehouse_retries_total')!.get()).values.reduce(
