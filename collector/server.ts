@@ -80,8 +80,7 @@ export async function startCollector(
     if (options.tokens.length > 0 && !options.tokens.includes(token)) {
       throw new FabricError('UNAUTHENTICATED', `generator ${generator}: token refused`);
     }
-    if (!Number.isSafeInteger(epoch))
-      throw invalid('epoch out of range');
+    if (!Number.isSafeInteger(epoch)) throw invalid('epoch out of range');
   };
   server.addService(collectorService, {
     publish: (call: grpc.ServerDuplexStream<Buffer, Response>) =>
@@ -196,8 +195,7 @@ class PublishStream {
     try {
       const request = readRequest(buf);
       if (request.type === 'hello') return this.onHello(request.generator, request.token, request.epoch);
-      if (!this.session)
-        throw new FabricError('FAILED_PRECONDITION', 'the first message must be hello');
+      if (!this.session) throw new FabricError('FAILED_PRECONDITION', 'the first message must be hello');
       void this.onBatch(this.session, buf, request.seq, request.payload);
     } catch (err) {
       this.fail(err);
