@@ -47,7 +47,7 @@ export function interfaceRates(topo: Topology, pools: FlowPools = buildFlowPools
   for (const conn of pools.connections) addConnection(rates, conn);
   for (const pool of pools.pools) {
     for (const t of pool) {
-      const rate = rates.get(uuidToString(t.fields.vmi_uuid));
+      const rate = rates.get(uuidToString(t.fields.vmiUuid));
       if (rate) rate.activeFlows++;
     }
   }
