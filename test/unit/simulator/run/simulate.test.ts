@@ -4,7 +4,9 @@ import { fromBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import {
   AckStatus,
+  Collector,
   encode,
+  methodPath,
   PublishRequestSchema,
   PublishResponseSchema,
   RouteOp,
@@ -16,7 +18,6 @@ import {
   type RouteEvent,
   type UveUpdate,
 } from '../../../../common/proto.js';
-import { PUBLISH_METHOD } from '../../../../simulator/sender/generator-session.js';
 import type { SimulationReport } from '../../../../simulator/run/report.js';
 import { simulate } from '../../../../simulator/run/simulate.js';
 import { buildFabricState } from '../../../../simulator/fabric/state/fabric-state.js';
@@ -87,7 +88,7 @@ class FakeCollector {
     this.server.addService(
       {
         Publish: {
-          path: PUBLISH_METHOD,
+          path: methodPath(Collector.method.publish),
           requestStream: true,
           responseStream: true,
           requestSerialize: (b: Buffer) => b,
