@@ -12,7 +12,6 @@ import {
   type MessageInitShape,
   type MessageShape,
 } from '@bufbuild/protobuf';
-import protobuf from 'protobufjs';
 import { BusBatchSchema, file_fabricscope_v1_bus } from '../proto/gen/fabricscope/v1/bus_pb.js';
 import { BatchSchema, file_fabricscope_v1_collector } from '../proto/gen/fabricscope/v1/collector_pb.js';
 import { file_fabricscope_v1_records } from '../proto/gen/fabricscope/v1/records_pb.js';
@@ -234,47 +233,3 @@ export function protoField(message: string, name: string): ProtoField | undefine
 /** The proto names of a message's fields. */
 export const protoFieldNames = (message: string): string[] =>
   contractMessage(message).fields.map((f) => f.name);
-
-/**
- * @deprecated protobufjs reflection of the contract, kept only for simulator/ until it moves to the
- * generated messages above; nothing else may use it. Loaded on first use.
- */
-export const messages = lazyTypes([
-  'Hello',
-  'Batch',
-  'PublishRequest',
-  'PublishResponse',
-  'PublishBatchRequest',
-  'Ack',
-  'Welcome',
-  'BusBatch',
-  'BatchStamp',
-  'FlowRecord',
-  'FlowBatch',
-  'UveUpdate',
-  'RouteEvent',
-  'InterfaceStats',
-  'UveBatch',
-  'RouteBatch',
-  'InterfaceStatsBatch',
-  'GeneratorEventBatch',
-] as const);
-
-function lazyTypes<N extends string>(names: readonly N[]): Record<N, protobuf.Type> {
-  let root: protobuf.Root | undefined;
-  const load = (): protobuf.Root => {
-    root = new protobuf.Root();
-    root.resolvePath = (_origin, target) => (target.startsWith('/') ? target : protoRoot + target);
-    root.loadSync(['fabricscope/v1/collector.proto', 'fabricscope/v1/bus.proto'], { keepCase: true });
-    root.resolveAll();
-    return root;
-  };
-  const types = {} as Record<N, protobuf.Type>;
-  for (const name of names) {
-    Object.defineProperty(types, name, {
-      enumerable: true,
-      get: () => (root ?? load()).lookupType(`fabricscope.v1.${name}`),
-    });
-  }
-  return types;
-}

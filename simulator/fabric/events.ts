@@ -1,4 +1,4 @@
-import { RouteOp, type RouteEvent, type UveUpdate } from './records.js';
+import { RouteOp, type RouteEvent, type UveUpdate } from '../../common/proto.js';
 import { gatewayRoutes } from './state/routes.js';
 import type { ControlNode, Topology, VRouter } from './topology/types.js';
 import { bgpPeerUve, bgpRouterStateUve, type BgpPeerStatus } from './state/uves/control-node.js';

@@ -1,6 +1,6 @@
-import type { PayloadKind } from '../../common/proto.js';
+import { FlowAction, type PayloadKind } from '../../common/proto.js';
 import { STATE_KINDS, type StateKind } from '../fabric/records.js';
-import type { EncodedBatch, FlowBatchEncoder } from '../sender/flow-encoder.js';
+import { ACTION_SLOTS, type EncodedBatch, type FlowBatchEncoder } from '../sender/flow-encoder.js';
 import type { BatchOutcome, GeneratorSession, RecordCounters } from '../sender/generator-session.js';
 import type { StateBatch } from '../sender/outbox.js';
 import { DEFAULT_BATCH_SIZE, type SimulateOptions } from './options.js';
@@ -13,7 +13,7 @@ import type { StatePlayer } from './state-player.js';
  * within the budget and the rate), the flow totals the acks confirm, and when the run is done.
  */
 
-const ACTION_NAMES = ['UNSPECIFIED', 'PASS', 'DENY', 'DROP'] as const;
+const zeroTotals = (): Totals => ({ records: 0, bytes: 0, packets: 0 });
 
 type Flow = EncodedBatch;
 export type Batch = Flow | StateBatch;
@@ -30,7 +30,8 @@ export interface GeneratorStream {
 
 export class Run {
   readonly started = performance.now();
-  readonly byAction = ACTION_NAMES.map((): Totals => ({ records: 0, bytes: 0, packets: 0 }));
+  /** Per FlowAction (the encoder's totals slots). */
+  readonly byAction = Array.from({ length: ACTION_SLOTS }, zeroTotals);
   streams: GeneratorStream[] = [];
   player: StatePlayer | undefined;
   remaining: number; // records still to hand out when `flows` is set
@@ -75,7 +76,7 @@ export class Run {
     const rejected = outcome.rejected;
     const totals = batch.totals.slice();
     for (const i of rejected) subtractRecord(flows.encoder, totals, batch.templates[i]);
-    for (let a = 1; a < ACTION_NAMES.length; a++) {
+    for (let a = 1; a < ACTION_SLOTS; a++) {
       const t = this.byAction[a];
       if (!t) continue;
       t.records += totals[a * 3] ?? 0;
@@ -131,7 +132,7 @@ export class Run {
     const played = this.player?.report() ?? { interfaceStatsSamples: 0, events: [] };
     const ackedByAction: Record<string, Totals> = {};
     this.byAction.forEach((t, a) => {
-      if (t.records > 0) ackedByAction[ACTION_NAMES[a] ?? String(a)] = { ...t };
+      if (t.records > 0) ackedByAction[FlowAction[a] ?? String(a)] = { ...t };
     });
     return {
       sent: sum('sent'),

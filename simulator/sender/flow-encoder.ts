@@ -1,17 +1,30 @@
-import { messages } from '../../common/proto.js';
+import {
+  BatchSchema,
+  encode,
+  FlowAction,
+  FlowBatchSchema,
+  FlowRecordSchema,
+  PublishRequestSchema,
+  wireTag,
+} from '../../common/proto.js';
 import { putVarint, varintSize } from '../../common/wire/writer.js';
 import type { FlowTemplate, StaticFlowFields } from '../fabric/flows/templates.js';
 
 /**
  * Encodes flow batches as ready-to-send `PublishRequest{batch{seq, flows}}` bytes at high rate.
- * Each template's constant fields are encoded once by protobufjs; per record only a short tail is
- * written by hand (flow and reverse uuids, ephemeral port, setup time, cumulative counters,
- * timestamp). Protobuf allows fields in any order, so "constant part + tail" is a valid record.
+ * Each template's constant fields are encoded once with the generated FlowRecord schema, followed by
+ * the constant parts of the flow and reverse uuids and the ephemeral port's tag: the template's head.
+ * Per record the head is copied, the flow's generation written into both uuids, and a short tail
+ * written by hand (ephemeral port, setup time, cumulative counters, timestamp), with the tags the
+ * contract's descriptors give. Protobuf allows fields in any order, so "head + tail" is a valid record.
  */
 
-/** Per action code (PASS=1, DENY=2, DROP=3): records, scaled bytes, scaled packets at [code*3 + k]. */
+/**
+ * Per FlowAction the simulator decides (PASS, DENY, DROP): records, scaled bytes and scaled packets
+ * at [action*3 + k].
+ */
 export type ActionTotals = Float64Array;
-export const ACTION_SLOTS = 4;
+export const ACTION_SLOTS = FlowAction.DROP + 1;
 export const newTotals = (): ActionTotals => new Float64Array(ACTION_SLOTS * 3);
 
 export interface EncodedBatch {
@@ -40,31 +53,40 @@ export interface EncoderOptions {
 }
 
 const HEADROOM = 32; // room for the PublishRequest/Batch/FlowBatch headers written in front
-const TAIL_MAX = 18 + 18 + 4 + 2 * 4 + 10 * 4; // uuids, port, four uint64 fields with 2-byte tags
+
+/** The wire tags of what is written by hand: every record's tail, and the headers in front of the records. */
+const field = FlowRecordSchema.field;
 const TAG = {
-  flowUuid: 0x0a,
-  reverseUuid: 0x12,
-  sport: 0x60,
-  dport: 0x68,
-  setupTime: [0x98, 0x01],
-  bytes: [0xa8, 0x01],
-  packets: [0xb0, 0x01],
-  timestamp: [0xe8, 0x01],
-} as const;
+  flowUuid: wireTag(field.flowUuid),
+  reverseUuid: wireTag(field.reverseUuid),
+  sport: wireTag(field.sport),
+  dport: wireTag(field.dport),
+  setupTime: wireTag(field.setupTime),
+  bytes: wireTag(field.bytes),
+  packets: wireTag(field.packets),
+  timestamp: wireTag(field.timestamp),
+  records: wireTag(FlowBatchSchema.field.records),
+  batch: wireTag(PublishRequestSchema.field.batch),
+  seq: wireTag(BatchSchema.field.seq),
+  flows: wireTag(BatchSchema.field.flows),
+};
+type Tagged = keyof typeof TAG;
+/** Their sizes: a tag takes two bytes from field 16 on. */
+const SIZE = {} as Record<Tagged, number>;
+for (const name of Object.keys(TAG) as Tagged[]) SIZE[name] = varintSize(TAG[name]);
 
-/** protobufjs writes zero values of proto3 scalars when present; leave them out for compact records. */
-function compact(fields: StaticFlowFields): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fields)) {
-    if (value === '' || value === 0 || value === undefined) continue;
-    if (value instanceof Uint8Array && value.length === 0) continue;
-    out[key] = value;
-  }
-  return out;
-}
+/** The tags of the four uint64 fields that end every record. */
+const TAIL_TAGS = SIZE.setupTime + SIZE.bytes + SIZE.packets + SIZE.timestamp;
+/** A record's own tag and length (a record stays below 2^21 bytes). */
+const FRAME_MAX = SIZE.records + 3;
 
+/** A template's constant fields as a FlowRecord's bytes (defaults are left out, as always). */
 export function encodeStaticFields(fields: StaticFlowFields): Uint8Array {
-  return messages.FlowRecord.encode(messages.FlowRecord.fromObject(compact(fields))).finish();
+  return encode(FlowRecordSchema, {
+    ...fields,
+    diffBytes: BigInt(fields.diffBytes),
+    diffPackets: BigInt(fields.diffPackets),
+  });
 }
 
 export class FlowBatchEncoder {
@@ -74,12 +96,8 @@ export class FlowBatchEncoder {
   readonly scaledBytes: Float64Array;
   readonly scaledPackets: Float64Array;
 
-  private readonly statics: Buffer;
-  private readonly staticOffset: Uint32Array;
-  private readonly uuidPrefixes: Buffer; // 12 bytes per template, the generation fills the last 4
-  private readonly pairOf: Uint32Array;
+  private readonly heads: Heads;
   private readonly portSeed: Float64Array;
-  private readonly ephemeralTag: Uint8Array;
   private readonly phase: Float64Array;
   private readonly diffBytes: Float64Array;
   private readonly diffPackets: Float64Array;
@@ -100,23 +118,18 @@ export class FlowBatchEncoder {
     this.lifetimeUs = (options.flowLifetimeMs ?? 30_000) * 1000;
     this.invalidEvery = options.invalidEvery ?? 0;
     this.nowUs = options.nowUs ?? (() => Date.now() * 1000);
-    const encoded = templates.map((t) => encodeStaticFields(t.fields));
-    this.staticOffset = new Uint32Array(n + 1);
-    encoded.forEach((e, i) => (this.staticOffset[i + 1] = (this.staticOffset[i] ?? 0) + e.length));
-    this.statics = Buffer.concat(encoded);
-    this.maxRecord = Math.max(...encoded.map((e) => e.length)) + TAIL_MAX + 4;
-    this.uuidPrefixes = uuidPrefixes(n, options.salt ?? 0, templates[0]?.vrouter ?? 0);
-    this.pairOf = Uint32Array.from(templates, (t) => t.pair);
+    this.heads = buildHeads(templates, uuidPrefixes(n, options.salt ?? 0, templates[0]?.vrouter ?? 0));
+    // The head, the port (< 2^16) and four uint64 values with their tags.
+    this.maxRecord = FRAME_MAX + this.heads.longest + 3 + TAIL_TAGS + 4 * 10;
     this.portSeed = Float64Array.from(templates, (t) => t.portSeed);
-    this.ephemeralTag = Uint8Array.from(templates, (t) => (t.ephemeral === 'sport' ? TAG.sport : TAG.dport));
     // Both halves of a connection, on both vRouters, share the phase: they renew at the same moment.
     this.phase = Float64Array.from(templates, (t) => (t.portSeed * 7919) % this.lifetimeUs);
-    this.diffBytes = Float64Array.from(templates, (t) => t.fields.diff_bytes);
-    this.diffPackets = Float64Array.from(templates, (t) => t.fields.diff_packets);
+    this.diffBytes = Float64Array.from(templates, (t) => t.fields.diffBytes);
+    this.diffPackets = Float64Array.from(templates, (t) => t.fields.diffPackets);
     const scale = (t: FlowTemplate): number => Math.max(t.fields.sampling, 1);
     this.actionOf = Uint8Array.from(templates, (t) => t.fields.action);
-    this.scaledBytes = Float64Array.from(templates, (t) => t.fields.diff_bytes * scale(t));
-    this.scaledPackets = Float64Array.from(templates, (t) => t.fields.diff_packets * scale(t));
+    this.scaledBytes = Float64Array.from(templates, (t) => t.fields.diffBytes * scale(t));
+    this.scaledPackets = Float64Array.from(templates, (t) => t.fields.diffPackets * scale(t));
     this.generation = new Float64Array(n).fill(-1);
     this.samples = new Float64Array(n);
   }
@@ -161,66 +174,97 @@ export class FlowBatchEncoder {
     const port = 32768 + (((this.portSeed[t] ?? 0) + gen * 7919) % 28232);
     const bytes = k * (this.diffBytes[t] ?? 0);
     const packets = k * (this.diffPackets[t] ?? 0);
-    const s0 = this.staticOffset[t] ?? 0;
-    const s1 = this.staticOffset[t + 1] ?? 0;
-    const uuidLen = bad ? 15 : 16;
+    const { bytes: heads, offset, flowGenAt: flowGen, reverseGenAt: reverseGen } = this.heads;
+    const h0 = offset[t] ?? 0;
+    const h1 = offset[t + 1] ?? 0;
+    const headLen = bad ? h1 - h0 - 1 : h1 - h0;
     const len =
-      s1 -
-      s0 +
-      (2 + uuidLen) +
-      18 +
-      1 +
+      headLen +
       varintSize(port) +
-      2 +
+      TAIL_TAGS +
       varintSize(setup) +
-      2 +
       varintSize(bytes) +
-      2 +
       varintSize(packets) +
-      2 +
       varintSize(ts);
-    buf[pos++] = 0x0a; // FlowBatch.records
+    pos = putVarint(buf, pos, TAG.records);
     pos = putVarint(buf, pos, len);
-    pos += this.statics.copy(buf, pos, s0, s1);
-    buf[pos++] = TAG.flowUuid;
-    buf[pos++] = uuidLen;
-    pos = this.writeUuid(buf, pos, t, gen, uuidLen);
-    buf[pos++] = TAG.reverseUuid;
-    buf[pos++] = 16;
-    pos = this.writeUuid(buf, pos, this.pairOf[t] ?? t, gen, 16);
-    buf[pos++] = this.ephemeralTag[t] ?? TAG.sport;
-    pos = putVarint(buf, pos, port);
-    pos = writeTagged(buf, pos, TAG.setupTime, setup);
-    pos = writeTagged(buf, pos, TAG.bytes, bytes);
-    pos = writeTagged(buf, pos, TAG.packets, packets);
-    return writeTagged(buf, pos, TAG.timestamp, ts);
-  }
-
-  /** 12 bytes fixed per template, then the flow's generation: a renewed flow gets a new uuid. */
-  private writeUuid(buf: Buffer, pos: number, t: number, gen: number, len: number): number {
-    this.uuidPrefixes.copy(buf, pos, t * 12, t * 12 + 12);
-    buf.writeUInt32BE(gen >>> 0, pos + 12 - (16 - len));
-    return pos + len;
+    const flowGenAt = flowGen[t] ?? 0;
+    const reverseGenAt = reverseGen[t] ?? 0;
+    if (bad) {
+      // A 15-byte flow uuid: the generation takes the place of the fixed part's last byte.
+      heads.copy(buf, pos, h0, h0 + flowGenAt - 1);
+      buf[pos + flowGenAt - 13] = 15; // the uuid's length
+      heads.copy(buf, pos + flowGenAt + 3, h0 + flowGenAt + 4, h1);
+      buf.writeUInt32BE(gen >>> 0, pos + flowGenAt - 1);
+      buf.writeUInt32BE(gen >>> 0, pos + reverseGenAt - 1);
+    } else {
+      heads.copy(buf, pos, h0, h1);
+      buf.writeUInt32BE(gen >>> 0, pos + flowGenAt);
+      buf.writeUInt32BE(gen >>> 0, pos + reverseGenAt);
+    }
+    pos = putVarint(buf, pos + headLen, port);
+    pos = putVarint(buf, pos, TAG.setupTime);
+    pos = putVarint(buf, pos, setup);
+    pos = putVarint(buf, pos, TAG.bytes);
+    pos = putVarint(buf, pos, bytes);
+    pos = putVarint(buf, pos, TAG.packets);
+    pos = putVarint(buf, pos, packets);
+    pos = putVarint(buf, pos, TAG.timestamp);
+    return putVarint(buf, pos, ts);
   }
 }
 
-function writeTagged(buf: Buffer, pos: number, tag: readonly [number, number], v: number): number {
-  buf[pos++] = tag[0];
-  buf[pos++] = tag[1];
-  return putVarint(buf, pos, v);
+/**
+ * Per template, a record's bytes up to its ephemeral port but for the flow's generation: the static
+ * fields, flow_uuid (12 fixed bytes, then 4 for the generation), reverse_uuid (the pair's, alike) and
+ * the port's tag. All heads end to end, with where each starts and where its generations go.
+ */
+interface Heads {
+  bytes: Buffer;
+  offset: Uint32Array;
+  flowGenAt: Uint32Array;
+  reverseGenAt: Uint32Array;
+  longest: number;
+}
+
+function buildHeads(templates: readonly FlowTemplate[], prefixes: Buffer): Heads {
+  const n = templates.length;
+  const flowGenAt = new Uint32Array(n);
+  const reverseGenAt = new Uint32Array(n);
+  const heads = templates.map((t, i) => {
+    const statics = encodeStaticFields(t.fields);
+    const uuids = SIZE.flowUuid + SIZE.reverseUuid + 2 * (1 + 16); // tags, lengths, uuids
+    const head = Buffer.alloc(statics.length + uuids + SIZE[t.ephemeral]);
+    head.set(statics);
+    let pos = putVarint(head, statics.length, TAG.flowUuid);
+    head[pos++] = 16;
+    pos += prefixes.copy(head, pos, i * 12, i * 12 + 12);
+    flowGenAt[i] = pos;
+    pos = putVarint(head, pos + 4, TAG.reverseUuid);
+    head[pos++] = 16;
+    pos += prefixes.copy(head, pos, t.pair * 12, t.pair * 12 + 12);
+    reverseGenAt[i] = pos;
+    putVarint(head, pos + 4, TAG[t.ephemeral]);
+    return head;
+  });
+  const offset = new Uint32Array(n + 1);
+  heads.forEach((h, i) => (offset[i + 1] = (offset[i] ?? 0) + h.length));
+  const longest = Math.max(...heads.map((h) => h.length));
+  return { bytes: Buffer.concat(heads), offset, flowGenAt, reverseGenAt, longest };
 }
 
 /** Writes PublishRequest{batch(2){seq(1), flows(11){…records}}} in front of the records. */
 function writeHeaders(buf: Buffer, seq: number, recordsLen: number): number {
-  const batchLen = 1 + varintSize(seq) + 1 + varintSize(recordsLen) + recordsLen;
-  const headerLen = 1 + varintSize(batchLen) + 1 + varintSize(seq) + 1 + varintSize(recordsLen);
+  // Batch.seq, and the length of Batch.flows: what the Batch holds before the records.
+  const batchFields = SIZE.seq + varintSize(seq) + SIZE.flows + varintSize(recordsLen);
+  const batchLen = batchFields + recordsLen;
+  const headerLen = SIZE.batch + varintSize(batchLen) + batchFields;
   const start = HEADROOM - headerLen;
-  let pos = start;
-  buf[pos++] = 0x12; // PublishRequest.batch
+  let pos = putVarint(buf, start, TAG.batch);
   pos = putVarint(buf, pos, batchLen);
-  buf[pos++] = 0x08; // Batch.seq
+  pos = putVarint(buf, pos, TAG.seq);
   pos = putVarint(buf, pos, seq);
-  buf[pos++] = 0x5a; // Batch.flows (field 11, length-delimited)
+  pos = putVarint(buf, pos, TAG.flows);
   putVarint(buf, pos, recordsLen);
   return start;
 }

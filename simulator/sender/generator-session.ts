@@ -1,5 +1,17 @@
+import { fromBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { AckStatus, messages, type PayloadKind } from '../../common/proto.js';
+import {
+  AckStatus,
+  Collector,
+  encode,
+  methodPath,
+  PublishRequestSchema,
+  PublishResponseSchema,
+  type Ack,
+  type PayloadKind,
+  type PublishResponse,
+  type Welcome,
+} from '../../common/proto.js';
 
 /**
  * One generator's Publish session, as a vRouter agent would run it: Hello with the process epoch,
@@ -8,32 +20,9 @@ import { AckStatus, messages, type PayloadKind } from '../../common/proto.js';
  * epoch and seq, so the collector can store it once. Batches of every payload kind share the stream
  * and its seq numbers; the counters are kept per kind as well.
  */
-export const PUBLISH_METHOD = '/fabricscope.v1.Collector/Publish';
 
-export interface Rejection {
-  index: number;
-  field: string;
-  reason: string;
-}
-
-export interface AckInfo {
-  seq: number;
-  status: number;
-  accepted: number;
-  rejections: Rejection[];
-  message: string;
-}
-
-export interface WelcomeInfo {
-  session_id: string;
-  max_batch_records: number;
-  max_in_flight: number;
-}
-
-interface ResponseMessage {
-  welcome?: WelcomeInfo;
-  ack?: AckInfo;
-}
+/** The path gRPC calls Collector.Publish by. */
+const PUBLISH = methodPath(Collector.method.publish);
 
 /** What a session sends: an encoded PublishRequest{batch} for `seq`. */
 export interface OutgoingBatch {
@@ -102,16 +91,9 @@ const FATAL = new Set([
   grpc.status.UNIMPLEMENTED,
 ]);
 
-const deserialize = (buf: Buffer): ResponseMessage =>
-  messages.PublishResponse.toObject(messages.PublishResponse.decode(buf), {
-    longs: Number,
-    enums: Number,
-    defaults: true,
-  }) as ResponseMessage;
+const deserialize = (buf: Buffer): PublishResponse => fromBinary(PublishResponseSchema, buf);
 
 const identity = (buf: Buffer): Buffer => buf;
-
-const toBuffer = (u8: Uint8Array): Buffer => Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
 
 type State = 'idle' | 'connecting' | 'ready' | 'backoff' | 'closed';
 
@@ -132,7 +114,7 @@ export class GeneratorSession<B extends OutgoingBatch> {
   private readonly written = new Set<number>(); // unacked seqs written at least once: tells resends apart
   private readonly inFlight = new Set<number>(); // written on the current stream, not yet acked
   private toSend: B[] = []; // unacked batches to (re)write on the current stream, by seq
-  private call: grpc.ClientDuplexStream<Buffer, ResponseMessage> | undefined;
+  private call: grpc.ClientDuplexStream<Buffer, PublishResponse> | undefined;
   private connection = 0;
   private state: State = 'idle';
   private nextSeq = 1;
@@ -149,11 +131,12 @@ export class GeneratorSession<B extends OutgoingBatch> {
   constructor(private readonly options: SessionOptions<B>) {
     this.client = new grpc.Client(options.target, grpc.credentials.createInsecure(), options.clientOptions);
     this.maxRecords = options.maxBatchRecords ?? 1000;
-    this.hello = toBuffer(
-      messages.PublishRequest.encode({
-        hello: { generator: options.generator, token: options.token ?? '', epoch: options.epoch },
-      }).finish(),
-    );
+    this.hello = encode(PublishRequestSchema, {
+      message: {
+        case: 'hello',
+        value: { generator: options.generator, token: options.token ?? '', epoch: BigInt(options.epoch) },
+      },
+    });
   }
 
   start(): void {
@@ -211,29 +194,25 @@ export class GeneratorSession<B extends OutgoingBatch> {
   private connect(): void {
     if (this.state === 'closed') return;
     const id = ++this.connection;
-    const call = this.client.makeBidiStreamRequest<Buffer, ResponseMessage>(
-      PUBLISH_METHOD,
-      identity,
-      deserialize,
-    );
+    const call = this.client.makeBidiStreamRequest<Buffer, PublishResponse>(PUBLISH, identity, deserialize);
     this.call = call;
     this.state = 'connecting';
     this.inFlight.clear();
     this.waitingDrain = false;
-    call.on('data', (msg: ResponseMessage) => id === this.connection && this.onMessage(msg));
+    call.on('data', (msg: PublishResponse) => id === this.connection && this.onMessage(msg));
     call.on('error', (err: grpc.ServiceError) => id === this.connection && this.onStreamError(err));
     call.on('end', () => id === this.connection && this.onDisconnect(false));
     call.write(this.hello);
   }
 
-  private onMessage(msg: ResponseMessage): void {
-    if (msg.welcome) this.onWelcome(msg.welcome);
-    else if (msg.ack) this.onAck(msg.ack);
+  private onMessage({ message }: PublishResponse): void {
+    if (message.case === 'welcome') this.onWelcome(message.value);
+    else if (message.case === 'ack') this.onAck(message.value);
   }
 
-  private onWelcome(w: WelcomeInfo): void {
-    this.window = Math.max(1, w.max_in_flight || 1);
-    if (w.max_batch_records > 0) this.maxRecords = Math.min(this.maxRecords, w.max_batch_records);
+  private onWelcome(w: Welcome): void {
+    this.window = Math.max(1, w.maxInFlight || 1);
+    if (w.maxBatchRecords > 0) this.maxRecords = Math.min(this.maxRecords, w.maxBatchRecords);
     this.state = 'ready';
     this.attempt = 0;
     // Everything unacked goes again, oldest first: acks of the old stream are lost with it.
@@ -243,22 +222,23 @@ export class GeneratorSession<B extends OutgoingBatch> {
     this.pump();
   }
 
-  private onAck(ack: AckInfo): void {
-    const batch = this.unacked.get(ack.seq);
+  private onAck(ack: Ack): void {
+    const seq = Number(ack.seq);
+    const batch = this.unacked.get(seq);
     if (!batch) return; // a late or repeated ack: that batch is settled already
-    this.inFlight.delete(ack.seq);
+    this.inFlight.delete(seq);
     if (ack.status === AckStatus.UNAVAILABLE || !isFinal(ack.status)) {
       this.retryLater(batch);
     } else {
-      this.unacked.delete(ack.seq);
-      this.written.delete(ack.seq);
+      this.unacked.delete(seq);
+      this.written.delete(seq);
       this.settle(batch, ack);
       if (this.unacked.size === 0) this.releaseIdle();
     }
     this.pump();
   }
 
-  private settle(batch: B, ack: AckInfo): void {
+  private settle(batch: B, ack: Ack): void {
     let outcome: BatchOutcome;
     let duplicates = 0;
     if (ack.status === AckStatus.INVALID) {
@@ -411,13 +391,13 @@ export class GeneratorSession<B extends OutgoingBatch> {
   }
 }
 
-const isFinal = (status: number): boolean =>
+const isFinal = (status: AckStatus): boolean =>
   status === AckStatus.OK || status === AckStatus.DUPLICATE || status === AckStatus.INVALID;
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /** Half-close, then give the server a moment to end the stream before cancelling it. */
-function endCall(call: grpc.ClientDuplexStream<Buffer, ResponseMessage>, abrupt: boolean): Promise<void> {
+function endCall(call: grpc.ClientDuplexStream<Buffer, PublishResponse>, abrupt: boolean): Promise<void> {
   call.removeAllListeners('data');
   call.on('error', () => undefined);
   if (abrupt) {

@@ -1,4 +1,4 @@
-import { RouteOp, type RouteEvent, type UveUpdate } from '../fabric/records.js';
+import { RouteOp, type RouteEvent, type UveUpdate } from '../../common/proto.js';
 
 /**
  * What one generator currently holds: its newest UVE structs and the routes it has added and not
@@ -11,12 +11,12 @@ export class HeldState {
 
   hold(uves: readonly UveUpdate[], routes: readonly RouteEvent[]): void {
     for (const uve of uves) {
-      const key = `${uve.type}\0${uve.name}\0${uve.struct_type}`;
+      const key = `${uve.type}\0${uve.name}\0${uve.structType}`;
       if (uve.deleted) this.uves.delete(key);
       else this.uves.set(key, uve);
     }
     for (const route of routes) {
-      const key = `${route.routing_instance}\0${route.prefix}\0${route.protocol}\0${route.peer}`;
+      const key = `${route.routingInstance}\0${route.prefix}\0${route.protocol}\0${route.peer}`;
       if (route.op === RouteOp.DELETE) this.routes.delete(key);
       else this.routes.set(key, route);
     }

@@ -75,7 +75,7 @@ describe('embedded pipeline on a simulated fabric: UVEs, routes, interface stats
       uves.map((u) => u.name),
       topo.vrouters.map((v) => v.name).sort(),
     );
-    const parts = sent.filter((u) => u.struct_type === 'UveVirtualNetworkAgent');
+    const parts = sent.filter((u) => u.structType === 'UveVirtualNetworkAgent');
     const busiest = [...new Set(parts.map((u) => u.name))].sort(
       (a, b) => parts.filter((u) => u.name === b).length - parts.filter((u) => u.name === a).length,
     )[0]!;
@@ -83,7 +83,7 @@ describe('embedded pipeline on a simulated fabric: UVEs, routes, interface stats
     assert.ok(mine.length > 1, 'a VN spread over several vRouters');
     const sum = (attribute: string) =>
       mine.reduce(
-        (n, u) => n + Number((JSON.parse(u.attributes_json) as Record<string, number>)[attribute]),
+        (n, u) => n + Number((JSON.parse(u.attributesJson) as Record<string, number>)[attribute]),
         0,
       );
     const { uve } = await ask<{

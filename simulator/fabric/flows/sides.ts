@@ -1,3 +1,4 @@
+import { FlowDirection } from '../../../common/proto.js';
 import { ipToBytes } from '../address.js';
 import type { FlowActionName } from '../policy.js';
 import type { Workload } from '../topology/types.js';
@@ -9,9 +10,6 @@ import type { Connection } from './connections.js';
  * denied at the source never reaches the peer.
  */
 
-/** A flow record's direction, as TF codes it. */
-export const Direction = { INGRESS: 1, EGRESS: 2 } as const;
-
 /** The peer address of a flow that crosses no tunnel. */
 export const ZERO_IP = new Uint8Array(4);
 
@@ -20,8 +18,8 @@ export interface Side {
   vrouter: number;
   local: Workload;
   peerIp: Uint8Array; // the tunnel endpoint, 0.0.0.0 when none
-  directionForward: number;
-  directionReverse: number;
+  directionForward: FlowDirection;
+  directionReverse: FlowDirection;
   action: FlowActionName;
   sgRuleForward: string;
   sgRuleReverse: string;
@@ -42,8 +40,8 @@ export function sides(conn: Connection, vrouterOf: (name: string) => { index: nu
       {
         ...local,
         local: conn.source,
-        directionForward: 1,
-        directionReverse: 1,
+        directionForward: FlowDirection.INGRESS,
+        directionReverse: FlowDirection.INGRESS,
         sgRuleReverse: v.destSgRuleUuid,
       },
     ];
@@ -52,8 +50,8 @@ export function sides(conn: Connection, vrouterOf: (name: string) => { index: nu
     vrouter: src.index,
     local: conn.source,
     peerIp: dst ? ipToBytes(dst.ip) : ZERO_IP,
-    directionForward: Direction.INGRESS,
-    directionReverse: Direction.EGRESS,
+    directionForward: FlowDirection.INGRESS,
+    directionReverse: FlowDirection.EGRESS,
     action: v.deniedAt === 'destination' ? 'PASS' : v.action,
     sgRuleForward: v.sourceSgRuleUuid,
     sgRuleReverse: v.sourceSgRuleUuid,
@@ -63,8 +61,8 @@ export function sides(conn: Connection, vrouterOf: (name: string) => { index: nu
     vrouter: dst.index,
     local: receiver,
     peerIp: ipToBytes(src.ip),
-    directionForward: Direction.EGRESS,
-    directionReverse: Direction.INGRESS,
+    directionForward: FlowDirection.EGRESS,
+    directionReverse: FlowDirection.INGRESS,
     action: v.action,
     sgRuleForward: v.destSgRuleUuid,
     sgRuleReverse: v.destSgRuleUuid,

@@ -1,3 +1,4 @@
+import { FlowAction, type Fields, type FlowRecord } from '../../../common/proto.js';
 import { ipToBytes } from '../address.js';
 import type { FlowActionName } from '../policy.js';
 import { uuidToBytes } from '../random.js';
@@ -9,34 +10,18 @@ import { sides, ZERO_IP, type Side } from './sides.js';
 
 /** The per-vRouter flow record templates the encoder streams: what each vRouter's agent exports. */
 
-/** A flow record's action, as TF codes it. */
-export const ActionCode: Readonly<Record<FlowActionName, number>> = { PASS: 1, DENY: 2, DROP: 3 };
+/** Written per sample of a flow by the encoder (flow-encoder.ts); the server's port stays in the template. */
+type SampleField =
+  'flowUuid' | 'reverseUuid' | 'sport' | 'dport' | 'setupTime' | 'bytes' | 'packets' | 'timestamp';
+/** Left out, as a vRouter agent does: an active flow has no teardown; workloads are enriched from UVEs. */
+type UnsentField = 'teardownTime' | 'sourceWorkload' | 'destWorkload' | 'sourceNamespace' | 'destNamespace';
 
-/** The record fields that stay the same for every sample of a flow (names as in records.proto). */
-export interface StaticFlowFields {
-  vrouter: string;
-  vrouter_ip: Uint8Array;
-  other_vrouter_ip: Uint8Array;
-  direction: number;
-  source_vn: string;
-  dest_vn: string;
-  source_ip: Uint8Array;
-  dest_ip: Uint8Array;
-  protocol: number;
-  sport?: number;
-  dport?: number;
-  action: number;
-  drop_reason: string;
-  sg_rule_uuid: string;
-  nw_ace_uuid: string;
-  vmi_uuid: Uint8Array;
-  diff_bytes: number;
-  diff_packets: number;
-  tcp_flags: number;
-  underlay_proto: string;
-  underlay_source_port: number;
-  sampling: number;
-}
+/**
+ * The record fields that stay the same for every sample of a flow: a FlowRecord (64-bit counters as
+ * numbers) without the per-sample and unsent fields, plus the one port that does not change.
+ */
+export type StaticFlowFields = Omit<Fields<FlowRecord>, SampleField | UnsentField> &
+  Partial<Pick<Fields<FlowRecord>, 'sport' | 'dport'>>;
 
 export interface FlowTemplate {
   connection: number;
@@ -88,25 +73,25 @@ function fieldsFor(
     : '';
   return {
     vrouter: vrouter.name,
-    vrouter_ip: ipToBytes(vrouter.ip),
-    other_vrouter_ip: side.peerIp,
+    vrouterIp: ipToBytes(vrouter.ip),
+    otherVrouterIp: side.peerIp,
     direction: reverse ? side.directionReverse : side.directionForward,
-    source_vn: from.vn,
-    dest_vn: to.vn,
-    source_ip: ipToBytes(from.ip),
-    dest_ip: ipToBytes(to.ip),
+    sourceVn: from.vn,
+    destVn: to.vn,
+    sourceIp: ipToBytes(from.ip),
+    destIp: ipToBytes(to.ip),
     protocol: conn.protocol,
     ...(reverse ? { sport: conn.dport } : { dport: conn.dport }),
-    action: ActionCode[side.action],
-    drop_reason: dropReason,
-    sg_rule_uuid: reverse ? side.sgRuleReverse : side.sgRuleForward,
-    nw_ace_uuid: conn.verdict.nwAceUuid,
-    vmi_uuid: uuidToBytes(side.local.vmiUuid),
-    diff_bytes: t.bytes,
-    diff_packets: t.packets,
-    tcp_flags: tcp ? (denied ? (reverse ? 0 : 0x02) : 0x1a) : 0,
-    underlay_proto: tunnel ? conn.underlayProto : '',
-    underlay_source_port: tunnel && conn.underlayProto !== 'MPLSoGRE' ? conn.underlaySourcePort : 0,
+    action: FlowAction[side.action],
+    dropReason,
+    sgRuleUuid: reverse ? side.sgRuleReverse : side.sgRuleForward,
+    nwAceUuid: conn.verdict.nwAceUuid,
+    vmiUuid: uuidToBytes(side.local.vmiUuid),
+    diffBytes: t.bytes,
+    diffPackets: t.packets,
+    tcpFlags: tcp ? (denied ? (reverse ? 0 : 0x02) : 0x1a) : 0,
+    underlayProto: tunnel ? conn.underlayProto : '',
+    underlaySourcePort: tunnel && conn.underlayProto !== 'MPLSoGRE' ? conn.underlaySourcePort : 0,
     sampling: conn.sampling,
   };
 }

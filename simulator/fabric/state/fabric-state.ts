@@ -1,4 +1,4 @@
-import type { RouteEvent, UveUpdate } from '../records.js';
+import type { RouteEvent, UveUpdate } from '../../../common/proto.js';
 import { buildRoutes, routeContext } from './routes.js';
 import type { Topology } from '../topology/types.js';
 import { controlNodeUves } from './uves/control-node.js';

@@ -1,6 +1,7 @@
+import { create } from '@bufbuild/protobuf';
+import { InterfaceStatsSchema, type InterfaceStats } from '../../../common/proto.js';
 import type { Connection } from '../flows/connections.js';
 import { buildFlowPools, type FlowPools } from '../flows/templates.js';
-import type { InterfaceStats } from '../records.js';
 import { uuidToBytes, uuidToString } from '../random.js';
 import type { Topology, Workload } from '../topology/types.js';
 
@@ -47,7 +48,7 @@ export function interfaceRates(topo: Topology, pools: FlowPools = buildFlowPools
   for (const conn of pools.connections) addConnection(rates, conn);
   for (const pool of pools.pools) {
     for (const t of pool) {
-      const rate = rates.get(uuidToString(t.fields.vmi_uuid));
+      const rate = rates.get(uuidToString(t.fields.vmiUuid));
       if (rate) rate.activeFlows++;
     }
   }
@@ -90,19 +91,21 @@ function addDrops(rate: InterfaceRate, reason: string, packets: number): void {
 /** An interface's cumulative counters after `intervals` intervals since it (or its vRouter) came up. */
 export function statsAt(rate: InterfaceRate, intervals: number, nowUs: number): InterfaceStats {
   const w = rate.workload;
-  return {
-    vmi_uuid: uuidToBytes(w.vmiUuid),
-    vm_name: w.name,
-    virtual_network: w.vn,
+  return create(InterfaceStatsSchema, {
+    vmiUuid: uuidToBytes(w.vmiUuid),
+    vmName: w.name,
+    virtualNetwork: w.vn,
     vrouter: w.vrouter,
-    in_bytes: rate.inBytes * intervals,
-    out_bytes: rate.outBytes * intervals,
-    in_packets: rate.inPackets * intervals,
-    out_packets: rate.outPackets * intervals,
-    drops: Object.fromEntries(Object.entries(rate.drops).map(([reason, n]) => [reason, n * intervals])),
-    active_flows: rate.activeFlows,
-    timestamp: nowUs,
-  };
+    inBytes: BigInt(rate.inBytes * intervals),
+    outBytes: BigInt(rate.outBytes * intervals),
+    inPackets: BigInt(rate.inPackets * intervals),
+    outPackets: BigInt(rate.outPackets * intervals),
+    drops: Object.fromEntries(
+      Object.entries(rate.drops).map(([reason, n]) => [reason, BigInt(n * intervals)]),
+    ),
+    activeFlows: rate.activeFlows,
+    timestamp: BigInt(nowUs),
+  });
 }
 
 export interface InterfaceStatsOptions {

@@ -1,5 +1,12 @@
+import { create } from '@bufbuild/protobuf';
+import {
+  NextHopSchema,
+  RouteEventSchema,
+  RouteOp,
+  type NextHop,
+  type RouteEvent,
+} from '../../../common/proto.js';
 import { familyOf, ipToBytes } from '../address.js';
-import { RouteOp, type NextHop, type RouteEvent, type RouteOpValue } from '../records.js';
 import { indexTopology } from '../topology/lookup.js';
 import type { Gateway, Service, Topology, VirtualNetwork, Workload } from '../topology/types.js';
 
@@ -35,7 +42,7 @@ export function interfaceLabels(topo: Topology): Map<string, number> {
 export const tunnelLabel = (vn: VirtualNetwork, mplsLabel: number): number =>
   vn.encapsulation === 'VXLAN' ? vn.vni : mplsLabel;
 
-const hostPrefix = (ip: string): { family: RouteEvent['family']; prefix: string } =>
+const hostPrefix = (ip: string): { family: string; prefix: string } =>
   familyOf(ip) === 'v4' ? { family: 'inet', prefix: `${ip}/32` } : { family: 'inet6', prefix: `${ip}/128` };
 
 interface RouteParts {
@@ -47,20 +54,20 @@ interface RouteParts {
 }
 
 function xmppRoute({ vn, ip, nextHops, peer, nowUs }: RouteParts): RouteEvent {
-  return {
-    routing_instance: vrfName(vn.fqName),
+  return create(RouteEventSchema, {
+    routingInstance: vrfName(vn.fqName),
     ...hostPrefix(ip),
     op: RouteOp.ADD,
-    next_hops: nextHops,
+    nextHops,
     protocol: 'xmpp',
     peer,
-    local_pref: LOCAL_PREF,
+    localPref: LOCAL_PREF,
     med: 0,
-    as_path: '',
+    asPath: '',
     communities: [],
-    origin_vn: vn.fqName,
-    timestamp: nowUs,
-  };
+    originVn: vn.fqName,
+    timestamp: BigInt(nowUs),
+  });
 }
 
 export interface RouteContext {
@@ -76,12 +83,12 @@ export const routeContext = (topo: Topology): RouteContext => ({
 });
 
 function nextHopTo(ctx: RouteContext, vn: VirtualNetwork, w: Workload): NextHop {
-  return {
-    tunnel_type: vn.encapsulation,
+  return create(NextHopSchema, {
+    tunnelType: vn.encapsulation,
     destination: ipToBytes(ctx.index.vrouter(w.vrouter).ip),
     label: tunnelLabel(vn, ctx.labels.get(w.vmiUuid) ?? FIRST_INTERFACE_LABEL),
     interface: '',
-  };
+  });
 }
 
 /** A /32 (and a /128 for an IPv6 address) per workload, from the vRouter hosting it. */
@@ -106,39 +113,36 @@ export function serviceRoute(ctx: RouteContext, svc: Service, nowUs: number): Ro
 }
 
 /** The default route(s) a gateway advertises into a VRF: 0.0.0.0/0, and ::/0 where the VN has IPv6. */
-export function gatewayRoutes(
-  topo: Topology,
-  gateway: Gateway,
-  op: RouteOpValue,
-  nowUs: number,
-): RouteEvent[] {
+export function gatewayRoutes(topo: Topology, gateway: Gateway, op: RouteOp, nowUs: number): RouteEvent[] {
   const g = Math.max(0, topo.gateways.indexOf(gateway));
   return topo.virtualNetworks.flatMap((vn, v) =>
-    defaultPrefixes(vn).map((prefix): RouteEvent => ({
-      routing_instance: vrfName(vn.fqName),
-      family: prefix === '0.0.0.0/0' ? 'inet' : 'inet6',
-      prefix,
-      op,
-      next_hops:
-        op === RouteOp.ADD
-          ? [
-              {
-                tunnel_type: 'MPLSoGRE',
-                destination: ipToBytes(gateway.ip),
-                label: GATEWAY_LABEL_BASE + g * 4096 + v,
-                interface: '',
-              },
-            ]
-          : [],
-      protocol: 'bgp',
-      peer: gateway.ip,
-      local_pref: LOCAL_PREF,
-      med: 0,
-      as_path: String(gateway.asn),
-      communities: [],
-      origin_vn: '',
-      timestamp: nowUs,
-    })),
+    defaultPrefixes(vn).map((prefix) =>
+      create(RouteEventSchema, {
+        routingInstance: vrfName(vn.fqName),
+        family: prefix === '0.0.0.0/0' ? 'inet' : 'inet6',
+        prefix,
+        op,
+        nextHops:
+          op === RouteOp.ADD
+            ? [
+                {
+                  tunnelType: 'MPLSoGRE',
+                  destination: ipToBytes(gateway.ip),
+                  label: GATEWAY_LABEL_BASE + g * 4096 + v,
+                  interface: '',
+                },
+              ]
+            : [],
+        protocol: 'bgp',
+        peer: gateway.ip,
+        localPref: LOCAL_PREF,
+        med: 0,
+        asPath: String(gateway.asn),
+        communities: [],
+        originVn: '',
+        timestamp: BigInt(nowUs),
+      }),
+    ),
   );
 }
 
@@ -163,7 +167,7 @@ export function buildRoutes(
     return [
       ...topo.workloads.filter((w) => w.vn === vn.fqName).flatMap((w) => workloadRoutes(ctx, w, nowUs)),
       ...topo.services.filter((s) => s.vn === vn.fqName).map((s) => serviceRoute(ctx, s, nowUs)),
-      ...gateways.filter((r) => r.routing_instance === vrf),
+      ...gateways.filter((r) => r.routingInstance === vrf),
     ];
   });
 }

@@ -1,4 +1,4 @@
-import type { UveUpdate } from '../../records.js';
+import type { UveUpdate } from '../../../../common/proto.js';
 import type { ControlNode, Gateway, Topology, VRouter } from '../../topology/types.js';
 import { bgpPeerUveName, xmppPeerUveName } from './keys.js';
 import { CONTROL_MODULE, nodeStatusUve } from './node-status.js';

@@ -1,4 +1,4 @@
-import { Agg, type UveUpdate } from '../../records.js';
+import { AggType, type UveUpdate } from '../../../../common/proto.js';
 import { uve } from './uve.js';
 
 /** The module (process) name each kind of generator reports in its NodeStatus. */
@@ -16,6 +16,6 @@ export function nodeStatusUve(
 ): UveUpdate {
   const process = { module_id: node.module, instance_id: '0', state, description };
   return uve(node.type, node.name, 'NodeStatus', { process_status: [process] }, nowUs, {
-    process_status: [Agg.APPEND, 'module_id'],
+    process_status: [AggType.AGG_APPEND, 'module_id'],
   });
 }

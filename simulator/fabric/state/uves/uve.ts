@@ -1,4 +1,11 @@
-import type { AggValue, AttributeAggregation, UveUpdate } from '../../records.js';
+import { create } from '@bufbuild/protobuf';
+import {
+  AttributeAggregationSchema,
+  UveUpdateSchema,
+  type AggType,
+  type AttributeAggregation,
+  type UveUpdate,
+} from '../../../../common/proto.js';
 
 /**
  * The UVE structs Tungsten Fabric generators send about the fabric, with TF's struct and attribute
@@ -8,7 +15,7 @@ import type { AggValue, AttributeAggregation, UveUpdate } from '../../records.js
  */
 
 /** Per attribute: its aggregation type, or the type and the key of its list items. */
-type AggSpec = Record<string, AggValue | [AggValue, string]>;
+type AggSpec = Record<string, AggType | [AggType, string]>;
 
 /** One UVE struct, its attributes as JSON and its aggregation spelled out. */
 export function uve(
@@ -22,15 +29,15 @@ export function uve(
   const aggregation: Record<string, AttributeAggregation> = {};
   for (const [attr, spec] of Object.entries(agg)) {
     const [value, listKey] = Array.isArray(spec) ? spec : [spec, ''];
-    aggregation[attr] = { agg: value, list_key: listKey };
+    aggregation[attr] = create(AttributeAggregationSchema, { agg: value, listKey });
   }
-  return {
+  return create(UveUpdateSchema, {
     type,
     name,
-    struct_type: struct,
-    attributes_json: JSON.stringify(attributes),
+    structType: struct,
+    attributesJson: JSON.stringify(attributes),
     aggregation,
     deleted: false,
-    timestamp: nowUs,
-  };
+    timestamp: BigInt(nowUs),
+  });
 }

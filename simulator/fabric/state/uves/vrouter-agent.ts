@@ -1,4 +1,4 @@
-import { Agg, type UveUpdate } from '../../records.js';
+import { AggType, type UveUpdate } from '../../../../common/proto.js';
 import { indexTopology } from '../../topology/lookup.js';
 import type { Topology, VRouter, Workload } from '../../topology/types.js';
 import { interfaceRates, type InterfaceRate } from '../interface-stats.js';
@@ -78,10 +78,10 @@ export function vrouterAgentUve(ctx: UveContext, vr: VRouter, nowUs: number): Uv
     },
     nowUs,
     {
-      xmpp_peer_list: [Agg.APPEND, 'ip'],
-      connected_networks: Agg.UNION,
-      virtual_machine_list: Agg.UNION,
-      interface_list: Agg.UNION,
+      xmpp_peer_list: [AggType.AGG_APPEND, 'ip'],
+      connected_networks: AggType.AGG_UNION,
+      virtual_machine_list: AggType.AGG_UNION,
+      interface_list: AggType.AGG_UNION,
     },
   );
 }
@@ -106,12 +106,12 @@ export function virtualNetworkAgentUve(ctx: UveContext, vr: VRouter, vn: string,
     },
     nowUs,
     {
-      in_bytes: Agg.SUM,
-      out_bytes: Agg.SUM,
-      in_tpkts: Agg.SUM,
-      out_tpkts: Agg.SUM,
-      virtualmachine_list: Agg.UNION,
-      interface_list: Agg.UNION,
+      in_bytes: AggType.AGG_SUM,
+      out_bytes: AggType.AGG_SUM,
+      in_tpkts: AggType.AGG_SUM,
+      out_tpkts: AggType.AGG_SUM,
+      virtualmachine_list: AggType.AGG_UNION,
+      interface_list: AggType.AGG_UNION,
     },
   );
 }
@@ -164,7 +164,12 @@ export function vmiStatsUve(ctx: UveContext, w: Workload, nowUs: number): UveUpd
     'VMIStats',
     { in_bytes: c.inBytes, out_bytes: c.outBytes, in_pkts: c.inPkts, out_pkts: c.outPkts },
     nowUs,
-    { in_bytes: Agg.SUM, out_bytes: Agg.SUM, in_pkts: Agg.SUM, out_pkts: Agg.SUM },
+    {
+      in_bytes: AggType.AGG_SUM,
+      out_bytes: AggType.AGG_SUM,
+      in_pkts: AggType.AGG_SUM,
+      out_pkts: AggType.AGG_SUM,
+    },
   );
 }
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { RouteOp, type UveUpdate } from '../../../../common/proto.js';
 import {
   parseEventKinds,
   planEvents,
   scheduleEvents,
   type PlannedEvent,
 } from '../../../../simulator/fabric/events.js';
-import { RouteOp, type UveUpdate } from '../../../../simulator/fabric/records.js';
 import { gatewayRoutes } from '../../../../simulator/fabric/state/routes.js';
 import { buildFabricState } from '../../../../simulator/fabric/state/fabric-state.js';
 import { buildTopology } from '../../../../simulator/fabric/topology/build.js';
@@ -14,7 +14,7 @@ import { buildTopology } from '../../../../simulator/fabric/topology/build.js';
 const START = 1_750_000_000_000_000;
 const topo = buildTopology({ vrouters: 4, seed: 3 });
 const attrs = (u: UveUpdate | undefined): Record<string, unknown> =>
-  JSON.parse(u?.attributes_json ?? '{}') as Record<string, unknown>;
+  JSON.parse(u?.attributesJson ?? '{}') as Record<string, unknown>;
 const planOne = (kind: Parameters<typeof parseEventKinds>[0], target?: string): PlannedEvent => {
   const [event] = planEvents(
     topo,
@@ -82,7 +82,7 @@ describe('simulated events', () => {
       });
       assert.deepEqual(
         e.steps.map((s) => s.uves[0]?.timestamp),
-        [START + 1000e3, START + 4000e3],
+        [BigInt(START + 1000e3), BigInt(START + 4000e3)],
       );
     }
   });
@@ -91,7 +91,7 @@ describe('simulated events', () => {
     const e = planOne('bgp-flap');
     const gw = topo.gateways[0];
     assert.ok(gw);
-    const peers = e.steps.map((s) => attrs(s.uves.find((u) => u.struct_type === 'BgpPeerInfoData')));
+    const peers = e.steps.map((s) => attrs(s.uves.find((u) => u.structType === 'BgpPeerInfoData')));
     assert.deepEqual(
       peers.map((p) => [p['state_info'], p['flap_info']]),
       [
@@ -110,14 +110,14 @@ describe('simulated events', () => {
       ],
     );
     const up = e.steps.map(
-      (s) => attrs(s.uves.find((u) => u.struct_type === 'BgpRouterState'))['num_up_bgp_peer'],
+      (s) => attrs(s.uves.find((u) => u.structType === 'BgpRouterState'))['num_up_bgp_peer'],
     );
     assert.deepEqual(up, [0, undefined, 1]);
     const [down, , back] = e.steps;
     assert.ok(down && back);
     assert.deepEqual(down.routes, gatewayRoutes(topo, gw, RouteOp.DELETE, START + 1000e3));
     assert.deepEqual(back.routes, gatewayRoutes(topo, gw, RouteOp.ADD, START + 3000e3));
-    assert.ok(down.routes.every((r) => r.op === RouteOp.DELETE && r.next_hops.length === 0));
+    assert.ok(down.routes.every((r) => r.op === RouteOp.DELETE && r.nextHops.length === 0));
     // What comes back is what the control node published at start, newer.
     const initial = buildFabricState(topo, START + 3000e3).find((g) => g.host === 'control-1')?.routes ?? [];
     assert.deepEqual(

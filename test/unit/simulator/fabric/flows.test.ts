@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { FlowAction } from '../../../../common/proto.js';
 import { SCENARIO_WEIGHTS, type Scenario } from '../../../../simulator/fabric/flows/scenarios.js';
 import { buildFlowPools } from '../../../../simulator/fabric/flows/templates.js';
 import { buildTopology } from '../../../../simulator/fabric/topology/build.js';
@@ -54,7 +55,7 @@ describe('flow mix', () => {
         assert.equal(at(c.destination?.vrouter ?? ''), 'DENY');
         const denied = records
           .filter((r) => r.action === 'DENY')
-          .map((r) => r.fields.drop_reason)
+          .map((r) => r.fields.dropReason)
           .sort();
         assert.deepEqual(denied, ['DROP_REVERSE_SG', 'DROP_SG']);
       }
@@ -65,10 +66,10 @@ describe('flow mix', () => {
     const denied = pools.flat().filter((t) => t.scenario === 'isolated-ingress-denied');
     assert.ok(denied.length > 0);
     for (const t of denied) {
-      assert.equal(t.fields.action, 2);
-      assert.equal(t.fields.drop_reason, 'DROP_POLICY');
-      assert.match(t.fields.nw_ace_uuid, /^[0-9a-f-]{36}$/);
-      assert.ok(!('source_workload' in t.fields) && !('dest_namespace' in t.fields));
+      assert.equal(t.fields.action, FlowAction.DENY);
+      assert.equal(t.fields.dropReason, 'DROP_POLICY');
+      assert.match(t.fields.nwAceUuid, /^[0-9a-f-]{36}$/);
+      assert.ok(!('sourceWorkload' in t.fields) && !('destNamespace' in t.fields));
     }
   });
 });

@@ -1,11 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { messages } from '../../../../common/proto.js';
+import { create, fromBinary } from '@bufbuild/protobuf';
+import {
+  AggType,
+  AttributeAggregationSchema,
+  NextHopSchema,
+  PublishRequestSchema,
+  RouteOp,
+  type Batch,
+  type RouteEvent,
+  type UveUpdate,
+} from '../../../../common/proto.js';
 import { ipToBytes } from '../../../../simulator/fabric/address.js';
 import { buildFlowPools } from '../../../../simulator/fabric/flows/templates.js';
 import { buildInterfaceStats, interfaceRates } from '../../../../simulator/fabric/state/interface-stats.js';
 import { encodeStateBatch } from '../../../../simulator/sender/state-encoder.js';
-import { Agg, RouteOp, type RouteEvent, type UveUpdate } from '../../../../simulator/fabric/records.js';
 import { buildRoutes, interfaceLabels, vrfName } from '../../../../simulator/fabric/state/routes.js';
 import { buildFabricState, type GeneratorState } from '../../../../simulator/fabric/state/fabric-state.js';
 import { buildTopology } from '../../../../simulator/fabric/topology/build.js';
@@ -14,6 +23,7 @@ import type { Workload } from '../../../../simulator/fabric/topology/types.js';
 import { bgpPeerUveName } from '../../../../simulator/fabric/state/uves/keys.js';
 
 const NOW = 1_750_000_000_000_000;
+const NOW_US = BigInt(NOW);
 const topo = buildTopology({ vrouters: 4, seed: 11 });
 const state = buildFabricState(topo, NOW);
 const vrouterState = (name: string): GeneratorState => {
@@ -22,9 +32,9 @@ const vrouterState = (name: string): GeneratorState => {
   return g;
 };
 const attrs = (u: UveUpdate): Record<string, unknown> =>
-  JSON.parse(u.attributes_json) as Record<string, unknown>;
+  JSON.parse(u.attributesJson) as Record<string, unknown>;
 const find = (uves: UveUpdate[], type: string, name: string, struct: string): UveUpdate => {
-  const u = uves.find((x) => x.type === type && x.name === name && x.struct_type === struct);
+  const u = uves.find((x) => x.type === type && x.name === name && x.structType === struct);
   assert.ok(u, `${type}/${name} ${struct}`);
   return u;
 };
@@ -35,6 +45,7 @@ const projectOf = (w: Workload): string => {
 };
 const vmiName = (w: Workload): string => `${projectOf(w)}:${w.vmiUuid}`;
 const hosted = (vrouter: string): Workload[] => topo.workloads.filter((w) => w.vrouter === vrouter);
+const aggregation = (agg: AggType, listKey = '') => create(AttributeAggregationSchema, { agg, listKey });
 
 describe('fabric state: generators', () => {
   it('is deterministic for a seed and time', () => {
@@ -51,7 +62,7 @@ describe('fabric state: generators', () => {
         'control-2:Control:contrail-control:0',
       ],
     );
-    for (const g of state) assert.ok(g.uves.every((u) => u.timestamp === NOW && !u.deleted));
+    for (const g of state) assert.ok(g.uves.every((u) => u.timestamp === NOW_US && !u.deleted));
   });
 
   it('gives each vRouter its own UVEs: itself, its VNs, VMs and interfaces', () => {
@@ -83,25 +94,25 @@ describe('fabric state: generators', () => {
   it('declares TF aggregation types', () => {
     const g = vrouterState('compute-0');
     const agent = find(g.uves, 'vrouter', 'compute-0', 'VrouterAgent');
-    assert.deepEqual(agent.aggregation['xmpp_peer_list'], { agg: Agg.APPEND, list_key: 'ip' });
-    assert.deepEqual(agent.aggregation['virtual_machine_list'], { agg: Agg.UNION, list_key: '' });
-    assert.deepEqual(agent.aggregation['interface_list'], { agg: Agg.UNION, list_key: '' });
+    assert.deepEqual(agent.aggregation['xmpp_peer_list'], aggregation(AggType.AGG_APPEND, 'ip'));
+    assert.deepEqual(agent.aggregation['virtual_machine_list'], aggregation(AggType.AGG_UNION));
+    assert.deepEqual(agent.aggregation['interface_list'], aggregation(AggType.AGG_UNION));
     assert.deepEqual(find(g.uves, 'vrouter', 'compute-0', 'NodeStatus').aggregation, {
-      process_status: { agg: Agg.APPEND, list_key: 'module_id' },
+      process_status: aggregation(AggType.AGG_APPEND, 'module_id'),
     });
-    const vn = g.uves.find((u) => u.struct_type === 'UveVirtualNetworkAgent');
+    const vn = g.uves.find((u) => u.structType === 'UveVirtualNetworkAgent');
     assert.ok(vn);
     for (const a of ['in_bytes', 'out_bytes', 'in_tpkts', 'out_tpkts'])
-      assert.deepEqual(vn.aggregation[a], { agg: Agg.SUM, list_key: '' });
+      assert.deepEqual(vn.aggregation[a], aggregation(AggType.AGG_SUM));
     for (const a of ['virtualmachine_list', 'interface_list'])
-      assert.deepEqual(vn.aggregation[a], { agg: Agg.UNION, list_key: '' });
+      assert.deepEqual(vn.aggregation[a], aggregation(AggType.AGG_UNION));
     assert.equal(vn.aggregation['total_acl_rules'], undefined, 'no aggtype: equal values collapse');
-    const stats = g.uves.find((u) => u.struct_type === 'VMIStats');
+    const stats = g.uves.find((u) => u.structType === 'VMIStats');
     assert.deepEqual(
       Object.values(stats?.aggregation ?? {}).map((a) => a.agg),
-      [Agg.SUM, Agg.SUM, Agg.SUM, Agg.SUM],
+      [AggType.AGG_SUM, AggType.AGG_SUM, AggType.AGG_SUM, AggType.AGG_SUM],
     );
-    const identity = g.uves.find((u) => u.struct_type === 'UveVMInterfaceAgent');
+    const identity = g.uves.find((u) => u.structType === 'UveVMInterfaceAgent');
     assert.deepEqual(identity?.aggregation, {});
   });
 
@@ -173,7 +184,7 @@ describe('fabric state: generators', () => {
     }
     const v6only = topo.workloads.filter((w) => w.ipv6 && !w.ipv4);
     assert.ok(v6only.length >= 3);
-    const identities = state.flatMap((g) => g.uves.filter((u) => u.struct_type === 'UveVMInterfaceAgent'));
+    const identities = state.flatMap((g) => g.uves.filter((u) => u.structType === 'UveVMInterfaceAgent'));
     assert.equal(identities.length, topo.workloads.length, 'one identity per workload');
   });
 
@@ -224,14 +235,14 @@ describe('fabric state: routes', () => {
   const vrouterIp = (name: string): Uint8Array =>
     ipToBytes(topo.vrouters.find((v) => v.name === name)?.ip ?? '');
   const route = (vrf: string, prefix: string): RouteEvent => {
-    const r = routes.find((x) => x.routing_instance === vrf && x.prefix === prefix);
+    const r = routes.find((x) => x.routingInstance === vrf && x.prefix === prefix);
     assert.ok(r, `${vrf} ${prefix}`);
     return r;
   };
 
   it('is what every control node publishes', () => {
     for (const c of state.filter((g) => g.role === 'control')) assert.deepEqual(c.routes, routes);
-    assert.ok(routes.every((r) => r.op === RouteOp.ADD && r.timestamp === NOW));
+    assert.ok(routes.every((r) => r.op === RouteOp.ADD && r.timestamp === NOW_US));
   });
 
   it('names VRFs after their VN', () => {
@@ -240,7 +251,7 @@ describe('fabric state: routes', () => {
       'default-domain:k8s-contrail:seamless:seamless',
     );
     assert.deepEqual(
-      new Set(routes.map((r) => r.routing_instance)),
+      new Set(routes.map((r) => r.routingInstance)),
       new Set(topo.virtualNetworks.map((vn) => vrfName(vn.fqName))),
     );
   });
@@ -258,21 +269,21 @@ describe('fabric state: routes', () => {
       for (const prefix of prefixes) {
         const r = route(vrfName(w.vn), prefix);
         assert.equal(r.family, prefix.endsWith('/32') ? 'inet' : 'inet6');
-        assert.deepEqual(r.next_hops, [
-          {
-            tunnel_type: vn.encapsulation,
+        assert.deepEqual(r.nextHops, [
+          create(NextHopSchema, {
+            tunnelType: vn.encapsulation,
             destination: vrouterIp(w.vrouter),
             label: vn.encapsulation === 'VXLAN' ? vn.vni : label,
             interface: '',
-          },
+          }),
         ]);
         const peer = topo.vrouters.find((v) => v.name === w.vrouter)?.ip;
-        assert.deepEqual([r.protocol, r.peer, r.origin_vn], ['xmpp', peer, w.vn]);
+        assert.deepEqual([r.protocol, r.peer, r.originVn], ['xmpp', peer, w.vn]);
       }
     }
     const v6 = topo.workloads.find((w) => w.vn === V6_NETWORK);
     assert.ok(v6?.ipv6 && !v6.ipv4);
-    assert.equal(route(vrfName(V6_NETWORK), `${v6.ipv6}/128`).next_hops[0]?.tunnel_type, 'VXLAN');
+    assert.equal(route(vrfName(V6_NETWORK), `${v6.ipv6}/128`).nextHops[0]?.tunnelType, 'VXLAN');
   });
 
   it('has an ECMP route per service: one next hop per backend, towards its vRouter', () => {
@@ -280,16 +291,16 @@ describe('fabric state: routes', () => {
     for (const svc of topo.services) {
       const r = route(vrfName(svc.vn), `${svc.ip}/${svc.ip.includes(':') ? 128 : 32}`);
       const backends = svc.backends.map((b) => topo.workloads.find((w) => w.name === b));
-      assert.equal(r.next_hops.length, backends.length);
-      assert.ok(r.next_hops.length >= 2);
+      assert.equal(r.nextHops.length, backends.length);
+      assert.ok(r.nextHops.length >= 2);
       assert.deepEqual(
-        r.next_hops.map((h) => h.destination),
+        r.nextHops.map((h) => h.destination),
         backends.map((w) => vrouterIp(w?.vrouter ?? '')),
       );
       const vxlan = topo.virtualNetworks.find((n) => n.fqName === svc.vn)?.encapsulation === 'VXLAN';
       if (!vxlan)
         assert.deepEqual(
-          r.next_hops.map((h) => h.label),
+          r.nextHops.map((h) => h.label),
           backends.map((w) => labels.get(w?.vmiUuid ?? '')),
         );
       assert.deepEqual([r.protocol, r.peer], ['xmpp', '']);
@@ -302,10 +313,10 @@ describe('fabric state: routes', () => {
     for (const vn of topo.virtualNetworks) {
       const v4 = vn.subnets.some((s) => s.includes('.'));
       const r = route(vrfName(vn.fqName), v4 ? '0.0.0.0/0' : '::/0');
-      assert.deepEqual([r.protocol, r.peer, r.as_path], ['bgp', gw.ip, String(gw.asn)]);
-      assert.equal(r.next_hops.length, 1);
-      assert.equal(r.next_hops[0]?.tunnel_type, 'MPLSoGRE');
-      assert.deepEqual(r.next_hops[0]?.destination, ipToBytes(gw.ip));
+      assert.deepEqual([r.protocol, r.peer, r.asPath], ['bgp', gw.ip, String(gw.asn)]);
+      assert.equal(r.nextHops.length, 1);
+      assert.equal(r.nextHops[0]?.tunnelType, 'MPLSoGRE');
+      assert.deepEqual(r.nextHops[0]?.destination, ipToBytes(gw.ip));
     }
     assert.equal(
       routes.length,
@@ -328,25 +339,25 @@ describe('fabric state: interface stats', () => {
       const r1 = s1[i];
       const r2 = s2[i];
       assert.ok(r1 && r2);
-      assert.deepEqual(r.vmi_uuid, r1.vmi_uuid);
-      assert.ok(r.in_bytes > 0 && r.out_packets > 0);
-      assert.equal(r1.in_bytes, 2 * r.in_bytes);
-      assert.equal(r2.out_packets, 3 * r.out_packets);
-      for (const [reason, n] of Object.entries(r.drops)) assert.equal(r2.drops[reason], 3 * n);
+      assert.deepEqual(r.vmiUuid, r1.vmiUuid);
+      assert.ok(r.inBytes > 0n && r.outPackets > 0n);
+      assert.equal(r1.inBytes, 2n * r.inBytes);
+      assert.equal(r2.outPackets, 3n * r.outPackets);
+      for (const [reason, n] of Object.entries(r.drops)) assert.equal(r2.drops[reason], 3n * n);
     });
     assert.deepEqual(sample(1), sample(1), 'deterministic');
   });
 
   it('counts denied flows as drops by TF drop reason on the interface that dropped them', () => {
-    const byName = new Map(sample(0).map((r) => [r.vm_name, r]));
+    const byName = new Map(sample(0).map((r) => [r.vmName, r]));
     // The pod → VM pings of the reference article die on the VM's security group.
-    assert.ok((byName.get('vm')?.drops['DROP_SG'] ?? 0) > 0);
+    assert.ok((byName.get('vm')?.drops['DROP_SG'] ?? 0n) > 0n);
     const reasons = new Set(sample(0).flatMap((r) => Object.keys(r.drops)));
     assert.ok(reasons.has('DROP_POLICY'), 'isolated namespaces refuse at the source');
     const denied = buildFlowPools(topo).connections.filter((c) => c.verdict.action !== 'PASS');
     for (const c of denied) {
       const at = c.verdict.deniedAt === 'destination' ? c.destination : c.source;
-      assert.ok((byName.get(at?.name ?? '')?.drops[c.verdict.dropReason] ?? 0) > 0, `${c.scenario}`);
+      assert.ok((byName.get(at?.name ?? '')?.drops[c.verdict.dropReason] ?? 0n) > 0n, `${c.scenario}`);
     }
   });
 
@@ -354,7 +365,7 @@ describe('fabric state: interface stats', () => {
     const { pools } = buildFlowPools(topo);
     const s0 = sample(0);
     topo.vrouters.forEach((vr, i) => {
-      const flows = s0.filter((r) => r.vrouter === vr.name).reduce((n, r) => n + r.active_flows, 0);
+      const flows = s0.filter((r) => r.vrouter === vr.name).reduce((n, r) => n + r.activeFlows, 0);
       assert.equal(flows, pools[i]?.length);
     });
   });
@@ -368,75 +379,52 @@ describe('fabric state: interface stats', () => {
       const prev = before[i];
       assert.ok(prev);
       if (r.vrouter === 'compute-1') {
-        assert.equal(r.in_bytes, first[i]?.in_bytes);
-        assert.ok(r.in_bytes < prev.in_bytes);
-        assert.equal(later[i]?.in_bytes, 3 * (first[i]?.in_bytes ?? 0));
+        assert.equal(r.inBytes, first[i]?.inBytes);
+        assert.ok(r.inBytes < prev.inBytes);
+        assert.equal(later[i]?.inBytes, 3n * (first[i]?.inBytes ?? 0n));
       } else {
-        assert.ok(r.in_bytes > prev.in_bytes);
+        assert.ok(r.inBytes > prev.inBytes);
       }
     });
   });
 });
 
 describe('fabric state: encoding', () => {
+  /** The Batch of an encoded request, its bytes fields plain Uint8Arrays as in the records built. */
+  const decode = (payload: Buffer): Batch => {
+    const { message } = fromBinary(PublishRequestSchema, new Uint8Array(payload));
+    assert.ok(message.case === 'batch');
+    return message.value;
+  };
+
   it('round-trips UVEs, routes and interface stats through the contract', () => {
     const control = state.find((g) => g.role === 'control');
     assert.ok(control);
+    const stats = buildInterfaceStats(topo, { sample: 0, nowUs: NOW });
+    assert.equal(stats.length, topo.workloads.length);
     const cases = [
-      ['uves', encodeStateBatch('uves', 7, control.uves), control.uves.length],
-      ['routes', encodeStateBatch('routes', 8, control.routes), control.routes.length],
-      [
-        'interface_stats',
-        encodeStateBatch('interface_stats', 9, buildInterfaceStats(topo, { sample: 0, nowUs: NOW })),
-        topo.workloads.length,
-      ],
+      [encodeStateBatch('uves', 7, control.uves), 'uves', control.uves],
+      [encodeStateBatch('uves', 8, vrouterState('compute-0').uves), 'uves', vrouterState('compute-0').uves],
+      [encodeStateBatch('routes', 9, control.routes), 'routes', control.routes],
+      [encodeStateBatch('interface_stats', 10, stats), 'interfaceStats', stats],
     ] as const;
-    for (const [kind, payload, count] of cases) {
-      const decoded = messages.PublishRequest.toObject(messages.PublishRequest.decode(payload), {
-        longs: Number,
-        enums: Number,
-        defaults: true,
-      }) as { batch: Record<string, { records: Record<string, unknown>[] }> };
-      assert.equal(decoded.batch[kind]?.records.length, count, kind);
-    }
-    const uve = (
-      messages.PublishRequest.toObject(messages.PublishRequest.decode(cases[0][1]), {
-        longs: Number,
-        enums: Number,
-      }) as { batch: { uves: { records: UveUpdate[] } } }
-    ).batch.uves.records[0];
-    assert.equal(uve?.struct_type, 'BgpRouterState');
-    assert.equal(uve?.timestamp, NOW);
-    const peer = control.uves.find((u) => u.struct_type === 'BgpPeerInfoData');
-    assert.ok(peer);
-    const ecmp = control.routes.find((r) => r.next_hops.length > 1);
-    assert.ok(ecmp);
-    const route = (
-      messages.PublishRequest.toObject(
-        messages.PublishRequest.decode(encodeStateBatch('routes', 1, [ecmp])),
-        {
-          longs: Number,
-          enums: Number,
-        },
-      ) as { batch: { routes: { records: RouteEvent[] } } }
-    ).batch.routes.records[0];
-    assert.deepEqual(
-      route?.next_hops.map((h) => [...h.destination]),
-      ecmp.next_hops.map((h) => [...h.destination]),
+    cases.forEach(([payload, member, records], i) => {
+      const batch = decode(payload);
+      assert.equal(batch.seq, BigInt(7 + i));
+      assert.equal(batch.payload.case, member);
+      assert.deepEqual(batch.payload.value?.records, records, member);
+    });
+    assert.equal(control.uves[0]?.structType, 'BgpRouterState');
+    assert.ok(
+      control.routes.some((r) => r.nextHops.length > 1),
+      'ECMP routes among them',
     );
-    const nodeStatus = vrouterState('compute-0').uves.find((u) => u.struct_type === 'NodeStatus');
+    const nodeStatus = vrouterState('compute-0').uves.find((u) => u.structType === 'NodeStatus');
     assert.ok(nodeStatus);
-    const decodedStatus = (
-      messages.PublishRequest.toObject(
-        messages.PublishRequest.decode(encodeStateBatch('uves', 1, [nodeStatus])),
-        {
-          longs: Number,
-          enums: Number,
-        },
-      ) as { batch: { uves: { records: UveUpdate[] } } }
-    ).batch.uves.records[0];
-    assert.deepEqual(decodedStatus?.aggregation, {
-      process_status: { agg: Agg.APPEND, list_key: 'module_id' },
+    const decoded = decode(encodeStateBatch('uves', 1, [nodeStatus])).payload;
+    assert.ok(decoded.case === 'uves');
+    assert.deepEqual(decoded.value.records[0]?.aggregation, {
+      process_status: aggregation(AggType.AGG_APPEND, 'module_id'),
     });
   });
 });

@@ -1,8 +1,23 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { fromBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { messages } from '../../../../common/proto.js';
-import { PUBLISH_METHOD } from '../../../../simulator/sender/generator-session.js';
+import {
+  AckStatus,
+  Collector,
+  encode,
+  methodPath,
+  PublishRequestSchema,
+  PublishResponseSchema,
+  RouteOp,
+  type AckSchema,
+  type Batch,
+  type RejectionSchema,
+  type FlowRecord,
+  type InterfaceStats,
+  type RouteEvent,
+  type UveUpdate,
+} from '../../../../common/proto.js';
 import type { SimulationReport } from '../../../../simulator/run/report.js';
 import { simulate } from '../../../../simulator/run/simulate.js';
 import { buildFabricState } from '../../../../simulator/fabric/state/fabric-state.js';
@@ -23,51 +38,9 @@ interface FakeOptions {
   refuse: ReadonlySet<string>;
 }
 
-interface WireRecord {
-  flow_uuid: Buffer;
-  timestamp: number;
-  diff_bytes: number;
-  diff_packets: number;
-  sampling: number;
-  action: number;
-}
+type AckInit = MessageInitShape<typeof AckSchema>;
 
-type StateKind = 'uves' | 'routes' | 'interface_stats';
-const stateKinds: StateKind[] = ['uves', 'routes', 'interface_stats'];
-
-interface WireUve {
-  type: string;
-  name: string;
-  struct_type: string;
-  attributes_json: string;
-  timestamp: number;
-}
-
-interface WireRoute {
-  routing_instance: string;
-  prefix: string;
-  op: number;
-  next_hops?: { destination: Buffer }[];
-  peer: string;
-}
-
-interface WireIfStats {
-  vmi_uuid: Buffer;
-  vrouter: string;
-  in_bytes: number;
-  timestamp: number;
-}
-
-interface Request {
-  hello?: { generator: string; token: string; epoch: number };
-  batch?: {
-    seq: number;
-    flows?: { records?: WireRecord[] };
-    uves?: { records?: WireUve[] };
-    routes?: { records?: WireRoute[] };
-    interface_stats?: { records?: WireIfStats[] };
-  };
-}
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
 /** A stored state record, with the generator that sent it and when (in the fake's event order). */
 interface Stored<T> {
@@ -97,9 +70,9 @@ class FakeCollector {
   duplicateAcks = 0;
   outOfOrderAcks = 0;
   repeatsOnOneStream = 0;
-  readonly uves: Stored<WireUve>[] = [];
-  readonly routes: Stored<WireRoute>[] = [];
-  readonly ifstats: Stored<WireIfStats>[] = [];
+  readonly uves: Stored<UveUpdate>[] = [];
+  readonly routes: Stored<RouteEvent>[] = [];
+  readonly ifstats: Stored<InterfaceStats>[] = [];
   /** Order of events: every batch arrival and ack takes the next tick. */
   tick = 0;
   firstFlowTick = Infinity;
@@ -115,7 +88,7 @@ class FakeCollector {
     this.server.addService(
       {
         Publish: {
-          path: PUBLISH_METHOD,
+          path: methodPath(Collector.method.publish),
           requestStream: true,
           responseStream: true,
           requestSerialize: (b: Buffer) => b,
@@ -156,11 +129,10 @@ class FakeCollector {
     let generator = '';
     let outstanding = 0;
     let ended = false;
-    let lastAcked = 0;
-    const seqs = new Set<number>();
-    const send = (msg: object): void => {
-      if (!call.cancelled && !call.destroyed)
-        call.write(Buffer.from(messages.PublishResponse.encode(msg).finish()));
+    const seqs = new Set<bigint>();
+    let lastAcked = 0n;
+    const send = (message: MessageInitShape<typeof PublishResponseSchema>['message']): void => {
+      if (!call.cancelled && !call.destroyed) call.write(encode(PublishResponseSchema, { message }));
     };
     const maybeEnd = (): void => {
       if (ended && outstanding === 0 && !call.cancelled) call.end();
@@ -171,94 +143,103 @@ class FakeCollector {
       maybeEnd();
     });
     call.on('data', (buf: Buffer) => {
-      const req = messages.PublishRequest.toObject(messages.PublishRequest.decode(buf), {
-        longs: Number,
-        enums: Number,
-      }) as Request;
-      if (req.hello) {
-        if ((req.hello.token ?? '') !== this.options.token) {
+      const { message } = fromBinary(PublishRequestSchema, buf);
+      if (message.case === 'hello') {
+        const hello = message.value;
+        if (hello.token !== this.options.token) {
           call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'bad token' });
           return;
         }
-        generator = `${req.hello.generator}|${req.hello.epoch}`;
-        this.hellos.push(req.hello.generator);
-        const times = this.helloTimes.get(req.hello.generator) ?? [];
-        this.helloTimes.set(req.hello.generator, [...times, performance.now()]);
+        generator = `${hello.generator}|${hello.epoch}`;
+        this.hellos.push(hello.generator);
+        const times = this.helloTimes.get(hello.generator) ?? [];
+        this.helloTimes.set(hello.generator, [...times, performance.now()]);
         send({
-          welcome: {
-            session_id: 's',
-            max_batch_records: this.options.maxBatchRecords,
-            max_in_flight: this.options.maxInFlight,
+          case: 'welcome',
+          value: {
+            sessionId: 's',
+            maxBatchRecords: this.options.maxBatchRecords,
+            maxInFlight: this.options.maxInFlight,
           },
         });
         return;
       }
-      if (!req.batch) return;
-      const batch = req.batch;
+      if (message.case !== 'batch') return;
+      const batch = message.value;
       const seq = batch.seq;
       const source = generator.split('|')[0] ?? '';
       this.lastBatchAt.set(source, performance.now());
-      const isFlows = stateKinds.every((k) => batch[k] === undefined);
+      const isFlows = batch.payload.case === 'flows';
       if (isFlows) this.firstFlowTick = Math.min(this.firstFlowTick, ++this.tick);
-      if (seqs.has(seq) && !this.options.unavailableOnce(seq)) this.repeatsOnOneStream++;
+      if (seqs.has(seq) && !this.options.unavailableOnce(Number(seq))) this.repeatsOnOneStream++;
       seqs.add(seq);
       outstanding++;
       this.maxOutstanding = Math.max(this.maxOutstanding, outstanding);
-      const ack = isFlows
-        ? this.store(`${generator}|${seq}`, seq, batch.flows?.records ?? [])
-        : this.storeState(`${generator}|${seq}`, seq, source, batch);
-      setTimeout(() => {
-        if (!isFlows) this.lastStateAckTick = ++this.tick;
-        outstanding--;
-        if (seq < lastAcked) this.outOfOrderAcks++;
-        lastAcked = seq;
-        send({ ack });
-        maybeEnd();
-      }, this.options.ackDelayMs(seq));
+      const ack =
+        batch.payload.case === 'flows'
+          ? this.store(`${generator}|${seq}`, seq, batch.payload.value.records)
+          : this.storeState(`${generator}|${seq}`, seq, source, batch);
+      setTimeout(
+        () => {
+          if (!isFlows) this.lastStateAckTick = ++this.tick;
+          outstanding--;
+          if (seq < lastAcked) this.outOfOrderAcks++;
+          lastAcked = seq;
+          send({ case: 'ack', value: ack });
+          maybeEnd();
+        },
+        this.options.ackDelayMs(Number(seq)),
+      );
     });
   }
 
   /** UVEs, routes and interface stats: kept as they came, each batch once. */
-  private storeState(key: string, seq: number, source: string, batch: NonNullable<Request['batch']>): object {
-    const kind = stateKinds.find((k) => batch[k] !== undefined) ?? 'uves';
-    if (this.options.refuse.has(kind)) return { seq, status: 3, message: `${kind} not taken` };
-    if (this.stored.has(key)) return { seq, status: 2, accepted: 0 };
+  private storeState(key: string, seq: bigint, source: string, batch: Batch): AckInit {
+    const { payload } = batch;
+    const kind = payload.case ?? 'none';
+    if (this.options.refuse.has(kind))
+      return { seq, status: AckStatus.INVALID, message: `${kind} not taken` };
+    if (this.stored.has(key)) return { seq, status: AckStatus.DUPLICATE, accepted: 0 };
     this.stored.add(key);
     const tick = this.tick;
-    const keep = <T>(into: Stored<T>[], records: T[] | undefined): number => {
-      for (const record of records ?? []) into.push({ generator: source, tick, record });
-      return records?.length ?? 0;
+    const keep = <T>(into: Stored<T>[], records: T[]): number => {
+      for (const record of records) into.push({ generator: source, tick, record });
+      return records.length;
     };
     const accepted =
-      keep(this.uves, batch.uves?.records) +
-      keep(this.routes, batch.routes?.records) +
-      keep(this.ifstats, batch.interface_stats?.records);
-    return { seq, status: 1, accepted };
+      payload.case === 'uves'
+        ? keep(this.uves, payload.value.records)
+        : payload.case === 'routes'
+          ? keep(this.routes, payload.value.records)
+          : payload.case === 'interfaceStats'
+            ? keep(this.ifstats, payload.value.records)
+            : 0;
+    return { seq, status: AckStatus.OK, accepted };
   }
 
   /** Durable at once: the ack may still be lost with the stream, which is what resend must survive. */
-  private store(key: string, seq: number, records: WireRecord[]): object {
+  private store(key: string, seq: bigint, records: FlowRecord[]): AckInit {
     this.largestBatch = Math.max(this.largestBatch, records.length);
     if (this.stored.has(key)) {
       this.duplicateAcks++;
-      return { seq, status: 2, accepted: 0 };
+      return { seq, status: AckStatus.DUPLICATE, accepted: 0 };
     }
-    if (this.options.unavailableOnce(seq) && !this.refused.has(key)) {
+    if (this.options.unavailableOnce(Number(seq)) && !this.refused.has(key)) {
       this.refused.add(key);
-      return { seq, status: 4 };
+      return { seq, status: AckStatus.UNAVAILABLE };
     }
     this.stored.add(key);
-    const rejections: object[] = [];
+    const rejections: MessageInitShape<typeof RejectionSchema>[] = [];
     records.forEach((r, index) => {
-      if (r.flow_uuid.length !== 16)
+      if (r.flowUuid.length !== 16)
         return void rejections.push({ index, field: 'flow_uuid', reason: 'bad length' });
-      const scale = Math.max(r.sampling ?? 0, 1);
+      const scale = Math.max(r.sampling, 1);
       this.records++;
-      this.bytes += (r.diff_bytes ?? 0) * scale;
-      this.packets += (r.diff_packets ?? 0) * scale;
-      this.identities.add(`${r.flow_uuid.toString('hex')}@${r.timestamp}`);
+      this.bytes += Number(r.diffBytes) * scale;
+      this.packets += Number(r.diffPackets) * scale;
+      this.identities.add(`${hex(r.flowUuid)}@${r.timestamp}`);
     });
-    return { seq, status: 1, accepted: records.length - rejections.length, rejections };
+    return { seq, status: AckStatus.OK, accepted: records.length - rejections.length, rejections };
   }
 }
 
@@ -369,24 +350,24 @@ describe('simulator generator sessions against a fake collector', () => {
 });
 
 describe('simulator fabric state against a fake collector', () => {
-  const withoutTime = (u: WireUve): object => ({
+  const withoutTime = (u: UveUpdate): object => ({
     type: u.type,
     name: u.name,
-    struct_type: u.struct_type,
-    attributes: JSON.parse(u.attributes_json) as unknown,
+    structType: u.structType,
+    attributes: JSON.parse(u.attributesJson) as unknown,
   });
-  const uvesOf = (generator: string, struct: string): Stored<WireUve>[] =>
-    fake.uves.filter((u) => u.generator === generator && u.record.struct_type === struct);
-  const attrs = (u: Stored<WireUve>): Record<string, unknown> =>
-    JSON.parse(u.record.attributes_json) as Record<string, unknown>;
+  const uvesOf = (generator: string, struct: string): Stored<UveUpdate>[] =>
+    fake.uves.filter((u) => u.generator === generator && u.record.structType === struct);
+  const attrs = (u: Stored<UveUpdate>): Record<string, unknown> =>
+    JSON.parse(u.record.attributesJson) as Record<string, unknown>;
 
   it('publishes every generator UVEs and routes before any flow, counted per kind', async () => {
     fake.reset({ ackDelayMs: (seq) => (seq === 1 ? 20 : 0) });
     const report = await simulate({ target, vrouters: 3, flows: 2000, batchSize: 500, seed: 5 });
     // One clock reading stamps the whole initial state (and goes into the peers' last_state_at).
-    const stampedAt = fake.uves[0]?.record.timestamp ?? 0;
+    const stampedAt = fake.uves[0]?.record.timestamp ?? 0n;
     assert.ok(fake.uves.every((u) => u.record.timestamp === stampedAt));
-    const expected = buildFabricState(buildTopology({ vrouters: 3, seed: 5 }), stampedAt);
+    const expected = buildFabricState(buildTopology({ vrouters: 3, seed: 5 }), Number(stampedAt));
     const uves = expected.flatMap((g) =>
       g.uves.map((u) => ({ generator: g.generator, uve: withoutTime(u) })),
     );
@@ -501,9 +482,9 @@ describe('simulator fabric state against a fake collector', () => {
       .map((r) => r.record.op);
     const vrfs = topo.virtualNetworks.filter((vn) => vn.subnets.some((s) => s.includes('.'))).length;
     assert.deepEqual(defaults, [
-      ...Array<number>(vrfs).fill(1),
-      ...Array<number>(vrfs).fill(2),
-      ...Array<number>(vrfs).fill(1),
+      ...Array<RouteOp>(vrfs).fill(RouteOp.ADD),
+      ...Array<RouteOp>(vrfs).fill(RouteOp.DELETE),
+      ...Array<RouteOp>(vrfs).fill(RouteOp.ADD),
     ]);
 
     // vrouter-disconnect: compute-2 stayed away, came back, and sent its UVEs again.
@@ -515,15 +496,15 @@ describe('simulator fabric state against a fake collector', () => {
 
     // vrouter-restart: compute-1's counters fell back once; nobody else's did.
     const resets = new Map<string, number>();
-    const byVmi = new Map<string, WireIfStats[]>();
+    const byVmi = new Map<string, InterfaceStats[]>();
     for (const { record } of fake.ifstats) {
-      const key = record.vmi_uuid.toString('hex');
+      const key = hex(record.vmiUuid);
       byVmi.set(key, [...(byVmi.get(key) ?? []), record]);
     }
     for (const samples of byVmi.values()) {
-      samples.sort((a, b) => a.timestamp - b.timestamp);
+      samples.sort((a, b) => Number(a.timestamp - b.timestamp));
       assert.equal(samples.length, 6);
-      const falls = samples.filter((s, i) => i > 0 && s.in_bytes < (samples[i - 1]?.in_bytes ?? 0)).length;
+      const falls = samples.filter((s, i) => i > 0 && s.inBytes < (samples[i - 1]?.inBytes ?? 0n)).length;
       const vr = samples[0]?.vrouter ?? '';
       resets.set(vr, Math.max(resets.get(vr) ?? 0, falls));
     }

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { fromBinary } from '@bufbuild/protobuf';
 import { checkFlowRecord } from '../../../../collector/validation/flow.js';
-import { messages } from '../../../../common/proto.js';
+import {
+  BatchSchema,
+  encode,
+  FlowBatchSchema,
+  PublishRequestSchema,
+  type FlowRecord,
+} from '../../../../common/proto.js';
 import { putVarint, varintSize } from '../../../../common/wire/writer.js';
 import { buildFlowPools } from '../../../../simulator/fabric/flows/templates.js';
 import { buildTopology } from '../../../../simulator/fabric/topology/build.js';
@@ -10,47 +17,22 @@ import { FlowBatchEncoder } from '../../../../simulator/sender/flow-encoder.js';
 const topo = buildTopology({ vrouters: 4, seed: 7 });
 const { pools } = buildFlowPools(topo);
 
-interface DecodedRecord {
-  flow_uuid: Buffer;
-  reverse_uuid: Buffer;
-  vrouter: string;
-  direction: number;
-  source_ip: Buffer;
-  dest_ip: Buffer;
-  sport: number;
-  dport: number;
-  action: number;
-  drop_reason: string;
-  sg_rule_uuid: string;
-  nw_ace_uuid: string;
-  setup_time: number;
-  timestamp: number;
-  bytes: number;
-  packets: number;
-  diff_bytes: number;
-  diff_packets: number;
-  source_workload: string;
+/** The seq and the flow records of an encoded PublishRequest. */
+function decode(payload: Buffer): { seq: bigint; records: FlowRecord[] } {
+  const { message } = fromBinary(PublishRequestSchema, payload);
+  assert.ok(message.case === 'batch' && message.value.payload.case === 'flows');
+  return { seq: message.value.seq, records: message.value.payload.value.records };
 }
 
-function decode(payload: Buffer): { seq: number; records: DecodedRecord[] } {
-  const req = messages.PublishRequest.toObject(messages.PublishRequest.decode(payload), {
-    longs: Number,
-    enums: Number,
-    defaults: true,
-  }) as { batch: { seq: number; flows: { records: DecodedRecord[] } } };
-  return { seq: req.batch.seq, records: req.batch.flows.records };
-}
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
 describe('flow batch encoder', () => {
   it('gives the records alone as the FlowBatch the request carries', () => {
     const encoder = new FlowBatchEncoder(pools[0]!, { salt: 3 });
     const batch = encoder.encode(4, 25);
-    const alone = messages.FlowBatch.decode(batch.flows) as unknown as { records: unknown[] };
-    const carried = messages.PublishRequest.decode(batch.payload) as unknown as {
-      batch: { flows: { records: unknown[] } };
-    };
+    const alone = fromBinary(FlowBatchSchema, batch.flows);
     assert.equal(alone.records.length, 25);
-    assert.deepEqual(alone.records, carried.batch.flows.records);
+    assert.deepEqual(alone.records, decode(batch.payload).records);
   });
 
   it('writes varints as protobuf does', () => {
@@ -58,39 +40,39 @@ describe('flow batch encoder', () => {
       const buf = Buffer.alloc(12);
       const end = putVarint(buf, 0, v);
       assert.equal(end, varintSize(v));
-      const w = messages.Batch.encode({ seq: v }).finish();
-      assert.deepEqual(buf.subarray(0, end), Buffer.from(w.subarray(1)), String(v));
+      const w = encode(BatchSchema, { seq: BigInt(v) });
+      assert.deepEqual(buf.subarray(0, end), w.subarray(1), String(v));
     }
   });
 
   const pool = pools[1] ?? [];
   let now = 1_795_000_000_000_000;
 
-  it('round-trips through protobufjs with the template fields', () => {
+  it('round-trips through the generated FlowRecord with the template fields', () => {
     const encoder = new FlowBatchEncoder(pool, { salt: 99, nowUs: () => now });
     const batch = encoder.encode(12345, pool.length);
     const { seq, records } = decode(batch.payload);
-    assert.equal(seq, 12345);
+    assert.equal(seq, 12345n);
     assert.equal(records.length, pool.length);
     records.forEach((r, i) => {
       const t = pool[i];
       assert.ok(t);
       assert.equal(r.vrouter, 'compute-1');
-      assert.equal(r.flow_uuid.length, 16);
+      assert.equal(r.flowUuid.length, 16);
       assert.equal(r.action, t.fields.action);
       assert.equal(r.direction, t.fields.direction);
-      assert.equal(r.drop_reason, t.fields.drop_reason);
-      assert.equal(r.sg_rule_uuid, t.fields.sg_rule_uuid);
-      assert.deepEqual(new Uint8Array(r.source_ip), t.fields.source_ip);
-      assert.equal(r.diff_bytes, t.fields.diff_bytes);
-      assert.equal(r.bytes, t.fields.diff_bytes); // first sample of the flow
-      assert.equal(r.timestamp, now + i);
-      assert.ok(r.setup_time <= r.timestamp && r.setup_time > now - 31e6);
-      assert.equal(r.source_workload, '');
+      assert.equal(r.dropReason, t.fields.dropReason);
+      assert.equal(r.sgRuleUuid, t.fields.sgRuleUuid);
+      assert.deepEqual(new Uint8Array(r.sourceIp), t.fields.sourceIp);
+      assert.equal(r.diffBytes, BigInt(t.fields.diffBytes));
+      assert.equal(r.bytes, BigInt(t.fields.diffBytes)); // first sample of the flow
+      assert.equal(r.timestamp, BigInt(now + i));
+      assert.ok(r.setupTime <= r.timestamp && r.setupTime > BigInt(now - 31e6));
+      assert.equal(r.sourceWorkload, '');
       // Both halves of a pair point at each other and share the ephemeral port.
       const pair = records[t.pair];
       assert.ok(pair);
-      assert.deepEqual(r.reverse_uuid, pair.flow_uuid);
+      assert.deepEqual(r.reverseUuid, pair.flowUuid);
       assert.equal(t.reverse ? r.dport : r.sport, t.reverse ? pair.sport : pair.dport);
     });
     const nowUs = now;
@@ -100,14 +82,14 @@ describe('flow batch encoder', () => {
   it('keeps (flow_uuid, timestamp) unique and counters cumulative across batches', () => {
     const encoder = new FlowBatchEncoder(pool, { salt: 5, nowUs: () => now });
     const seen = new Set<string>();
-    const lastBytes = new Map<string, number>();
+    const lastBytes = new Map<string, bigint>();
     for (let seq = 1; seq <= 6; seq++) {
       for (const r of decode(encoder.encode(seq, 97).payload).records) {
-        const key = `${r.flow_uuid.toString('hex')}@${r.timestamp}`;
+        const key = `${hex(r.flowUuid)}@${r.timestamp}`;
         assert.ok(!seen.has(key), key);
         seen.add(key);
-        const id = r.flow_uuid.toString('hex');
-        assert.ok(r.bytes >= (lastBytes.get(id) ?? 0));
+        const id = hex(r.flowUuid);
+        assert.ok(r.bytes >= (lastBytes.get(id) ?? 0n));
         lastBytes.set(id, r.bytes);
       }
       now += 1000;
@@ -118,8 +100,7 @@ describe('flow batch encoder', () => {
     const encoder = new FlowBatchEncoder(pool, { salt: 1, nowUs: () => now });
     const batch = encoder.encode(1, 300);
     let bytes = 0;
-    const records = decode(batch.payload).records as (DecodedRecord & { sampling: number })[];
-    for (const r of records) bytes += r.diff_bytes * Math.max(r.sampling, 1);
+    for (const r of decode(batch.payload).records) bytes += Number(r.diffBytes) * Math.max(r.sampling, 1);
     const total = [1, 2, 3].reduce((n, a) => n + (batch.totals[a * 3 + 1] ?? 0), 0);
     const count = [1, 2, 3].reduce((n, a) => n + (batch.totals[a * 3] ?? 0), 0);
     assert.equal(total, bytes);
