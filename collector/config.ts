@@ -45,6 +45,13 @@ export const collectorOptions = {
     schema: positive,
     help: 'Largest UVE struct accepted (encoded bytes); larger ones are rejected',
   },
+  maxClockSkew: {
+    flag: 'max-clock-skew',
+    env: 'FABRICSCOPE_MAX_CLOCK_SKEW',
+    default: '1h',
+    schema: duration,
+    help: 'How far ahead of the collector clock a record time may be; later ones are rejected',
+  },
   generatorGrace: {
     flag: 'generator-grace',
     env: 'FABRICSCOPE_GENERATOR_GRACE',

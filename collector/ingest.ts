@@ -35,6 +35,8 @@ const batches = counter('fabricscope_collector_batches_total', 'Batches answered
 export interface IngestLimits {
   maxBatchRecords: number;
   maxUveBytes: number;
+  /** How far ahead of this clock a record time may be (ms); default 1 h. */
+  maxClockSkew?: number;
 }
 
 /** Validates a batch record by record, puts the good ones on the bus and says what became of each. */
@@ -62,21 +64,24 @@ export class Ingest {
   private async process(id: BatchId, buf: Buffer, payload: PayloadRange | undefined): Promise<Ack> {
     const ack = create(AckSchema, { seq: BigInt(id.seq), status: AckStatus.OK });
     if (!payload) return ack;
+    // Counted first (a walk of the record frames), so an oversized batch costs no validation.
+    let total = 0;
+    forEachRecord(buf, payload.start, payload.end, () => total++);
+    if (total > this.limits.maxBatchRecords) {
+      return this.refuse(id, `${total} records; a batch holds at most ${this.limits.maxBatchRecords}`);
+    }
     const check = this.checks[payload.kind];
     const good: [number, number][] = [];
     const nowUs = Date.now() * 1000;
+    const skewUs = (this.limits.maxClockSkew ?? 3600e3) * 1000;
     forEachRecord(buf, payload.start, payload.end, (start, end) => {
-      const problem = check(buf, start, end, nowUs);
+      const problem = check(buf, start, end, nowUs, skewUs);
       if (problem)
         ack.rejections.push(
           create(RejectionSchema, { index: good.length + ack.rejections.length, ...problem }),
         );
       else good.push([start, end]);
     });
-    const total = good.length + ack.rejections.length;
-    if (total > this.limits.maxBatchRecords) {
-      return this.refuse(id, `${total} records; a batch holds at most ${this.limits.maxBatchRecords}`);
-    }
     this.countRejections(id, payload.kind, ack.rejections);
     if (good.length === 0) return ack;
     const kept =

@@ -36,7 +36,7 @@ export const TAG = {
 export function readRequest(buf: Buffer): Request {
   const reader = new WireReader(buf);
   while (!reader.done()) {
-    const tag = reader.varint();
+    const tag = reader.tag();
     if (tag === TAG.requestHello) return readHello(buf.subarray(...reader.lengthDelimited()));
     if (tag === TAG.requestBatch) return readBatch(buf, ...reader.lengthDelimited());
     reader.skip(tag & 7);
@@ -54,7 +54,7 @@ export function readBatch(buf: Buffer, start = 0, end = buf.length): Request & {
   let seq = 0;
   let payload: PayloadRange | undefined;
   while (!reader.done()) {
-    const tag = reader.varint();
+    const tag = reader.tag();
     const kind = payloadKindOf(tag >>> 3);
     if (tag === TAG.seq) seq = reader.varint();
     else if (kind && (tag & 7) === WireType.LEN) payload = { kind, ...range(reader.lengthDelimited()) };

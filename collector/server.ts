@@ -12,6 +12,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { clientFault, errorMessage, errorStatus, FabricError, invalid } from '../common/errors.js';
 import { logger } from '../common/log.js';
+import { counter } from '../common/metrics.js';
 import {
   Collector,
   encode,
@@ -26,6 +27,24 @@ import { checkGeneratorId, type GeneratorSession, type Sessions } from './sessio
 import { WireError, WireReader } from '../common/wire/reader.js';
 
 const log = logger('collector');
+const refusedStreams = counter(
+  'fabricscope_collector_refused_streams_total',
+  'Publish streams and PublishBatch calls refused before any batch was read, by reason',
+  ['reason'],
+);
+
+/** Why a stream was refused, as the metric labels it. */
+function refusalReason(err: unknown): string {
+  if (err instanceof WireError) return 'malformed';
+  if (!(err instanceof FabricError)) return 'internal';
+  if (err.code === 'UNAUTHENTICATED') return 'token_refused';
+  if (err.message === HELLO_TWICE) return 'hello_twice';
+  if (err.message === NO_HELLO) return 'no_hello';
+  if (err.code === 'INVALID_ARGUMENT') return 'bad_hello';
+  return err.code.toLowerCase();
+}
+const HELLO_TWICE = 'hello sent twice';
+const NO_HELLO = 'the first message must be hello';
 
 export interface CollectorOptions {
   host: string;
@@ -88,7 +107,10 @@ export async function startCollector(
     publishBatch: (call: grpc.ServerUnaryCall<Buffer, Ack>, done: grpc.sendUnaryData<Ack>) =>
       void publishOnce(call.request, ingest, authorize).then(
         (ack) => done(null, ack),
-        (err) => done(toStatus(err)),
+        (err) => {
+          refusedStreams.inc({ reason: refusalReason(err) });
+          done(toStatus(err));
+        },
       ),
   });
   addHealthAndReflection(server);
@@ -153,7 +175,7 @@ async function publishOnce(buf: Buffer, ingest: Ingest, authorize: Authorize): P
   let hello: ReturnType<typeof readHello> | undefined;
   let batch: ReturnType<typeof readBatch> | undefined;
   while (!reader.done()) {
-    const tag = reader.varint();
+    const tag = reader.tag();
     if (tag === TAG.unaryHello) hello = readHello(buf.subarray(...reader.lengthDelimited()));
     else if (tag === TAG.unaryBatch) batch = readBatch(buf, ...reader.lengthDelimited());
     else reader.skip(tag & 7);
@@ -195,7 +217,7 @@ class PublishStream {
     try {
       const request = readRequest(buf);
       if (request.type === 'hello') return this.onHello(request.generator, request.token, request.epoch);
-      if (!this.session) throw new FabricError('FAILED_PRECONDITION', 'the first message must be hello');
+      if (!this.session) throw new FabricError('FAILED_PRECONDITION', NO_HELLO);
       void this.onBatch(this.session, buf, request.seq, request.payload);
     } catch (err) {
       this.fail(err);
@@ -203,7 +225,7 @@ class PublishStream {
   }
 
   private onHello(generator: string, token: string, epoch: number): void {
-    if (this.session) throw new FabricError('FAILED_PRECONDITION', 'hello sent twice');
+    if (this.session) throw new FabricError('FAILED_PRECONDITION', HELLO_TWICE);
     this.authorize(generator, token, epoch);
     this.session = this.sessions.open(generator, epoch, this.call.getPeer());
     log.info({ generator, epoch, peer: this.session.peer }, 'generator connected');
@@ -245,6 +267,7 @@ class PublishStream {
   }
 
   private fail(err: unknown): void {
+    refusedStreams.inc({ reason: refusalReason(err) });
     const status = toStatus(err);
     log.warn({ generator: this.session?.generator, details: status.details }, 'publish stream refused');
     this.call.emit('error', status);

@@ -85,8 +85,15 @@ export class Sessions {
   }
 }
 
+/** The longest generator id, in bytes (as Tungsten Fabric bounds it). */
+export const MAX_GENERATOR_ID_BYTES = 255;
+
 /** Generator identity as Tungsten Fabric writes it: source:node_type:module:instance_id. */
 export function checkGeneratorId(generator: string): string | undefined {
+  const bytes = Buffer.byteLength(generator);
+  if (bytes > MAX_GENERATOR_ID_BYTES) {
+    return `generator id of ${bytes} bytes; at most ${MAX_GENERATOR_ID_BYTES} (source:node_type:module:instance_id)`;
+  }
   const parts = generator.split(':');
   if (parts.length !== 4 || parts.some((p) => p.trim() === '')) {
     return `generator "${generator}" is not source:node_type:module:instance_id`;

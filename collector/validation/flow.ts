@@ -1,53 +1,24 @@
 import { protoField } from '../../common/proto.js';
 import { flowCatalog } from '../../common/schema/catalog/index.js';
-import type { Field, RecordCatalog } from '../../common/schema/catalog/types.js';
+import type { RecordCatalog } from '../../common/schema/catalog/types.js';
 import { WireError, WireReader, WireType } from '../../common/wire/reader.js';
-import { checkTime, MAX_NAME_BYTES, type RecordProblem } from './record.js';
+import { DEFAULT_MAX_CLOCK_SKEW_US, type RecordProblem } from './record.js';
+import {
+  checkBytes as bytesProblem,
+  checkNumber as numberProblem,
+  wireRules as rulesOf,
+  type Rule,
+} from './wire-rules.js';
 
 const MAX_RECORD_BYTES = 4096;
 
-type Rule =
-  | { name: string; wire: typeof WireType.LEN; lengths?: readonly number[]; max?: number; ip?: boolean }
-  | { name: string; wire: typeof WireType.VARINT; max?: number; time?: boolean };
-
-const unsignedMax: Record<string, number> = { UInt8: 0xff, UInt16: 0xffff, UInt32: 0xffffffff };
-
-/** The largest value an integer column stores: its width, or an enum's largest value. */
-function maxOf(type: string): number | undefined {
-  if (type in unsignedMax) return unsignedMax[type];
-  const values = /^Enum8\((.*)\)$/.exec(type)?.[1]?.match(/= -?\d+/g);
-  return values ? Math.max(...values.map((v) => Number(v.slice(2)))) : undefined;
-}
-
-/**
- * A field's check, from the column that stores it (common/schema/catalog/flows.ts): accept only what
- * storage accepts. Bytes become a UUID (16 or none), an address (4, 16 or none) or text (names are
- * bounded); integers fit their column's width or enum; times are microseconds since the epoch.
- */
-function ruleOf(field: Field): Rule {
-  const name = field.proto!;
-  if (field.read === 'String') {
-    if (field.type === 'UUID') return { name, wire: WireType.LEN, lengths: [0, 16] };
-    if (field.type === 'IPv6') return { name, wire: WireType.LEN, lengths: [0, 4, 16], ip: true };
-    return { name, wire: WireType.LEN, max: MAX_NAME_BYTES };
-  }
-  if (field.type.startsWith('DateTime64')) return { name, wire: WireType.VARINT, time: true };
-  return { name, wire: WireType.VARINT, max: maxOf(field.type) };
-}
-
 const number = (name: string): number => protoField('FlowRecord', name)!.number;
 
-/** FlowRecord's fields by number, each with the check its column asks for. */
-export function wireRules(
+/** FlowRecord's fields by number, each with the check its column asks for (./wire-rules.ts). */
+export const wireRules = (
   catalog: RecordCatalog = flowCatalog,
   numberOf: (name: string) => number = number,
-): (Rule | undefined)[] {
-  const rules: (Rule | undefined)[] = [];
-  for (const field of [catalog.time, ...catalog.fields]) {
-    if (field.proto !== undefined) rules[numberOf(field.proto)] = ruleOf(field);
-  }
-  return rules;
-}
+): (Rule | undefined)[] => rulesOf(catalog, numberOf);
 
 /** Unknown fields are skipped for forward compatibility. */
 const rules = wireRules();
@@ -86,6 +57,7 @@ export function checkFlowRecord(
   start: number,
   end: number,
   nowUs: number,
+  maxClockSkewUs = DEFAULT_MAX_CLOCK_SKEW_US,
 ): RecordProblem | undefined {
   if (end - start > MAX_RECORD_BYTES)
     return { field: 'record', reason: `larger than ${MAX_RECORD_BYTES} bytes` };
@@ -94,7 +66,7 @@ export function checkFlowRecord(
   const reader = new WireReader(buf, start, end);
   try {
     while (!reader.done()) {
-      const problem = checkField(reader, nowUs);
+      const problem = checkField(reader, nowUs, maxClockSkewUs);
       if (problem) return problem;
     }
   } catch (err) {
@@ -104,8 +76,8 @@ export function checkFlowRecord(
   return checkRecord();
 }
 
-function checkField(reader: WireReader, nowUs: number): RecordProblem | undefined {
-  const tag = reader.varint();
+function checkField(reader: WireReader, nowUs: number, skewUs: number): RecordProblem | undefined {
+  const tag = reader.tag();
   const field = Math.floor(tag / 8);
   const wire = tag & 7;
   const rule = rules[field];
@@ -120,7 +92,7 @@ function checkField(reader: WireReader, nowUs: number): RecordProblem | undefine
   seen.fields[field] = 1;
   return rule.wire === WireType.LEN
     ? checkBytes(reader, field, rule)
-    : checkNumber(reader, field, rule, nowUs);
+    : checkNumber(reader, field, rule, nowUs, skewUs);
 }
 
 function checkBytes(
@@ -129,15 +101,8 @@ function checkBytes(
   rule: Extract<Rule, { wire: 2 }>,
 ): RecordProblem | undefined {
   const [start, end] = reader.lengthDelimited();
-  const length = end - start;
-  seen.values[field] = length;
-  if (rule.lengths && !rule.lengths.includes(length)) {
-    const what = rule.ip ? '4 (IPv4) or 16 (IPv6)' : '16';
-    return { field: rule.name, reason: `${length} bytes; must be ${what}` };
-  }
-  if (rule.max !== undefined && length > rule.max)
-    return { field: rule.name, reason: `longer than ${rule.max} bytes` };
-  return undefined;
+  seen.values[field] = end - start;
+  return bytesProblem(rule, end - start);
 }
 
 function checkNumber(
@@ -145,12 +110,11 @@ function checkNumber(
   field: number,
   rule: Extract<Rule, { wire: 0 }>,
   nowUs: number,
+  skewUs: number,
 ): RecordProblem | undefined {
   const value = reader.varint();
   seen.values[field] = value;
-  if (rule.max !== undefined && value > rule.max)
-    return { field: rule.name, reason: `${value} is above ${rule.max}` };
-  return rule.time ? checkTime(rule.name, value, nowUs) : undefined;
+  return numberProblem(rule, value, nowUs, skewUs);
 }
 
 function checkRecord(): RecordProblem | undefined {

@@ -1,20 +1,25 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { RouteEventSchema, RouteOp, type RouteEvent } from '../../common/proto.js';
+import { routeCatalog } from '../../common/schema/catalog/index.js';
 import {
   checkName,
-  checkTime,
   decodeRecord,
   firstProblem,
   isProblem,
   type RecordCheck,
   type RecordProblem,
 } from './record.js';
+import { MAX_LIST_ELEMENTS, wireCheck } from './wire-rules.js';
+
+const onTheWire = wireCheck(routeCatalog);
 
 const tunnelTypes = new Set(['', 'MPLSoUDP', 'MPLSoGRE', 'VXLAN']);
 const protocols = new Set(['xmpp', 'bgp', 'static', 'local', 'service-chain']);
 
 /** Checks RouteEvent records: an inet/inet6 prefix must be a CIDR of its family. */
-export const checkRouteRecord: RecordCheck = (buf, start, end, nowUs) => {
+export const checkRouteRecord: RecordCheck = (buf, start, end, nowUs, maxClockSkewUs) => {
+  const wrong = onTheWire(buf, start, end, nowUs, maxClockSkewUs);
+  if (wrong) return wrong;
   const route = decodeRecord(RouteEventSchema, buf, start, end);
   if (isProblem(route)) return route;
   return firstProblem(
@@ -30,7 +35,6 @@ export const checkRouteRecord: RecordCheck = (buf, start, end, nowUs) => {
         ? undefined
         : { field: 'protocol', reason: `must be one of ${[...protocols].join(', ')}` },
     () => checkName('peer', route.peer, false),
-    () => checkTime('timestamp', Number(route.timestamp), nowUs),
   );
 };
 
@@ -49,6 +53,8 @@ function checkPrefix(family: string, prefix: string): RecordProblem | undefined 
 function checkNextHops(route: RouteEvent): RecordProblem | undefined {
   if (route.op === RouteOp.ADD && route.nextHops.length === 0)
     return { field: 'next_hops', reason: 'an ADD needs one' };
+  if (route.nextHops.length > MAX_LIST_ELEMENTS)
+    return { field: 'next_hops', reason: `more than ${MAX_LIST_ELEMENTS}` };
   for (const [i, hop] of route.nextHops.entries()) {
     const field = `next_hops[${i}]`;
     if (![0, 4, 16].includes(hop.destination.length)) {
@@ -57,6 +63,8 @@ function checkNextHops(route: RouteEvent): RecordProblem | undefined {
     if (!tunnelTypes.has(hop.tunnelType)) {
       return { field: `${field}.tunnel_type`, reason: 'must be MPLSoUDP, MPLSoGRE, VXLAN or empty' };
     }
+    const long = checkName(`${field}.interface`, hop.interface, false);
+    if (long) return long;
   }
   return undefined;
 }

@@ -1,22 +1,31 @@
 import { AggType, AggTypeSchema, UveUpdateSchema, type UveUpdate } from '../../common/proto.js';
+import { uveCatalog } from '../../common/schema/catalog/index.js';
 import {
   checkName,
-  checkTime,
   decodeRecord,
   firstProblem,
   isProblem,
   type RecordCheck,
+  jsonDepth,
   type RecordProblem,
 } from './record.js';
+import { wireCheck } from './wire-rules.js';
+
+/** How deeply attributes may nest: TF's UVE structs nest a few levels; reading a deeper one fails. */
+export const MAX_ATTRIBUTES_DEPTH = 32;
+
+const onTheWire = wireCheck(uveCatalog);
 
 const typeName = /^[a-z][a-z0-9-]*$/;
 
 /** Checks UveUpdate records; a struct larger than maxBytes is refused rather than stored. */
 export function uveCheck(maxBytes: number): RecordCheck {
-  return (buf, start, end, nowUs) => {
+  return (buf, start, end, nowUs, maxClockSkewUs) => {
     if (end - start > maxBytes) {
       return { field: 'record', reason: `UVE struct of ${end - start} bytes; at most ${maxBytes}` };
     }
+    const wrong = onTheWire(buf, start, end, nowUs, maxClockSkewUs);
+    if (wrong) return wrong;
     const uve = decodeRecord(UveUpdateSchema, buf, start, end);
     if (isProblem(uve)) return uve;
     return firstProblem(
@@ -26,7 +35,6 @@ export function uveCheck(maxBytes: number): RecordCheck {
       () => checkName('struct_type', uve.structType, true),
       () => checkAttributes(uve),
       () => checkAggregation(uve.aggregation),
-      () => checkTime('timestamp', Number(uve.timestamp), nowUs),
     );
   };
 }
@@ -34,6 +42,10 @@ export function uveCheck(maxBytes: number): RecordCheck {
 /** A struct carries a JSON object; a deletion may carry none. */
 function checkAttributes(uve: UveUpdate): RecordProblem | undefined {
   if (uve.deleted && uve.attributesJson === '') return undefined;
+  const depth = jsonDepth(uve.attributesJson);
+  if (depth > MAX_ATTRIBUTES_DEPTH) {
+    return { field: 'attributes_json', reason: `nested ${depth} deep; at most ${MAX_ATTRIBUTES_DEPTH}` };
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(uve.attributesJson);
@@ -49,6 +61,8 @@ function checkAttributes(uve: UveUpdate): RecordProblem | undefined {
 function checkAggregation(aggregation: UveUpdate['aggregation']): RecordProblem | undefined {
   for (const [attribute, { agg, listKey }] of Object.entries(aggregation)) {
     const field = `aggregation[${attribute}]`;
+    const long = checkName('aggregation', attribute, true) ?? checkName(`${field}.list_key`, listKey, false);
+    if (long) return long;
     if (!AggTypeSchema.value[agg]) return { field, reason: `unknown aggtype ${agg}` };
     if (listKey !== '' && agg !== AggType.AGG_APPEND) return { field, reason: 'list_key needs AGG_APPEND' };
   }

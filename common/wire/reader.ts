@@ -5,6 +5,9 @@
  */
 export const WireType = { VARINT: 0, I64: 1, LEN: 2, I32: 5 } as const;
 
+/** The largest tag: field number 2^29-1, wire type 7. */
+const MAX_TAG = 0xffffffff;
+
 export class WireError extends Error {}
 
 export class WireReader {
@@ -28,11 +31,23 @@ export class WireReader {
     for (let i = 0; i < 10; i++) {
       if (this.pos >= this.end) throw new WireError('truncated varint');
       const byte = this.buf[this.pos++]!;
+      // The 10th byte holds bit 63 only: anything more is a value wider than 64 bits.
+      if (i === 9 && byte > 1) throw new WireError('varint overflows 64 bits');
       result += (byte & 0x7f) * scale;
       if (byte < 0x80) return result;
       scale *= 128;
     }
     throw new WireError('varint longer than 10 bytes');
+  }
+
+  /**
+   * Reads a field tag: field number in 1 .. 2^29-1 (protobuf's range), so the tag fits 32 bits.
+   * Returns the tag (field number << 3 | wire type) as a number.
+   */
+  tag(): number {
+    const tag = this.varint();
+    if (tag < 8 || tag > MAX_TAG) throw new WireError(`field number ${Math.floor(tag / 8)} out of range`);
+    return tag;
   }
 
   /** Reads a length prefix and returns the [start, end) of the bytes it announces. */

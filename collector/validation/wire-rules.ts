@@ -1,0 +1,166 @@
+import { protoField } from '../../common/proto.js';
+import { recordRetentionDays } from '../../common/schema/catalog/retention.js';
+import type { Field, RecordCatalog } from '../../common/schema/catalog/types.js';
+import { WireError, WireReader, WireType } from '../../common/wire/reader.js';
+import { checkTime, DEFAULT_MAX_CLOCK_SKEW_US, MAX_NAME_BYTES, type RecordProblem } from './record.js';
+
+/**
+ * The rule of a record field from the column that stores it (common/schema/catalog/): accept on the
+ * wire only what storage accepts. Shared by every kind: flows are checked on the wire only, the
+ * decoded kinds (UVEs, routes, interface stats) are first checked here, because the generated
+ * decoder truncates what does not fit its type (a uint32 of 2^40, a bool of 2) where the warehouse
+ * refuses it.
+ */
+export type Rule =
+  | {
+      name: string;
+      wire: typeof WireType.LEN;
+      lengths?: readonly number[];
+      max?: number;
+      ip?: boolean;
+      /** A repeated field (Array(String)): at most this many elements, each checked alone. */
+      maxCount?: number;
+    }
+  | { name: string; wire: typeof WireType.VARINT; max?: number; time?: boolean; retentionDays?: number };
+
+/** Texts longer than a name: their bound, by proto field name. */
+export const TEXT_BOUNDS: Readonly<Record<string, number | undefined>> = {
+  // A BGP AS path of 4 KiB is ~800 AS numbers; a longer one is not a path but a mistake.
+  as_path: 4096,
+  // Bounded by the whole UVE's size (--max-uve-bytes) and checked as JSON by the UVE check.
+  attributes_json: undefined,
+};
+
+/** The most elements of a repeated text field (route communities). */
+export const MAX_LIST_ELEMENTS = 256;
+
+const unsignedMax: Record<string, number> = { Bool: 1, UInt8: 0xff, UInt16: 0xffff, UInt32: 0xffffffff };
+
+/** The largest value an integer column stores: its width, or an enum's largest value. */
+export function maxOf(type: string): number | undefined {
+  if (type in unsignedMax) return unsignedMax[type];
+  const values = /^Enum8\((.*)\)$/.exec(type)?.[1]?.match(/= -?\d+/g);
+  return values ? Math.max(...values.map((v) => Number(v.slice(2)))) : undefined;
+}
+
+const textMax = (name: string): number | undefined =>
+  name in TEXT_BOUNDS ? TEXT_BOUNDS[name] : MAX_NAME_BYTES;
+
+/**
+ * A field's check, from its column: bytes become a UUID (16 or none), an address (4, 16 or none) or
+ * text (bounded); a list of texts is bounded in count and length; integers fit their column's width
+ * or enum; times are microseconds since the epoch. Nested messages and maps (route next hops, UVE
+ * aggregation, interface drops) have no rule here: their decoded check reads them.
+ */
+export function ruleOf(field: Field): Rule | undefined {
+  const name = field.proto!;
+  if (field.read === 'String') {
+    if (field.type === 'UUID') return { name, wire: WireType.LEN, lengths: [0, 16] };
+    if (field.type === 'IPv6') return { name, wire: WireType.LEN, lengths: [0, 4, 16], ip: true };
+    const max = textMax(name);
+    return max === undefined ? { name, wire: WireType.LEN } : { name, wire: WireType.LEN, max };
+  }
+  if (field.read === 'Array(String)')
+    return { name, wire: WireType.LEN, max: textMax(name), maxCount: MAX_LIST_ELEMENTS };
+  if (field.read?.startsWith('Nested') || field.read?.startsWith('Map')) return undefined;
+  if (field.type.startsWith('DateTime64')) return { name, wire: WireType.VARINT, time: true };
+  return { name, wire: WireType.VARINT, max: maxOf(field.type) };
+}
+
+/** A record kind's fields by number, each with the check its column asks for. */
+export function wireRules(
+  catalog: RecordCatalog,
+  numberOf: (name: string) => number = (name) => protoField(catalog.record, name)!.number,
+): (Rule | undefined)[] {
+  const rules: (Rule | undefined)[] = [];
+  for (const field of [catalog.time, ...catalog.fields]) {
+    if (field.proto === undefined) continue;
+    const rule = ruleOf(field);
+    if (!rule) continue;
+    // The row's time is the table's partition key where it carries the TTL: older than the
+    // retention, a record would be dropped anyway, and a batch spread over many days makes the
+    // warehouse refuse the insert ("too many partitions").
+    const days = field === catalog.time ? recordRetentionDays(catalog) : undefined;
+    rules[numberOf(field.proto)] =
+      days === undefined || rule.wire !== WireType.VARINT ? rule : { ...rule, retentionDays: days };
+  }
+  return rules;
+}
+
+/** Checks a LEN field's bytes against its rule; returns its length via the problem-free path. */
+export function checkBytes(rule: Extract<Rule, { wire: 2 }>, length: number): RecordProblem | undefined {
+  if (rule.lengths && !rule.lengths.includes(length)) {
+    const what = rule.ip ? '4 (IPv4) or 16 (IPv6)' : '16';
+    return { field: rule.name, reason: `${length} bytes; must be ${what}` };
+  }
+  if (rule.max !== undefined && length > rule.max)
+    return { field: rule.name, reason: `longer than ${rule.max} bytes` };
+  return undefined;
+}
+
+/** Checks a varint field's value against its rule. */
+export function checkNumber(
+  rule: Extract<Rule, { wire: 0 }>,
+  value: number,
+  nowUs: number,
+  maxClockSkewUs: number,
+): RecordProblem | undefined {
+  if (rule.max !== undefined && value > rule.max)
+    return { field: rule.name, reason: `${value} is above ${rule.max}` };
+  if (!rule.time) return undefined;
+  return checkTime(rule.name, value, nowUs, { maxClockSkewUs, retentionDays: rule.retentionDays });
+}
+
+/**
+ * The wire check of a decoded kind: every field its rule, no singular field twice (the warehouse's
+ * reader refuses it where the decoder keeps the last), sound protobuf (varints of at most 64 bits,
+ * field numbers in range). Unknown fields are skipped for forward compatibility.
+ */
+export function wireCheck(
+  catalog: RecordCatalog,
+): (
+  buf: Buffer,
+  start: number,
+  end: number,
+  nowUs: number,
+  maxClockSkewUs?: number,
+) => RecordProblem | undefined {
+  const rules = wireRules(catalog);
+  return (buf, start, end, nowUs, maxClockSkewUs = DEFAULT_MAX_CLOCK_SKEW_US) => {
+    const reader = new WireReader(buf, start, end);
+    const seen = new Map<number, number>();
+    try {
+      while (!reader.done()) {
+        const tag = reader.tag();
+        const number = tag >>> 3;
+        const wire = tag & 7;
+        const rule = rules[number];
+        if (!rule) {
+          reader.skip(wire);
+          continue;
+        }
+        if (wire !== rule.wire)
+          return { field: rule.name, reason: `wire type ${wire} where ${rule.wire} is expected` };
+        const count = (seen.get(number) ?? 0) + 1;
+        seen.set(number, count);
+        if (rule.wire === WireType.LEN) {
+          if (rule.maxCount === undefined && count > 1)
+            return { field: rule.name, reason: 'given more than once' };
+          if (rule.maxCount !== undefined && count > rule.maxCount)
+            return { field: rule.name, reason: `more than ${rule.maxCount} elements` };
+          const [s, e] = reader.lengthDelimited();
+          const problem = checkBytes(rule, e - s);
+          if (problem) return problem;
+        } else {
+          if (count > 1) return { field: rule.name, reason: 'given more than once' };
+          const problem = checkNumber(rule, reader.varint(), nowUs, maxClockSkewUs);
+          if (problem) return problem;
+        }
+      }
+    } catch (err) {
+      if (err instanceof WireError) return { field: 'record', reason: `malformed protobuf: ${err.message}` };
+      throw err;
+    }
+    return undefined;
+  };
+}
