@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { Ingest } from '../../../collector/ingest.js';
+import { startCollector, type CollectorServer } from '../../../collector/server.js';
+import { Sessions } from '../../../collector/sessions.js';
+import type { Bus } from '../../../common/bus/bus.js';
+import { registry } from '../../../common/metrics.js';
+import {
+  Collector,
+  encodeFields,
+  methodPath,
+  PublishBatchRequestSchema,
+  PublishRequestSchema,
+} from '../../../common/proto.js';
+
+const generator = 'compute-1:Compute:contrail-vrouter-agent:0';
+
+/** The refused-streams counter by reason, as /metrics would print it. */
+async function refused(): Promise<Record<string, number>> {
+  const metric = registry.getSingleMetric('fabricscope_collector_refused_streams_total');
+  const { values } = await metric!.get();
+  return Object.fromEntries(values.map((v) => [String(v.labels.reason), v.value]));
+}
+
+describe('stream-level refusals are answered and counted', () => {
+  let server: CollectorServer;
+  let client: grpc.Client;
+  const bus = { publish: async () => undefined } as unknown as Bus;
+  const sessions = new Sessions({ graceMs: 1000, report: async () => undefined });
+
+  before(async () => {
+    const options = { host: '127.0.0.1', port: 0, tokens: ['secret'], maxInFlight: 4, maxBatchRecords: 10 };
+    server = await startCollector(
+      options,
+      new Ingest(bus, { maxBatchRecords: 10, maxUveBytes: 1024 }),
+      sessions,
+    );
+    client = new grpc.Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+  });
+  after(async () => {
+    client.close();
+    await server.close();
+    sessions.stop();
+  });
+
+  const publishBatch = (hello: object): Promise<grpc.ServiceError> =>
+    new Promise((resolve, reject) =>
+      client.makeUnaryRequest(
+        methodPath(Collector.method.publishBatch),
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        encodeFields(PublishBatchRequestSchema, { hello, batch: { seq: 1 } }),
+        (err) => (err ? resolve(err) : reject(new Error('accepted'))),
+      ),
+    );
+
+  it('refuses a generator id over 255 bytes with INVALID_ARGUMENT naming the limit', async () => {
+    const before = (await refused()).bad_hello ?? 0;
+    const long = `${'h'.repeat(240)}:Compute:contrail-vrouter-agent:0`;
+    const err = await publishBatch({ generator: long, token: 'secret', epoch: 1 });
+    assert.equal(err.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(err.details, /at most 255/);
+    assert.equal((await refused()).bad_hello, before + 1);
+  });
+
+  it('counts a refused token', async () => {
+    const err = await publishBatch({ generator, token: 'wrong', epoch: 1 });
+    assert.equal(err.code, grpc.status.UNAUTHENTICATED);
+    assert.equal((await refused()).token_refused, 1);
+  });
+
+  it('counts a hello sent twice on a stream', async () => {
+    const call = client.makeBidiStreamRequest(
+      methodPath(Collector.method.publish),
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+    );
+    const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+    call.on('data', () => undefined);
+    call.on('error', () => undefined);
+    const hello = encodeFields(PublishRequestSchema, { hello: { generator, token: 'secret', epoch: 1 } });
+    call.write(hello);
+    call.write(hello);
+    assert.equal((await status).code, grpc.status.FAILED_PRECONDITION);
+    assert.equal((await refused()).hello_twice, 1);
+  });
+});
