@@ -61,8 +61,6 @@ function checkAttributes(uve: UveUpdate): RecordProblem | undefined {
 function checkAggregation(aggregation: UveUpdate['aggregation']): RecordProblem | undefined {
   for (const [attribute, { agg, listKey }] of Object.entries(aggregation)) {
     const field = `aggregation[${attribute}]`;
-    const long = checkName('aggregation', attribute, true) ?? checkName(`${field}.list_key`, listKey, false);
-    if (long) return long;
     if (!AggTypeSchema.value[agg]) return { field, reason: `unknown aggtype ${agg}` };
     if (listKey !== '' && agg !== AggType.AGG_APPEND) return { field, reason: 'list_key needs AGG_APPEND' };
   }

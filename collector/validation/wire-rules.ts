@@ -1,4 +1,5 @@
-import { protoField } from '../../common/proto.js';
+import type { DescField, DescMessage } from '@bufbuild/protobuf';
+import { file_fabricscope_v1_records, protoField } from '../../common/proto.js';
 import { recordRetentionDays } from '../../common/schema/catalog/retention.js';
 import type { Field, RecordCatalog } from '../../common/schema/catalog/types.js';
 import { WireError, WireReader, WireType } from '../../common/wire/reader.js';
@@ -18,8 +19,10 @@ export type Rule =
       lengths?: readonly number[];
       max?: number;
       ip?: boolean;
-      /** A repeated field (Array(String)): at most this many elements, each checked alone. */
+      /** A repeated field (Array(String), Nested, Map): at most this many elements, each checked alone. */
       maxCount?: number;
+      /** A message (a Nested element, a map entry, a Tuple): its fields' rules, by number. */
+      nested?: (Rule | undefined)[];
     }
   | { name: string; wire: typeof WireType.VARINT; max?: number; time?: boolean; retentionDays?: number };
 
@@ -67,15 +70,96 @@ export function ruleOf(field: Field): Rule | undefined {
   return { name, wire: WireType.VARINT, max: maxOf(field.type) };
 }
 
+/** A ClickHouse type's name and top-level arguments: `Nested(a String, b UInt32)` → Nested, [a String, b UInt32]. */
+export function splitType(type: string): { name: string; args: string[] } {
+  const open = type.indexOf('(');
+  if (open < 0 || !type.endsWith(')')) return { name: type.trim(), args: [] };
+  const args: string[] = [];
+  let depth = 0;
+  let start = open + 1;
+  for (let i = start; i < type.length - 1; i++) {
+    const c = type[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      args.push(type.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  args.push(type.slice(start, type.length - 1).trim());
+  return { name: type.slice(0, open).trim(), args };
+}
+
+const signedMax: Record<string, number> = { Int8: 0x7f, Int16: 0x7fff, Int32: 0x7fffffff };
+
+/**
+ * The rule of a member of a nested message from the type ClickHouse reads it as (`label UInt32` of
+ * a route's next hops, the `agg Int8` of a UVE aggregation): texts bounded, integers within the read
+ * width (a signed read accepts no negative value: every one in the catalog reads an enum), messages
+ * (Tuple) member by member.
+ */
+function memberRule(name: string, read: string, message: DescMessage | undefined): Rule | undefined {
+  const { name: type, args } = splitType(read);
+  if (type === 'String' || (type === 'LowCardinality' && args[0] === 'String'))
+    return { name, wire: WireType.LEN, max: textMax(name.split('.').pop()!) };
+  if (type === 'Tuple' && message)
+    return { name, wire: WireType.LEN, nested: membersOf(name, args, message) };
+  if (type in unsignedMax || type in signedMax)
+    return { name, wire: WireType.VARINT, max: unsignedMax[type] ?? signedMax[type] };
+  if (type === 'UInt64') return { name, wire: WireType.VARINT };
+  return undefined;
+}
+
+/** The rules of a message's members (`name Type` each), by the message's field numbers. */
+function membersOf(name: string, members: string[], message: DescMessage): (Rule | undefined)[] {
+  const rules: (Rule | undefined)[] = [];
+  for (const member of members) {
+    const [memberName = '', ...type] = member.split(' ');
+    const field = message.fields.find((f) => f.name === memberName);
+    if (!field) throw new Error(`${message.name} has no field ${memberName} (read as ${member})`);
+    rules[field.number] = memberRule(`${name}.${memberName}`, type.join(' '), field.message);
+  }
+  return rules;
+}
+
+/**
+ * The rule of a field holding messages: a Nested read (a repeated message, member by member) or a
+ * Map read (entries of key = 1, value = 2). Each element is walked like a record.
+ */
+function nestedRuleOf(field: Field, proto: DescField): Rule | undefined {
+  const name = field.proto!;
+  const { name: type, args } = splitType(field.read ?? '');
+  if (type === 'Nested' && proto.fieldKind === 'list' && proto.listKind === 'message') {
+    return {
+      name,
+      wire: WireType.LEN,
+      maxCount: MAX_LIST_ELEMENTS,
+      nested: membersOf(name, args, proto.message),
+    };
+  }
+  if (type === 'Map' && proto.fieldKind === 'map' && args.length === 2) {
+    const entry: (Rule | undefined)[] = [];
+    entry[1] = memberRule(`${name}.key`, args[0]!, undefined);
+    entry[2] = memberRule(`${name}.value`, args[1]!, proto.mapKind === 'message' ? proto.message : undefined);
+    return { name, wire: WireType.LEN, maxCount: MAX_LIST_ELEMENTS, nested: entry };
+  }
+  return undefined;
+}
+
+const recordMessage = (name: string): DescMessage | undefined =>
+  file_fabricscope_v1_records.messages.find((m) => m.name === name);
+
 /** A record kind's fields by number, each with the check its column asks for. */
 export function wireRules(
   catalog: RecordCatalog,
   numberOf: (name: string) => number = (name) => protoField(catalog.record, name)!.number,
 ): (Rule | undefined)[] {
   const rules: (Rule | undefined)[] = [];
+  const message = recordMessage(catalog.record);
   for (const field of [catalog.time, ...catalog.fields]) {
     if (field.proto === undefined) continue;
-    const rule = ruleOf(field);
+    const proto = message?.fields.find((f) => f.name === field.proto);
+    const rule = ruleOf(field) ?? (proto && nestedRuleOf(field, proto));
     if (!rule) continue;
     // The row's time is the table's partition key where it carries the TTL: older than the
     // retention, a record would be dropped anyway, and a batch spread over many days makes the
@@ -114,7 +198,8 @@ export function checkNumber(
 /**
  * The wire check of a decoded kind: every field its rule, no singular field twice (the warehouse's
  * reader refuses it where the decoder keeps the last), sound protobuf (varints of at most 64 bits,
- * field numbers in range). Unknown fields are skipped for forward compatibility.
+ * field numbers in range), nested messages (next hops, map entries) member by member. Unknown fields
+ * are skipped for forward compatibility.
  */
 export function wireCheck(
   catalog: RecordCatalog,
@@ -127,40 +212,49 @@ export function wireCheck(
 ) => RecordProblem | undefined {
   const rules = wireRules(catalog);
   return (buf, start, end, nowUs, maxClockSkewUs = DEFAULT_MAX_CLOCK_SKEW_US) => {
-    const reader = new WireReader(buf, start, end);
-    const seen = new Map<number, number>();
     try {
-      while (!reader.done()) {
-        const tag = reader.tag();
-        const number = tag >>> 3;
-        const wire = tag & 7;
-        const rule = rules[number];
-        if (!rule) {
-          reader.skip(wire);
-          continue;
-        }
-        if (wire !== rule.wire)
-          return { field: rule.name, reason: `wire type ${wire} where ${rule.wire} is expected` };
-        const count = (seen.get(number) ?? 0) + 1;
-        seen.set(number, count);
-        if (rule.wire === WireType.LEN) {
-          if (rule.maxCount === undefined && count > 1)
-            return { field: rule.name, reason: 'given more than once' };
-          if (rule.maxCount !== undefined && count > rule.maxCount)
-            return { field: rule.name, reason: `more than ${rule.maxCount} elements` };
-          const [s, e] = reader.lengthDelimited();
-          const problem = checkBytes(rule, e - s);
-          if (problem) return problem;
-        } else {
-          if (count > 1) return { field: rule.name, reason: 'given more than once' };
-          const problem = checkNumber(rule, reader.varint(), nowUs, maxClockSkewUs);
-          if (problem) return problem;
-        }
-      }
+      return checkMessage(new WireReader(buf, start, end), rules, nowUs, maxClockSkewUs);
     } catch (err) {
       if (err instanceof WireError) return { field: 'record', reason: `malformed protobuf: ${err.message}` };
       throw err;
     }
-    return undefined;
   };
+}
+
+function checkMessage(
+  reader: WireReader,
+  rules: readonly (Rule | undefined)[],
+  nowUs: number,
+  maxClockSkewUs: number,
+): RecordProblem | undefined {
+  const seen = new Map<number, number>();
+  while (!reader.done()) {
+    const tag = reader.tag();
+    const number = tag >>> 3;
+    const wire = tag & 7;
+    const rule = rules[number];
+    if (!rule) {
+      reader.skip(wire);
+      continue;
+    }
+    if (wire !== rule.wire)
+      return { field: rule.name, reason: `wire type ${wire} where ${rule.wire} is expected` };
+    const count = (seen.get(number) ?? 0) + 1;
+    seen.set(number, count);
+    if (rule.wire === WireType.VARINT) {
+      if (count > 1) return { field: rule.name, reason: 'given more than once' };
+      const problem = checkNumber(rule, reader.varint(), nowUs, maxClockSkewUs);
+      if (problem) return problem;
+      continue;
+    }
+    if (rule.maxCount === undefined && count > 1) return { field: rule.name, reason: 'given more than once' };
+    if (rule.maxCount !== undefined && count > rule.maxCount)
+      return { field: rule.name, reason: `more than ${rule.maxCount} elements` };
+    const [s, e] = reader.lengthDelimited();
+    const problem = rule.nested
+      ? checkMessage(new WireReader(reader.buf, s, e), rule.nested, nowUs, maxClockSkewUs)
+      : checkBytes(rule, e - s);
+    if (problem) return problem;
+  }
+  return undefined;
 }

@@ -53,6 +53,8 @@ function varint(value: bigint): Buffer {
 }
 const rawVarint = (number: number, value: bigint): Buffer =>
   Buffer.concat([varint(BigInt(number) << 3n), varint(value)]);
+const rawLen = (number: number, bytes: Buffer): Buffer =>
+  Buffer.concat([varint((BigInt(number) << 3n) | 2n), varint(BigInt(bytes.length)), bytes]);
 
 interface Kind {
   payload: PayloadKind;
@@ -230,7 +232,7 @@ describe('collector → writer → chdb: nothing acked is refused by the warehou
     assert.equal((await count('if_stats')) - before, 7);
   });
 
-  it('UVEs: deleted of 2, attributes 30 000 deep; an old timestamp is kept (kept by arrival)', async () => {
+  it('UVEs: deleted of 2, attributes 30 000 deep, an aggtype of 2^40; an old timestamp is kept (kept by arrival)', async () => {
     const uves = kindOf('uves');
     const before = await count('uve_updates');
     const deep = `{"a":${'['.repeat(30_000)}${']'.repeat(30_000)}}`;
@@ -239,12 +241,20 @@ describe('collector → writer → chdb: nothing acked is refused by the warehou
       record(uves, uves.good(1), rawVarint(numberOf(uves, 'deleted'), 2n)),
       record(uves, { ...uves.good(2), attributes_json: deep }),
       record(uves, { ...uves.good(3), timestamp: nowUs - 150 * DAY_US }),
+      record(
+        uves,
+        uves.good(4),
+        rawLen(
+          numberOf(uves, 'aggregation'),
+          Buffer.concat([rawLen(1, Buffer.from('in_bytes')), rawLen(2, rawVarint(1, 1n << 40n))]),
+        ),
+      ),
     ]);
-    assert.deepEqual(rejected(ack), { 1: 'deleted', 2: 'attributes_json' });
+    assert.deepEqual(rejected(ack), { 1: 'deleted', 2: 'attributes_json', 4: 'aggregation.value.agg' });
     assert.equal((await count('uve_updates')) - before, 2);
   });
 
-  it('routes: local_pref of 2^40, a 10 MB as_path, too many communities', async () => {
+  it('routes: local_pref of 2^40, a 10 MB as_path, too many communities, a next-hop label of 2^40', async () => {
     const routes = kindOf('routes');
     const before = await count('routes');
     const noPref = without(routes.good(1), 'local_pref');
@@ -254,8 +264,21 @@ describe('collector → writer → chdb: nothing acked is refused by the warehou
       record(routes, { ...routes.good(2), as_path: '65000 '.repeat((10 << 20) / 6) }),
       record(routes, { ...routes.good(3), communities: Array(300).fill('65000:1') }),
       record(routes, { ...routes.good(4), timestamp: nowUs - 150 * DAY_US, as_path: '65000 65001' }),
+      record(
+        routes,
+        { ...routes.good(5), next_hops: [] },
+        rawLen(
+          numberOf(routes, 'next_hops'),
+          Buffer.concat([rawLen(1, Buffer.from('VXLAN')), rawVarint(3, 1n << 40n)]),
+        ),
+      ),
     ]);
-    assert.deepEqual(rejected(ack), { 1: 'local_pref', 2: 'as_path', 3: 'communities' });
+    assert.deepEqual(rejected(ack), {
+      1: 'local_pref',
+      2: 'as_path',
+      3: 'communities',
+      5: 'next_hops.label',
+    });
     assert.equal((await count('routes')) - before, 2);
   });
 

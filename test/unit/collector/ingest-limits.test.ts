@@ -15,6 +15,7 @@ import {
   encodeFields,
   FlowRecordSchema,
   InterfaceStatsSchema,
+  NextHopSchema,
   protoField,
   RouteEventSchema,
   UveUpdateSchema,
@@ -41,6 +42,10 @@ function varint(value: bigint): Buffer {
 /** A varint field as raw bytes: what a generated encoder would truncate or refuse to write. */
 const rawVarint = (number: number, value: bigint): Buffer =>
   Buffer.concat([varint(BigInt(number) << 3n), varint(value)]);
+
+/** A length-delimited field as raw bytes (a nested message the generated encoder would not write). */
+const rawLen = (number: number, bytes: Buffer): Buffer =>
+  Buffer.concat([varint((BigInt(number) << 3n) | 2n), varint(BigInt(bytes.length)), bytes]);
 
 const numberOf = (message: string, name: string): number => protoField(message, name)!.number;
 
@@ -183,6 +188,30 @@ describe('(c) integers within their column', () => {
     assert.equal(route({ op: 0 }, rawVarint(numberOf('RouteEvent', 'op'), 1n << 40n))?.field, 'op');
   });
 
+  it('rejects integers of nested messages above their read width (next hop label, aggregation)', () => {
+    const hop = (label: bigint) =>
+      rawLen(
+        numberOf('RouteEvent', 'next_hops'),
+        Buffer.concat([encodeFields(NextHopSchema, { tunnel_type: 'VXLAN' }), rawVarint(3, label)]),
+      );
+    assert.equal(route({ next_hops: [] }, hop(0xffffffffn)), undefined);
+    assert.deepEqual(route({ next_hops: [] }, hop(1n << 40n)), {
+      field: 'next_hops.label',
+      reason: `${2 ** 40} is above 4294967295`,
+    });
+    const entry = (agg: bigint) =>
+      rawLen(
+        numberOf('UveUpdate', 'aggregation'),
+        Buffer.concat([
+          encodeFields(UveUpdateSchema, {}),
+          rawLen(1, Buffer.from('in_bytes')),
+          rawLen(2, rawVarint(1, agg)),
+        ]),
+      );
+    assert.equal(uve({}, entry(1n)), undefined);
+    assert.equal(uve({}, entry(1n << 40n))?.field, 'aggregation.value.agg');
+  });
+
   it('rejects a singular field given twice (the warehouse reader refuses it)', () => {
     const med = numberOf('RouteEvent', 'med');
     assert.match(
@@ -212,13 +241,15 @@ describe('(d) bounded lengths', () => {
       reason: 'more than 256 elements',
     });
     assert.equal(route({ communities: ['x'.repeat(513)] })?.field, 'communities');
-    assert.equal(route({ next_hops: [{ interface: 'i'.repeat(513) }] })?.field, 'next_hops[0].interface');
+    assert.equal(route({ next_hops: [{ interface: 'i'.repeat(513) }] })?.field, 'next_hops.interface');
+    assert.equal(route({ next_hops: Array(257).fill(goodRoute.next_hops[0]) })?.field, 'next_hops');
   });
 
   it('bounds the other texts of every kind', () => {
     assert.equal(route({ origin_vn: 'v'.repeat(513) })?.field, 'origin_vn');
     assert.equal(stats({ vm_name: 'v'.repeat(513) })?.field, 'vm_name');
-    assert.equal(uve({ aggregation: { ['a'.repeat(513)]: { agg: 1 } } })?.field, 'aggregation');
+    assert.equal(uve({ aggregation: { ['a'.repeat(513)]: { agg: 1 } } })?.field, 'aggregation.key');
+    assert.equal(stats({ drops: { ['d'.repeat(513)]: 1 } })?.field, 'drops.key');
   });
 
   it('refuses UVE attributes nested deeper than 32', () => {
