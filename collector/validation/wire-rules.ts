@@ -171,7 +171,7 @@ export function wireRules(
   return rules;
 }
 
-/** Checks a LEN field's bytes against its rule; returns its length via the problem-free path. */
+/** Checks the length of a LEN field against its rule. */
 export function checkBytes(rule: Extract<Rule, { wire: 2 }>, length: number): RecordProblem | undefined {
   if (rule.lengths && !rule.lengths.includes(length)) {
     const what = rule.ip ? '4 (IPv4) or 16 (IPv6)' : '16';
