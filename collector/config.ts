@@ -22,7 +22,7 @@ export const collectorOptions = {
     env: 'FABRICSCOPE_TOKENS',
     default: [] as string[],
     schema: list,
-    help: 'Comma-separated tokens generators must present in Hello; empty accepts any',
+    help: 'Comma-separated tokens generators must present in Hello, each alone (any identity) or token=pattern (a glob over the generator identity); empty accepts any',
   },
   maxBatchRecords: {
     flag: 'max-batch-records',

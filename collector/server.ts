@@ -22,6 +22,7 @@ import {
   type PublishResponseSchema,
 } from '../common/proto.js';
 import type { Ingest } from './ingest.js';
+import { Credentials } from './credentials.js';
 import { readBatch, readHello, readRequest, TAG } from './requests.js';
 import { checkGeneratorId, type GeneratorSession, type Sessions } from './sessions.js';
 import { WireError, WireReader } from '../common/wire/reader.js';
@@ -38,6 +39,7 @@ function refusalReason(err: unknown): string {
   if (err instanceof WireError) return 'malformed';
   if (!(err instanceof FabricError)) return 'internal';
   if (err.code === 'UNAUTHENTICATED') return 'token_refused';
+  if (err.code === 'PERMISSION_DENIED') return 'identity_refused';
   if (err.message === HELLO_TWICE) return 'hello_twice';
   if (err.message === NO_HELLO) return 'no_hello';
   if (err.code === 'INVALID_ARGUMENT') return 'bad_hello';
@@ -93,13 +95,13 @@ export async function startCollector(
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.keepalive_time_ms': 30_000,
   });
-  const authorize = (generator: string, token: string, epoch: number): void => {
+  const credentials = new Credentials(options.tokens);
+  const authorize = (generator: string, token: string, epoch: number): string => {
     const bad = checkGeneratorId(generator);
     if (bad) throw invalid(bad);
-    if (options.tokens.length > 0 && !options.tokens.includes(token)) {
-      throw new FabricError('UNAUTHENTICATED', `generator ${generator}: token refused`);
-    }
+    const credential = credentials.check(generator, token);
     if (!Number.isSafeInteger(epoch)) throw invalid('epoch out of range');
+    return credential;
   };
   server.addService(collectorService, {
     publish: (call: grpc.ServerDuplexStream<Buffer, Response>) =>
@@ -156,7 +158,8 @@ function reflectionInput(file: DescFile): ReflectionInput {
   return { [file.name]: entry } as unknown as ReflectionInput;
 }
 
-type Authorize = (generator: string, token: string, epoch: number) => void;
+/** Checks a Hello's identity and token; returns the credential the session runs under. */
+type Authorize = (generator: string, token: string, epoch: number) => string;
 
 /**
  * The status a sender is told, from the one error map (common/errors.ts): its own fault with the
@@ -226,8 +229,8 @@ class PublishStream {
 
   private onHello(generator: string, token: string, epoch: number): void {
     if (this.session) throw new FabricError('FAILED_PRECONDITION', HELLO_TWICE);
-    this.authorize(generator, token, epoch);
-    this.session = this.sessions.open(generator, epoch, this.call.getPeer());
+    const credential = this.authorize(generator, token, epoch);
+    this.session = this.sessions.open(generator, epoch, this.call.getPeer(), credential);
     log.info({ generator, epoch, peer: this.session.peer }, 'generator connected');
     this.call.write({
       message: {

@@ -1,3 +1,4 @@
+import { FabricError } from '../common/errors.js';
 import { logger } from '../common/log.js';
 import { gauge } from '../common/metrics.js';
 import type { GeneratorEvent } from './generator-events.js';
@@ -12,6 +13,8 @@ export interface GeneratorSession {
   epoch: number;
   status: GeneratorStatus;
   peer: string;
+  /** The token it presented (collector/credentials.ts); '' without tokens. */
+  credential: string;
 }
 
 const connected = gauge(
@@ -33,22 +36,45 @@ export interface SessionOptions {
  */
 export class Sessions {
   private readonly byGenerator = new Map<string, GeneratorSession>();
+  /** Every open stream of a generator: a replaced stream may still be open. */
+  private readonly streams = new Map<string, Set<GeneratorSession>>();
   private readonly withdrawals = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly options: SessionOptions) {}
 
-  open(generator: string, epoch: number, peer: string): GeneratorSession {
+  /**
+   * A new stream replaces the generator's current one only under the same credential, so nobody can
+   * take over (or, by hanging up, withdraw) a connected generator with another token.
+   */
+  open(generator: string, epoch: number, peer: string, credential = ''): GeneratorSession {
+    const current = this.byGenerator.get(generator);
+    if (current?.status === 'connected' && current.credential !== credential) {
+      throw new FabricError(
+        'PERMISSION_DENIED',
+        `generator ${generator} is connected under another credential`,
+      );
+    }
     clearTimeout(this.withdrawals.get(generator));
     this.withdrawals.delete(generator);
-    const session: GeneratorSession = { generator, epoch, status: 'connected', peer };
+    const session: GeneratorSession = { generator, epoch, status: 'connected', peer, credential };
     this.byGenerator.set(generator, session);
+    this.streams.set(generator, (this.streams.get(generator) ?? new Set()).add(session));
     this.updateGauge();
     this.report(session, 'CONNECTED');
     return session;
   }
 
   close(session: GeneratorSession): void {
-    // A newer stream of the same generator may have replaced this one already.
+    const open = this.streams.get(session.generator);
+    open?.delete(session);
+    // Another stream of the generator is still open: it carries on, the generator stays connected.
+    const remaining = open && [...open].at(-1);
+    if (remaining) {
+      if (this.byGenerator.get(session.generator) === session)
+        this.byGenerator.set(session.generator, remaining);
+      return;
+    }
+    this.streams.delete(session.generator);
     if (this.byGenerator.get(session.generator) !== session) return;
     session.status = 'disconnected';
     this.updateGauge();

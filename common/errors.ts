@@ -4,6 +4,7 @@ import { status } from '@grpc/grpc-js';
 export type ErrorCode =
   | 'INVALID_ARGUMENT'
   | 'UNAUTHENTICATED'
+  | 'PERMISSION_DENIED'
   | 'FAILED_PRECONDITION'
   | 'NOT_FOUND'
   | 'UNAVAILABLE'
@@ -25,6 +26,7 @@ export class FabricError extends Error {
 export const errorStatus: Record<ErrorCode, { grpc: status; graphql: string }> = {
   INVALID_ARGUMENT: { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_USER_INPUT' },
   UNAUTHENTICATED: { grpc: status.UNAUTHENTICATED, graphql: 'UNAUTHENTICATED' },
+  PERMISSION_DENIED: { grpc: status.PERMISSION_DENIED, graphql: 'FORBIDDEN' },
   FAILED_PRECONDITION: { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION' },
   NOT_FOUND: { grpc: status.NOT_FOUND, graphql: 'NOT_FOUND' },
   UNAVAILABLE: { grpc: status.UNAVAILABLE, graphql: 'UNAVAILABLE' },

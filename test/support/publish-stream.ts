@@ -17,13 +17,20 @@ import {
  */
 export interface PublishStream {
   send(kind: PayloadKind, records: object[]): Promise<Ack>;
+  /** How the collector ended the stream (e.g. a refused Hello). */
+  status: Promise<grpc.StatusObject>;
   close(): Promise<void>;
 }
 
 const ackTimeoutMs = 60_000;
 const closeTimeoutMs = 10_000;
 
-export function openPublishStream(target: string, generator: string, epoch: number): PublishStream {
+export function openPublishStream(
+  target: string,
+  generator: string,
+  epoch: number,
+  token = '',
+): PublishStream {
   const client = new grpc.Client(target, grpc.credentials.createInsecure());
   const call = client.makeBidiStreamRequest(
     methodPath(Collector.method.publish),
@@ -35,11 +42,12 @@ export function openPublishStream(target: string, generator: string, epoch: numb
     if (message.case === 'ack') waiting.get(Number(message.value.seq))?.(message.value);
   });
   call.on('error', () => undefined);
-  const closed = new Promise((resolve) => call.on('status', resolve));
+  const closed = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
   const write = (request: object) => call.write(encodeFields(PublishRequestSchema, request));
-  write({ hello: { generator, epoch } });
+  write({ hello: { generator, epoch, token } });
   let seq = 0;
   return {
+    status: closed,
     send: (kind, records) =>
       new Promise<Ack>((resolve, reject) => {
         const batch = ++seq;
