@@ -143,7 +143,7 @@ export class BatchWriter {
       dead.push({
         part,
         index,
-        letter: { header: part.batch.header, record, code, error: errorMessage(err) },
+        letter: { header: part.batch.header, index, record, code, error: errorMessage(err) },
       });
     };
     const parts: Part[] = batches

@@ -5,6 +5,8 @@ import type { Warehouse } from '../common/warehouse/warehouse.js';
 /** A record the warehouse refused for what it holds, with its batch's stamp and the refusal. */
 export interface DeadLetter {
   header: BusBatchHeader;
+  /** The record's position in its batch, from 0. */
+  index: number;
   record: Buffer;
   code: number;
   error: string;
@@ -26,11 +28,11 @@ export async function storeDeadLetters(
   if (letters.length === 0) return;
   await warehouse.exec(
     `INSERT INTO dead_letters
-       (received_at, topic, target, generator, batch_epoch, batch_seq, record, error_code, error)
+       (received_at, topic, target, generator, batch_epoch, batch_seq, record_index, record, error_code, error)
      SELECT fromUnixTimestamp64Micro(toInt64(l.1), 'UTC'), {topic:String}, {target:String}, l.2, l.3, l.4,
-       base64Decode(l.5), l.6, l.7
+       l.5, base64Decode(l.6), l.7, l.8
      FROM (SELECT arrayJoin(arrayZip({received:Array(UInt64)}, {generators:Array(String)},
-       {epochs:Array(UInt64)}, {seqs:Array(UInt64)}, {records:Array(String)}, {codes:Array(UInt32)},
+       {epochs:Array(UInt64)}, {seqs:Array(UInt64)}, {indices:Array(UInt32)}, {records:Array(String)}, {codes:Array(UInt32)},
        {errors:Array(String)})) AS l)`,
     {
       topic,
@@ -39,6 +41,7 @@ export async function storeDeadLetters(
       generators: letters.map((l) => l.header.generator),
       epochs: letters.map((l) => l.header.epoch),
       seqs: letters.map((l) => l.header.seq),
+      indices: letters.map((l) => l.index),
       records: letters.map((l) => l.record.toString('base64')),
       codes: letters.map((l) => l.code),
       errors: letters.map((l) => l.error.slice(0, MAX_ERROR)),

@@ -121,12 +121,13 @@ const written: Migration[] = [
       generator LowCardinality(String),
       batch_epoch UInt64,
       batch_seq UInt64,
+      record_index UInt32,
       record String CODEC(ZSTD(3)),
       error_code UInt32,
       error String CODEC(ZSTD(3))
     ) ENGINE = MergeTree
     PARTITION BY toYYYYMMDD(dead_at)
-    ORDER BY (dead_at, generator, batch_epoch, batch_seq)
+    ORDER BY (dead_at, generator, batch_epoch, batch_seq, record_index)
     TTL toDateTime(dead_at) + INTERVAL 7 DAY
     SETTINGS ttl_only_drop_parts = 1`,
     ],
