@@ -6,6 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { BusMessage } from '../../../common/bus/bus.js';
 import { MemoryBus } from '../../../common/bus/memory.js';
 import { FabricError } from '../../../common/errors.js';
+import { registry } from '../../../common/metrics.js';
 import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import type { ProtobufInsert, Warehouse } from '../../../common/warehouse/warehouse.js';
@@ -83,7 +84,13 @@ describe('a delivery the warehouse refuses part of', () => {
       poisonedFlowBatch(header(poisoner, 2), flows('compute-1', 2), [0, 1]),
     ];
     const writer = new BatchWriter(chdb, writerRoute('flows'), options);
+    const counted = async () =>
+      (await registry.getSingleMetric('fabricscope_writer_dead_letters_total')?.get())?.values.find(
+        (v) => v.labels.table === 'flows',
+      )?.value ?? 0;
+    const already = await counted();
     await writer.write(delivery);
+    assert.equal((await counted()) - already, 3);
     assert.equal(await flowsOf('compute-2'), 4);
     assert.equal(await flowsOf('compute-1'), 5);
     assert.equal(await deadOf(poisoner), 3);
@@ -121,6 +128,7 @@ describe('a delivery the warehouse refuses part of', () => {
     assert.equal(await flowsOf('compute-2'), 4);
     assert.equal(await flowsOf('compute-1'), 5);
     assert.equal(await deadOf(poisoner), 3);
+    assert.equal((await counted()) - already, 3);
   });
 
   it('stores every record of an insert refused for its partitions: a smaller insert passes', async () => {
