@@ -4,6 +4,8 @@ import type { ConfigOf, OptionTable } from '../common/config.js';
 import type { RequestListener } from '../common/http.js';
 import { logger } from '../common/log.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
+import { deadLetterResolvers } from './deadletters/resolvers.js';
+import { deadLettersTypeDefs } from './deadletters/schema.js';
 import { flowResolvers } from './flows/resolvers.js';
 import { interfaceStatsResolvers } from './interfaces/resolvers.js';
 import { routeResolvers } from './routes/resolvers.js';
@@ -22,6 +24,7 @@ const domains: { typeDefs: string; resolvers: (warehouse: Warehouse) => QueryRes
   { typeDefs: interfaceStatsTypeDefs, resolvers: interfaceStatsResolvers },
   { typeDefs: uvesTypeDefs, resolvers: uveResolvers },
   { typeDefs: routesTypeDefs, resolvers: routeResolvers },
+  { typeDefs: deadLettersTypeDefs, resolvers: deadLetterResolvers },
 ];
 
 const log = logger('query');

@@ -107,6 +107,31 @@ const written: Migration[] = [
     LIFETIME(MIN 5 MAX 10)`,
     ],
   },
+  {
+    id: 3,
+    name: 'dead letters: records the warehouse refused',
+    statements: [
+      // One row per record a writer could not store (see writer/batch-writer.ts): the record's bytes
+      // as received, its batch's stamp, and the refusal. Kept a week, dropped a day at a time.
+      `CREATE TABLE IF NOT EXISTS dead_letters (
+      received_at DateTime64(6, 'UTC'),
+      dead_at DateTime64(6, 'UTC') DEFAULT now64(6),
+      topic LowCardinality(String),
+      target LowCardinality(String),
+      generator LowCardinality(String),
+      batch_epoch UInt64,
+      batch_seq UInt64,
+      record_index UInt32,
+      record String CODEC(ZSTD(3)),
+      error_code UInt32,
+      error String CODEC(ZSTD(3))
+    ) ENGINE = MergeTree
+    PARTITION BY toYYYYMMDD(dead_at)
+    ORDER BY (dead_at, generator, batch_epoch, batch_seq, record_index)
+    TTL toDateTime(dead_at) + INTERVAL 7 DAY
+    SETTINGS ttl_only_drop_parts = 1`,
+    ],
+  },
 ];
 
 /**

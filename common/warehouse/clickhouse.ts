@@ -114,8 +114,10 @@ export class ClickHouseWarehouse implements Warehouse {
         ? new FabricError(
             'UNAUTHENTICATED',
             `ClickHouse at ${this.where} refused user "${this.user}": ${errorMessage(err)}`,
+            { cause: err },
           )
-        : new FabricError('INTERNAL', `ClickHouse at ${this.where}: ${errorMessage(err)}`);
+        : // The cause keeps the server's code for the writer's classification (./errors.ts).
+          new FabricError('INTERNAL', `ClickHouse at ${this.where}: ${errorMessage(err)}`, { cause: err });
       return new AbortError(what);
     }
     return new FabricError(

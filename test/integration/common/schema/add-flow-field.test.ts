@@ -10,7 +10,7 @@ import { catalogs } from '../../../../common/schema/catalog/index.js';
 import type { RecordCatalog } from '../../../../common/schema/catalog/types.js';
 import { rowsInsert } from '../../../../common/schema/inserts.js';
 import { migrate } from '../../../../common/schema/migrate.js';
-import { migrationsOf } from '../../../../common/schema/migrations.js';
+import { migrations, migrationsOf } from '../../../../common/schema/migrations.js';
 import { repairDerivedTables } from '../../../../common/schema/repair.js';
 import { ChdbWarehouse } from '../../../../common/warehouse/chdb.js';
 import { flowFields } from '../../../../query/flows/fields.js';
@@ -20,12 +20,14 @@ import { flowFields } from '../../../../query/flows/fields.js';
  * adds one to a copy of the catalog and checks that every artefact derived from it sees the field,
  * on a warehouse migrated and filled before the field existed.
  */
+/** The id a field added to the catalog today gets: the one after every migration there is. */
+const nextMigration = Math.max(...migrations.map((m) => m.id)) + 1;
 const zone: FlowField = {
   column: 'source_zone',
   type: 'LowCardinality(String)',
   proto: 'source_zone',
   read: 'String',
-  since: 3,
+  since: nextMigration,
   rollup: 12,
   api: { name: 'sourceZone', graphql: 'String!', group: true, filter: { kind: 'text', either: 'zone' } },
 };
@@ -53,7 +55,7 @@ describe('a flow field added to the catalog', () => {
       before.map((m) => ({ ...m, statements: m.statements })),
     );
     const added = now.at(-1)!;
-    assert.equal(added.id, 3);
+    assert.equal(added.id, nextMigration);
     assert.match(added.name, /flows\.source_zone/);
     const sql = added.statements.join('\n');
     assert.match(sql, /ALTER TABLE flows ADD COLUMN IF NOT EXISTS source_zone LowCardinality\(String\)/);
@@ -91,7 +93,7 @@ describe('a flow field added to the catalog', () => {
     after(async () => warehouse.close());
 
     it('upgrades in place: the raw table and every rollup level get the column, the rollups group by it', async () => {
-      assert.deepEqual(await migrate(warehouse, migrationsOf(allWithZone)), [3]);
+      assert.deepEqual(await migrate(warehouse, migrationsOf(allWithZone)), [nextMigration]);
       for (const table of ['flows', 'flows_1m', 'flows_1h']) {
         const [column] = await rows(`SELECT type FROM system.columns
           WHERE database = currentDatabase() AND table = '${table}' AND name = 'source_zone'`);
