@@ -60,6 +60,7 @@ describe('the catalog against the proto contract', () => {
 const applied: Record<number, string> = {
   1: 'a0575ea968ff6db9',
   2: '0fc7d0e613d0c35a',
+  3: '34a4df17a8bd67e5',
 };
 
 describe('applied migrations', () => {
