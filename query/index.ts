@@ -1,9 +1,10 @@
 import type { GraphQLSchema } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
-import type { ConfigOf, OptionTable } from '../common/config.js';
+import type { ConfigOf } from '../common/config.js';
 import type { RequestListener } from '../common/http.js';
 import { logger } from '../common/log.js';
-import type { Warehouse } from '../common/warehouse/warehouse.js';
+import type { QuerySettings, Warehouse } from '../common/warehouse/warehouse.js';
+import { queryOptions } from './config.js';
 import { flowResolvers } from './flows/resolvers.js';
 import { interfaceStatsResolvers } from './interfaces/resolvers.js';
 import { routeResolvers } from './routes/resolvers.js';
@@ -11,6 +12,7 @@ import { flowsTypeDefs } from './flows/schema.js';
 import type { QueryResolvers } from './generated/graphql.js';
 import { interfaceStatsTypeDefs } from './interfaces/schema.js';
 import { routesTypeDefs } from './routes/schema.js';
+import { readSettings, requestLimits } from './shared/limits.js';
 import { pagingTypeDefs } from './shared/paging.js';
 import { scalarsTypeDefs } from './shared/scalars.js';
 import { uvesTypeDefs } from './uves/schema.js';
@@ -42,13 +44,48 @@ export function querySchema(warehouse: Warehouse): GraphQLSchema {
   });
 }
 
-/** The GraphQL API over the warehouse, served at /graphql with GraphiQL for people. */
-export function createQueryApi(warehouse: Warehouse): QueryApi {
+/** The query service's options: the limits of a request and of each warehouse read it makes. */
+export const options = queryOptions;
+export type QueryConfig = ConfigOf<typeof options>;
+
+/** The options' defaults, as parsed: what the API applies when not told otherwise. */
+export const defaultQueryConfig = Object.fromEntries(
+  Object.entries(options).map(([name, spec]) => [name, spec.schema.parse(spec.default)]),
+) as QueryConfig;
+
+/** Every read of the API carries the limits' settings; the warehouse's other users (the writer) do not. */
+function limitedReads(warehouse: Warehouse, settings: QuerySettings): Warehouse {
+  return {
+    dictionarySource: () => warehouse.dictionarySource(),
+    query: (sql, params, more) => warehouse.query(sql, params, { ...settings, ...more }),
+    exec: () => Promise.reject(new Error('the query API does not write')),
+    insertProtobuf: () => Promise.reject(new Error('the query API does not write')),
+    close: async () => undefined,
+  };
+}
+
+/**
+ * The GraphQL API over the warehouse, served at /graphql with GraphiQL for people. A request over
+ * the limits of `config` is refused before it runs; each read it makes is bounded in the engine.
+ */
+export function createQueryApi(warehouse: Warehouse, config: Partial<QueryConfig> = {}): QueryApi {
+  const limits = { ...defaultQueryConfig, ...config };
   const yoga = createYoga({
-    schema: querySchema(warehouse),
+    schema: querySchema(limitedReads(warehouse, readSettings(limits))),
     graphqlEndpoint: '/graphql',
     graphiql: { title: 'fabricscope' },
     landingPage: false,
+    plugins: [
+      requestLimits({
+        maxAliases: limits.queryMaxAliases,
+        maxDepth: limits.queryMaxDepth,
+        maxTokens: limits.queryMaxTokens,
+        maxCost: limits.queryMaxCost,
+        maxListValues: limits.queryMaxListValues,
+        maxFilters: limits.queryMaxFilters,
+        maxArgumentValues: limits.queryMaxArgumentValues,
+      }),
+    ],
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),
       info: (...args) => log.info(args.map(String).join(' ')),
@@ -59,15 +96,11 @@ export function createQueryApi(warehouse: Warehouse): QueryApi {
   return { handler: yoga, fetch: async (url, init) => yoga.fetch(new Request(url, init)) };
 }
 
-/** The query service has no options of its own yet: it serves on the process's HTTP server. */
-export const options = {} as const satisfies OptionTable;
-export type QueryConfig = ConfigOf<typeof options>;
-
 /** The query service: mounts the GraphQL API at /graphql on the routes of the process's HTTP server. */
 export async function start(
-  _config: QueryConfig,
+  config: QueryConfig,
   deps: { warehouse: Warehouse; routes: Record<string, RequestListener> },
 ): Promise<{ close(): Promise<void> }> {
-  deps.routes['/graphql'] = createQueryApi(deps.warehouse).handler;
+  deps.routes['/graphql'] = createQueryApi(deps.warehouse, config).handler;
   return { close: async () => undefined };
 }
