@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BusMessage } from '../../../common/bus/bus.js';
+import type { FabricError } from '../../../common/errors.js';
 import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { busMessage } from '../../../harness/bus-records.js';
@@ -76,5 +77,20 @@ describe('engine limits of the query API on the embedded warehouse', () => {
     const body = await post(createQueryApi(warehouse, { queryMaxQuerySize: 4096 }), query);
     assert.equal(body.errors?.[0]?.extensions?.code, 'QUERY_TOO_EXPENSIVE', JSON.stringify(body));
     assert.match(body.errors[0]!.message, /max query size exceeded/i);
+  });
+
+  it('stops a read at max_execution_time with RESOURCE_EXHAUSTED, not INTERNAL', async () => {
+    const started = performance.now();
+    await assert.rejects(
+      warehouse.query(
+        'SELECT count() FROM numbers(100000000000) WHERE sipHash64(number) % 7 = 1',
+        {},
+        {
+          max_execution_time: 0.5,
+        },
+      ),
+      (err: FabricError) => err.code === 'RESOURCE_EXHAUSTED' && /Timeout exceeded/.test(err.message),
+    );
+    assert.ok(performance.now() - started < 10_000, 'the read stopped near its limit');
   });
 });

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { QueryParams, QuerySettings, Warehouse } from '../../../common/warehouse/warehouse.js';
+import {
+  limitError,
+  type QueryParams,
+  type QuerySettings,
+  type Warehouse,
+} from '../../../common/warehouse/warehouse.js';
 import { createQueryApi, defaultQueryConfig, type QueryConfig } from '../../../query/index.js';
 
 /** A warehouse that answers every read with no rows and keeps what it was asked. */
@@ -185,5 +190,33 @@ describe('GraphQL request limits', () => {
   it('refuses an IPv6 zone in a CIDR as bad input', async () => {
     const query = `{ flowGroups(by: [VROUTER], filter: [{ ip: ["::1%eth0/64"] }]) { table } }`;
     refused(await ask(query), 'BAD_USER_INPUT', /"::1%eth0\/64" is not an IP address or CIDR/);
+  });
+});
+
+describe('warehouse limit errors', () => {
+  it('are RESOURCE_EXHAUSTED with the engine sentence; other failures are not', () => {
+    const server = limitError(
+      '158',
+      'Limit for rows or bytes to read exceeded, max rows: 1.00, current rows: 10.00. (TOO_MANY_ROWS) (version 24.8)',
+    );
+    assert.equal(server?.code, 'RESOURCE_EXHAUSTED');
+    const chdb = limitError(
+      '159',
+      'Code: 159. DB::Exception: Timeout exceeded: elapsed 1 s, maximum: 0.5 s. (TIMEOUT_EXCEEDED)',
+    );
+    assert.equal(
+      chdb?.message,
+      'the query went over a limit of the warehouse: Timeout exceeded: elapsed 1 s, maximum: 0.5 s',
+    );
+    assert.equal(
+      limitError('62', 'Code: 62. DB::Exception: Max query size exceeded: ... (SYNTAX_ERROR)')?.code,
+      'RESOURCE_EXHAUSTED',
+    );
+    assert.equal(
+      limitError('62', 'Code: 62. DB::Exception: Syntax error: failed at position 1 (SYNTAX_ERROR)'),
+      undefined,
+    );
+    assert.equal(limitError('60', 'Code: 60. DB::Exception: Unknown table (UNKNOWN_TABLE)'), undefined);
+    assert.equal(limitError(undefined, 'socket hang up'), undefined);
   });
 });
