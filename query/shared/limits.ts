@@ -105,7 +105,7 @@ function countAliases(set: SelectionSetNode | undefined): number {
   return n;
 }
 
-/** Levels of fields below `set`; a fragment being expanded is not entered again (cycles are refused elsewhere). */
+/** Levels of fields below `set` (ofType chains as one); a fragment being expanded is not entered again (cycles are refused elsewhere). */
 function depthOf(
   set: SelectionSetNode | undefined,
   fragments: Map<string, FragmentDefinitionNode>,
@@ -113,8 +113,12 @@ function depthOf(
 ): number {
   let deepest = 0;
   for (const s of set?.selections ?? []) {
-    if (s.kind === Kind.FIELD) deepest = Math.max(deepest, 1 + depthOf(s.selectionSet, fragments, expanding));
-    else if (s.kind === Kind.INLINE_FRAGMENT)
+    if (s.kind === Kind.FIELD) {
+      // An introspection type's ofType is one object, null past the type's own wrapping: the
+      // introspection query GraphiQL sends nests it 7 deep, which makes nothing larger.
+      const level = s.name.value === 'ofType' ? 0 : 1;
+      deepest = Math.max(deepest, level + depthOf(s.selectionSet, fragments, expanding));
+    } else if (s.kind === Kind.INLINE_FRAGMENT)
       deepest = Math.max(deepest, depthOf(s.selectionSet, fragments, expanding));
     else {
       const fragment = fragments.get(s.name.value);

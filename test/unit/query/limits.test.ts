@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { getIntrospectionQuery } from 'graphql';
 import {
   limitError,
   type QueryParams,
@@ -99,6 +100,11 @@ describe('GraphQL request limits', () => {
       'QUERY_TOO_EXPENSIVE',
       /4 levels deep, more than 3 \(query-max-depth\)/,
     );
+  });
+
+  it('answers the introspection query GraphiQL sends', async () => {
+    const answer = await ask(getIntrospectionQuery());
+    assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
   });
 
   it('refuses a document of too many tokens before parsing it all', async () => {
