@@ -58,6 +58,13 @@ export const queryOptions = {
     schema: positive,
     help: 'Values in all the arguments of one GraphQL request together',
   },
+  queryMaxConcurrentReads: {
+    flag: 'query-max-concurrent-reads',
+    env: 'FABRICSCOPE_QUERY_MAX_CONCURRENT_READS',
+    default: 1,
+    schema: positive,
+    help: 'Warehouse reads of the API in flight at once; more wait (embedded, each read delays the inserts behind it)',
+  },
   queryTimeout: {
     flag: 'query-timeout',
     env: 'FABRICSCOPE_QUERY_TIMEOUT',

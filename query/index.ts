@@ -2,6 +2,7 @@ import type { GraphQLSchema } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
 import type { ConfigOf } from '../common/config.js';
 import type { RequestListener } from '../common/http.js';
+import { FabricError } from '../common/errors.js';
 import { logger } from '../common/log.js';
 import type { QuerySettings, Warehouse } from '../common/warehouse/warehouse.js';
 import { queryOptions } from './config.js';
@@ -53,11 +54,57 @@ export const defaultQueryConfig = Object.fromEntries(
   Object.entries(options).map(([name, spec]) => [name, spec.schema.parse(spec.default)]),
 ) as QueryConfig;
 
-/** Every read of the API carries the limits' settings; the warehouse's other users (the writer) do not. */
-function limitedReads(warehouse: Warehouse, settings: QuerySettings): Warehouse {
+/**
+ * Every read of the API carries the limits' settings; the warehouse's other users (the writer) do
+ * not. At most `concurrent` reads are in flight: embedded, all engine calls share one queue, and an
+ * insert (an ack) waits behind every read queued before it. A read that cannot start within the
+ * timeout is refused.
+ */
+function limitedReads(
+  warehouse: Warehouse,
+  settings: QuerySettings,
+  concurrent: number,
+  waitMs: number,
+): Warehouse {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const slot = async (): Promise<void> => {
+    if (running < concurrent) {
+      running++;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const turn = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        waiting.splice(waiting.indexOf(turn), 1);
+        reject(
+          new FabricError(
+            'RESOURCE_EXHAUSTED',
+            `the warehouse is busy: no read of this request could start within ${waitMs} ms (query-timeout, query-max-concurrent-reads)`,
+          ),
+        );
+      }, waitMs);
+      waiting.push(turn);
+    });
+  };
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
   return {
     dictionarySource: () => warehouse.dictionarySource(),
-    query: (sql, params, more) => warehouse.query(sql, params, { ...settings, ...more }),
+    query: async (sql, params, more) => {
+      await slot();
+      try {
+        return await warehouse.query(sql, params, { ...settings, ...more });
+      } finally {
+        release();
+      }
+    },
     exec: () => Promise.reject(new Error('the query API does not write')),
     insertProtobuf: () => Promise.reject(new Error('the query API does not write')),
     close: async () => undefined,
@@ -71,7 +118,9 @@ function limitedReads(warehouse: Warehouse, settings: QuerySettings): Warehouse 
 export function createQueryApi(warehouse: Warehouse, config: Partial<QueryConfig> = {}): QueryApi {
   const limits = { ...defaultQueryConfig, ...config };
   const yoga = createYoga({
-    schema: querySchema(limitedReads(warehouse, readSettings(limits))),
+    schema: querySchema(
+      limitedReads(warehouse, readSettings(limits), limits.queryMaxConcurrentReads, limits.queryTimeout),
+    ),
     graphqlEndpoint: '/graphql',
     graphiql: { title: 'fabricscope' },
     landingPage: false,

@@ -79,6 +79,40 @@ describe('GraphQL request limits', () => {
       });
   });
 
+  it('runs one warehouse read at a time, and refuses a read that cannot start in time', async () => {
+    let running = 0;
+    let most = 0;
+    const { warehouse } = fakeWarehouse();
+    const slow: Warehouse = {
+      ...warehouse,
+      query: async <T>() => {
+        most = Math.max(most, ++running);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        running--;
+        return [] as T[];
+      },
+    };
+    const post = (api: ReturnType<typeof createQueryApi>) =>
+      api
+        .fetch('http://localhost/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify({ query: `{ ${groups('a')} }` }),
+        })
+        .then(async (r) => (await r.json()) as Answer);
+    const api = createQueryApi(slow);
+    const answers = await Promise.all(Array.from({ length: 4 }, () => post(api)));
+    assert.deepEqual(
+      answers.map((a) => a.errors),
+      [undefined, undefined, undefined, undefined],
+    );
+    assert.equal(most, 1);
+    const impatient = createQueryApi(slow, { queryTimeout: 20 });
+    const [, second] = await Promise.all([post(impatient), post(impatient)]);
+    assert.equal(second.errors?.[0]?.extensions?.code, 'QUERY_TOO_EXPENSIVE');
+    assert.match(second.errors[0]!.message, /the warehouse is busy: no read .* within 20 ms/);
+  });
+
   it('refuses 20 aliased flowGroups', async () => {
     const query = `{ ${Array.from({ length: 20 }, (_, i) => groups(`g${i}`)).join(' ')} }`;
     refused(await ask(query), 'QUERY_TOO_EXPENSIVE', /20 aliases, more than 10 \(query-max-aliases\)/);
