@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'FAILED_PRECONDITION'
   | 'NOT_FOUND'
   | 'UNAVAILABLE'
+  | 'RESOURCE_EXHAUSTED'
   | 'CONFIG'
   | 'INTERNAL';
 
@@ -30,6 +31,8 @@ export const errorStatus: Record<ErrorCode, { grpc: status; graphql: string }> =
   FAILED_PRECONDITION: { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION' },
   NOT_FOUND: { grpc: status.NOT_FOUND, graphql: 'NOT_FOUND' },
   UNAVAILABLE: { grpc: status.UNAVAILABLE, graphql: 'UNAVAILABLE' },
+  /** A request over a limit: too many aliases, too deep, too costly, a read over the warehouse's limits. */
+  RESOURCE_EXHAUSTED: { grpc: status.RESOURCE_EXHAUSTED, graphql: 'QUERY_TOO_EXPENSIVE' },
   CONFIG: { grpc: status.INTERNAL, graphql: 'INTERNAL_SERVER_ERROR' },
   INTERNAL: { grpc: status.INTERNAL, graphql: 'INTERNAL_SERVER_ERROR' },
 };

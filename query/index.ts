@@ -1,9 +1,11 @@
 import type { GraphQLSchema } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
-import type { ConfigOf, OptionTable } from '../common/config.js';
+import type { ConfigOf } from '../common/config.js';
 import type { RequestListener } from '../common/http.js';
+import { FabricError } from '../common/errors.js';
 import { logger } from '../common/log.js';
-import type { Warehouse } from '../common/warehouse/warehouse.js';
+import type { QuerySettings, Warehouse } from '../common/warehouse/warehouse.js';
+import { queryOptions } from './config.js';
 import { deadLetterResolvers } from './deadletters/resolvers.js';
 import { deadLettersTypeDefs } from './deadletters/schema.js';
 import { flowResolvers } from './flows/resolvers.js';
@@ -13,6 +15,7 @@ import { flowsTypeDefs } from './flows/schema.js';
 import type { QueryResolvers } from './generated/graphql.js';
 import { interfaceStatsTypeDefs } from './interfaces/schema.js';
 import { routesTypeDefs } from './routes/schema.js';
+import { readSettings, requestLimits } from './shared/limits.js';
 import { pagingTypeDefs } from './shared/paging.js';
 import { scalarsTypeDefs } from './shared/scalars.js';
 import { uvesTypeDefs } from './uves/schema.js';
@@ -45,13 +48,96 @@ export function querySchema(warehouse: Warehouse): GraphQLSchema {
   });
 }
 
-/** The GraphQL API over the warehouse, served at /graphql with GraphiQL for people. */
-export function createQueryApi(warehouse: Warehouse): QueryApi {
+/** The query service's options: the limits of a request and of each warehouse read it makes. */
+export const options = queryOptions;
+export type QueryConfig = ConfigOf<typeof options>;
+
+/** The options' defaults, as parsed: what the API applies when not told otherwise. */
+export const defaultQueryConfig = Object.fromEntries(
+  Object.entries(options).map(([name, spec]) => [name, spec.schema.parse(spec.default)]),
+) as QueryConfig;
+
+/**
+ * Every read of the API carries the limits' settings; the warehouse's other users (the writer) do
+ * not. At most `concurrent` reads are in flight: embedded, all engine calls share one queue, and an
+ * insert (an ack) waits behind every read queued before it. A read that cannot start within the
+ * timeout is refused.
+ */
+function limitedReads(
+  warehouse: Warehouse,
+  settings: QuerySettings,
+  concurrent: number,
+  waitMs: number,
+): Warehouse {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const slot = async (): Promise<void> => {
+    if (running < concurrent) {
+      running++;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const turn = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        waiting.splice(waiting.indexOf(turn), 1);
+        reject(
+          new FabricError(
+            'RESOURCE_EXHAUSTED',
+            `the warehouse is busy: no read of this request could start within ${waitMs} ms (query-timeout, query-max-concurrent-reads)`,
+          ),
+        );
+      }, waitMs);
+      waiting.push(turn);
+    });
+  };
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  return {
+    dictionarySource: () => warehouse.dictionarySource(),
+    query: async (sql, params, more) => {
+      await slot();
+      try {
+        return await warehouse.query(sql, params, { ...settings, ...more });
+      } finally {
+        release();
+      }
+    },
+    exec: () => Promise.reject(new Error('the query API does not write')),
+    insertProtobuf: () => Promise.reject(new Error('the query API does not write')),
+    close: async () => undefined,
+  };
+}
+
+/**
+ * The GraphQL API over the warehouse, served at /graphql with GraphiQL for people. A request over
+ * the limits of `config` is refused before it runs; each read it makes is bounded in the engine.
+ */
+export function createQueryApi(warehouse: Warehouse, config: Partial<QueryConfig> = {}): QueryApi {
+  const limits = { ...defaultQueryConfig, ...config };
   const yoga = createYoga({
-    schema: querySchema(warehouse),
+    schema: querySchema(
+      limitedReads(warehouse, readSettings(limits), limits.queryMaxConcurrentReads, limits.queryTimeout),
+    ),
     graphqlEndpoint: '/graphql',
     graphiql: { title: 'fabricscope' },
     landingPage: false,
+    plugins: [
+      requestLimits({
+        maxAliases: limits.queryMaxAliases,
+        maxDepth: limits.queryMaxDepth,
+        maxTokens: limits.queryMaxTokens,
+        maxCost: limits.queryMaxCost,
+        maxListValues: limits.queryMaxListValues,
+        maxFilters: limits.queryMaxFilters,
+        maxArgumentValues: limits.queryMaxArgumentValues,
+      }),
+    ],
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),
       info: (...args) => log.info(args.map(String).join(' ')),
@@ -62,15 +148,11 @@ export function createQueryApi(warehouse: Warehouse): QueryApi {
   return { handler: yoga, fetch: async (url, init) => yoga.fetch(new Request(url, init)) };
 }
 
-/** The query service has no options of its own yet: it serves on the process's HTTP server. */
-export const options = {} as const satisfies OptionTable;
-export type QueryConfig = ConfigOf<typeof options>;
-
 /** The query service: mounts the GraphQL API at /graphql on the routes of the process's HTTP server. */
 export async function start(
-  _config: QueryConfig,
+  config: QueryConfig,
   deps: { warehouse: Warehouse; routes: Record<string, RequestListener> },
 ): Promise<{ close(): Promise<void> }> {
-  deps.routes['/graphql'] = createQueryApi(deps.warehouse).handler;
+  deps.routes['/graphql'] = createQueryApi(deps.warehouse, config).handler;
   return { close: async () => undefined };
 }

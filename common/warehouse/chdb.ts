@@ -4,7 +4,15 @@ import { join, resolve } from 'node:path';
 import { Session } from 'chdb';
 import { FabricError } from '../errors.js';
 import { protoFile } from '../proto.js';
-import { protobufInsertSql, type ProtobufInsert, type QueryParams, type Warehouse } from './warehouse.js';
+import {
+  limitError,
+  protobufInsertSql,
+  settingsClause,
+  type ProtobufInsert,
+  type QueryParams,
+  type QuerySettings,
+  type Warehouse,
+} from './warehouse.js';
 
 /** The embedded warehouse: the ClickHouse engine in this process, its data on disk. */
 export class ChdbWarehouse implements Warehouse {
@@ -29,8 +37,9 @@ export class ChdbWarehouse implements Warehouse {
     });
   }
 
-  async query<T>(sql: string, params: QueryParams = {}): Promise<T[]> {
-    const result = await this.run(sql, params, 'JSONEachRow');
+  /** Settings go in a SETTINGS clause at the end of the read: they bound this query only. */
+  async query<T>(sql: string, params: QueryParams = {}, settings?: QuerySettings): Promise<T[]> {
+    const result = await this.run(`${sql}${settingsClause(settings)}`, params, 'JSONEachRow');
     const text = result.trim();
     return text === '' ? [] : (text.split('\n').map((line) => JSON.parse(line)) as T[]);
   }
@@ -72,6 +81,9 @@ export class ChdbWarehouse implements Warehouse {
       const result = await this.session.queryBindAsync(sql, params, { format });
       return result.text();
     } catch (err) {
+      const message = (err as Error).message;
+      const limited = limitError(/Code: (\d+)/.exec(message)?.[1], message);
+      if (limited) throw limited;
       throw new FabricError('INTERNAL', `warehouse: ${(err as Error).message}`, { cause: err });
     }
   }

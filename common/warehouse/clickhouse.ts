@@ -4,7 +4,14 @@ import pRetry, { AbortError } from 'p-retry';
 import { FabricError, errorMessage } from '../errors.js';
 import { logger } from '../log.js';
 import { counter } from '../metrics.js';
-import { protobufInsertSql, type ProtobufInsert, type QueryParams, type Warehouse } from './warehouse.js';
+import {
+  limitError,
+  protobufInsertSql,
+  type ProtobufInsert,
+  type QueryParams,
+  type QuerySettings,
+  type Warehouse,
+} from './warehouse.js';
 
 const log = logger('warehouse');
 const retries = counter('fabricscope_warehouse_retries_total', 'Warehouse requests retried after a failure', [
@@ -54,9 +61,14 @@ export class ClickHouseWarehouse implements Warehouse {
     return ` USER ${quote(this.user)} PASSWORD ${quote(password)} DB ${quote(this.database)}`;
   }
 
-  async query<T>(sql: string, params: QueryParams = {}): Promise<T[]> {
+  async query<T>(sql: string, params: QueryParams = {}, settings?: QuerySettings): Promise<T[]> {
     return this.retry('query', async () => {
-      const result = await this.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+      const result = await this.client.query({
+        query: sql,
+        query_params: params,
+        format: 'JSONEachRow',
+        ...(settings && { clickhouse_settings: settings }),
+      });
       return result.json<T>();
     });
   }
@@ -110,6 +122,8 @@ export class ClickHouseWarehouse implements Warehouse {
   private classify(err: unknown): Error {
     const serverCode = serverErrorCode(err);
     if (serverCode !== undefined) {
+      const limited = limitError(serverCode, errorMessage(err));
+      if (limited) return new AbortError(limited);
       const what = authCodes.has(serverCode)
         ? new FabricError(
             'UNAUTHENTICATED',

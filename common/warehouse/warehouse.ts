@@ -1,5 +1,42 @@
+import { FabricError } from '../errors.js';
+
 /** Parameters bound server-side as ClickHouse `{name:Type}`; user input never becomes SQL text. */
 export type QueryParams = Record<string, string | number | boolean | readonly (string | number)[]>;
+
+/**
+ * ClickHouse settings of one read (max_execution_time, max_rows_to_read, …): the query API bounds
+ * every read with them; the writer's inserts and the migrations pass none. Numbers only.
+ */
+export type QuerySettings = Readonly<Record<string, number>>;
+
+/** The settings as a SETTINGS clause (chdb has no per-query settings argument), '' for none. */
+export function settingsClause(settings: QuerySettings = {}): string {
+  const entries = Object.entries(settings);
+  for (const [name, value] of entries)
+    if (!/^[a-z_][a-z0-9_]*$/.test(name) || !Number.isFinite(value))
+      throw new FabricError('INTERNAL', `warehouse: bad query setting ${name}=${value}`);
+  return entries.length === 0 ? '' : `\nSETTINGS ${entries.map(([n, v]) => `${n} = ${v}`).join(', ')}`;
+}
+
+/**
+ * ClickHouse error codes that mean a read went over a limit it was given: the query is too
+ * expensive, not broken. TIMEOUT_EXCEEDED 159, TOO_SLOW 160, TOO_MANY_ROWS 158, TOO_MANY_BYTES 307,
+ * TOO_MANY_ROWS_OR_BYTES 396, MEMORY_LIMIT_EXCEEDED 241, QUERY_WAS_CANCELLED 394 (by a limit),
+ * TOO_DEEP_AST 167, TOO_BIG_AST 168.
+ */
+const limitCodes = new Set(['158', '159', '160', '167', '168', '241', '307', '394', '396']);
+
+/** The error of a read that failed on a limit (RESOURCE_EXHAUSTED), or undefined for any other failure. */
+export function limitError(serverCode: string | undefined, message: string): FabricError | undefined {
+  if (serverCode === undefined) return undefined;
+  // "Max query size exceeded" is reported as a SYNTAX_ERROR (62): the text of the query is too long.
+  const tooLong = serverCode === '62' && /max query size exceeded/i.test(message);
+  if (!limitCodes.has(serverCode) && !tooLong) return undefined;
+  // The engine's own sentence (what was exceeded, the limit), without the code and the query's context.
+  const sentence = /DB::Exception: (.*?)(?:\. \(|: While|$)/s.exec(message)?.[1] ?? message;
+  const what = sentence.slice(0, 200);
+  return new FabricError('RESOURCE_EXHAUSTED', `the query went over a limit of the warehouse: ${what}`);
+}
 
 /**
  * Rows framed in ClickHouse's Protobuf format (each message prefixed by its varint length), read as
@@ -20,7 +57,7 @@ export interface Warehouse {
    */
   dictionarySource(): string;
   /** A read; rows come back as JSON objects (64-bit integers as strings). */
-  query<T>(sql: string, params?: QueryParams): Promise<T[]>;
+  query<T>(sql: string, params?: QueryParams, settings?: QuerySettings): Promise<T[]>;
   /** A statement (DDL, INSERT ... SELECT). */
   exec(sql: string, params?: QueryParams): Promise<void>;
   /** The rows come as chunks so a large insert is never copied into one buffer first. */

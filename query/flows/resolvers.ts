@@ -105,8 +105,29 @@ function toSeries(rows: Row[], keyCount: number) {
   return [...byKey.values()];
 }
 
+/** A real instant: the date and time read back as written (no 2026-02-31, no 25:00). */
+const isCalendarTime = (text: string): boolean => {
+  const ms = Date.parse(`${text.slice(0, 19).replace(' ', 'T')}Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === text.slice(0, 19).replace(' ', 'T');
+};
+
+const uint64 = z
+  .string()
+  .regex(/^\d{1,20}$/)
+  .refine((text) => BigInt(text) < 2n ** 64n);
+
 const flowCursor = cursorCodec<FlowCursor>(
-  z.object({ time: z.string(), generator: z.string(), epoch: z.string(), seq: z.string(), uuid: z.string() }),
+  // Each value binds to a typed parameter (DateTime64, UInt64, UUID): one the type cannot hold is refused here.
+  z.object({
+    time: z
+      .string()
+      .regex(/^(19[7-9]\d|2[01]\d\d)-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?$/)
+      .refine((text) => isCalendarTime(text)),
+    generator: z.string(),
+    epoch: uint64,
+    seq: uint64,
+    uuid: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i),
+  }),
 );
 
 const position = (row: Row): FlowCursor => ({

@@ -15,7 +15,15 @@ import {
   type PrefixKey,
   type RoutePosition,
 } from './sql.js';
-import { microsToRfc3339, parseRange, parseTime, toRfc3339, type TimeRange } from '../shared/time.js';
+import {
+  MAX_TIME_US,
+  MIN_TIME_US,
+  microsToRfc3339,
+  parseRange,
+  parseTime,
+  toRfc3339,
+  type TimeRange,
+} from '../shared/time.js';
 
 /** Next hops as the queries return them: four parallel arrays. */
 interface HopArrays {
@@ -183,11 +191,14 @@ const position = (row: RouteRow): RoutePosition => ({
 
 const routeCursor = cursorCodec<RouteCursor>(
   z.object({
-    at: z.int(),
-    rank: z.int(),
+    at: z
+      .int()
+      .min(MIN_TIME_US)
+      .max(MAX_TIME_US - 1),
+    rank: z.int().min(0).max(255),
     // The address goes to the warehouse as an IPv6 parameter: a bad one would fail there, not here.
     net: z.ipv6(),
-    bits: z.int(),
+    bits: z.int().min(0).max(128),
     name: z.string(),
     protocol: z.string(),
     peer: z.string(),

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { duration, positive, type OptionTable } from '../common/config.js';
+
+const count = z.coerce.number().int().min(0);
+
+/**
+ * The query service's section of the configuration: how much one GraphQL request may ask for, and
+ * how much one warehouse read it makes may cost. Embedded, every read shares the engine with the
+ * writer's inserts, so an unbounded request would stall ingest (issue 9).
+ */
+export const queryOptions = {
+  queryMaxAliases: {
+    flag: 'query-max-aliases',
+    env: 'FABRICSCOPE_QUERY_MAX_ALIASES',
+    default: 10,
+    schema: positive,
+    help: 'Aliased fields one GraphQL request may hold',
+  },
+  queryMaxDepth: {
+    flag: 'query-max-depth',
+    env: 'FABRICSCOPE_QUERY_MAX_DEPTH',
+    default: 8,
+    schema: positive,
+    help: 'Nesting depth of a GraphQL request, fragments followed',
+  },
+  queryMaxTokens: {
+    flag: 'query-max-tokens',
+    env: 'FABRICSCOPE_QUERY_MAX_TOKENS',
+    default: 5000,
+    schema: positive,
+    help: 'Tokens of a GraphQL document; longer ones are not parsed',
+  },
+  queryMaxCost: {
+    flag: 'query-max-cost',
+    env: 'FABRICSCOPE_QUERY_MAX_COST',
+    default: 500,
+    schema: positive,
+    help: 'Cost of a GraphQL request: 100 for each root field (a warehouse read), 1 for any other field',
+  },
+  queryMaxListValues: {
+    flag: 'query-max-list-values',
+    env: 'FABRICSCOPE_QUERY_MAX_LIST_VALUES',
+    default: 100,
+    schema: positive,
+    help: 'Values in one list argument (e.g. a filter field), variables included',
+  },
+  queryMaxFilters: {
+    flag: 'query-max-filters',
+    env: 'FABRICSCOPE_QUERY_MAX_FILTERS',
+    default: 20,
+    schema: positive,
+    help: 'Filters in one filter or exclude list (any list of input objects)',
+  },
+  queryMaxArgumentValues: {
+    flag: 'query-max-argument-values',
+    env: 'FABRICSCOPE_QUERY_MAX_ARGUMENT_VALUES',
+    default: 1000,
+    schema: positive,
+    help: 'Values in all the arguments of one GraphQL request together',
+  },
+  queryMaxConcurrentReads: {
+    flag: 'query-max-concurrent-reads',
+    env: 'FABRICSCOPE_QUERY_MAX_CONCURRENT_READS',
+    default: 1,
+    schema: positive,
+    help: 'Warehouse reads of the API in flight at once; more wait (embedded, each read delays the inserts behind it)',
+  },
+  queryTimeout: {
+    flag: 'query-timeout',
+    env: 'FABRICSCOPE_QUERY_TIMEOUT',
+    default: '10s',
+    schema: duration,
+    help: "Longest warehouse read of the API (ClickHouse's max_execution_time)",
+  },
+  queryMaxRowsToRead: {
+    flag: 'query-max-rows-to-read',
+    env: 'FABRICSCOPE_QUERY_MAX_ROWS_TO_READ',
+    default: 1_000_000_000,
+    schema: count,
+    help: 'Rows one warehouse read of the API may scan (max_rows_to_read; 0: no limit)',
+  },
+  queryMaxMemory: {
+    flag: 'query-max-memory',
+    env: 'FABRICSCOPE_QUERY_MAX_MEMORY',
+    default: 2 * 1024 * 1024 * 1024,
+    schema: count,
+    help: 'Bytes of memory one warehouse read of the API may use (max_memory_usage; 0: no limit)',
+  },
+  queryMaxQuerySize: {
+    flag: 'query-max-query-size',
+    env: 'FABRICSCOPE_QUERY_MAX_QUERY_SIZE',
+    default: 1024 * 1024,
+    schema: positive,
+    help: 'Bytes of SQL one warehouse read of the API may have (max_query_size)',
+  },
+} as const satisfies OptionTable;
