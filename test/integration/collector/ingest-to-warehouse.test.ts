@@ -30,6 +30,7 @@ import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { frameRecords } from '../../../common/wire/frames.js';
 import { BatchWriter } from '../../../writer/batch-writer.js';
 import { writerRoute } from '../../../writer/routes.js';
+import { rawVarint, rawLen } from '../../support/raw-protobuf.js';
 
 /**
  * What the collector acks, the warehouse accepts: batches mixing every known stall trigger with good
@@ -41,20 +42,6 @@ import { writerRoute } from '../../../writer/routes.js';
 const DAY_US = 86_400e6;
 const nowUs = Date.now() * 1000;
 const generator = 'compute-7:Compute:contrail-vrouter-agent:0';
-
-function varint(value: bigint): Buffer {
-  const bytes: number[] = [];
-  do {
-    const low = Number(value & 0x7fn);
-    value >>= 7n;
-    bytes.push(value > 0n ? low | 0x80 : low);
-  } while (value > 0n);
-  return Buffer.from(bytes);
-}
-const rawVarint = (number: number, value: bigint): Buffer =>
-  Buffer.concat([varint(BigInt(number) << 3n), varint(value)]);
-const rawLen = (number: number, bytes: Buffer): Buffer =>
-  Buffer.concat([varint((BigInt(number) << 3n) | 2n), varint(BigInt(bytes.length)), bytes]);
 
 interface Kind {
   payload: PayloadKind;

@@ -24,28 +24,10 @@ import { catalogs } from '../../../common/schema/catalog/index.js';
 import { recordRetentionDays } from '../../../common/schema/catalog/retention.js';
 import { frameRecords } from '../../../common/wire/frames.js';
 import { WireError, WireReader } from '../../../common/wire/reader.js';
+import { varint, rawVarint, rawLen } from '../../support/raw-protobuf.js';
 
 const nowUs = Date.UTC(2026, 10, 23) * 1000;
 const DAY_US = 86_400e6;
-
-/** A varint of any width, as a sender may put it on the wire (BigInt: beyond 2^53 and 2^64). */
-function varint(value: bigint): Buffer {
-  const bytes: number[] = [];
-  do {
-    const low = Number(value & 0x7fn);
-    value >>= 7n;
-    bytes.push(value > 0n ? low | 0x80 : low);
-  } while (value > 0n);
-  return Buffer.from(bytes);
-}
-
-/** A varint field as raw bytes: what a generated encoder would truncate or refuse to write. */
-const rawVarint = (number: number, value: bigint): Buffer =>
-  Buffer.concat([varint(BigInt(number) << 3n), varint(value)]);
-
-/** A length-delimited field as raw bytes (a nested message the generated encoder would not write). */
-const rawLen = (number: number, bytes: Buffer): Buffer =>
-  Buffer.concat([varint((BigInt(number) << 3n) | 2n), varint(BigInt(bytes.length)), bytes]);
 
 const numberOf = (message: string, name: string): number => protoField(message, name)!.number;
 
