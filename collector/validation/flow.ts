@@ -2,7 +2,7 @@ import { protoField } from '../../common/proto.js';
 import { flowCatalog } from '../../common/schema/catalog/index.js';
 import type { RecordCatalog } from '../../common/schema/catalog/types.js';
 import { WireError, WireReader, WireType } from '../../common/wire/reader.js';
-import { DEFAULT_MAX_CLOCK_SKEW_US, type RecordProblem } from './record.js';
+import { DEFAULT_MAX_CLOCK_SKEW_US, type RecordProblem, malformed } from './record.js';
 import {
   checkBytes as bytesProblem,
   checkNumber as numberProblem,
@@ -70,7 +70,7 @@ export function checkFlowRecord(
       if (problem) return problem;
     }
   } catch (err) {
-    if (err instanceof WireError) return { field: 'record', reason: `malformed protobuf: ${err.message}` };
+    if (err instanceof WireError) return malformed(err);
     throw err;
   }
   return checkRecord();

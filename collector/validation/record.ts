@@ -87,9 +87,15 @@ export function decodeRecord<Desc extends DescMessage>(
   try {
     return fromBinary(schema, buf.subarray(start, end), { readUnknownFields: false });
   } catch (err) {
-    return { field: 'record', reason: `malformed protobuf: ${(err as Error).message}` };
+    return malformed(err as Error);
   }
 }
+
+/** A record that is not sound protobuf. */
+export const malformed = (err: Error): RecordProblem => ({
+  field: 'record',
+  reason: `malformed protobuf: ${err.message}`,
+});
 
 export const isProblem = (value: object): value is RecordProblem => !isMessage(value);
 

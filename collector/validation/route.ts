@@ -1,28 +1,15 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { RouteEventSchema, RouteOp, type RouteEvent } from '../../common/proto.js';
 import { routeCatalog } from '../../common/schema/catalog/index.js';
-import {
-  checkName,
-  decodeRecord,
-  firstProblem,
-  isProblem,
-  type RecordCheck,
-  type RecordProblem,
-} from './record.js';
-import { wireCheck } from './wire-rules.js';
-
-const onTheWire = wireCheck(routeCatalog);
+import { checkName, firstProblem, type RecordCheck, type RecordProblem } from './record.js';
+import { decodedCheck } from './wire-rules.js';
 
 const tunnelTypes = new Set(['', 'MPLSoUDP', 'MPLSoGRE', 'VXLAN']);
 const protocols = new Set(['xmpp', 'bgp', 'static', 'local', 'service-chain']);
 
 /** Checks RouteEvent records: an inet/inet6 prefix must be a CIDR of its family. */
-export const checkRouteRecord: RecordCheck = (buf, start, end, nowUs, maxClockSkewUs) => {
-  const wrong = onTheWire(buf, start, end, nowUs, maxClockSkewUs);
-  if (wrong) return wrong;
-  const route = decodeRecord(RouteEventSchema, buf, start, end);
-  if (isProblem(route)) return route;
-  return firstProblem(
+export const checkRouteRecord: RecordCheck = decodedCheck(routeCatalog, RouteEventSchema, (route) =>
+  firstProblem(
     () => checkName('routing_instance', route.routingInstance, true),
     () => checkPrefix(route.family, route.prefix),
     () =>
@@ -35,8 +22,8 @@ export const checkRouteRecord: RecordCheck = (buf, start, end, nowUs, maxClockSk
         ? undefined
         : { field: 'protocol', reason: `must be one of ${[...protocols].join(', ')}` },
     () => checkName('peer', route.peer, false),
-  );
-};
+  ),
+);
 
 function checkPrefix(family: string, prefix: string): RecordProblem | undefined {
   if (family === 'evpn') return checkName('prefix', prefix, true);

@@ -1,20 +1,10 @@
 import { AggType, AggTypeSchema, UveUpdateSchema, type UveUpdate } from '../../common/proto.js';
 import { uveCatalog } from '../../common/schema/catalog/index.js';
-import {
-  checkName,
-  decodeRecord,
-  firstProblem,
-  isProblem,
-  type RecordCheck,
-  jsonDepth,
-  type RecordProblem,
-} from './record.js';
-import { wireCheck } from './wire-rules.js';
+import { checkName, firstProblem, type RecordCheck, jsonDepth, type RecordProblem } from './record.js';
+import { decodedCheck } from './wire-rules.js';
 
 /** How deeply attributes may nest: TF's UVE structs nest a few levels; reading a deeper one fails. */
 export const MAX_ATTRIBUTES_DEPTH = 32;
-
-const onTheWire = wireCheck(uveCatalog);
 
 const typeName = /^[a-z][a-z0-9-]*$/;
 
@@ -24,20 +14,20 @@ export function uveCheck(maxBytes: number): RecordCheck {
     if (end - start > maxBytes) {
       return { field: 'record', reason: `UVE struct of ${end - start} bytes; at most ${maxBytes}` };
     }
-    const wrong = onTheWire(buf, start, end, nowUs, maxClockSkewUs);
-    if (wrong) return wrong;
-    const uve = decodeRecord(UveUpdateSchema, buf, start, end);
-    if (isProblem(uve)) return uve;
-    return firstProblem(
-      () => checkName('type', uve.type, true),
-      () => (typeName.test(uve.type) ? undefined : { field: 'type', reason: 'not lower-case-with-dashes' }),
-      () => checkName('name', uve.name, true),
-      () => checkName('struct_type', uve.structType, true),
-      () => checkAttributes(uve),
-      () => checkAggregation(uve.aggregation),
-    );
+    return checkDecoded(buf, start, end, nowUs, maxClockSkewUs);
   };
 }
+
+const checkDecoded = decodedCheck(uveCatalog, UveUpdateSchema, (uve) =>
+  firstProblem(
+    () => checkName('type', uve.type, true),
+    () => (typeName.test(uve.type) ? undefined : { field: 'type', reason: 'not lower-case-with-dashes' }),
+    () => checkName('name', uve.name, true),
+    () => checkName('struct_type', uve.structType, true),
+    () => checkAttributes(uve),
+    () => checkAggregation(uve.aggregation),
+  ),
+);
 
 /** A struct carries a JSON object; a deletion may carry none. */
 function checkAttributes(uve: UveUpdate): RecordProblem | undefined {

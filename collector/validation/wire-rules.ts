@@ -1,9 +1,18 @@
-import type { DescField, DescMessage } from '@bufbuild/protobuf';
+import type { DescField, DescMessage, MessageShape } from '@bufbuild/protobuf';
 import { file_fabricscope_v1_records, protoField } from '../../common/proto.js';
 import { recordRetentionDays } from '../../common/schema/catalog/retention.js';
 import type { Field, RecordCatalog } from '../../common/schema/catalog/types.js';
 import { WireError, WireReader, WireType } from '../../common/wire/reader.js';
-import { checkTime, DEFAULT_MAX_CLOCK_SKEW_US, MAX_NAME_BYTES, type RecordProblem } from './record.js';
+import {
+  checkTime,
+  decodeRecord,
+  DEFAULT_MAX_CLOCK_SKEW_US,
+  isProblem,
+  malformed,
+  MAX_NAME_BYTES,
+  type RecordCheck,
+  type RecordProblem,
+} from './record.js';
 
 /**
  * The rule of a record field from the column that stores it (common/schema/catalog/): accept on the
@@ -201,21 +210,13 @@ export function checkNumber(
  * field numbers in range), nested messages (next hops, map entries) member by member. Unknown fields
  * are skipped for forward compatibility.
  */
-export function wireCheck(
-  catalog: RecordCatalog,
-): (
-  buf: Buffer,
-  start: number,
-  end: number,
-  nowUs: number,
-  maxClockSkewUs?: number,
-) => RecordProblem | undefined {
+export function wireCheck(catalog: RecordCatalog): RecordCheck {
   const rules = wireRules(catalog);
   return (buf, start, end, nowUs, maxClockSkewUs = DEFAULT_MAX_CLOCK_SKEW_US) => {
     try {
       return checkMessage(new WireReader(buf, start, end), rules, nowUs, maxClockSkewUs);
     } catch (err) {
-      if (err instanceof WireError) return { field: 'record', reason: `malformed protobuf: ${err.message}` };
+      if (err instanceof WireError) return malformed(err);
       throw err;
     }
   };
@@ -257,4 +258,22 @@ function checkMessage(
     if (problem) return problem;
   }
   return undefined;
+}
+
+/**
+ * The check of a decoded kind (UVEs, routes, interface stats): sound on the wire for the columns of
+ * its catalog first, then decoded into its generated message and checked as such.
+ */
+export function decodedCheck<Desc extends DescMessage>(
+  catalog: RecordCatalog,
+  schema: Desc,
+  check: (record: MessageShape<Desc>) => RecordProblem | undefined,
+): RecordCheck {
+  const onTheWire = wireCheck(catalog);
+  return (buf, start, end, nowUs, maxClockSkewUs) => {
+    const wrong = onTheWire(buf, start, end, nowUs, maxClockSkewUs);
+    if (wrong) return wrong;
+    const record = decodeRecord(schema, buf, start, end);
+    return isProblem(record) ? record : check(record);
+  };
 }
