@@ -48,7 +48,7 @@ export const sharedOptions = {
     env: 'FABRICSCOPE_DATA_DIR',
     default: './data',
     schema: z.string().min(1),
-    help: 'Embedded warehouse (chdb) data directory',
+    help: 'Data directory of the embedded warehouse (chdb) and the in-process bus log (bus/)',
   },
   httpHost: {
     flag: 'http-host',
@@ -76,7 +76,7 @@ export const sharedOptions = {
     env: 'FABRICSCOPE_BUS_MAX_BYTES',
     default: 256 * 1024 * 1024,
     schema: positive,
-    help: 'In-process bus capacity; publishers wait when it is full',
+    help: 'In-process bus, a log on disk under the data dir: bytes acked but not yet consumed by every reader, at most; acks wait beyond it',
   },
   kafkaBrokers: {
     flag: 'kafka-brokers',

@@ -6,10 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import { BatchWriter } from '../../../writer/batch-writer.js';
 import { writerRoute } from '../../../writer/routes.js';
 import type { BusMessage } from '../../../common/bus/bus.js';
-import { MemoryBus } from '../../../common/bus/memory.js';
+import { LocalLogBus } from '../../../common/bus/local-log.js';
 import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { busMessage } from '../../../harness/bus-records.js';
+import { busDrained } from '../../support/wait.js';
 
 const nowUs = Date.now() * 1000;
 const generator = 'compute-9:Compute:contrail-vrouter-agent:0';
@@ -70,10 +71,12 @@ describe('flow writer on the embedded warehouse', () => {
     await writer.write([busBatch(1, 2)]);
     assert.equal((await totals()).rows, '5');
     const restarted = new BatchWriter(warehouse, writerRoute('flows'), options);
-    const bus = new MemoryBus(1 << 20);
+    const bus = new LocalLogBus({ dir: mkdtempSync(join(tmpdir(), 'fs-writer-bus-')), maxBytes: 1 << 20 });
     await restarted.start(bus);
     await bus.publish('flows', [busBatch(0, 3), busBatch(1, 2), busBatch(2, 1)]);
+    await busDrained();
     await restarted.stop();
+    await bus.close();
     assert.equal((await totals()).rows, '6');
   });
 

@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { BusMessage } from '../../../common/bus/bus.js';
-import { MemoryBus } from '../../../common/bus/memory.js';
+import { LocalLogBus } from '../../../common/bus/local-log.js';
 import { FabricError } from '../../../common/errors.js';
 import { registry } from '../../../common/metrics.js';
 import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import type { ProtobufInsert, Warehouse } from '../../../common/warehouse/warehouse.js';
 import { busMessage } from '../../../harness/bus-records.js';
+import { busDrained } from '../../support/wait.js';
 import { BatchWriter } from '../../../writer/batch-writer.js';
 import { writerRoute } from '../../../writer/routes.js';
 import { poisonedFlowBatch } from './poison.js';
@@ -121,10 +122,15 @@ describe('a delivery the warehouse refuses part of', () => {
     // Redelivered to the same writer, then to a writer started again (which reads what is stored).
     await writer.write(delivery);
     const restarted = new BatchWriter(chdb, writerRoute('flows'), options);
-    const bus = new MemoryBus(1 << 20);
+    const bus = new LocalLogBus({
+      dir: mkdtempSync(join(tmpdir(), 'fs-dead-letter-bus-')),
+      maxBytes: 1 << 20,
+    });
     await restarted.start(bus);
     await bus.publish('flows', delivery);
+    await busDrained();
     await restarted.stop();
+    await bus.close();
     assert.equal(await flowsOf('compute-2'), 4);
     assert.equal(await flowsOf('compute-1'), 5);
     assert.equal(await deadOf(poisoner), 3);

@@ -10,6 +10,7 @@ import { registry } from '../../../../common/metrics.js';
 import { kafkaTools, startKafka, type KafkaBroker } from '../../../../harness/kafka.js';
 import { runTool } from '../../../../harness/child-processes.js';
 import { needTools, suiteNeeds, tools } from '../../../../harness/system-tools.js';
+import { until } from '../../../support/wait.js';
 
 // kafkajs's joins and leaves at info would drown the test report.
 configureLogging(process.env.FABRICSCOPE_LOG_LEVEL ?? 'warn');
@@ -31,18 +32,6 @@ const messagesFor = (names: string[], perKey: number, tag: string): BusMessage[]
 const ours = (ms: BusMessage[]): BusMessage[] => ms.filter((m) => m.key.endsWith(`-${run}`));
 const texts = (ms: BusMessage[]): string[] => ms.map((m) => m.value.toString());
 const sorted = (ms: BusMessage[]): string[] => texts(ms).sort();
-
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** Committed offset per partition of the group (-1 where nothing is committed). */
 async function committed(groupId: string, kind: TopicKind): Promise<number[]> {
