@@ -2,10 +2,11 @@
  * Ack latency under queries, run by hand (`npm run build && node dist/bench/ack-latency-under-queries.js
  * [preload flows] [acks] [query clients]
  * [seconds per phase]`): an embedded pipeline (one process, chdb) is loaded by the
- * simulator, then one generator sends small batches with the unary PublishBatch, one at a time, and
- * each ack's latency is timed: first with the API idle, then while clients send the heaviest
- * requests the default query limits allow, back to back. Prints p50/p99 of both and the ratio (issue 9:
- * every chdb call shares one queue, so a read delays the inserts an ack waits for).
+ * simulator and left to store it all, then one generator sends small batches with the unary
+ * PublishBatch, one at a time, and each ack's latency is timed: first with the API idle, then while
+ * clients send the heaviest requests the default query limits allow, back to back. Prints p50/p99 of
+ * both and the ratio, and how long storing lagged behind the acks (issue 9: every chdb call shares
+ * one queue, so a read delays inserts; an embedded ack waits for the bus log on disk, not for them).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import {
   PublishBatchRequestSchema,
 } from '../common/proto.js';
 import { graphqlRaw, startPipelineProcess } from '../harness/pipeline-process.js';
+import { pipelineDrained } from '../harness/wait.js';
 import { simulate } from '../simulator/index.js';
 
 const preload = Number(process.argv[2] ?? 200_000);
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
   const client = new grpc.Client(pipeline.grpcTarget, grpc.credentials.createInsecure());
   try {
     await simulate({ target: pipeline.grpcTarget, vrouters: 4, flows: preload, batchSize: 5000, seed: 1 });
+    await pipelineDrained(pipeline);
     const checkStarted = performance.now();
     const check = await graphqlRaw(pipeline.graphqlUrl, heavyQuery());
     console.log(`one heavy request alone: ${Math.round(performance.now() - checkStarted)} ms`);
@@ -107,17 +110,22 @@ async function main(): Promise<void> {
     let stop = false;
     let requests = 0;
     let refused = 0;
+    const errors = new Set<string>();
     const hammer = async (): Promise<void> => {
       while (!stop) {
         const body = await graphqlRaw(pipeline.graphqlUrl, heavyQuery());
         requests++;
         if (body.errors) refused++;
+        for (const e of body.errors ?? []) errors.add(String(e.extensions?.code ?? e.message));
       }
     };
     const hammers = Array.from({ length: clients }, hammer);
     const loaded = await latencies(client);
+    const loadedEnded = performance.now();
     stop = true;
     await Promise.all(hammers);
+    await pipelineDrained(pipeline);
+    const storedLagMs = performance.now() - loadedEnded;
 
     const line = (label: string, sorted: number[]) =>
       console.log(
@@ -128,7 +136,10 @@ async function main(): Promise<void> {
     );
     line('idle              ', idle);
     line(`${clients} query clients   `, loaded);
-    console.log(`  (${requests} heavy requests answered meanwhile, ${refused} with errors)`);
+    console.log(
+      `  (${requests} heavy requests answered meanwhile, ${refused} with errors: ${[...errors].join(', ')})`,
+    );
+    console.log(`everything acked stored ${Math.round(storedLagMs)} ms after the last ack under load`);
     console.log(`p99 ratio loaded/idle: ${(pct(loaded, 99) / pct(idle, 99)).toFixed(1)}x`);
   } finally {
     client.close();

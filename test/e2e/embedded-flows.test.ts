@@ -19,6 +19,8 @@ import {
   startPipelineProcess,
   type PipelineProcess,
 } from '../../harness/pipeline-process.js';
+import { freePort } from '../../harness/kafka.js';
+import { pipelineDrained, until } from '../../harness/wait.js';
 
 const window = 'from: "now-1h", to: "now+1h"';
 interface TotalsAnswer {
@@ -104,6 +106,7 @@ describe('embedded pipeline end to end: simulator → gRPC → bus → chdb → 
     });
     assert.equal(report.acked, 30_000);
     assert.ok(report.resent > 0, 'the forced reconnects resent unacked batches');
+    await pipelineDrained(pipeline);
     const { flowTotals } = await graphql<TotalsAnswer>(
       pipeline.graphqlUrl,
       `{ flowTotals(${window}) { records bytes packets table } }`,
@@ -194,6 +197,7 @@ describe('embedded pipeline end to end: simulator → gRPC → bus → chdb → 
       { index: 1, field: 'dport', reason: '70000 is above 65535' },
       { index: 3, field: 'source_ip', reason: '5 bytes; must be 4 (IPv4) or 16 (IPv6)' },
     ]);
+    await pipelineDrained(pipeline);
     assert.deepEqual(await badInputTotals(), { records: 3, bytes: 180 });
     const metrics = await (await fetch(`${pipeline.httpUrl}/metrics`)).text();
     assert.match(metrics, /fabricscope_collector_rejected_records_total\{kind="flows",field="dport"\} 1/);
@@ -230,6 +234,7 @@ describe('embedded pipeline end to end: simulator → gRPC → bus → chdb → 
   it('keeps everything acked through a crash, and stores a batch resent after restart once', async () => {
     await pipeline.stop('SIGKILL');
     pipeline = await startPipelineProcess(dataDir);
+    await pipelineDrained(pipeline);
     const { flowTotals } = await graphql<TotalsAnswer>(
       pipeline.graphqlUrl,
       `{ flowTotals(${window}) { records } }`,
@@ -237,8 +242,51 @@ describe('embedded pipeline end to end: simulator → gRPC → bus → chdb → 
     assert.equal(flowTotals.records, report.acked + 3);
     const ack = await publishBatch(pipeline.grpcTarget, generator, 1, [record(0), record(2), record(4)]);
     assert.equal(ack.status, 'OK');
+    await pipelineDrained(pipeline);
     assert.deepEqual(await badInputTotals(), { records: 3, bytes: 180 });
     const health = await fetch(`${pipeline.httpUrl}/healthz`);
     assert.equal(health.status, 200);
+  });
+
+  it('stores every acked record once when killed -9 mid-stream: acked means in the bus log, replayed at restart', async (t) => {
+    const records = async (raw = false) =>
+      (
+        await graphql<TotalsAnswer>(
+          pipeline.graphqlUrl,
+          `{ flowTotals(${window}${raw ? ', filter: [{ ip: ["0.0.0.0/0", "::/0"] }]' : ''}) { records } }`,
+        )
+      ).flowTotals.records;
+    // A fixed port, so the simulator's sessions reconnect to the restarted pipeline and resend.
+    const port = String(await freePort());
+    const start = () => startPipelineProcess(dataDir, { args: ['--grpc-port', port] });
+    await pipeline.stop();
+    pipeline = await start();
+    const stored = { rollup: await records(), raw: await records(true) };
+    let acked = 0;
+    const streaming = simulate({
+      target: pipeline.grpcTarget,
+      vrouters: 3,
+      flows: 60_000,
+      batchSize: 500,
+      rate: 20_000,
+      seed: 9,
+      progressIntervalMs: 100,
+      onProgress: (r) => (acked = r.acked),
+      signal: t.signal, // a failed assertion ends the stream too
+    });
+    await until('acks under way', () => acked >= 5000);
+    const metrics = await (await fetch(`${pipeline.httpUrl}/metrics`)).text();
+    t.diagnostic(
+      `acked before the kill: ${acked}; ${/^fabricscope_bus_buffered_bytes .*$/m.exec(metrics)?.[0]}`,
+    );
+    await pipeline.stop('SIGKILL');
+    pipeline = await start();
+    const report = await streaming;
+    assert.equal(report.acked, 60_000);
+    await pipelineDrained(pipeline);
+    assert.deepEqual(
+      { rollup: await records(), raw: await records(true) },
+      { rollup: stored.rollup + report.acked, raw: stored.raw + report.acked },
+    );
   });
 });

@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { cleanUp } from '../../harness/child-processes.js';
 import { graphql, startPipelineProcess, type PipelineProcess } from '../../harness/pipeline-process.js';
 import { openPublishStream, type PublishStream } from '../support/publish-stream.js';
+import { pipelineDrained } from '../../harness/wait.js';
 
 const victim = 'compute-1:Compute:contrail-vrouter-agent:0';
 const ip = (text: string) => Buffer.from(text.split('.').map(Number));
@@ -57,6 +58,7 @@ describe('embedded pipeline: a generator identity impersonated with another toke
       acked += ack.accepted;
     }
     assert.equal(acked, 40);
+    await pipelineDrained(pipeline);
     const { flowTotals } = await graphql<{ flowTotals: { records: number } }>(
       pipeline.graphqlUrl,
       '{ flowTotals(from: "now-1h", to: "now+1h", filter: [{ vrouter: ["compute-1"] }]) { records } }',

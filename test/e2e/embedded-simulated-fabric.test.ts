@@ -12,6 +12,7 @@ import {
   type Topology,
 } from '../../simulator/index.js';
 import { graphql, startPipelineProcess, type PipelineProcess } from '../../harness/pipeline-process.js';
+import { pipelineDrained } from '../../harness/wait.js';
 
 const vrouters = 4;
 const seed = 11;
@@ -43,6 +44,7 @@ describe('embedded pipeline on a simulated fabric: UVEs, routes, interface stats
       interfaceStatsIntervalMs: 1000,
       events: [{ kind: 'vrouter-disconnect', target: topo.vrouters[1]!.name, durationMs: 2500 }],
     });
+    await pipelineDrained(pipeline);
   });
   after(() => pipeline?.stop());
 

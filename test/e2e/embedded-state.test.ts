@@ -15,6 +15,7 @@ import {
   webInterface,
   type PodNetworkAnswer,
 } from '../support/uve-fixtures.js';
+import { pipelineDrained } from '../../harness/wait.js';
 
 const computeA = 'compute-a:Compute:contrail-vrouter-agent:0';
 const computeB = 'compute-b:Compute:contrail-vrouter-agent:0';
@@ -80,12 +81,14 @@ describe('embedded pipeline: UVEs, generator sessions and identity on flows thro
     );
     assert.match(ack.rejections[2]!.reason, /lower-case/);
     assert.equal((await b.send('uves', [vnPart(20)])).status, AckStatus.OK);
+    await pipelineDrained(pipeline);
     assert.equal(await inBytes(), 120);
   });
 
   it('enriches flows with the workload identity of their addresses; unknown ones stay queryable by IP', async () => {
     const ack = await a.send('flows', [flow(1), flow(2), flow(3)]);
     assert.equal(ack.accepted, 3);
+    await pipelineDrained(pipeline);
     const { flows } = await ask<{
       flows: {
         edges: {
@@ -134,6 +137,8 @@ describe('embedded pipeline: UVEs, generator sessions and identity on flows thro
       attributes_json: JSON.stringify({ ...attributes, namespace: 'admin', labels: {} }),
     };
     assert.equal((await a.send('uves', [blueInterface])).accepted, 1);
+    // Flows are enriched with the identities stored when they are: the UVE first.
+    await pipelineDrained(pipeline);
     const inBlue = (n: number) => ({
       ...flow(n),
       flow_uuid: Buffer.alloc(16, 100 + n),
@@ -141,6 +146,7 @@ describe('embedded pipeline: UVEs, generator sessions and identity on flows thro
       dest_vn: blue,
     });
     assert.equal((await a.send('flows', [inBlue(1), inBlue(2)])).accepted, 2);
+    await pipelineDrained(pipeline);
     const { flowGroups } = await ask<{ flowGroups: { groups: { keys: string[]; records: number }[] } }>(
       '{ flowGroups(from: "now-1h", to: "now+1h", filter: [{ sourceIp: ["10.32.0.5"] }], by: [SOURCE_VN, SOURCE_WORKLOAD], metric: RECORDS, top: 10) { groups { keys records } } }',
     );
@@ -162,6 +168,7 @@ describe('embedded pipeline: UVEs, generator sessions and identity on flows thro
     assert.equal(await inBytes(), 100);
     b = openPublishStream(pipeline.grpcTarget, computeB, 2);
     assert.equal((await b.send('uves', [vnPart(20)])).status, AckStatus.OK);
+    await pipelineDrained(pipeline);
     assert.equal(await status(computeB), 'CONNECTED');
     assert.equal(await inBytes(), 120);
     await b.close();

@@ -10,7 +10,7 @@ import { LocalLogBus } from '../../../common/bus/local-log.js';
 import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { busMessage } from '../../../harness/bus-records.js';
-import { busDrained } from '../../support/wait.js';
+import { busDrained } from '../../../harness/wait.js';
 
 const nowUs = Date.now() * 1000;
 const generator = 'compute-9:Compute:contrail-vrouter-agent:0';

@@ -11,7 +11,7 @@ import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import type { ProtobufInsert, Warehouse } from '../../../common/warehouse/warehouse.js';
 import { busMessage } from '../../../harness/bus-records.js';
-import { busDrained } from '../../support/wait.js';
+import { busDrained } from '../../../harness/wait.js';
 import { BatchWriter } from '../../../writer/batch-writer.js';
 import { writerRoute } from '../../../writer/routes.js';
 import { poisonedFlowBatch } from './poison.js';

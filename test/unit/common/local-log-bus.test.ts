@@ -15,7 +15,7 @@ import { after, describe, it } from 'node:test';
 import type { BusHandler, BusMessage, SubscribeOptions } from '../../../common/bus/bus.js';
 import { LocalLogBus } from '../../../common/bus/local-log.js';
 import { registry } from '../../../common/metrics.js';
-import { until } from '../../support/wait.js';
+import { until } from '../../../harness/wait.js';
 
 const message = (text: string): BusMessage => ({ key: 'k', value: Buffer.from(text) });
 const texts = (ms: BusMessage[]): string[] => ms.map((m) => m.value.toString());

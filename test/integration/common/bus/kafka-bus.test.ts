@@ -10,7 +10,7 @@ import { registry } from '../../../../common/metrics.js';
 import { kafkaTools, startKafka, type KafkaBroker } from '../../../../harness/kafka.js';
 import { runTool } from '../../../../harness/child-processes.js';
 import { needTools, suiteNeeds, tools } from '../../../../harness/system-tools.js';
-import { until } from '../../../support/wait.js';
+import { until } from '../../../../harness/wait.js';
 
 // kafkajs's joins and leaves at info would drown the test report.
 configureLogging(process.env.FABRICSCOPE_LOG_LEVEL ?? 'warn');

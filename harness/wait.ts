@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { registry } from '../../common/metrics.js';
+import { registry } from '../common/metrics.js';
 
 /** Polls `check` until it holds; fails naming `what` after `timeoutMs`. */
 export async function until(
