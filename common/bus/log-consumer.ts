@@ -57,6 +57,7 @@ export class LogConsumer {
   }
 
   private sleep(ms?: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = ms === undefined ? undefined : setTimeout(resolve, ms);
       this.wakeUp = () => {
