@@ -38,6 +38,20 @@ export const collectorOptions = {
     schema: positive,
     help: 'Unacked batches per generator stream before the collector stops reading it',
   },
+  maxStreams: {
+    flag: 'max-streams',
+    env: 'FABRICSCOPE_MAX_STREAMS',
+    default: 10000,
+    schema: positive,
+    help: 'Open Publish streams the collector serves in all; a Hello over it is refused RESOURCE_EXHAUSTED',
+  },
+  maxStreamsPerPeer: {
+    flag: 'max-streams-per-peer',
+    env: 'FABRICSCOPE_MAX_STREAMS_PER_PEER',
+    default: 256,
+    schema: positive,
+    help: 'Open Publish streams from one peer address (a proxy in front counts as one peer); over it a Hello is refused RESOURCE_EXHAUSTED',
+  },
   maxUveBytes: {
     flag: 'max-uve-bytes',
     env: 'FABRICSCOPE_MAX_UVE_BYTES',
