@@ -3,7 +3,8 @@ import { logger, rateLimited } from '../common/log.js';
 import { gauge } from '../common/metrics.js';
 import type { GeneratorEvent } from './generator-events.js';
 
-const limited = rateLimited(logger('collector'));
+/** Withdrawals follow from requests (Hello, hang-up): rate-limited, so a storm cannot flood the log. */
+const log = rateLimited(logger('collector'));
 
 export type GeneratorStatus = 'connected' | 'disconnected' | 'withdrawn';
 
@@ -92,6 +93,7 @@ export class Sessions {
   close(session: GeneratorSession): void {
     const open = this.streams.get(session.generator);
     if (!open?.delete(session)) return;
+    if (open.size === 0) this.streams.delete(session.generator);
     this.countStream(session, -1);
     // Another stream of the generator is still open: it carries on, the generator stays connected.
     const remaining = [...open].at(-1);
@@ -100,8 +102,6 @@ export class Sessions {
         this.byGenerator.set(session.generator, remaining);
       return;
     }
-    this.streams.delete(session.generator);
-    connected.set(this.streams.size);
     if (this.byGenerator.get(session.generator) !== session) return;
     session.status = 'disconnected';
     this.report(session, 'DISCONNECTED');
@@ -144,6 +144,7 @@ export class Sessions {
       );
   }
 
+  /** After the generator's streams changed: the counts behind the limits and the gauges. */
   private countStream(session: GeneratorSession, delta: 1 | -1): void {
     const address = peerAddress(session.peer);
     const fromPeer = (this.byPeer.get(address) ?? 0) + delta;
@@ -159,7 +160,7 @@ export class Sessions {
     if (this.byGenerator.get(session.generator) !== session) return;
     this.byGenerator.delete(session.generator);
     session.status = 'withdrawn';
-    limited.info(
+    log.info(
       session.generator,
       { generator: session.generator, graceMs: this.options.graceMs },
       'generator withdrawn',
