@@ -37,7 +37,7 @@ export interface LineLimits {
   maxKeys: number;
 }
 
-export const defaultLineLimits: LineLimits = { perInterval: 5, intervalMs: 60_000, maxKeys: 100 };
+const defaultLineLimits: LineLimits = { perInterval: 5, intervalMs: 60_000, maxKeys: 100 };
 
 type Level = 'info' | 'warn' | 'error';
 type LimitedLine = (key: string, fields: object, message: string) => void;
@@ -80,7 +80,8 @@ class LineLimiter {
   }
 
   private entry(level: Level, key: string, message: string): KeyWindow {
-    const id = `${message}\n${key}`;
+    // Prefixed, so no key can be taken for the overflow of its message.
+    const id = `k${message}\n${key}`;
     const found = this.window.get(id);
     if (found) return found;
     const fresh = { level, message, written: 0, suppressed: 0 };
@@ -89,7 +90,7 @@ class LineLimiter {
       this.window.set(id, entry);
       return entry;
     }
-    const overflow = `${message}\n`;
+    const overflow = `o${message}`;
     const entry = this.window.get(overflow) ?? { key: '(other keys)', ...fresh };
     this.window.set(overflow, entry);
     return entry;
