@@ -24,10 +24,11 @@ import { inProjectScope } from './scope.js';
  * and_list (TF: status False).
  *
  * Whether the rule is meant for this UVE's type at all (`uve_keys`) is the caller's choice
- * (`appliesTo` in scope.ts); the project scope of a project's rule is checked here, as TF does.
+ * (`appliesTo` in scope.ts); the project scope of a project's rule is checked here, as TF does. A
+ * disabled rule raises nothing, so that disabling it clears its alarms (TF `process_alarms`).
  */
 export function evaluateRule(rule: AlarmRule, uveType: string, uveName: string, uve: Uve): AlarmRules | null {
-  if (!inProjectScope(rule, uveType, uveName, uve)) return null;
+  if (!rule.enabled || !inProjectScope(rule, uveType, uveName, uve)) return null;
   const orList: AlarmAndList[] = [];
   for (const conditions of rule.orList) {
     const andList = evaluateAndList(conditions, uve);

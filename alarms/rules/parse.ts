@@ -7,7 +7,6 @@ import {
   type AlarmRule,
   type AlarmTimers,
   type CompiledCondition,
-  type Severity,
   type UveKeyScope,
 } from './types.js';
 
@@ -71,7 +70,7 @@ const PATH = z.string(required('an attribute path')).check((ctx) => {
   const parts = ctx.value.split('.');
   const problem = parts.some((part) => part === '')
     ? 'has an empty component'
-    : parts.indexOf('__key') >= 0 && parts.indexOf('__key') < parts.length - 1
+    : parts.slice(0, -1).includes('__key')
       ? 'continues after __key'
       : undefined;
   if (problem) ctx.issues.push({ code: 'custom', input: ctx.value, message: `"${ctx.value}" ${problem}` });
@@ -216,7 +215,7 @@ function toRule(input: RuleInput): AlarmRule {
     ...(input.parent_type === 'project' ? { project: fq.slice(0, -1).join(':') } : {}),
     description: input.id_perms?.description ?? '',
     enabled: input.id_perms?.enable ?? true,
-    severity: input.alarm_severity as Severity,
+    severity: input.alarm_severity,
     uveKeys: input.uve_keys.uve_key.map(toScope),
     orList: input.alarm_rules.or_list.map(({ and_list }) => and_list.map(compile)),
     timers: toTimers(input),

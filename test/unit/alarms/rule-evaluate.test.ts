@@ -405,6 +405,14 @@ describe('every operation, raising and not', () => {
   });
 });
 
+describe('a disabled rule', () => {
+  it('raises nothing, so that disabling it clears its alarms', () => {
+    const term = json('S.a', '==', '1');
+    assert.notEqual(evaluate(rule([[term]]), { S: { a: 1 } }), null);
+    assert.equal(evaluate(rule([[term]], { id_perms: { enable: false } }), { S: { a: 1 } }), null);
+  });
+});
+
 describe('operand forms', () => {
   it('reads a string attribute holding JSON as that JSON, and walks into it', () => {
     // TF's ContrailConfig carries its elements as JSON text.
