@@ -9,7 +9,7 @@ import { GeneratorEventType } from '../../../common/proto.js';
 import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../../query/index.js';
-import { ask as askApi } from '../../support/query-api-client.js';
+import { ask as askApi, post } from '../../support/query-api-client.js';
 import { busMessage } from '../../../harness/bus-records.js';
 
 const vrouter = (n: number) => `compute-${n}:Compute:contrail-vrouter-agent:0`;
@@ -106,15 +106,48 @@ describe('UVEs through the writer and the GraphQL API (embedded warehouse)', () 
     await event(vrouter(3), t0 + 30, 'DISCONNECTED');
     await event(vrouter(3), t0 + 31, 'WITHDRAWN');
     assert.equal((await uve('virtual-network', vn))?.UveVirtualNetworkAgent?.in_bytes, 100);
-    const withdrawn = await ask<{ generators: { name: string; status: string }[] }>(
-      '{ generators(status: WITHDRAWN) { name status } }',
+    const withdrawn = await ask<{ generators: { edges: { node: { name: string; status: string } }[] } }>(
+      '{ generators(status: WITHDRAWN) { edges { node { name status } } } }',
     );
-    assert.deepEqual(withdrawn.generators, [{ name: vrouter(3), status: 'WITHDRAWN' }]);
+    assert.deepEqual(
+      withdrawn.generators.edges.map((e) => e.node),
+      [{ name: vrouter(3), status: 'WITHDRAWN' }],
+    );
     await event(vrouter(3), t0 + 40, 'CONNECTED');
     await send(vrouter(3), t0 + 41, [vnPart(3)]);
     assert.equal((await uve('virtual-network', vn))?.UveVirtualNetworkAgent?.in_bytes, 400);
     for (const n of [1, 3]) await send(vrouter(n), t0 + 50 + n, [{ ...vnPart(n), deleted: true }]);
     assert.equal(await uve('virtual-network', vn), undefined);
+  });
+
+  it('pages through generators by name, each once, a status narrowing every page', async () => {
+    for (const n of [4, 5, 6, 7]) await event(vrouter(n), t0 + 35, n === 6 ? 'WITHDRAWN' : 'CONNECTED');
+    type Page = {
+      generators: {
+        edges: { cursor: string; node: { name: string; status: string } }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      };
+    };
+    const listed = async (filter: string) => {
+      const names: string[][] = [];
+      let after = '';
+      for (let page = 0; page < 10; page++) {
+        const { generators } = await ask<Page>(
+          `{ generators(first: 2${filter}${after}) { edges { cursor node { name status } } pageInfo { hasNextPage endCursor } } }`,
+        );
+        names.push(generators.edges.map((e) => e.node.name));
+        if (!generators.pageInfo.hasNextPage) return names;
+        assert.equal(generators.pageInfo.endCursor, generators.edges.at(-1)?.cursor);
+        after = `, after: "${generators.pageInfo.endCursor}"`;
+      }
+      throw new Error('more than 10 pages of generators');
+    };
+    assert.deepEqual(await listed(''), [[vrouter(3), vrouter(4)], [vrouter(5), vrouter(6)], [vrouter(7)]]);
+    // vrouter(3) has reconnected since its withdrawal.
+    assert.deepEqual(await listed(', status: WITHDRAWN'), [[vrouter(6)]]);
+    const refused = await post(api, '{ generators(after: "nope") { pageInfo { hasNextPage } } }');
+    assert.equal(refused.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.match(refused.errors[0]!.message, /^after: "nope" is not a cursor/);
   });
 
   it('lists types and names by glob, with structs and sources', async () => {
