@@ -70,14 +70,14 @@ const baseSnapshot = (at: string): string =>
 /**
  * The rows the table at `upTo` is built from, restricted by `where` on their columns: the snapshot
  * at or before `baseAt` (default `upTo`), then the events received after it or stored after its
- * cutoff, up to `upTo`. A path's newest row among them is its latest event.
+ * cutoff, up to `upTo`. A path's newest row among them is its latest event. `columns`: those read.
  */
-export function routeRows(where: string, upTo: string, baseAt = upTo): string {
+export function routeRows(where: string, upTo: string, baseAt = upTo, columns = eventColumns): string {
   const base = baseSnapshot(baseAt);
-  return `SELECT ${eventColumns} FROM ${ROUTE_SNAPSHOTS}
+  return `SELECT ${columns} FROM ${ROUTE_SNAPSHOTS}
       WHERE snapshot_at = tupleElement(${base}, 1) AND ${where}
     UNION ALL
-    SELECT ${eventColumns} FROM routes
+    SELECT ${columns} FROM routes
       WHERE ${where} AND received_at <= ${upTo}
         AND (received_at > tupleElement(${base}, 1) OR stored_at >= tupleElement(${base}, 2))`;
 }

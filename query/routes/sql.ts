@@ -131,6 +131,10 @@ export function historyQuery(vrf: string, prefix: PrefixKey, range: TimeRange, f
   return { sql, params: params.values };
 }
 
+/** The columns route counts read: a path's key and the order and kind of its events. */
+const countedColumns =
+  'routing_instance, family, prefix, protocol, peer, generator, time, received_at, batch_epoch, batch_seq, op';
+
 /**
  * How many paths each generator held in each VRF at every step boundary from `firstUs` to `lastUs`:
  * each event changes its count by (now present) − (present before), read from the previous event of
@@ -154,7 +158,7 @@ export function countChangesQuery(
   const path = ['routing_instance', ...pathKeyColumns].join(', ');
   const events = keyedRows(
     `routing_instance, protocol, peer, generator, time, received_at, batch_epoch, batch_seq, op = 'add' AS present`,
-    routeRows(vrfCondition, last, instant(params, firstUs)),
+    routeRows(vrfCondition, last, instant(params, firstUs), countedColumns),
   );
   // UNION ALL matches columns by position: the same order as the events' side.
   const withdrawals = `SELECT DISTINCT ${['routing_instance', ...pathKeyColumns].map((c) => `event.${c}`).join(', ')},
