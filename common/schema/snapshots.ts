@@ -10,8 +10,8 @@ import { deleteDead, uveLatestView, workloadsView } from './views.js';
  * The snapshot pass a writer runs at every multiple of its --snapshot-interval, which keeps state
  * answerable while the rows it comes from expire (ARCHITECTURE.md, "Retention"):
  * - the table of routes at the instant (route-table.ts says how it is taken and read);
- * - each generator's latest session event of each kind, restated as stored now, so a generator
- *   connected long ago stays known, as does a withdrawal its UVE parts are hidden by;
+ * - each generator's latest session event of each kind, restated as stored now once a week, so a
+ *   generator connected long ago stays known, as does a withdrawal its UVE parts are hidden by;
  * - the UVE parts and workloads dead (deleted, or withdrawn with their generator) for longer than
  *   the UVE history is kept, deleted; a generator withdrawn that long is no longer restated.
  * Every step is an idempotent statement computed by the warehouse: two writers, or a pass retried,
@@ -58,20 +58,27 @@ const restated = rowColumns(generatorEventCatalog).map((c) =>
   c.column === 'stored_at' ? 'now64(6)' : quoted(c.column),
 );
 
+/** How old a generator event's newest copy may grow before a pass restates it (its TTL is 31 days). */
+const RESTATE_AFTER_DAYS = 7;
+
 /**
- * Restates each generator's latest event of each kind (connected, disconnected, withdrawn), except
- * for generators whose latest event is a withdrawal before `{before}`: those are forgotten as their
- * events expire. Readers take the latest by `time`, which a restatement keeps.
+ * Restates each generator's latest event of each kind (connected, disconnected, withdrawn) once its
+ * newest copy was stored before `{refresh}`, except for generators whose latest event is a
+ * withdrawal before `{before}`: those are forgotten as their events expire. Readers take the latest
+ * by `time`, which a restatement keeps.
  */
 const restateGenerators = `INSERT INTO generator_events (${rowColumns(generatorEventCatalog)
   .map((c) => quoted(c.column))
   .join(', ')})
-  SELECT ${restated.join(', ')} FROM generator_events
-  WHERE generator NOT IN (
-    SELECT generator FROM generator_events GROUP BY generator
-    HAVING argMax(event, time) = 'withdrawn' AND max(time) < ${instant('before')}
+  SELECT ${restated.join(', ')} FROM (
+    SELECT * FROM generator_events
+    WHERE generator NOT IN (
+      SELECT generator FROM generator_events GROUP BY generator
+      HAVING argMax(event, time) = 'withdrawn' AND max(time) < ${instant('before')}
+    )
+    ORDER BY generator, event, time DESC, stored_at DESC LIMIT 1 BY generator, event
   )
-  ORDER BY generator, event, time DESC LIMIT 1 BY generator, event`;
+  WHERE stored_at < ${instant('refresh')}`;
 
 /**
  * One pass at `nowUs`: dead state deleted first (so that no generator is forgotten while parts it
@@ -86,7 +93,7 @@ export async function snapshotPass(
   for (const view of [uveLatestView, workloadsView]) {
     await warehouse.exec(deleteDead(view, instant('before')), { before });
   }
-  await warehouse.exec(restateGenerators, { before });
+  await warehouse.exec(restateGenerators, { before, refresh: nowUs - RESTATE_AFTER_DAYS * DAY_US });
   const instants = snapshotInstants(await lastRouteSnapshot(warehouse), nowUs, intervalUs);
   for (const at of instants) await snapshotRoutes(warehouse, at);
   return instants;
