@@ -14,8 +14,9 @@ import { deleteDead, uveLatestView, workloadsView } from './views.js';
  *   generator connected long ago stays known, as does a withdrawal its UVE parts are hidden by;
  * - the UVE parts and workloads dead (deleted, or withdrawn with their generator) for longer than
  *   the UVE history is kept, deleted; a generator withdrawn that long is no longer restated.
- * Every step is an idempotent statement computed by the warehouse: two writers, or a pass retried,
- * leave the same state.
+ * Every step is a statement computed by the warehouse from what it holds: two writers, or a pass
+ * retried, leave what reads the same (a route snapshot taken twice folds into one; a generator
+ * event restated twice is read once).
  */
 
 const DAY_US = 86400e6;
