@@ -49,18 +49,19 @@ export interface FaultPlan {
 type Scheduled = Required<EventSpec>;
 
 export function phasesOf(plan: FaultPlan, e: Scheduled): Phase[] {
-  const phases: Record<EventKind, (plan: FaultPlan, e: Scheduled) => Phase[]> = {
-    'process-down': processDown,
-    'bgp-flap': bgpFlap,
-    'vrouter-disconnect': vrouterDown,
-    'vrouter-restart': vrouterDown,
-    'disk-full': diskFull,
-    'core-dump': coreDump,
-    'interface-down': interfaceDown,
-    'vrouter-limit': vrouterLimit,
-  };
-  return phases[e.kind](plan, e);
+  return PHASES[e.kind](plan, e);
 }
+
+const PHASES: Readonly<Record<EventKind, (plan: FaultPlan, e: Scheduled) => Phase[]>> = {
+  'process-down': processDown,
+  'bgp-flap': bgpFlap,
+  'vrouter-disconnect': vrouterDown,
+  'vrouter-restart': vrouterDown,
+  'disk-full': diskFull,
+  'core-dump': coreDump,
+  'interface-down': interfaceDown,
+  'vrouter-limit': vrouterLimit,
+};
 
 const half = (e: Scheduled): number => e.atMs + e.durationMs / 2;
 const end = (e: Scheduled): number => e.atMs + e.durationMs;
