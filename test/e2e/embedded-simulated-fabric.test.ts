@@ -102,7 +102,7 @@ describe('embedded pipeline on a simulated fabric: UVEs, routes, interface stats
     const { generators } = await ask<{ generators: { edges: { node: { name: string; status: string } }[] } }>(
       '{ generators(first: 1000) { edges { node { name status } } } }',
     );
-    const expected = [...topo.vrouters, ...topo.controlNodes].map((g) => ({
+    const expected = [...topo.vrouters, ...topo.controlNodes, ...topo.configNodes].map((g) => ({
       name: g.generator,
       status: 'DISCONNECTED',
     }));

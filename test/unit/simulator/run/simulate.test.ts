@@ -274,6 +274,7 @@ describe('simulator generator sessions against a fake collector', () => {
         ...[0, 1, 2].map((i) => `compute-${i}:Compute:contrail-vrouter-agent:0`),
         'control-1:Control:contrail-control:0',
         'control-2:Control:contrail-control:0',
+        'config-1:Config:contrail-api:0',
       ]),
     );
     assert.ok(fake.outOfOrderAcks > 0, 'acks came back out of order');
@@ -486,6 +487,15 @@ describe('simulator fabric state against a fake collector', () => {
       ...Array<RouteOp>(vrfs).fill(RouteOp.DELETE),
       ...Array<RouteOp>(vrfs).fill(RouteOp.ADD),
     ]);
+
+    // The control nodes counted the XMPP peers up as compute-2 (0–300 ms) and compute-1 (150–250 ms)
+    // went away and came back, across the BGP flap.
+    for (const control of ['control-1', 'control-2']) {
+      const up = uvesOf(`${control}:Control:contrail-control:0`, 'BgpRouterState').map(
+        (u) => attrs(u)['num_up_xmpp_peer'],
+      );
+      assert.deepEqual(up, control === 'control-1' ? [3, 3, 2, 2, 1, 2, 3] : [3, 2, 1, 2, 3], control);
+    }
 
     // vrouter-disconnect: compute-2 stayed away, came back, and sent its UVEs again.
     const hellos = fake.helloTimes.get(vrouter(2)) ?? [];
