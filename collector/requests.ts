@@ -57,10 +57,27 @@ export function readBatch(buf: Buffer, start = 0, end = buf.length): Request & {
     const tag = reader.tag();
     const kind = payloadKindOf(tag >>> 3);
     if (tag === TAG.seq) seq = readSeq(reader);
-    else if (kind && (tag & 7) === WireType.LEN) payload = { kind, ...range(reader.lengthDelimited()) };
+    else if (kind) payload = readPayload(reader, kind, tag & 7, payload);
     else reader.skip(tag & 7);
   }
   return { type: 'batch', seq, payload };
+}
+
+/**
+ * The records of a batch, in one field: a second one (which protobuf would merge, or let replace the
+ * first) or one of another wire type would otherwise lose records without a word.
+ */
+function readPayload(
+  reader: WireReader,
+  kind: PayloadKind,
+  wire: number,
+  earlier: PayloadRange | undefined,
+): PayloadRange {
+  if (wire !== WireType.LEN)
+    throw invalid(`batch ${kind} with wire type ${wire}; records are length-delimited`);
+  if (earlier)
+    throw invalid(`batch carries records twice (${earlier.kind}, then ${kind}); one field per batch`);
+  return { kind, ...range(reader.lengthDelimited()) };
 }
 
 /**

@@ -3,9 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import { fromBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { Ingest } from '../../../collector/ingest.js';
+import { readBatch } from '../../../collector/requests.js';
 import { startCollector, type CollectorServer } from '../../../collector/server.js';
 import { Sessions } from '../../../collector/sessions.js';
 import type { Bus } from '../../../common/bus/bus.js';
+import { clientFault } from '../../../common/errors.js';
 import {
   AckSchema,
   AckStatus,
@@ -25,7 +27,9 @@ import { rawLen, rawVarint, varint } from '../../support/raw-protobuf.js';
  * Batches the ingest fuzzer (test/integration/collector/ingest-fuzz.test.ts) found answered wrongly:
  * a record frame running past its batch (an unhandled rejection that ended the collector process on
  * a stream, its sender never answered) and a seq beyond 2^53 (rounded: 2^64-1 became 2^64, which no
- * ack can carry, INTERNAL; two large seqs could become one, the second batch dropped as a resend).
+ * ack can carry, INTERNAL; two large seqs could become one, the second batch dropped as a resend);
+ * and, by reading the code the fuzzer drives, records dropped unsaid: a payload field of another wire
+ * type was skipped, and of a payload given twice only the last was read.
  */
 
 const generator = 'compute-1:Compute:contrail-vrouter-agent:0';
@@ -121,5 +125,26 @@ describe('malformed batches are the sender’s fault, answered, and end nothing 
     }
     const largest = (await publish(goodBatch(2n ** 53n - 1n))) as Ack;
     assert.deepEqual([largest.seq, largest.status], [2n ** 53n - 1n, AckStatus.OK]);
+  });
+
+  it('refuses records in a payload field of another wire type, or in two fields, naming it', () => {
+    const records = rawLen(1, flow);
+    const refusal = (batch: Buffer): string => {
+      try {
+        readBatch(batch);
+      } catch (err) {
+        return clientFault(err)?.message ?? `not the sender's fault: ${String(err)}`;
+      }
+      return 'read';
+    };
+    assert.equal(refusal(goodBatch(1n)), 'read');
+    assert.match(
+      refusal(Buffer.concat([seqField(1n), rawVarint(PayloadField.flows, 1n)])),
+      /batch flows with wire type 0/,
+    );
+    const twice = (second: number) =>
+      Buffer.concat([seqField(1n), rawLen(PayloadField.flows, records), rawLen(second, records)]);
+    assert.match(refusal(twice(PayloadField.flows)), /records twice \(flows, then flows\)/);
+    assert.match(refusal(twice(PayloadField.uves)), /records twice \(flows, then uves\)/);
   });
 });
