@@ -96,6 +96,9 @@ const describeInput = (input: Input): string => {
   return `seed ${SEED} iteration ${input.iteration} (${input.mode}: ${input.applied.join(', ') || 'valid'})\n  input ${hex}${more}`;
 };
 
+const isStatus = <T extends object>(answer: T | grpc.StatusObject): answer is grpc.StatusObject =>
+  'code' in answer && 'details' in answer;
+
 /** A stream's answers one at a time, each within ANSWER_MS; its end as the gRPC status. */
 class RawStream {
   private readonly call: grpc.ClientDuplexStream<Buffer, PublishResponse>;
@@ -103,7 +106,7 @@ class RawStream {
   private ended: grpc.StatusObject | undefined;
   private wake: (() => void) | undefined;
 
-  constructor(private readonly client: grpc.Client) {
+  constructor(client: grpc.Client) {
     this.call = client.makeBidiStreamRequest(
       methodPath(Collector.method.publish),
       (b: Buffer) => b,
@@ -146,13 +149,10 @@ class RawStream {
         this.call.cancel();
         throw new Error(`stream not ended within ${ANSWER_MS} ms`);
       }
-      if ('code' in answer) return answer;
+      if (isStatus(answer)) return answer;
     }
   }
 }
-
-const isStatus = <T extends object>(answer: T | grpc.StatusObject): answer is grpc.StatusObject =>
-  'code' in answer && 'details' in answer;
 
 describe('ingest fuzzing: mutated records, batches, requests and Hellos against a real pipeline', () => {
   let bus: Bus;
