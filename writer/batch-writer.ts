@@ -1,7 +1,7 @@
 import type { Bus, BusMessage, Subscription } from '../common/bus/bus.js';
 import { decodeBusBatch, encodeStamp, frameRows, type BusBatchHeader } from '../common/bus/envelope.js';
 import { errorMessage } from '../common/errors.js';
-import { logger } from '../common/log.js';
+import { logger, rateLimited } from '../common/log.js';
 import { counter, histogram } from '../common/metrics.js';
 import { storedBatches } from '../common/schema/stored-batches.js';
 import { forEachRecord, frameRecords } from '../common/wire/frames.js';
@@ -13,6 +13,8 @@ import type { WriterRoute } from './routes.js';
 import { SeenBatches } from './seen-batches.js';
 
 const log = logger('writer');
+/** Dead letters come from what generators send: a sender's storm of bad records must not flood the log. */
+const deadLetterLog = rateLimited(log);
 const rowsWritten = counter('fabricscope_writer_rows_total', 'Rows stored in the warehouse', ['table']);
 const duplicates = counter(
   'fabricscope_writer_duplicate_batches_total',
@@ -316,7 +318,8 @@ export class BatchWriter {
     }
     for (const [, group] of byBatch) {
       const { generator, epoch, seq } = group[0]!.header;
-      log.warn(
+      deadLetterLog.warn(
+        `${this.table} ${generator}`,
         {
           table: this.table,
           generator,
