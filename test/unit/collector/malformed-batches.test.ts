@@ -107,6 +107,24 @@ describe('malformed batches are the sender’s fault, answered, and end nothing 
     },
   );
 
+  it('acks a batch holding a record field of another wire type INVALID instead of skipping it', async () => {
+    const batch = Buffer.concat([
+      seqField(3n),
+      rawLen(PayloadField.flows, Buffer.concat([rawLen(1, flow), rawVarint(1, 7n)])),
+    ]);
+    const ack = await new Promise<Ack>((resolve, reject) =>
+      client.makeUnaryRequest(
+        methodPath(Collector.method.publishBatch),
+        (b: Buffer) => b,
+        (b: Buffer) => fromBinary(AckSchema, b),
+        Buffer.concat([hello, rawLen(2, batch)]),
+        (err, a) => (err ? reject(err) : resolve(a!)),
+      ),
+    );
+    assert.equal(ack.status, AckStatus.INVALID);
+    assert.match(ack.message, /malformed batch: record field 1 has wire type 0/);
+  });
+
   it('refuses a seq above 2^53-1 with INVALID_ARGUMENT naming it, the largest exact one taken', async () => {
     const publish = (batch: Buffer) =>
       new Promise<Ack | grpc.ServiceError>((resolve) =>
