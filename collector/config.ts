@@ -1,5 +1,36 @@
 import { z } from 'zod';
 import { duration, list, port, positive, type OptionTable } from '../common/config.js';
+import { catalogs } from '../common/schema/catalog/index.js';
+import { recordRetentionDays } from '../common/schema/catalog/retention.js';
+import type { RecordCatalog } from '../common/schema/catalog/types.js';
+
+/**
+ * ClickHouse's max_partitions_per_insert_block at its default: an insert whose rows fall into more
+ * partitions is refused whole, and the writer's topic would stall behind it.
+ */
+export const MAX_PARTITIONS_PER_INSERT = 100;
+/**
+ * Days of arrival one writer insert may mix: it joins the batches it finds on the bus, which after an
+ * outage arrived up to Kafka's retention (7 days by default) apart; twice that for room.
+ */
+const DELIVERY_SPAN_DAYS = 14;
+const DAY_MS = 86_400e3;
+
+const partitionedByDayOfRecordTime = (c: RecordCatalog): boolean =>
+  c.table.partitionBy === `toYYYYMMDD(${c.time.column})`;
+
+/** The longest retention behind the clock the collector accepts for a kind partitioned by day of record time. */
+const retentionDays = Math.max(
+  0,
+  ...catalogs.filter(partitionedByDayOfRecordTime).map((c) => recordRetentionDays(c) ?? 0),
+);
+
+/**
+ * The furthest ahead --max-clock-skew may reach. The record times of one insert span the retention
+ * behind the clock, the skew ahead of it and the days its batches arrived over, a partition a day
+ * (and one more for the day boundaries): beyond this the warehouse refuses the insert.
+ */
+export const MAX_CLOCK_SKEW_DAYS = MAX_PARTITIONS_PER_INSERT - retentionDays - DELIVERY_SPAN_DAYS - 1;
 
 /** The collector's section of the configuration: where it listens and what it accepts. */
 export const collectorOptions = {
@@ -38,6 +69,20 @@ export const collectorOptions = {
     schema: positive,
     help: 'Unacked batches per generator stream before the collector stops reading it',
   },
+  maxStreams: {
+    flag: 'max-streams',
+    env: 'FABRICSCOPE_MAX_STREAMS',
+    default: 10000,
+    schema: positive,
+    help: 'Open Publish streams the collector serves in all; a Hello over it is refused RESOURCE_EXHAUSTED',
+  },
+  maxStreamsPerPeer: {
+    flag: 'max-streams-per-peer',
+    env: 'FABRICSCOPE_MAX_STREAMS_PER_PEER',
+    default: 256,
+    schema: positive,
+    help: 'Open Publish streams from one peer address (a proxy in front counts as one peer); over it a Hello is refused RESOURCE_EXHAUSTED',
+  },
   maxUveBytes: {
     flag: 'max-uve-bytes',
     env: 'FABRICSCOPE_MAX_UVE_BYTES',
@@ -49,8 +94,10 @@ export const collectorOptions = {
     flag: 'max-clock-skew',
     env: 'FABRICSCOPE_MAX_CLOCK_SKEW',
     default: '1h',
-    schema: duration,
-    help: 'How far ahead of the collector clock a record time may be; later ones are rejected',
+    schema: duration.refine((ms) => ms <= MAX_CLOCK_SKEW_DAYS * DAY_MS, {
+      message: `at most ${MAX_CLOCK_SKEW_DAYS}d: record times from the ${retentionDays}-day retention behind the clock to this far ahead must fit in the ${MAX_PARTITIONS_PER_INSERT} day partitions ClickHouse accepts in one insert (max_partitions_per_insert_block)`,
+    }),
+    help: `How far ahead of the collector clock a record time may be (at most ${MAX_CLOCK_SKEW_DAYS}d); later ones are rejected`,
   },
   generatorGrace: {
     flag: 'generator-grace',

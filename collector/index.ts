@@ -18,7 +18,12 @@ export interface RunningCollector {
 
 export async function start(config: CollectorConfig, deps: { bus: Bus }): Promise<RunningCollector> {
   const events = new GeneratorEvents(deps.bus);
-  const sessions = new Sessions({ graceMs: config.generatorGrace, report: (event) => events.publish(event) });
+  const sessions = new Sessions({
+    graceMs: config.generatorGrace,
+    report: (event) => events.publish(event),
+    maxStreams: config.maxStreams,
+    maxStreamsPerPeer: config.maxStreamsPerPeer,
+  });
   const server = await startCollector(
     { ...config, host: config.grpcHost, port: config.grpcPort },
     new Ingest(deps.bus, config),

@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { topicOf, type Bus } from '../common/bus/bus.js';
 import { errorMessage } from '../common/errors.js';
-import { logger } from '../common/log.js';
+import { logger, rateLimited } from '../common/log.js';
 import { counter } from '../common/metrics.js';
 import {
   AckSchema,
@@ -14,13 +14,15 @@ import {
 import { encodeBusBatch, type BatchId } from '../common/bus/envelope.js';
 import { checkFlowRecord } from './validation/flow.js';
 import { forEachRecord, frameRecords } from '../common/wire/frames.js';
+import { WireError } from '../common/wire/reader.js';
 import type { PayloadRange } from './requests.js';
 import { checkInterfaceStatsRecord } from './validation/interface-stats.js';
 import type { RecordCheck } from './validation/record.js';
 import { checkRouteRecord } from './validation/route.js';
 import { uveCheck } from './validation/uve.js';
 
-const log = logger('collector');
+/** One line per batch at most, rate-limited per generator: a sender cannot flood the log. */
+const log = rateLimited(logger('collector'));
 const records = counter('fabricscope_collector_records_total', 'Records received, by kind and outcome', [
   'kind',
   'outcome',
@@ -64,9 +66,15 @@ export class Ingest {
   private async process(id: BatchId, buf: Buffer, payload: PayloadRange | undefined): Promise<Ack> {
     const ack = create(AckSchema, { seq: BigInt(id.seq), status: AckStatus.OK });
     if (!payload) return ack;
-    // Counted first (a walk of the record frames), so an oversized batch costs no validation.
+    // Counted first (a walk of the record frames), so an oversized batch costs no validation; a
+    // frame running past the batch makes the whole batch unreadable.
     let total = 0;
-    forEachRecord(buf, payload.start, payload.end, () => total++);
+    try {
+      forEachRecord(buf, payload.start, payload.end, () => total++);
+    } catch (err) {
+      if (err instanceof WireError) return this.refuse(id, `malformed batch: ${err.message}`);
+      throw err;
+    }
     if (total > this.limits.maxBatchRecords) {
       return this.refuse(id, `${total} records; a batch holds at most ${this.limits.maxBatchRecords}`);
     }
@@ -91,7 +99,8 @@ export class Ingest {
       // Keyed by the generator's host, so one generator's batches stay in order on one partition.
       await this.bus.publish(topicOf[payload.kind], [{ key: id.generator.split(':')[0]!, value }]);
     } catch (err) {
-      log.warn({ generator: id.generator, seq: id.seq, err: errorMessage(err) }, 'batch not made durable');
+      const fields = { generator: id.generator, seq: id.seq, err: errorMessage(err) };
+      log.warn(id.generator, fields, 'batch not made durable');
       return create(AckSchema, { seq: ack.seq, status: AckStatus.UNAVAILABLE, message: errorMessage(err) });
     }
     ack.accepted = good.length;
@@ -100,7 +109,7 @@ export class Ingest {
   }
 
   private refuse(id: BatchId, message: string): Ack {
-    log.warn({ seq: id.seq, reason: message }, 'batch refused');
+    log.warn(id.generator, { generator: id.generator, seq: id.seq, reason: message }, 'batch refused');
     return create(AckSchema, { seq: BigInt(id.seq), status: AckStatus.INVALID, message });
   }
 
@@ -109,6 +118,7 @@ export class Ingest {
     records.inc({ kind, outcome: 'rejected' }, rejections.length);
     for (const r of rejections) rejectedFields.inc({ kind, field: r.field });
     const first = rejections[0]!;
-    log.warn({ generator: id.generator, seq: id.seq, rejected: rejections.length, first }, 'records refused');
+    const fields = { generator: id.generator, seq: id.seq, rejected: rejections.length, first };
+    log.warn(`${id.generator} ${first.field}`, fields, 'records refused');
   }
 }

@@ -11,7 +11,7 @@ import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { clientFault, errorMessage, errorStatus, FabricError, invalid } from '../common/errors.js';
-import { logger } from '../common/log.js';
+import { logger, rateLimited } from '../common/log.js';
 import { counter } from '../common/metrics.js';
 import {
   Collector,
@@ -27,7 +27,8 @@ import { readBatch, readHello, readRequest, TAG } from './requests.js';
 import { checkGeneratorId, type GeneratorSession, type Sessions } from './sessions.js';
 import { WireError, WireReader } from '../common/wire/reader.js';
 
-const log = logger('collector');
+/** Every line here is caused by a request: rate-limited, so a storm of them cannot flood the log. */
+const log = rateLimited(logger('collector'));
 const refusedStreams = counter(
   'fabricscope_collector_refused_streams_total',
   'Publish streams and PublishBatch calls refused before any batch was read, by reason',
@@ -168,7 +169,8 @@ type Authorize = (generator: string, token: string, epoch: number) => string;
 function toStatus(err: unknown): Partial<grpc.StatusObject> {
   const fault = err instanceof WireError ? invalid(`malformed request: ${err.message}`) : clientFault(err);
   if (fault) return { code: errorStatus[fault.code].grpc, details: fault.message };
-  log.error({ err: errorMessage(err) }, 'unexpected ingest failure');
+  const message = errorMessage(err);
+  log.error(message.slice(0, 200), { err: message }, 'unexpected ingest failure');
   return { code: grpc.status.INTERNAL, details: 'internal error in the collector (logged there)' };
 }
 
@@ -221,7 +223,8 @@ class PublishStream {
       const request = readRequest(buf);
       if (request.type === 'hello') return this.onHello(request.generator, request.token, request.epoch);
       if (!this.session) throw new FabricError('FAILED_PRECONDITION', NO_HELLO);
-      void this.onBatch(this.session, buf, request.seq, request.payload);
+      // A failure of ours ends this stream (INTERNAL, logged), never the process.
+      this.onBatch(this.session, buf, request.seq, request.payload).catch((err) => this.fail(err));
     } catch (err) {
       this.fail(err);
     }
@@ -231,7 +234,7 @@ class PublishStream {
     if (this.session) throw new FabricError('FAILED_PRECONDITION', HELLO_TWICE);
     const credential = this.authorize(generator, token, epoch);
     this.session = this.sessions.open(generator, epoch, this.call.getPeer(), credential);
-    log.info({ generator, epoch, peer: this.session.peer }, 'generator connected');
+    log.info(generator, { generator, epoch, peer: this.session.peer }, 'generator connected');
     this.call.write({
       message: {
         case: 'welcome',
@@ -270,15 +273,22 @@ class PublishStream {
   }
 
   private fail(err: unknown): void {
-    refusedStreams.inc({ reason: refusalReason(err) });
+    const reason = refusalReason(err);
+    refusedStreams.inc({ reason });
     const status = toStatus(err);
-    log.warn({ generator: this.session?.generator, details: status.details }, 'publish stream refused');
+    const generator = this.session?.generator;
+    log.warn(
+      `${reason} ${generator ?? ''}`,
+      { generator, details: status.details },
+      'publish stream refused',
+    );
     this.call.emit('error', status);
   }
 
   private disconnect(): void {
     if (!this.session || this.session.status !== 'connected') return;
     this.sessions.close(this.session);
-    log.info({ generator: this.session.generator }, 'generator disconnected');
+    const { generator } = this.session;
+    log.info(generator, { generator }, 'generator disconnected');
   }
 }

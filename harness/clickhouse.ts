@@ -14,12 +14,22 @@ export interface ClickHouseServer {
   url: string;
   /** A second user with a password, for authentication tests. */
   user: { name: string; password: string };
+  /**
+   * Users whose profile has readonly=1 (reads, no setting may be changed) and readonly=2 (reads,
+   * settings allowed); only on a server started here.
+   */
+  readOnlyUsers?: Record<1 | 2, { name: string; password: string }>;
   version: string;
   stop(): Promise<void>;
   /** Only for a server started here: stops it abruptly, keeping its data and port. */
   kill?(): Promise<void>;
   restart?(): Promise<void>;
 }
+
+const readOnlyUsers = {
+  1: { name: 'reader', password: 'reader-secret' },
+  2: { name: 'limited_reader', password: 'reader-secret' },
+};
 
 /**
  * A ClickHouse server for wire-level tests: `CLICKHOUSE_URL` when set, else Debian's clickhouse-server
@@ -44,6 +54,7 @@ export async function startClickHouse(): Promise<ClickHouseServer> {
     return {
       url,
       user,
+      readOnlyUsers,
       version: await version(url),
       kill,
       restart: async () => {
@@ -121,13 +132,15 @@ function writeConfig(dir: string, http: number, tcp: number, user: { name: strin
 </yandex>
 `,
   );
-  const account = (name: string, password: string): string =>
-    `<${name}><password>${password}</password><networks><ip>::/0</ip></networks><profile>default</profile><quota>default</quota></${name}>`;
+  const account = (name: string, password: string, profile = 'default'): string =>
+    `<${name}><password>${password}</password><networks><ip>::/0</ip></networks><profile>${profile}</profile><quota>default</quota></${name}>`;
+  const profile = (name: string, readonly: number): string =>
+    `<${name}><readonly>${readonly}</readonly></${name}>`;
   writeFileSync(
     join(dir, 'users.xml'),
     `<yandex>
-  <profiles><default></default></profiles>
-  <users>${account('default', '')}${account(user.name, user.password)}</users>
+  <profiles><default></default>${profile('readonly', 1)}${profile('readonly_settable', 2)}</profiles>
+  <users>${account('default', '')}${account(user.name, user.password)}${account(readOnlyUsers[1].name, readOnlyUsers[1].password, 'readonly')}${account(readOnlyUsers[2].name, readOnlyUsers[2].password, 'readonly_settable')}</users>
   <quotas><default></default></quotas>
 </yandex>
 `,

@@ -148,11 +148,30 @@ export function createQueryApi(warehouse: Warehouse, config: Partial<QueryConfig
   return { handler: yoga, fetch: async (url, init) => yoga.fetch(new Request(url, init)) };
 }
 
+/**
+ * Every read of the API sets its limits per query (max_execution_time, …), which a ClickHouse user
+ * with readonly=1 refuses (Code 164) whatever the query: found at start rather than at every request.
+ * system.settings, not getSetting(), which servers before 20.x lack.
+ */
+async function checkReadSettingsAllowed(warehouse: Warehouse): Promise<void> {
+  const rows = await warehouse.query<{ value: string }>(
+    "SELECT value FROM system.settings WHERE name = 'readonly'",
+  );
+  if (rows[0]?.value !== '1') return;
+  throw new FabricError(
+    'CONFIG',
+    'the warehouse user has readonly=1, which refuses the limits the query API sets on every read ' +
+      '(max_execution_time, max_rows_to_read, max_memory_usage, max_query_size): give the query service ' +
+      'a ClickHouse user whose profile has readonly=2 (reads only, settings allowed) in --clickhouse-url',
+  );
+}
+
 /** The query service: mounts the GraphQL API at /graphql on the routes of the process's HTTP server. */
 export async function start(
   config: QueryConfig,
   deps: { warehouse: Warehouse; routes: Record<string, RequestListener> },
 ): Promise<{ close(): Promise<void> }> {
+  await checkReadSettingsAllowed(deps.warehouse);
   deps.routes['/graphql'] = createQueryApi(deps.warehouse, config).handler;
   return { close: async () => undefined };
 }

@@ -86,3 +86,52 @@ describe('stream-level refusals are answered and counted', () => {
     assert.equal((await refused()).hello_twice, 1);
   });
 });
+
+describe('a Hello over the stream limits', () => {
+  let server: CollectorServer;
+  let client: grpc.Client;
+  const bus = { publish: async () => undefined } as unknown as Bus;
+  const sessions = new Sessions({ graceMs: 1000, report: async () => undefined, maxStreamsPerPeer: 1 });
+
+  before(async () => {
+    const options = { host: '127.0.0.1', port: 0, tokens: [], maxInFlight: 4, maxBatchRecords: 10 };
+    server = await startCollector(
+      options,
+      new Ingest(bus, { maxBatchRecords: 10, maxUveBytes: 1024 }),
+      sessions,
+    );
+    client = new grpc.Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+  });
+  after(async () => {
+    client.close();
+    await server.close();
+    sessions.stop();
+  });
+
+  /** A Publish stream that has sent its Hello; resolves its welcome or its status. */
+  function hello(name: string) {
+    const call = client.makeBidiStreamRequest(
+      methodPath(Collector.method.publish),
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+    );
+    const answer = new Promise<'welcome' | grpc.StatusObject>((resolve) => {
+      call.on('data', () => resolve('welcome'));
+      call.on('status', resolve);
+    });
+    call.on('error', () => undefined);
+    call.write(encodeFields(PublishRequestSchema, { hello: { generator: name, epoch: 1 } }));
+    return { call, answer };
+  }
+
+  it('is refused RESOURCE_EXHAUSTED naming the option, and counted', async () => {
+    const first = hello(generator);
+    assert.equal(await first.answer, 'welcome');
+    const second = hello('compute-2:Compute:contrail-vrouter-agent:0');
+    const status = (await second.answer) as grpc.StatusObject;
+    assert.equal(status.code, grpc.status.RESOURCE_EXHAUSTED);
+    assert.match(status.details, /--max-streams-per-peer/);
+    assert.equal((await refused()).resource_exhausted, 1);
+    first.call.cancel();
+  });
+});
