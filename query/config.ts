@@ -93,4 +93,11 @@ export const queryOptions = {
     schema: positive,
     help: 'Bytes of SQL one warehouse read of the API may have (max_query_size)',
   },
+  queryMaxThreads: {
+    flag: 'query-max-threads',
+    env: 'FABRICSCOPE_QUERY_MAX_THREADS',
+    default: 0,
+    schema: count,
+    help: 'Threads one warehouse read of the API may use (max_threads; 0: the engine default, its cores); embedded, fewer than the cores leaves the rest to ingest',
+  },
 } as const satisfies OptionTable;

@@ -247,12 +247,15 @@ export function readSettings(config: {
   queryMaxRowsToRead: number;
   queryMaxMemory: number;
   queryMaxQuerySize: number;
+  queryMaxThreads: number;
 }): QuerySettings {
   return {
     max_execution_time: config.queryTimeout / 1000,
     max_rows_to_read: config.queryMaxRowsToRead,
     max_memory_usage: config.queryMaxMemory,
     max_query_size: config.queryMaxQuerySize,
+    // 0 leaves the engine's own default (as many threads as cores).
+    ...(config.queryMaxThreads > 0 && { max_threads: config.queryMaxThreads }),
     // The arguments' limits bound the SQL a request makes: a filter value is some 50 AST elements
     // (an address matched at either end), so 1000 of them need more than the default 50 000.
     max_ast_elements: AST_ELEMENTS,
