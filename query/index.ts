@@ -6,6 +6,8 @@ import { FabricError } from '../common/errors.js';
 import { logger } from '../common/log.js';
 import type { QuerySettings, Warehouse } from '../common/warehouse/warehouse.js';
 import { queryOptions } from './config.js';
+import { alarmResolvers } from './alarms/resolvers.js';
+import { alarmsTypeDefs } from './alarms/schema.js';
 import { deadLetterResolvers } from './deadletters/resolvers.js';
 import { deadLettersTypeDefs } from './deadletters/schema.js';
 import { flowResolvers } from './flows/resolvers.js';
@@ -28,6 +30,7 @@ const domains: { typeDefs: string; resolvers: (warehouse: Warehouse) => QueryRes
   { typeDefs: uvesTypeDefs, resolvers: uveResolvers },
   { typeDefs: routesTypeDefs, resolvers: routeResolvers },
   { typeDefs: deadLettersTypeDefs, resolvers: deadLetterResolvers },
+  { typeDefs: alarmsTypeDefs, resolvers: alarmResolvers },
 ];
 
 const log = logger('query');

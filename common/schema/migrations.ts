@@ -7,6 +7,7 @@ import {
   uveCatalog,
 } from './catalog/index.js';
 import type { RecordCatalog } from './catalog/types.js';
+import { alarmStateView, alarmTableStatements } from './alarms.js';
 import { addFields, createRollup, createTable } from './ddl.js';
 import { levels } from './rollups.js';
 import { createLatestView, latestWithdrawals, uveLatestView, workloadsView } from './views.js';
@@ -131,6 +132,11 @@ const written: Migration[] = [
     TTL toDateTime(dead_at) + INTERVAL 7 DAY
     SETTINGS ttl_only_drop_parts = 1`,
     ],
+  },
+  {
+    id: 5,
+    name: "alarms: every transition, and each alarm's latest state",
+    statements: [...alarmTableStatements, createLatestView(alarmStateView)],
   },
 ];
 
