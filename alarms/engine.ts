@@ -1,7 +1,8 @@
-import { errorMessage } from '../common/errors.js';
+import { errorMessage, FabricError } from '../common/errors.js';
 import { logger, rateLimited } from '../common/log.js';
 import type { AlarmRule, AlarmRules, AlarmTimers, Uve } from '../common/model/alarm-rules/types.js';
 import {
+  acknowledged,
   evaluated,
   idleStatus,
   isForgettable,
@@ -112,6 +113,17 @@ export class AlarmEngine {
       }
     }
     return changes;
+  }
+
+  /**
+   * Acknowledges an alarm as shown under `token` (TF's ack): refused when it is not raised
+   * (NOT_FOUND) or its content has changed since (FAILED_PRECONDITION); again, it changes nothing.
+   */
+  acknowledge(uveType: string, uveName: string, alarmType: string, token: string, now: number): Change {
+    const key = uveKey(uveType, uveName);
+    const status = this.statuses.get(key)?.get(alarmType);
+    if (!status) throw new FabricError('NOT_FOUND', `alarm ${key} ${alarmType} is not raised`);
+    return this.change(key, alarmType, acknowledged(status, token, now));
   }
 
   /** When `tick` should next run, if ever. */

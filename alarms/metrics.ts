@@ -22,6 +22,11 @@ export const alarmMetrics = {
     [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
   ),
   transitions: counter('fabricscope_alarms_transitions_total', 'Alarm transitions stored, by kind', ['kind']),
+  commands: counter(
+    'fabricscope_alarms_commands_total',
+    'Commands from the alarms topic, applied or refused (the alarm not raised, or changed since)',
+    ['command', 'outcome'],
+  ),
   skipped: counter(
     'fabricscope_alarms_skipped_messages_total',
     'Bus messages the engine could not read (logged), skipped so that the topic moves on',

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Bus, BusMessage, Subscription } from '../common/bus/bus.js';
-import { errorMessage } from '../common/errors.js';
+import { readAlarmCommand } from '../common/bus/alarm-commands.js';
+import { clientFault, errorMessage } from '../common/errors.js';
 import { logger, rateLimited } from '../common/log.js';
 import { uveChangesOf, withdrawalsOf } from './bus-records.js';
 import type { AlarmEngine, Change, Evaluation } from './engine.js';
@@ -23,7 +24,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The engine at work: UVE and generator deliveries from the bus, each applied to the UVE state and
- * the UVEs it touched evaluated, timers fired when the lifecycle says. One step at a time (deliveries
+ * the UVEs it touched evaluated, timers fired when the lifecycle says, acknowledgements from the
+ * `alarms` topic applied. One step at a time (deliveries
  * of the two topics and timers queue behind each other), and each step's transitions are stored
  * before the engine takes them and before the delivery is committed: a crash loses no transition
  * the bus would not deliver again.
@@ -61,6 +63,7 @@ export class AlarmService {
         (m) => this.serial(() => this.onGenerators(m)),
         options,
       ),
+      await bus.subscribe('alarms', 'alarms-commands', (m) => this.serial(() => this.onCommands(m)), options),
     );
   }
 
@@ -91,6 +94,28 @@ export class AlarmService {
       }
     }
     await this.evaluate(touched);
+  }
+
+  /**
+   * Acknowledgements, one at a time (two of one alarm in a delivery must see each other). One the
+   * engine refuses (not raised, changed since) is counted and logged: the API checked it before
+   * sending, so the alarm changed in between, which the API then tells its caller.
+   */
+  private async onCommands(messages: BusMessage[]): Promise<void> {
+    for (const message of messages) {
+      for (const ack of this.read('alarms', message, (m) => [readAlarmCommand(m)])) {
+        const { uveType, uveName, alarmType, token } = ack;
+        try {
+          await this.settle([this.engine.acknowledge(uveType, uveName, alarmType, token, Date.now())]);
+          alarmMetrics.commands.inc({ command: 'acknowledge', outcome: 'applied' });
+        } catch (err) {
+          const refusal = clientFault(err);
+          if (!refusal) throw err;
+          alarmMetrics.commands.inc({ command: 'acknowledge', outcome: 'refused' });
+          limited.warn('acknowledge', { err: refusal.message }, 'refused an acknowledgement');
+        }
+      }
+    }
   }
 
   /** Each UVE touched, over its value once the whole delivery is applied (unless gone). */

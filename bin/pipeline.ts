@@ -42,7 +42,10 @@ export function parseServices(names: readonly string[]): Service[] {
  */
 export async function startServices(config: Config, run: readonly Service[]): Promise<Running> {
   const has = (s: Service): boolean => run.includes(s);
-  const bus = has('collector') || has('writer') || has('alarms') ? openBusFor(config, run) : undefined;
+  // The query API sends acknowledgements to the alarm engine: over Kafka, or in-process beside it.
+  const reachesAlarms = has('query') && (config.kafkaBrokers.length > 0 || has('alarms'));
+  const bus =
+    has('collector') || has('writer') || has('alarms') || reachesAlarms ? openBusFor(config, run) : undefined;
   const warehouse = has('writer') || has('query') || has('alarms') ? await openWarehouse(config) : undefined;
   if (warehouse) await migrate(warehouse);
   const routes: Record<string, RequestListener> = {};
@@ -52,7 +55,9 @@ export async function startServices(config: Config, run: readonly Service[]): Pr
   const alarming = has('alarms')
     ? await alarms.start(config, { bus: bus!, warehouse: warehouse! })
     : undefined;
-  const querying = has('query') ? await query.start(config, { warehouse: warehouse!, routes }) : undefined;
+  const querying = has('query')
+    ? await query.start(config, { warehouse: warehouse!, routes, bus: reachesAlarms ? bus : undefined })
+    : undefined;
   const collecting = has('collector') ? await collector.start(config, { bus: bus! }) : undefined;
   const http = await startHttpServer({
     host: config.httpHost,

@@ -1,8 +1,18 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { acknowledgementMessage } from '../../common/bus/alarm-commands.js';
+import { FabricError } from '../../common/errors.js';
 import { BUILTIN_RULES } from '../../common/model/alarm-rules/builtin/index.js';
 import type { AlarmRule } from '../../common/model/alarm-rules/types.js';
 import type { Warehouse } from '../../common/warehouse/warehouse.js';
-import type { AlarmSeverity, AlarmState, AlarmTransitionKind, QueryResolvers } from '../generated/graphql.js';
+import type {
+  AlarmSeverity,
+  AlarmState,
+  AlarmTransitionKind,
+  MutationResolvers,
+  QueryResolvers,
+} from '../generated/graphql.js';
+import type { MutationDeps } from '../index.js';
 import { checkFirst } from '../shared/arguments.js';
 import { cursorCodec } from '../shared/cursor.js';
 import { keysetPage } from '../shared/paging.js';
@@ -164,6 +174,55 @@ export function alarmResolvers(warehouse: Warehouse): QueryResolvers {
       );
     }),
     alarmRules: resolver('alarmRules', async () => BUILTIN_RULES.map(toRule)),
+  };
+}
+
+/**
+ * Acknowledgements go to the alarm engine, which alone changes an alarm, on the bus's `alarms` topic;
+ * the answer is the alarm as the warehouse then holds it. Checked here first, so that a wrong token
+ * is told to the caller rather than only refused by the engine; checked again after, for an alarm
+ * that changed in between. `bus` is undefined where this process reaches no engine.
+ */
+export function alarmMutations(warehouse: Warehouse, { bus, waitMs }: MutationDeps): MutationResolvers {
+  const shown = async (uveType: string, name: string, type: string, token: string): Promise<AlarmRow> => {
+    const query = uveAlarmsQuery(uveType, name, SHOWN);
+    const rows = await warehouse.query<AlarmRow>(query.sql, query.params);
+    const row = rows.find((r) => r.alarm_type === type || r.alarm_type.split(':').at(-1) === type);
+    if (!row) throw new FabricError('NOT_FOUND', `no alarm ${type} is shown for ${uveType} ${name}`);
+    if (row.token !== token) {
+      throw new FabricError(
+        'FAILED_PRECONDITION',
+        `alarm ${row.alarm_type} of ${uveType} ${name} has changed since token ${token}; acknowledge ${row.token}`,
+      );
+    }
+    return row;
+  };
+  return {
+    acknowledgeAlarm: resolver('acknowledgeAlarm', async ({ uveType, name, type, token }) => {
+      if (!bus) {
+        throw new FabricError(
+          'UNAVAILABLE',
+          'acknowledgeAlarm needs the alarm engine: run the query service with Kafka (--kafka-brokers) or in one process with alarms',
+        );
+      }
+      let row = await shown(uveType, name, type, token);
+      if (row.acknowledged) return toAlarm(row);
+      await bus.publish('alarms', [
+        acknowledgementMessage({ uveType, uveName: name, alarmType: row.alarm_type, token }),
+      ]);
+      // In one process the publish returns once the engine has stored it; over Kafka it may still be on its way.
+      const deadline = Date.now() + waitMs;
+      while (!(row = await shown(uveType, name, type, token)).acknowledged) {
+        if (Date.now() >= deadline) {
+          throw new FabricError(
+            'UNAVAILABLE',
+            `the alarm engine has not acknowledged it within ${waitMs} ms`,
+          );
+        }
+        await sleep(100);
+      }
+      return toAlarm(row);
+    }),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * The alarms domain of the GraphQL API: what the alarm engine raised (alarm_state), every transition
  * it stored (alarms, kept 30 days), and the rules it evaluates, as Tungsten Fabric's alarm-gen
- * reports them (UVEAlarmInfo: type, severity, token, ack, alarm_rules).
+ * reports them (UVEAlarmInfo: type, severity, token, ack, alarm_rules); acknowledgements, which the
+ * engine applies (sent on the bus's alarms topic).
  */
 export const alarmsTypeDefs = /* GraphQL */ `
   "TF's alarm_severity: 0 critical, 1 major, 2 minor."
@@ -146,5 +147,16 @@ export const alarmsTypeDefs = /* GraphQL */ `
     ): AlarmTransitionConnection!
     "The rules the engine evaluates."
     alarmRules: [AlarmRule!]!
+  }
+
+  type Mutation {
+    """
+    Acknowledges an alarm shown under token (TF's ack; type: the rule's fq name or name); the alarm
+    once the engine has stored it. Refused when the alarm is not shown (NOT_FOUND) or its content has
+    changed since the token (FAILED_PRECONDITION, naming the current one); UNAVAILABLE when this
+    process cannot reach the alarm engine (no Kafka, no engine in the process) or it has not answered
+    within the query timeout. A new content voids the acknowledgement, as in TF.
+    """
+    acknowledgeAlarm(uveType: String!, name: String!, type: String!, token: String!): Alarm!
   }
 `;

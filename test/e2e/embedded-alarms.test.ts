@@ -7,7 +7,12 @@ import { after, before, describe, it } from 'node:test';
 import { toJson } from '@bufbuild/protobuf';
 import { AckStatus, UveUpdateSchema, type UveUpdate } from '../../common/proto.js';
 import { cleanUp } from '../../harness/child-processes.js';
-import { graphql, startPipelineProcess, type PipelineProcess } from '../../harness/pipeline-process.js';
+import {
+  graphql,
+  graphqlRaw,
+  startPipelineProcess,
+  type PipelineProcess,
+} from '../../harness/pipeline-process.js';
 import { buildFabricState, buildTopology, planEvents } from '../../simulator/index.js';
 import { openPublishStream, type PublishStream } from '../support/publish-stream.js';
 
@@ -122,6 +127,35 @@ describe('embedded pipeline: alarms raised and cleared by simulated faults, acro
     assert.deepEqual(
       (await historyOf(BGP)).map((t) => [t.name, t.from, t.to]),
       [[control.name, 'IDLE', 'ACTIVE']],
+    );
+  });
+
+  it('acknowledges it under its token through the engine; a stale token is refused, naming the current one', async () => {
+    const [alarm] = await alarmsOf(BGP);
+    assert.ok(alarm);
+    const acknowledge = (token: string) =>
+      graphqlRaw(
+        pipeline.graphqlUrl,
+        `mutation($token: String!) { acknowledgeAlarm(uveType: "control-node", name: "${control.name}",
+          type: "${BGP}", token: $token) { acknowledged token } }`,
+        { token },
+      );
+    const stale = await acknowledge('not-the-token');
+    assert.equal(stale.errors?.[0]?.extensions?.code, 'FAILED_PRECONDITION');
+    assert.match(stale.errors?.[0]?.message ?? '', new RegExp(`acknowledge ${alarm.token}`));
+    assert.deepEqual((await acknowledge(alarm.token)).data, {
+      acknowledgeAlarm: { acknowledged: true, token: alarm.token },
+    });
+    const acknowledged = await ask<{ alarms: { edges: unknown[] } }>(
+      `{ alarms(filter: { type: ["${BGP}"], acknowledged: true }) { edges { cursor } } }`,
+    );
+    assert.equal(acknowledged.alarms.edges.length, 1);
+    const kinds = await ask<{ alarmHistory: { edges: { node: { kind: string } }[] } }>(
+      `{ alarmHistory(type: "${BGP}") { edges { node { kind } } } }`,
+    );
+    assert.deepEqual(
+      kinds.alarmHistory.edges.map((e) => e.node.kind),
+      ['ACKNOWLEDGED', 'STATE'],
     );
   });
 

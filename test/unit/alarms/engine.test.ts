@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AlarmEngine, type Change, type Evaluation } from '../../../alarms/engine.js';
 import { UveState, uveKey } from '../../../alarms/uve-state.js';
+import { FabricError } from '../../../common/errors.js';
 import { BUILTIN_RULES } from '../../../common/model/alarm-rules/builtin/index.js';
 import { parseRule } from '../../../common/model/alarm-rules/parse.js';
 import { uvePartOf } from '../../../common/model/uve-parts.js';
@@ -168,6 +169,26 @@ describe('alarm engine over the UVE state', () => {
     const changes = restarted.evaluate(new Map([[key, { uve: run.uves.aggregated(key) }]]), T0 + 5000);
     const ofInterest = changes.filter((c) => c.alarmType === BGP || c.alarmType === gone.alarmType);
     assert.deepEqual(moves(ofInterest), ['default-global-system-config:retired-rule Active→Idle']);
+  });
+
+  it('acknowledges a raised alarm under its token, once; one not raised is NOT_FOUND', () => {
+    const run = fabric();
+    const [flap] = planEvents(topo, [{ kind: 'bgp-flap' }], T0 * 1000);
+    const raised = run.publish([flap!.steps[0]!], T0 + 1000).find((c) => c.alarmType === BGP);
+    assert.ok(raised);
+    const ack = () =>
+      run.engine.acknowledge('control-node', control.name, BGP, raised.status.token, T0 + 2000);
+    const first = ack();
+    assert.deepEqual(
+      first.transitions.map((t) => t.kind),
+      ['acknowledged'],
+    );
+    run.engine.apply([first]);
+    assert.deepEqual(ack().transitions, [], 'a second acknowledgement changes nothing');
+    assert.throws(
+      () => run.engine.acknowledge('control-node', 'control-9', BGP, 'x', T0),
+      (err: unknown) => err instanceof FabricError && err.code === 'NOT_FOUND',
+    );
   });
 
   it('soaks a rule with an ActiveTimer, raising it when the timer fires', () => {
