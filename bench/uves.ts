@@ -80,7 +80,7 @@ try {
     ],
     ['uves (all names)', `{ uves(type: "virtual-network", first: ${Math.min(uves, 10_000)}) { name } }`],
     ['uveTypes', '{ uveTypes { type count } }'],
-    ['generators', '{ generators { name status } }'],
+    ['generators', '{ generators(first: 1000) { edges { node { name status } } } }'],
   ];
   for (const [label, query] of queries) console.log(`${label}: ${(await median(api, query)).toFixed(1)} ms`);
 } finally {

@@ -56,11 +56,15 @@ addConfigFlags(program.command('start'))
 program
   .command('simulate')
   .description(
-    'Publish a simulated fabric to a collector: the state (UVEs, routes) of its vRouter agents and ' +
-      'control nodes first, then vRouter flows, and interface stats and events when asked',
+    'Publish a simulated fabric to a collector: the state (UVEs, routes) of its vRouter agents, ' +
+      'control nodes and config node first, then vRouter flows, and interface stats and events when asked',
   )
   .requiredOption('--target <host:port>', 'collector gRPC address')
-  .option('--vrouters <n>', 'simulated vRouter agents (two control nodes come with them)', '4')
+  .option(
+    '--vrouters <n>',
+    'simulated vRouter agents (two control nodes and a config node come with them)',
+    '4',
+  )
   .option('--flows <n>', 'stop once this many flow records are acked (0: no flows)')
   .option('--duration <time>', 'stop after this long, e.g. 30s or 5m')
   .option(
@@ -74,29 +78,44 @@ program
   .option('--no-state', 'do not publish UVEs and routes before the flows')
   .option('--ifstats <n>', 'interface-stats samples per interface, one per --ifstats-interval')
   .option('--ifstats-interval <time>', 'time between interface-stats samples (alone: sample until the end)')
-  .option('--events <list>', `faults to play, comma-separated: ${EVENT_KINDS.join(', ')}`)
-  .option('--event-duration <time>', 'how long each fault lasts (default: 3s, 2s, 5s and 1s respectively)')
+  .option(
+    '--events <list>',
+    `faults to play, comma-separated, each kind or kind@host: ${EVENT_KINDS.join(', ')}`,
+  )
+  .option('--event-duration <time>', 'how long each fault lasts (default: per event, below)')
   .addHelpText(
     'after',
     `
-State: every vRouter agent publishes its VrouterAgent, NodeStatus, UveVirtualNetworkAgent,
-UveVirtualMachineAgent, UveVMInterfaceAgent (workload identity) and VMIStats UVEs; every control
-node its BgpRouterState, NodeStatus, BgpPeerInfoData and XmppPeerInfoData UVEs and its routes (a
-host route per workload, an ECMP route per Kubernetes service, the SDN gateway's default route).
+State: every vRouter agent publishes its VrouterAgent, NodeStatus, VrouterStatsAgent,
+UveVirtualNetworkAgent, UveVirtualMachineAgent, UveVMInterfaceAgent (workload identity) and VMIStats
+UVEs; every control node its BgpRouterState, NodeStatus, BgpPeerInfoData and XmppPeerInfoData UVEs
+and its routes (a host route per workload, an ECMP route per Kubernetes service, the SDN gateway's
+default route); the config node its NodeStatus and every node's ContrailConfig. The healthy fabric
+raises none of Tungsten Fabric's system alarms; each event raises its own while it lasts.
 Flows start once the collector has answered all of it. With --flows the run ends when the flows are acked and the
 samples and events asked for are through.
 
-Events (played one after the other once the state is published, the first after 1s):
-  process-down        compute-0's agent reports itself Non-Functional (NodeStatus), then Functional
-  bgp-flap            control-1's BGP session to the SDN gateway goes Idle, Active, Established
-                      (flap_count + 1); the gateway's default routes are withdrawn and re-added
-  vrouter-disconnect  the last vRouter's stream closes and stays closed, then it reconnects and
-                      resends its UVEs
-  vrouter-restart     compute-1 restarts: as vrouter-disconnect, and its interface counters reset
+Events (played one after the other once the state is published, the first after 1s; the default
+node, its duration, and the alarms raised):
+  process-down        compute-0 (3s): its agent exits, then runs again (process-status,
+                      process-connectivity)
+  bgp-flap            control-1 (2s): its BGP session to the SDN gateway goes Idle, Active,
+                      Established; the gateway's default routes withdrawn and re-added
+                      (bgp-connectivity)
+  vrouter-disconnect  the last vRouter (5s): its stream closes and stays closed, then it reconnects
+                      and resends its UVEs (xmpp-connectivity; node-status once withdrawn)
+  vrouter-restart     compute-1 (1s): as vrouter-disconnect, its agent restarted and its interface
+                      counters reset
+  disk-full           config-1 (4s): its data partition 82%, then 96% full (disk-usage-high, then
+                      disk-usage-critical)
+  core-dump           control-2 (3s): its main process crashes and leaves a core file (core-files)
+  interface-down      compute-0 (2s): its first interface goes down (vrouter-interface)
+  vrouter-limit       compute-0 (2s): next hops beyond their watermark, then their table full
+                      (vrouter-limit-exceeded, vrouter-table-limit-exceeded)
 
 Examples:
   fabricscope simulate --target localhost:50051 --flows 100000
-  fabricscope simulate --target localhost:50051 --flows 0 --ifstats 5 --events bgp-flap,process-down`,
+  fabricscope simulate --target localhost:50051 --flows 0 --ifstats 5 --events bgp-flap,process-down@control-2`,
   )
   .action(runSimulate);
 

@@ -1,13 +1,6 @@
 import { parseDuration } from '../common/duration.js';
 import { errorMessage, invalid } from '../common/errors.js';
-import {
-  formatSummary,
-  parseEventKinds,
-  progressPrinter,
-  simulate,
-  type EventKind,
-  type EventSpec,
-} from '../simulator/index.js';
+import { formatSummary, parseEvents, progressPrinter, simulate, type EventSpec } from '../simulator/index.js';
 
 export interface SimulateFlags {
   target: string;
@@ -35,9 +28,9 @@ function count(text: string, flag: string): number {
 const duration = (text: string | undefined, flag: string): number | undefined =>
   text === undefined ? undefined : parseDuration(text, `--${flag}`);
 
-function eventKinds(text: string): EventKind[] {
+function parsedEvents(text: string): EventSpec[] {
   try {
-    return parseEventKinds(text);
+    return parseEvents(text);
   } catch (err) {
     throw invalid(`--events: ${errorMessage(err)}`);
   }
@@ -45,9 +38,9 @@ function eventKinds(text: string): EventKind[] {
 
 function events(flags: SimulateFlags): EventSpec[] | undefined {
   if (flags.events === undefined) return undefined;
-  const kinds = eventKinds(flags.events);
+  const specs = parsedEvents(flags.events);
   const durationMs = duration(flags.eventDuration, 'event-duration');
-  return kinds.map((kind) => ({ kind, ...(durationMs !== undefined ? { durationMs } : {}) }));
+  return specs.map((spec) => ({ ...spec, ...(durationMs !== undefined ? { durationMs } : {}) }));
 }
 
 /**

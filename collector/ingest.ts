@@ -14,6 +14,7 @@ import {
 import { encodeBusBatch, type BatchId } from '../common/bus/envelope.js';
 import { checkFlowRecord } from './validation/flow.js';
 import { forEachRecord, frameRecords } from '../common/wire/frames.js';
+import { WireError } from '../common/wire/reader.js';
 import type { PayloadRange } from './requests.js';
 import { checkInterfaceStatsRecord } from './validation/interface-stats.js';
 import type { RecordCheck } from './validation/record.js';
@@ -65,9 +66,15 @@ export class Ingest {
   private async process(id: BatchId, buf: Buffer, payload: PayloadRange | undefined): Promise<Ack> {
     const ack = create(AckSchema, { seq: BigInt(id.seq), status: AckStatus.OK });
     if (!payload) return ack;
-    // Counted first (a walk of the record frames), so an oversized batch costs no validation.
+    // Counted first (a walk of the record frames), so an oversized batch costs no validation; a
+    // frame running past the batch makes the whole batch unreadable.
     let total = 0;
-    forEachRecord(buf, payload.start, payload.end, () => total++);
+    try {
+      forEachRecord(buf, payload.start, payload.end, () => total++);
+    } catch (err) {
+      if (err instanceof WireError) return this.refuse(id, `malformed batch: ${err.message}`);
+      throw err;
+    }
     if (total > this.limits.maxBatchRecords) {
       return this.refuse(id, `${total} records; a batch holds at most ${this.limits.maxBatchRecords}`);
     }

@@ -56,11 +56,38 @@ export function readBatch(buf: Buffer, start = 0, end = buf.length): Request & {
   while (!reader.done()) {
     const tag = reader.tag();
     const kind = payloadKindOf(tag >>> 3);
-    if (tag === TAG.seq) seq = reader.varint();
-    else if (kind && (tag & 7) === WireType.LEN) payload = { kind, ...range(reader.lengthDelimited()) };
+    if (tag === TAG.seq) seq = readSeq(reader);
+    else if (kind) payload = readPayload(reader, kind, tag & 7, payload);
     else reader.skip(tag & 7);
   }
   return { type: 'batch', seq, payload };
+}
+
+/**
+ * The records of a batch, in one field: a second one (which protobuf would merge, or let replace the
+ * first) or one of another wire type would otherwise lose records without a word.
+ */
+function readPayload(
+  reader: WireReader,
+  kind: PayloadKind,
+  wire: number,
+  earlier: PayloadRange | undefined,
+): PayloadRange {
+  if (wire !== WireType.LEN)
+    throw invalid(`batch ${kind} with wire type ${wire}; records are length-delimited`);
+  if (earlier)
+    throw invalid(`batch carries records twice (${earlier.kind}, then ${kind}); one field per batch`);
+  return { kind, ...range(reader.lengthDelimited()) };
+}
+
+/**
+ * A batch's seq, exact: above 2^53 a number would round, two seqs would become one and the later
+ * batch would be dropped as a resend of the other (and 2^64-1 would round past uint64).
+ */
+function readSeq(reader: WireReader): number {
+  const seq = reader.varint();
+  if (seq > Number.MAX_SAFE_INTEGER) throw invalid(`batch seq ${seq} is above 2^53-1`);
+  return seq;
 }
 
 const range = ([start, end]: [number, number]): { start: number; end: number } => ({ start, end });

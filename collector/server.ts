@@ -223,7 +223,8 @@ class PublishStream {
       const request = readRequest(buf);
       if (request.type === 'hello') return this.onHello(request.generator, request.token, request.epoch);
       if (!this.session) throw new FabricError('FAILED_PRECONDITION', NO_HELLO);
-      void this.onBatch(this.session, buf, request.seq, request.payload);
+      // A failure of ours ends this stream (INTERNAL, logged), never the process.
+      this.onBatch(this.session, buf, request.seq, request.payload).catch((err) => this.fail(err));
     } catch (err) {
       this.fail(err);
     }

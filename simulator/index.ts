@@ -18,7 +18,7 @@ export { buildFlowPools } from './fabric/flows/templates.js';
 export { buildFabricState, type GeneratorState } from './fabric/state/fabric-state.js';
 export { buildRoutes, vrfName } from './fabric/state/routes.js';
 export { buildInterfaceStats, interfaceRates } from './fabric/state/interface-stats.js';
-export { EVENT_KINDS, parseEventKinds, planEvents, type EventKind, type EventSpec } from './fabric/events.js';
+export { EVENT_KINDS, parseEvents, planEvents, type EventKind, type EventSpec } from './fabric/events.js';
 export { createRng, type Rng } from './fabric/random.js';
 
 export { FlowBatchEncoder } from './sender/flow-encoder.js';

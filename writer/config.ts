@@ -1,7 +1,10 @@
 import { z } from 'zod';
-import { positive, type OptionTable } from '../common/config.js';
+import { duration, positive, type OptionTable } from '../common/config.js';
+import { MAX_SNAPSHOT_INTERVAL_DAYS } from '../common/schema/catalog/retention.js';
 
-/** The writer's section of the configuration: how it batches inserts and recognises resends. */
+const maxIntervalMs = MAX_SNAPSHOT_INTERVAL_DAYS * 86400e3;
+
+/** The writer's section of the configuration: how it batches inserts, recognises resends and snapshots state. */
 export const writerOptions = {
   writerMaxBytes: {
     flag: 'writer-max-bytes',
@@ -23,5 +26,15 @@ export const writerOptions = {
     default: 24,
     schema: positive,
     help: 'How far back a resent batch is recognised as already stored',
+  },
+  snapshotInterval: {
+    flag: 'snapshot-interval',
+    env: 'FABRICSCOPE_SNAPSHOT_INTERVAL',
+    default: '6h',
+    // The TTLs keep events one day past the retention, for the snapshot before an instant.
+    schema: duration.refine((ms) => ms >= 60e3 && ms <= maxIntervalMs, {
+      message: `must be between 1m and ${MAX_SNAPSHOT_INTERVAL_DAYS}d`,
+    }),
+    help: 'How often the writer snapshots routing tables and generator states, and deletes UVE state dead past retention (1m to 1d)',
   },
 } as const satisfies OptionTable;

@@ -5,14 +5,16 @@ import type { Warehouse } from '../common/warehouse/warehouse.js';
 import { BatchWriter } from './batch-writer.js';
 import { writerOptions } from './config.js';
 import { writerRoutes } from './routes.js';
+import { SnapshotSchedule } from './snapshots.js';
 
-/** The writer service: every bus topic into its warehouse table, each batch stored once. */
+/** The writer service: every bus topic into its warehouse table, each batch stored once; state snapshots. */
 export { writerOptions as options };
 export type WriterConfig = ConfigOf<typeof writerOptions>;
 
 /**
  * One writer per topic, so a slow table never holds back another's commits. What a previous writer
- * may have left half-written (a table without its views) is repaired before any new batch.
+ * may have left half-written (a table without its views) is repaired before any new batch. The
+ * snapshot pass keeps state answerable past the TTLs (common/schema/snapshots.ts).
  */
 export async function start(
   config: WriterConfig,
@@ -26,8 +28,11 @@ export async function start(
   };
   const writers = writerRoutes.map((route) => new BatchWriter(deps.warehouse, route, options));
   for (const writer of writers) await writer.start(deps.bus);
+  const snapshots = new SnapshotSchedule(deps.warehouse, config.snapshotInterval);
+  snapshots.start();
   return {
     close: async () => {
+      await snapshots.stop();
       for (const writer of writers) await writer.stop();
     },
   };

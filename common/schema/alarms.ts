@@ -1,7 +1,7 @@
 import type { LatestView } from './views.js';
 
 /**
- * The alarm tables (migration 5). `alarms` holds every transition of every alarm (one rule over one
+ * The alarm tables (migration 6). `alarms` holds every transition of every alarm (one rule over one
  * UVE) as the engine stored it, kept 30 days; `alarm_state` the newest row of each alarm, fed by a
  * view and never expired, so an alarm raised longer ago than the history reaches is still known
  * after a restart. Each row carries the alarm's whole status after the step that made it (the
@@ -52,6 +52,7 @@ export const alarmTableStatements: readonly string[] = [
 /** The latest row of each alarm: a repair writes recent rows again (idempotent, see alarms/store.ts). */
 export const alarmStateView: LatestView = {
   target: 'alarm_state',
+  key: ['uve_type', 'uve_name', 'alarm_type'],
   source: 'alarms',
   select: `SELECT at, version, uve_type, uve_name, alarm_type, severity, state, token, acknowledged,
       flapping, status FROM alarms`,

@@ -5,23 +5,45 @@ import { levels, rollupColumns, rollupFields, rollupSelect } from './rollups.js'
 
 /** The DDL a migration runs for a kind, derived from its catalog as it stood at that migration. */
 
-type Column = Pick<Field, 'column' | 'type' | 'codec'>;
+export type Column = Pick<Field, 'column' | 'type' | 'codec'>;
 const definition = (c: Column): string => `${quoted(c.column)} ${c.type}${c.codec ? ` ${c.codec}` : ''}`;
 const bucketTime: Column = { column: 'time', type: "DateTime('UTC')", codec: 'CODEC(DoubleDelta, ZSTD(1))' };
 
-/** The kind's table with the fields that migration `id` had. */
+/** The columns of a kind's rows as migration `id` had them: the time, the batch columns, the fields. */
+export const rowColumns = (catalog: RecordCatalog, id = Infinity): Column[] => [
+  catalog.time,
+  ...batchColumns,
+  ...catalog.fields.filter((f) => f.since <= id),
+];
+
+/** The kind's table with the fields, and the TTL, that migration `id` had. */
 export function createTable(catalog: RecordCatalog, id: number): string {
   const { table } = catalog;
-  const columns = [catalog.time, ...batchColumns, ...catalog.fields.filter((f) => f.since <= id)];
+  const ttl = table.ttl && (table.ttlSince ?? table.since) <= id;
   return [
-    `CREATE TABLE IF NOT EXISTS ${table.name} (\n  ${columns.map(definition).join(',\n  ')}\n)`,
+    `CREATE TABLE IF NOT EXISTS ${table.name} (\n  ${columnList(rowColumns(catalog, id))}\n)`,
     `ENGINE = ${table.engine}`,
     table.partitionBy && `PARTITION BY ${table.partitionBy}`,
     `ORDER BY ${table.orderBy}`,
-    table.ttl && `TTL ${table.ttl}\nSETTINGS ttl_only_drop_parts = 1`,
+    ttl && `TTL ${table.ttl}\nSETTINGS ttl_only_drop_parts = 1`,
   ]
     .filter(Boolean)
     .join('\n');
+}
+
+/** Column definitions, one a line. */
+export const columnList = (columns: readonly Column[]): string => columns.map(definition).join(',\n  ');
+
+/**
+ * The TTL a kind's table gets from migration `id` when it came after the table. A partitioned table
+ * drops whole parts, as those created with their TTL do; an unpartitioned one, whose parts mix old
+ * and new rows, deletes rows as it merges.
+ */
+export function setTtl(catalog: RecordCatalog, id: number): string[] {
+  const { table } = catalog;
+  if (!table.ttl || table.ttlSince !== id) return [];
+  const drop = table.partitionBy ? [`ALTER TABLE ${table.name} MODIFY SETTING ttl_only_drop_parts = 1`] : [];
+  return [...drop, `ALTER TABLE ${table.name} MODIFY TTL ${table.ttl}`];
 }
 
 /** One rollup level's table and the view that feeds it, as of migration `id`. */
@@ -46,7 +68,7 @@ function createRollupTable(catalog: RecordCatalog, level: RollupLevel, id: numbe
   const engine = sampled
     ? 'ReplacingMergeTree(sample_time)'
     : `SummingMergeTree((${Object.keys(merge.measures).join(', ')}))`;
-  return `CREATE TABLE IF NOT EXISTS ${level.table} (\n  ${columns.map(definition).join(',\n  ')}\n)
+  return `CREATE TABLE IF NOT EXISTS ${level.table} (\n  ${columnList(columns)}\n)
 ENGINE = ${engine}
 PARTITION BY toYYYYMM(time)
 ORDER BY ${sampled ? catalog.table.orderBy : `(time, ${rollupColumns(catalog, id)})`}
@@ -59,14 +81,15 @@ const createRollupView = (catalog: RecordCatalog, level: RollupLevel, id: number
 
 /**
  * What migration `id` does to a kind whose table came before it: adds the fields declared `since: id`
- * to the table and, where a rollup keeps them, to every level (a summed level also groups by them),
+ * to the table and the tables of its copies and, where a rollup keeps them, to every level (a summed level also groups by them),
  * then replaces the levels' views so they compute the new columns. Migrations run at start, before
  * any writer inserts, so no row passes while a view is replaced.
  */
 export function addFields(catalog: RecordCatalog, id: number): string[] {
   const added = catalog.fields.filter((f) => f.since === id);
   if (added.length === 0 || catalog.table.since >= id) return [];
-  const statements = [alterAdd(catalog.table.name, added)];
+  const copies = (catalog.copies ?? []).filter((copy) => copy.since < id);
+  const statements = [catalog.table.name, ...copies.map((copy) => copy.table)].map((t) => alterAdd(t, added));
   const merge = catalog.rollup?.merge;
   const kept = merge?.kind === 'last' ? added : added.filter((f) => f.rollup !== undefined);
   if (kept.length === 0) return statements;

@@ -8,7 +8,8 @@ import {
 } from './catalog/index.js';
 import type { RecordCatalog } from './catalog/types.js';
 import { alarmStateView, alarmTableStatements } from './alarms.js';
-import { addFields, createRollup, createTable } from './ddl.js';
+import { addFields, createRollup, createTable, setTtl } from './ddl.js';
+import { createSnapshotTables } from './route-table.js';
 import { levels } from './rollups.js';
 import { createLatestView, latestWithdrawals, uveLatestView, workloadsView } from './views.js';
 
@@ -133,31 +134,53 @@ const written: Migration[] = [
     SETTINGS ttl_only_drop_parts = 1`,
     ],
   },
+  // Migration 4 is generated: stored_at on routes and generator_events (catalog fields).
   {
     id: 5,
+    name: 'retention: TTLs on route and generator events, route snapshots',
+    statements: [
+      // Rows stored before this migration count as stored now: the TTLs it sets (generated below,
+      // from the catalog) keep them a full retention from now, until the snapshots the writers take
+      // from now on cover it. Waited for, so that no merge applies a TTL to rows without it.
+      ...['routes', 'generator_events'].map(
+        (table) =>
+          `ALTER TABLE ${table} UPDATE stored_at = now64(6) WHERE stored_at = 0 SETTINGS mutations_sync = 2`,
+      ),
+      ...createSnapshotTables(5),
+    ],
+  },
+  {
+    id: 6,
     name: "alarms: every transition, and each alarm's latest state",
     statements: [...alarmTableStatements, createLatestView(alarmStateView)],
   },
 ];
 
 /**
- * Every migration of a catalog set: the written ones, each followed by the fields the catalogs
- * declare since it, then one generated migration per later `since` the catalogs declare.
+ * Every migration of a catalog set: the written ones and one generated migration per other `since`
+ * the catalogs' fields declare, in order, each followed by the fields the catalogs declare since it
+ * and the TTLs they set then.
  */
 export function migrationsOf(kinds: readonly RecordCatalog[], handWritten = written): Migration[] {
-  const last = Math.max(...handWritten.map((m) => m.id));
-  const later = [...new Set(kinds.flatMap((k) => k.fields.map((f) => f.since)))].filter((id) => id > last);
-  const generated = later
-    .sort((a, b) => a - b)
-    .map((id) => ({
-      id,
-      name: `catalog fields: ${kinds.flatMap((k) => k.fields.filter((f) => f.since === id).map((f) => `${k.table.name}.${f.column}`)).join(', ')}`,
-      statements: [],
-    }));
-  return [...handWritten, ...generated].map((m) => ({
-    ...m,
-    statements: [...m.statements, ...kinds.flatMap((k) => addFields(k, m.id))],
+  const writtenIds = new Set(handWritten.map((m) => m.id));
+  const others = [...new Set(kinds.flatMap((k) => k.fields.map((f) => f.since)))].filter(
+    (id) => !writtenIds.has(id),
+  );
+  const generated = others.map((id) => ({
+    id,
+    name: `catalog fields: ${kinds.flatMap((k) => k.fields.filter((f) => f.since === id).map((f) => `${k.table.name}.${f.column}`)).join(', ')}`,
+    statements: [],
   }));
+  return [...handWritten, ...generated]
+    .sort((a, b) => a.id - b.id)
+    .map((m) => ({
+      ...m,
+      statements: [
+        ...m.statements,
+        ...kinds.flatMap((k) => addFields(k, m.id)),
+        ...kinds.flatMap((k) => setTtl(k, m.id)),
+      ],
+    }));
 }
 
 export const migrations: Migration[] = migrationsOf(catalogs);

@@ -19,6 +19,8 @@ export const latestWithdrawals = (until = '1'): string =>
  */
 export interface LatestView {
   target: string;
+  /** The columns a row is the newest of (the target's sorting key). */
+  key: readonly string[];
   source: string;
   /** SELECT … FROM source, without WHERE. */
   select: string;
@@ -27,6 +29,7 @@ export interface LatestView {
 
 export const uveLatestView: LatestView = {
   target: 'uve_latest',
+  key: ['type', 'name', 'struct_type', 'generator'],
   source: 'uve_updates',
   select: `SELECT type, name, struct_type, generator, received_at, time, attributes, aggregation, deleted
     FROM uve_updates`,
@@ -34,6 +37,7 @@ export const uveLatestView: LatestView = {
 
 export const workloadsView: LatestView = {
   target: 'workloads',
+  key: ['vmi', 'generator'],
   source: 'uve_updates',
   select: `SELECT name AS vmi, generator, received_at,
       arrayMap(a -> toIPv6(a), arrayFilter(a -> isIPv4String(a) OR isIPv6String(a),
@@ -52,3 +56,22 @@ export const workloadsView: LatestView = {
 export const createLatestView = (view: LatestView): string =>
   `CREATE MATERIALIZED VIEW IF NOT EXISTS ${view.target}_mv TO ${view.target} AS
     ${view.select}${view.where ? `\n    WHERE ${view.where}` : ''}`;
+
+/**
+ * Deletes from a latest-row view's target what has been dead since before `before` (an SQL instant):
+ * every row of a key whose newest row is a deletion received before it, and every row received
+ * before a withdrawal of its generator that came before it. Every row of such a key goes at once:
+ * a TTL would drop only the newest, and the older row that it replaced, when still in another part,
+ * would come back to life (ReplacingMergeTree keeps a deletion's row for that reason).
+ */
+export function deleteDead(view: LatestView, before: string): string {
+  const key = view.key.join(', ');
+  return `DELETE FROM ${view.target} WHERE (${key}) IN (
+      SELECT ${key} FROM ${view.target} GROUP BY ${key}
+      HAVING argMax(deleted, received_at) AND max(received_at) < ${before}
+    ) OR (generator, received_at) IN (
+      SELECT part.generator, part.received_at FROM ${view.target} AS part
+      INNER JOIN (${latestWithdrawals(`time < ${before}`)}) AS gone USING generator
+      WHERE part.received_at < gone.withdrawn
+    )`;
+}

@@ -1,4 +1,4 @@
-import { WireReader, WireType } from './reader.js';
+import { WireError, WireReader, WireType } from './reader.js';
 import { putVarint, varintSize } from './writer.js';
 
 /**
@@ -17,6 +17,8 @@ export function forEachRecord(
   while (!reader.done()) {
     const tag = reader.varint();
     if (tag === (1 << 3) + WireType.LEN) visit(...reader.lengthDelimited());
+    // A record that is not length-delimited cannot be read: skipped, it would be lost unsaid.
+    else if (tag >>> 3 === 1) throw new WireError(`record field 1 has wire type ${tag & 7}`);
     else reader.skip(tag & 7);
   }
 }

@@ -26,7 +26,7 @@ import {
   type TransitionPosition,
 } from './sql.js';
 
-/** How long transitions are kept (migration 5's TTL): the default reach of the history. */
+/** How long transitions are kept (migration 6's TTL): the default reach of the history. */
 const KEPT_US = 30 * 86400e6;
 
 const SEVERITIES: readonly AlarmSeverity[] = ['CRITICAL', 'MAJOR', 'MINOR'];

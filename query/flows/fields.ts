@@ -6,7 +6,7 @@ import {
 } from '../../common/schema/catalog/flows.js';
 import type { RecordCatalog } from '../../common/schema/catalog/types.js';
 import type { FlowField } from '../../common/schema/catalog/flows.js';
-import { printedAddress } from '../shared/addresses.js';
+import { printedAddress } from '../../common/schema/addresses.js';
 import { toRfc3339 } from '../shared/time.js';
 
 /**

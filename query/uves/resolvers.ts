@@ -1,8 +1,11 @@
+import { z } from 'zod';
 import { aggregateUve } from '../../common/model/uve-aggregate.js';
 import { uvePartOfRow, type UvePartRow } from '../../common/schema/live-uves.js';
 import type { Warehouse } from '../../common/warehouse/warehouse.js';
 import type { GeneratorStatus, QueryResolvers } from '../generated/graphql.js';
 import { checkFirst } from '../shared/arguments.js';
+import { cursorCodec } from '../shared/cursor.js';
+import { keysetPage } from '../shared/paging.js';
 import { resolver } from '../shared/resolve.js';
 import type { BuiltQuery } from '../shared/params.js';
 import { generatorsQuery, historyQuery, listQuery, partsQuery, typesQuery } from './sql.js';
@@ -70,6 +73,9 @@ function toGenerator(row: GeneratorRow) {
   };
 }
 
+/** Where a listing of generators stopped: the last one's name. */
+const generatorCursor = cursorCodec<{ generator: string }>(z.object({ generator: z.string() }));
+
 export function uveResolvers(warehouse: Warehouse): QueryResolvers {
   const run = <T>(q: BuiltQuery) => warehouse.query<T>(q.sql, q.params);
   return {
@@ -114,8 +120,14 @@ export function uveResolvers(warehouse: Warehouse): QueryResolvers {
       }));
     }),
     generators: resolver('generators', async (args) => {
-      const rows = await run<GeneratorRow>(generatorsQuery(args.status?.toLowerCase()));
-      return rows.map(toGenerator);
+      checkFirst(args.first);
+      const after = args.after ? generatorCursor.decode(args.after, 'after').generator : undefined;
+      return keysetPage(
+        args.first,
+        (limit) => run<GeneratorRow>(generatorsQuery(args.status?.toLowerCase(), limit, after)),
+        (row) => generatorCursor.encode({ generator: row.generator }),
+        toGenerator,
+      );
     }),
   };
 }

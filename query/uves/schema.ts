@@ -72,6 +72,16 @@ export const uvesTypeDefs = /* GraphQL */ `
     peer: String!
   }
 
+  type GeneratorEdge {
+    cursor: String!
+    node: Generator!
+  }
+
+  type GeneratorConnection {
+    edges: [GeneratorEdge!]!
+    pageInfo: PageInfo!
+  }
+
   extend type Query {
     uveTypes: [UveType!]!
     "UVEs of a type whose name matches a glob (* and ?), at most first."
@@ -87,6 +97,10 @@ export const uvesTypeDefs = /* GraphQL */ `
       to: String
       first: Int = 100
     ): [UveUpdate!]!
-    generators(status: GeneratorStatus): [Generator!]!
+    """
+    Generators by name, each with its latest session event; status: only those in it. A generator
+    withdrawn for longer than the UVE history is kept (30 days) is forgotten.
+    """
+    generators(status: GeneratorStatus, first: Int = 100, after: String): GeneratorConnection!
   }
 `;

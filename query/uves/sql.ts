@@ -44,15 +44,21 @@ export function partsQuery(type: string, name: string, structs: readonly string[
   };
 }
 
-/** Every generator's latest session event, optionally only those in one status. */
-export function generatorsQuery(status: string | undefined): BuiltQuery {
+/**
+ * `limit` generators by name after `after`, each with its latest session event, optionally only those
+ * in one status. Restatements (schema/snapshots.ts) keep each generator's latest event of each kind
+ * past the events' TTL, so the latest of all is still there.
+ */
+export function generatorsQuery(status: string | undefined, limit: number, after?: string): BuiltQuery {
   const params = new Params();
+  const where = after === undefined ? '1' : `generator > ${params.add('String', after)}`;
   const having = status ? `HAVING status = ${params.add('String', status)}` : '';
   return {
     sql: `SELECT generator, toString(argMax(event, time)) AS status, toString(max(time)) AS since,
         toString(argMax(epoch, time)) AS epoch, argMax(peer, time) AS peer,
         toString(maxIf(time, event = 'connected')) AS connected_at
-      FROM generator_events GROUP BY generator ${having} ORDER BY generator`,
+      FROM generator_events WHERE ${where} GROUP BY generator ${having}
+      ORDER BY generator LIMIT ${params.add('UInt32', limit)}`,
     params: params.values,
   };
 }

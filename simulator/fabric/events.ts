@@ -1,29 +1,47 @@
-import { RouteOp, type RouteEvent, type UveUpdate } from '../../common/proto.js';
-import { gatewayRoutes } from './state/routes.js';
-import type { ControlNode, Topology, VRouter } from './topology/types.js';
-import { bgpPeerUve, bgpRouterStateUve, type BgpPeerStatus } from './state/uves/control-node.js';
-import { CONTROL_MODULE, nodeStatusUve, VROUTER_MODULE } from './state/uves/node-status.js';
+import type { RouteEvent, UveUpdate } from '../../common/proto.js';
+import { phasesOf, type Phase } from './faults.js';
+import { healthyCondition, type FabricCondition } from './state/condition.js';
+import { rebuild } from './state/structs.js';
 import { uveContext, type UveContext } from './state/uves/vrouter-agent.js';
+import type { Topology } from './topology/types.js';
 
 /**
  * Faults to play on demand, planned as timed steps of what each generator then publishes (or does to
- * its stream), so that a test can predict every record. Each event ends where it began: the process
- * comes back, the BGP session re-establishes, the vRouter reconnects.
+ * its stream), so that a test can predict every record. Each event ends where it began. Every kind is
+ * made of phases (fabric/faults.ts) that change the fabric's condition; the structs a phase touches
+ * are republished as the condition then has them, so events that overlap compose.
  *
- * - `process-down`: the target's NodeStatus reports its process Non-Functional, then Functional.
- * - `bgp-flap`: a control node's session to the first SDN gateway goes Idle (flap_count + 1, the
- *   gateway's default routes withdrawn from every VRF), then Active, then Established again (the
- *   routes re-added).
- * - `vrouter-disconnect`: the vRouter's stream closes and stays closed, then it reconnects (unacked
- *   batches resent as always) and resyncs what it holds, as a TF generator does after any reconnect.
- * - `vrouter-restart`: the same, and the agent's interface counters start again from one interval.
+ * - `process-down`: the node's main process exits (process_info EXITED, process_status
+ *   Non-Functional), then its supervisor starts it again.
+ * - `bgp-flap`: a control node's session to the first SDN gateway goes Idle (one BGP peer fewer up,
+ *   flap_count + 1, the gateway's default routes withdrawn from every VRF), then Active, then
+ *   Established again (the routes re-added).
+ * - `vrouter-disconnect`: the vRouter's stream closes and stays closed (the control nodes count one
+ *   XMPP peer fewer up), then it reconnects (unacked batches resent as always) and resyncs what it
+ *   holds, as a TF generator does after any reconnect.
+ * - `vrouter-restart`: the same, and the agent restarts: process_info counts a stop and a start, and
+ *   its interface counters start again from one interval.
+ * - `disk-full`: the node's data partition goes above 70%, then above 90%, then back.
+ * - `core-dump`: the node's main process crashes and is restarted at once, leaving a core file, which
+ *   is removed at the end.
+ * - `interface-down`: the vRouter's first interface goes down, then up.
+ * - `vrouter-limit`: the vRouter's next hops cross their watermark, then fill the table, then drop.
  */
-export const EVENT_KINDS = ['process-down', 'bgp-flap', 'vrouter-disconnect', 'vrouter-restart'] as const;
+export const EVENT_KINDS = [
+  'process-down',
+  'bgp-flap',
+  'vrouter-disconnect',
+  'vrouter-restart',
+  'disk-full',
+  'core-dump',
+  'interface-down',
+  'vrouter-limit',
+] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 export interface EventSpec {
   kind: EventKind;
-  /** A vRouter or control node host name; see defaultTarget. */
+  /** A vRouter, control node or config node host name; see defaultTarget. */
   target?: string;
   /** When it starts, after the fabric state is published. Default: after the previous event + 1 s. */
   atMs?: number;
@@ -36,6 +54,10 @@ export const DEFAULT_EVENT_DURATION_MS: Readonly<Record<EventKind, number>> = {
   'bgp-flap': 2000,
   'vrouter-disconnect': 5000,
   'vrouter-restart': 1000,
+  'disk-full': 4000,
+  'core-dump': 3000,
+  'interface-down': 2000,
+  'vrouter-limit': 2000,
 };
 export const FIRST_EVENT_MS = 1000;
 export const EVENT_GAP_MS = 1000;
@@ -57,31 +79,43 @@ export interface PlannedEvent {
   target: string;
   atMs: number;
   durationMs: number;
+  /** In time order; a phase that concerns several generators is a step per generator. */
   steps: EventStep[];
 }
 
-/** `process-down,bgp-flap` → kinds, refusing unknown names. */
-export function parseEventKinds(text: string): EventKind[] {
-  const names = text
+/** `process-down,bgp-flap@control-2` → specs: each event's kind, and its target when named after `@`. */
+export function parseEvents(text: string): EventSpec[] {
+  const items = text
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-  return names.map((name) => {
+  return items.map((item) => {
+    const [name = '', target, ...rest] = item.split('@').map((s) => s.trim());
     const kind = EVENT_KINDS.find((k) => k === name);
     if (!kind) throw new Error(`unknown event "${name}"; events are ${EVENT_KINDS.join(', ')}`);
-    return kind;
+    if (target === '' || rest.length > 0) throw new Error(`"${item}": name one host after @`);
+    return target === undefined ? { kind } : { kind, target };
   });
 }
 
-/** process-down: the first vRouter; bgp-flap: the first control node; the others: as named below. */
+/**
+ * process-down, interface-down, vrouter-limit: the first vRouter; bgp-flap: the first control node;
+ * core-dump: the last control node; disk-full: the config node; the others as below.
+ */
 export function defaultTarget(topo: Topology, kind: EventKind): string {
   const vrouters = topo.vrouters;
   const pick = (i: number): string => vrouters[Math.min(i, vrouters.length - 1)]?.name ?? '';
   switch (kind) {
     case 'process-down':
+    case 'interface-down':
+    case 'vrouter-limit':
       return pick(0);
     case 'bgp-flap':
       return topo.controlNodes[0]?.name ?? '';
+    case 'core-dump':
+      return topo.controlNodes.at(-1)?.name ?? '';
+    case 'disk-full':
+      return topo.configNodes[0]?.name ?? '';
     case 'vrouter-disconnect':
       return pick(vrouters.length - 1);
     case 'vrouter-restart':
@@ -101,116 +135,50 @@ export function scheduleEvents(topo: Topology, specs: readonly EventSpec[]): Req
   });
 }
 
-interface Plan {
-  topo: Topology;
-  ctx: UveContext;
-  at: (ms: number) => number; // µs timestamp of a step
-}
-
-/** Every event's steps, with timestamps startUs + atMs. */
+/**
+ * Every event's steps, with timestamps startUs + atMs. The fabric was healthy, its state first
+ * published at `sinceUs` (the processes' start times count from it); the events' phases are applied
+ * in time order.
+ */
 export function planEvents(
   topo: Topology,
   specs: readonly EventSpec[],
   startUs: number,
   ctx: UveContext = uveContext(topo),
+  sinceUs: number = startUs,
 ): PlannedEvent[] {
-  const plan: Plan = { topo, ctx, at: (ms) => startUs + Math.round(ms * 1000) };
-  return scheduleEvents(topo, specs).map((e) => ({ ...e, steps: stepsOf(plan, e) }));
-}
-
-function stepsOf(plan: Plan, e: Required<EventSpec>): EventStep[] {
-  switch (e.kind) {
-    case 'process-down':
-      return processDown(plan, e);
-    case 'bgp-flap':
-      return bgpFlap(plan, e);
-    case 'vrouter-disconnect':
-    case 'vrouter-restart':
-      return vrouterDown(plan, e);
+  const at = (ms: number): number => startUs + Math.round(ms * 1000);
+  const scheduled = scheduleEvents(topo, specs);
+  const phases = scheduled
+    .flatMap((e, event) => phasesOf({ topo, at }, e).map((phase) => ({ event, phase })))
+    .sort((a, b) => a.phase.atMs - b.phase.atMs);
+  const condition = healthyCondition(sinceUs);
+  const steps: EventStep[][] = scheduled.map(() => []);
+  for (const { event, phase } of phases) {
+    phase.change?.(condition);
+    steps[event]?.push(...stepsOf(ctx, condition, phase, at(phase.atMs)));
   }
+  return scheduled.map((e, i) => ({ ...e, steps: steps[i] ?? [] }));
 }
 
-const step = (atMs: number, generator: string, parts: Partial<EventStep> = {}): EventStep => ({
-  atMs,
-  generator,
-  uves: [],
-  routes: [],
-  ...parts,
-});
-
-function vrouterOf(topo: Topology, e: Required<EventSpec>): VRouter {
-  const vr = topo.vrouters.find((v) => v.name === e.target);
-  if (!vr) throw new Error(`${e.kind}: no vRouter "${e.target}"`);
-  return vr;
-}
-
-function controlOf(topo: Topology, e: Required<EventSpec>): ControlNode {
-  const c = topo.controlNodes.find((n) => n.name === e.target);
-  if (!c) throw new Error(`${e.kind}: no control node "${e.target}"`);
-  return c;
-}
-
-function processDown(plan: Plan, e: Required<EventSpec>): EventStep[] {
-  const { topo, at } = plan;
-  const vr = topo.vrouters.find((v) => v.name === e.target);
-  const control = vr ? undefined : controlOf(topo, e);
-  const node = vr
-    ? { type: 'vrouter' as const, name: vr.name, module: VROUTER_MODULE, generator: vr.generator }
-    : {
-        type: 'control-node' as const,
-        name: e.target,
-        module: CONTROL_MODULE,
-        generator: control?.generator ?? '',
-      };
-  // The connection a process misses makes it Non-Functional (TF's ConnectionState).
-  const missing = vr ? `XMPP:dns-server:${topo.controlNodes[0]?.ip ?? ''}` : 'Database:Cassandra';
-  const description = `Number of connections:${vr ? 4 : 3}, Expected:${vr ? 5 : 4} Missing: ${missing}`;
-  const end = e.atMs + e.durationMs;
-  return [
-    step(e.atMs, node.generator, { uves: [nodeStatusUve(node, 'Non-Functional', description, at(e.atMs))] }),
-    step(end, node.generator, { uves: [nodeStatusUve(node, 'Functional', '', at(end))] }),
-  ];
-}
-
-function bgpFlap(plan: Plan, e: Required<EventSpec>): EventStep[] {
-  const { topo, at } = plan;
-  const control = controlOf(topo, e);
-  const gateway = topo.gateways[0];
-  if (!gateway) throw new Error('bgp-flap: the topology has no SDN gateway');
-  const down = e.atMs;
-  const retry = e.atMs + e.durationMs / 2;
-  const up = e.atMs + e.durationMs;
-  const flap = { flapCount: 1, flapTime: at(down) };
-  const peer = (status: Omit<BgpPeerStatus, 'flapCount' | 'flapTime'>, ms: number): UveUpdate =>
-    bgpPeerUve(topo, control, gateway, { ...status, ...flap }, at(ms));
-  const all = topo.gateways.length;
-  return [
-    step(down, control.generator, {
-      uves: [
-        peer({ state: 'Idle', lastState: 'Established', lastStateAt: at(down) }, down),
-        bgpRouterStateUve(topo, control, all - 1, at(down)),
-      ],
-      routes: gatewayRoutes(topo, gateway, RouteOp.DELETE, at(down)),
-    }),
-    step(retry, control.generator, {
-      uves: [peer({ state: 'Active', lastState: 'Idle', lastStateAt: at(retry) }, retry)],
-    }),
-    step(up, control.generator, {
-      uves: [
-        peer({ state: 'Established', lastState: 'OpenConfirm', lastStateAt: at(up) }, up),
-        bgpRouterStateUve(topo, control, all, at(up)),
-      ],
-      routes: gatewayRoutes(topo, gateway, RouteOp.ADD, at(up)),
-    }),
-  ];
-}
-
-function vrouterDown(plan: Plan, e: Required<EventSpec>): EventStep[] {
-  const vr = vrouterOf(plan.topo, e);
-  const end = e.atMs + e.durationMs;
-  return [
-    // When it comes back, its session resyncs what it holds (StatePlayer.resync).
-    step(e.atMs, vr.generator, { disconnectMs: e.durationMs }),
-    step(end, vr.generator, e.kind === 'vrouter-restart' ? { resetCounters: vr.name } : {}),
-  ];
+/** One step per generator concerned: its acts, then the touched structs it publishes. */
+function stepsOf(ctx: UveContext, c: FabricCondition, phase: Phase, atUs: number): EventStep[] {
+  const steps = new Map<string, EventStep>();
+  const stepOf = (generator: string): EventStep => {
+    const step = steps.get(generator) ?? { atMs: phase.atMs, generator, uves: [], routes: [] };
+    steps.set(generator, step);
+    return step;
+  };
+  for (const { generator, uves = [], routes = [], disconnectMs, resetCounters } of phase.acts ?? []) {
+    const step = stepOf(generator);
+    step.uves.push(...uves);
+    step.routes.push(...routes);
+    if (disconnectMs !== undefined) step.disconnectMs = disconnectMs;
+    if (resetCounters !== undefined) step.resetCounters = resetCounters;
+  }
+  for (const ref of phase.touches ?? []) {
+    const { generator, uve } = rebuild(ctx, c, ref, atUs);
+    stepOf(generator).uves.push(uve);
+  }
+  return [...steps.values()];
 }

@@ -65,6 +65,8 @@ export class StatePlayer {
   private readonly nowUs: () => number;
   private readonly restartedAt: Record<string, number> = {};
   private readonly played: PlayedEvent[];
+  /** When the initial state was published: the simulated processes' start times count from it. */
+  private publishedUs: number | undefined;
   private open = false;
   private stopped = false;
   private samples = 0;
@@ -93,8 +95,8 @@ export class StatePlayer {
     const out = new Set<string>();
     const { state, interfaceStats, events } = this.options;
     if (state) {
-      this.topo.vrouters.forEach((v) => out.add(v.generator));
-      this.topo.controlNodes.forEach((c) => out.add(c.generator));
+      for (const nodes of [this.topo.vrouters, this.topo.controlNodes, this.topo.configNodes])
+        nodes.forEach((n) => out.add(n.generator));
     }
     if (interfaceStats) this.topo.vrouters.forEach((v) => out.add(v.generator));
     if (events.length > 0) {
@@ -108,6 +110,7 @@ export class StatePlayer {
   start(): void {
     if (this.options.state) {
       const now = this.nowUs();
+      this.publishedUs = now;
       for (const g of buildFabricState(this.topo, now, this.ctx)) {
         const outbox = this.outboxes.get(g.generator);
         outbox?.push('uves', g.uves, true);
@@ -197,7 +200,8 @@ export class StatePlayer {
 
   private startEvents(): void {
     if (this.options.events.length === 0) return;
-    const planned = planEvents(this.topo, this.options.events, this.nowUs(), this.ctx);
+    const now = this.nowUs();
+    const planned = planEvents(this.topo, this.options.events, now, this.ctx, this.publishedUs ?? now);
     planned.forEach((event, i) => {
       const played = this.played[i];
       event.steps.forEach((step, s) => {

@@ -77,6 +77,6 @@ export function openStreams(run: Run, options: SimulateOptions): void {
           };
     if (flows || publishing.has(vr.generator)) open(vr.name, vr.generator, flows);
   });
-  for (const c of topology.controlNodes)
-    if (publishing.has(c.generator)) open(c.name, c.generator, undefined);
+  for (const node of [...topology.controlNodes, ...topology.configNodes])
+    if (publishing.has(node.generator)) open(node.name, node.generator, undefined);
 }

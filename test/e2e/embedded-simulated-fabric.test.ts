@@ -99,15 +99,15 @@ describe('embedded pipeline on a simulated fabric: UVEs, routes, interface stats
   it('counts the vRouter that went away and came back as connected, with its UVEs again', async () => {
     const played = report.events.map((e) => e.kind);
     assert.ok(played.includes('vrouter-disconnect'));
-    const { generators } = await ask<{ generators: { name: string; status: string }[] }>(
-      '{ generators { name status } }',
+    const { generators } = await ask<{ generators: { edges: { node: { name: string; status: string } }[] } }>(
+      '{ generators(first: 1000) { edges { node { name status } } } }',
     );
-    const expected = [...topo.vrouters, ...topo.controlNodes].map((g) => ({
+    const expected = [...topo.vrouters, ...topo.controlNodes, ...topo.configNodes].map((g) => ({
       name: g.generator,
       status: 'DISCONNECTED',
     }));
     assert.deepEqual(
-      generators,
+      generators.edges.map((e) => e.node),
       expected.sort((a, b) => a.name.localeCompare(b.name)),
     );
     const back = await ask<{ uve: { value: object } | null }>(

@@ -43,8 +43,10 @@ describe('embedded pipeline: UVEs, generator sessions and identity on flows thro
     (await ask<PodNetworkAnswer>(podNetworkInBytesQuery)).uve?.value.UveVirtualNetworkAgent.in_bytes;
   const status = async (generator: string) =>
     (
-      await ask<{ generators: { name: string; status: string }[] }>('{ generators { name status } }')
-    ).generators.find((g) => g.name === generator)?.status;
+      await ask<{ generators: { edges: { node: { name: string; status: string } }[] } }>(
+        '{ generators(first: 1000) { edges { node { name status } } } }',
+      )
+    ).generators.edges.find((e) => e.node.name === generator)?.node.status;
 
   before(async () => {
     pipeline = await startPipelineProcess(mkdtempSync(join(tmpdir(), 'fs-state-')), {

@@ -20,3 +20,15 @@ export const timestampField = (since: number): Field => ({
   insert: recordTime,
   since,
 });
+
+/**
+ * When the warehouse stored the row (its own clock). Snapshots read the rows stored after they were
+ * taken, whatever their time, so an event that reached the warehouse late is never missed.
+ */
+export const storedAtField = (since: number): Field => ({
+  column: 'stored_at',
+  type: "DateTime64(6, 'UTC')",
+  codec: 'CODEC(DoubleDelta, ZSTD(1))',
+  insert: () => 'now64(6)',
+  since,
+});

@@ -1,11 +1,16 @@
-import { field, timestampField } from './fields.js';
+import { field, storedAtField, timestampField } from './fields.js';
 import { optionalIp } from './expressions.js';
+import { SNAPSHOT_SOURCE_TTL } from './retention.js';
 import type { RecordCatalog } from './types.js';
 
 /** Next hops arrive as the parallel arrays of a Nested; each destination is an address or empty (local). */
 const nextHops = (read: string): string => `arrayMap(d -> ${optionalIp('d')}, \`${read}.destination\`)`;
 
-/** Route events from control nodes: the table at any instant is derived from them. */
+/**
+ * Route events from control nodes: the table at any instant is derived from them (schema/route-table.ts),
+ * and from the snapshots the writer takes of it (route_snapshots, migration 5), which keep a route
+ * added long ago answerable after its event expired.
+ */
 export const routeCatalog: RecordCatalog = {
   row: 'RouteRow',
   record: 'RouteEvent',
@@ -15,6 +20,8 @@ export const routeCatalog: RecordCatalog = {
     engine: 'MergeTree',
     partitionBy: 'toYYYYMM(received_at)',
     orderBy: '(routing_instance, prefix, protocol, peer, time)',
+    ttl: SNAPSHOT_SOURCE_TTL,
+    ttlSince: 5,
   },
   time: timestampField(2),
   // prettier-ignore
@@ -34,5 +41,7 @@ export const routeCatalog: RecordCatalog = {
     field('as_path', 'String', 'String', 2),
     field('communities', 'Array(String)', 'Array(String)', 2),
     field('origin_vn', 'LowCardinality(String)', 'String', 2),
+    storedAtField(4),
   ],
+  copies: [{ table: 'route_snapshots', since: 5 }],
 };

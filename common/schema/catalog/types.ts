@@ -63,6 +63,15 @@ export interface TableLayout {
   partitionBy?: string;
   orderBy: string;
   ttl?: string;
+  /** The migration that set `ttl`, when it came after the table (ALTER TABLE … MODIFY TTL). */
+  ttlSince?: number;
+}
+
+/** A table holding copies of a kind's rows (route snapshots): every field added after it is added to it too. */
+export interface CopyTable {
+  table: string;
+  /** The migration that created it, with the kind's fields as they stood then. */
+  since: number;
 }
 
 /** A record kind: its proto row, its table, its fields and its rollups. */
@@ -78,4 +87,5 @@ export interface RecordCatalog<F extends Field = Field> {
   /** Proto fields of the record read by no column, each with the reason. */
   unstored?: Readonly<Record<string, string>>;
   rollup?: { merge: RollupMerge; levels: readonly RollupLevel[] };
+  copies?: readonly CopyTable[];
 }

@@ -3,7 +3,7 @@ import type { BuildContext } from './context.js';
 import { addIpams } from './ipams.js';
 import { addKubernetes } from './kubernetes.js';
 import { addClusterNetworks } from './networks.js';
-import { buildControlNodes, buildGateways, buildVrouters, FABRIC_ASN } from './nodes.js';
+import { buildConfigNodes, buildControlNodes, buildGateways, buildVrouters, FABRIC_ASN } from './nodes.js';
 import { addOpenStack } from './openstack.js';
 import type { Topology } from './types.js';
 
@@ -24,6 +24,7 @@ export function buildTopology(options: TopologyOptions): Topology {
     asn: FABRIC_ASN,
     vrouters: buildVrouters(options.vrouters),
     controlNodes: buildControlNodes(2),
+    configNodes: buildConfigNodes(1),
     gateways: buildGateways(),
     ipams: [],
     virtualNetworks: [],

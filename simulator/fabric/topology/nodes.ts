@@ -1,7 +1,7 @@
 import { intToIpv4, ipv4ToInt } from '../address.js';
-import type { ControlNode, Gateway, VRouter } from './types.js';
+import type { ConfigNode, ControlNode, Gateway, VRouter } from './types.js';
 
-/** The underlay: the vRouters, the control nodes and the SDN gateway they peer with. */
+/** The underlay: the vRouters, the control nodes, the config node and the SDN gateway. */
 
 /** BGP_ASN of the reference deployment. */
 export const FABRIC_ASN = 65100;
@@ -24,6 +24,16 @@ export function buildControlNodes(count: number): ControlNode[] {
     name: `control-${i + 1}`,
     generator: `control-${i + 1}:Control:contrail-control:0`,
     ip: intToIpv4(base + i),
+  }));
+}
+
+/** The config node sits just below the control nodes. */
+export function buildConfigNodes(count: number): ConfigNode[] {
+  const base = ipv4ToInt('192.168.200.8');
+  return Array.from({ length: count }, (_, i) => ({
+    name: `config-${i + 1}`,
+    generator: `config-${i + 1}:Config:contrail-api:0`,
+    ip: intToIpv4(base - i),
   }));
 }
 

@@ -26,6 +26,13 @@ export interface ControlNode {
   ip: string;
 }
 
+/** A TF config node: its API server publishes the configuration of every node (ContrailConfig). */
+export interface ConfigNode {
+  name: string; // hostname, e.g. config-1
+  generator: string; // config-1:Config:contrail-api:0
+  ip: string;
+}
+
 export interface Ipam {
   fqName: string;
   subnets: string[];
@@ -126,6 +133,7 @@ export interface Topology {
   asn: number;
   vrouters: VRouter[];
   controlNodes: ControlNode[];
+  configNodes: ConfigNode[];
   gateways: Gateway[];
   ipams: Ipam[];
   virtualNetworks: VirtualNetwork[];

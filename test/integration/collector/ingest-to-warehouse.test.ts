@@ -3,34 +3,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { DescMessage } from '@bufbuild/protobuf';
 import { Ingest } from '../../../collector/ingest.js';
 import { wireRules } from '../../../collector/validation/wire-rules.js';
 import { topicOf, type Bus, type BusMessage, type TopicKind } from '../../../common/bus/bus.js';
-import {
-  AckStatus,
-  encodeFields,
-  FlowRecordSchema,
-  InterfaceStatsSchema,
-  protoField,
-  RouteEventSchema,
-  UveUpdateSchema,
-  type Ack,
-  type PayloadKind,
-} from '../../../common/proto.js';
-import {
-  flowCatalog,
-  interfaceStatsCatalog,
-  routeCatalog,
-  uveCatalog,
-} from '../../../common/schema/catalog/index.js';
-import type { RecordCatalog } from '../../../common/schema/catalog/types.js';
+import { AckStatus, encodeFields, protoField, type Ack, type PayloadKind } from '../../../common/proto.js';
 import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { frameRecords } from '../../../common/wire/frames.js';
 import { BatchWriter } from '../../../writer/batch-writer.js';
 import { writerRoute } from '../../../writer/routes.js';
 import { rawVarint, rawLen } from '../../support/raw-protobuf.js';
+import { recordKind, recordKinds, type RecordKind } from '../../support/record-kinds.js';
 
 /**
  * What the collector acks, the warehouse accepts: batches mixing every known stall trigger with good
@@ -43,80 +26,6 @@ const DAY_US = 86_400e6;
 const nowUs = Date.now() * 1000;
 const generator = 'compute-7:Compute:contrail-vrouter-agent:0';
 
-interface Kind {
-  payload: PayloadKind;
-  schema: DescMessage;
-  catalog: RecordCatalog;
-  table: string;
-  good: (i: number) => Record<string, unknown>;
-}
-
-const kinds: Kind[] = [
-  {
-    payload: 'flows',
-    schema: FlowRecordSchema,
-    catalog: flowCatalog,
-    table: 'flows',
-    good: (i) => ({
-      flow_uuid: Buffer.alloc(16, i + 1),
-      vrouter: 'compute-7',
-      source_ip: Buffer.from([10, 0, 1, i & 255]),
-      dest_ip: Buffer.from([10, 0, 2, 1]),
-      protocol: 6,
-      sport: 40000,
-      dport: 443,
-      action: 1,
-      direction: 1,
-      diff_bytes: 100,
-      diff_packets: 1,
-      timestamp: nowUs - i * 1e6,
-    }),
-  },
-  {
-    payload: 'uves',
-    schema: UveUpdateSchema,
-    catalog: uveCatalog,
-    table: 'uve_updates',
-    good: (i) => ({
-      type: 'virtual-network',
-      name: `default-domain:admin:vn${i}`,
-      struct_type: 'UveVirtualNetworkAgent',
-      attributes_json: '{"in_bytes": 5}',
-      timestamp: nowUs,
-    }),
-  },
-  {
-    payload: 'routes',
-    schema: RouteEventSchema,
-    catalog: routeCatalog,
-    table: 'routes',
-    good: (i) => ({
-      routing_instance: 'default-domain:admin:vn1:vn1',
-      family: 'inet',
-      prefix: `10.1.${i & 255}.0/24`,
-      op: 1,
-      next_hops: [{ tunnel_type: 'MPLSoUDP', destination: Buffer.from([192, 168, 0, 2]), label: 17 }],
-      protocol: 'xmpp',
-      local_pref: 100,
-      timestamp: nowUs,
-    }),
-  },
-  {
-    payload: 'interface_stats',
-    schema: InterfaceStatsSchema,
-    catalog: interfaceStatsCatalog,
-    table: 'if_stats',
-    good: (i) => ({
-      vmi_uuid: Buffer.alloc(16, (i % 250) + 1),
-      vrouter: 'compute-7',
-      in_bytes: 10,
-      active_flows: 3,
-      timestamp: nowUs - i * 1e6,
-    }),
-  },
-];
-const kindOf = (payload: PayloadKind): Kind => kinds.find((k) => k.payload === payload)!;
-
 /** The fields without one of them. */
 function without(fields: Record<string, unknown>, name: string): Record<string, unknown> {
   const rest = { ...fields };
@@ -125,10 +34,10 @@ function without(fields: Record<string, unknown>, name: string): Record<string, 
 }
 
 /** A record: fields encoded by the generated code, then raw bytes it would not write. */
-const record = (kind: Kind, fields: Record<string, unknown>, raw: Buffer = Buffer.alloc(0)): Buffer =>
+const record = (kind: RecordKind, fields: Record<string, unknown>, raw: Buffer = Buffer.alloc(0)): Buffer =>
   Buffer.concat([encodeFields(kind.schema, fields), raw]);
 
-const numberOf = (kind: Kind, name: string): number => protoField(kind.catalog.record, name)!.number;
+const numberOf = (kind: RecordKind, name: string): number => protoField(kind.catalog.record, name)!.number;
 
 describe('collector → writer → chdb: nothing acked is refused by the warehouse', () => {
   let warehouse: ChdbWarehouse;
@@ -178,7 +87,7 @@ describe('collector → writer → chdb: nothing acked is refused by the warehou
     Object.fromEntries(ack.rejections.map((r) => [r.index, r.field]));
 
   it('flows: 8–150 days old, far future, a counter over 2^64, a field number over 2^29', async () => {
-    const flows = kindOf('flows');
+    const flows = recordKind('flows');
     const before = await count('flows');
     const good = Array.from({ length: 7 }, (_, d) =>
       record(flows, { ...flows.good(d), timestamp: nowUs - d * DAY_US }),
@@ -205,7 +114,7 @@ describe('collector → writer → chdb: nothing acked is refused by the warehou
   });
 
   it('interface stats: samples spread over 150 days, active_flows of 2^40', async () => {
-    const stats = kindOf('interface_stats');
+    const stats = recordKind('interface_stats');
     const before = await count('if_stats');
     const samples = Array.from({ length: 150 }, (_, d) =>
       record(stats, { ...stats.good(d), timestamp: nowUs - d * DAY_US - 1e6 }),
@@ -220,7 +129,7 @@ describe('collector → writer → chdb: nothing acked is refused by the warehou
   });
 
   it('UVEs: deleted of 2, attributes 30 000 deep, an aggtype of 2^40; an old timestamp is kept (kept by arrival)', async () => {
-    const uves = kindOf('uves');
+    const uves = recordKind('uves');
     const before = await count('uve_updates');
     const deep = `{"a":${'['.repeat(30_000)}${']'.repeat(30_000)}}`;
     const ack = await send('uves', [
@@ -242,7 +151,7 @@ describe('collector → writer → chdb: nothing acked is refused by the warehou
   });
 
   it('routes: local_pref of 2^40, a 10 MB as_path, too many communities, a next-hop label of 2^40', async () => {
-    const routes = kindOf('routes');
+    const routes = recordKind('routes');
     const before = await count('routes');
     const noPref = without(routes.good(1), 'local_pref');
     const ack = await send('routes', [
@@ -270,7 +179,7 @@ describe('collector → writer → chdb: nothing acked is refused by the warehou
   });
 
   // Property-style: every integer field of every kind at 0, its column's largest value and one more.
-  for (const kind of kinds) {
+  for (const kind of recordKinds) {
     it(`${kind.payload}: each integer field at 0, max and max+1 is refused with a reason or stored`, async () => {
       const before = await count(kind.table);
       const records: Buffer[] = [];

@@ -8,6 +8,7 @@ import { BatchWriter } from '../../../writer/batch-writer.js';
 import { writerRoute } from '../../../writer/routes.js';
 import { GeneratorEventType } from '../../../common/proto.js';
 import { migrate } from '../../../common/schema/migrate.js';
+import { snapshotPass, snapshotRoutes } from '../../../common/schema/snapshots.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../../query/index.js';
 import { busMessage } from '../../../harness/bus-records.js';
@@ -478,5 +479,129 @@ describe('routes API on the embedded warehouse, fed through the writer', () => {
       routeCounts.map((series) => series.points.map((p) => p.value)),
       [[0, 1, 1, 0, 1, 1]],
     );
+  });
+});
+
+describe('routes past the TTL of their events, kept by snapshots', () => {
+  const DAY = 86400e6;
+  // Whole seconds, as the API prints them.
+  const now = Math.floor(Date.now() / 1000) * 1e6;
+  const daysAgo = (n: number): number => now - n * DAY;
+  const vrf = 'default-domain:admin:red:red';
+  const control2 = 'control-2:Control:contrail-control:0';
+  /** The instant of the first snapshot: two days back, so instants after it, before now, are asked. */
+  const snapshotAt = daysAgo(2);
+  const options = { maxBytes: 1 << 20, lingerMs: 0, dedupWindowHours: 24 };
+  let warehouse: ChdbWarehouse;
+  let api: QueryApi;
+  let seq = 0;
+
+  /** Route events of one generator, received (on the collector's clock) when they happened. */
+  const send = (generator: string, events: Event[]) =>
+    new BatchWriter(warehouse, writerRoute('routes'), options).write(
+      events.map((e) =>
+        busMessage('routes', { generator, epoch: 1, seq: seq++, receivedAt: e.at }, [record(e)]),
+      ),
+    );
+  const prefixes = async (at: number) =>
+    (
+      await askApi<RoutesPage>(
+        api,
+        `{ routes(vrf: "${vrf}", at: "${iso(at)}") { edges { node { ${node} } } } }`,
+      )
+    ).routes.edges.map((e) => e.node.prefix);
+  /** As if time had passed: events received over 31 days ago count as stored then, and the TTLs run. */
+  const expireOldEvents = async () => {
+    const old = `received_at < fromUnixTimestamp64Micro(${daysAgo(31)}, 'UTC')`;
+    await warehouse.exec(
+      `ALTER TABLE routes UPDATE stored_at = received_at WHERE ${old} SETTINGS mutations_sync = 2`,
+    );
+    await warehouse.exec('OPTIMIZE TABLE routes FINAL');
+    const [left] = await warehouse.query<{ n: string }>(`SELECT count() AS n FROM routes WHERE ${old}`);
+    assert.equal(left?.n, '0', 'the events older than the TTL are gone');
+  };
+
+  before(async () => {
+    warehouse = new ChdbWarehouse(mkdtempSync(join(tmpdir(), 'fs-route-snapshots-')));
+    await migrate(warehouse);
+    api = createQueryApi(warehouse);
+    await send(control, [
+      { at: daysAgo(40), vrf, prefix: '10.0.0.0/24', hops: [hop('192.168.0.1', 1)] },
+      { at: daysAgo(40), vrf, prefix: '10.0.1.0/24' },
+      { at: daysAgo(40), vrf, prefix: '10.0.2.0/24' },
+      { at: daysAgo(35), vrf, prefix: '10.0.1.0/24', op: DELETE },
+    ]);
+    await send(control2, [{ at: daysAgo(40), vrf, prefix: '10.0.9.0/24' }]);
+    await snapshotRoutes(warehouse, snapshotAt);
+    // After the snapshot: a delete, an add, and an event received before it that reached the
+    // warehouse only now (a writer behind its bus); then control-2 is withdrawn.
+    await send(control, [
+      { at: daysAgo(1), vrf, prefix: '10.0.3.0/24' },
+      { at: daysAgo(0.8), vrf, prefix: '10.0.2.0/24', op: DELETE },
+      { at: snapshotAt - 3600e6, vrf, prefix: '10.0.4.0/24' },
+    ]);
+    await new BatchWriter(warehouse, writerRoute('generators'), options).write([
+      busMessage('generator_events', { generator: control2, seq: 0, receivedAt: daysAgo(0.5) }, [
+        { generator: control2, event: GeneratorEventType.WITHDRAWN, epoch: 1, time: daysAgo(0.5) },
+      ]),
+    ]);
+    await expireOldEvents();
+  });
+  after(() => warehouse.close());
+
+  it('answers the table at any instant after the snapshot, the routes added 40 days ago included', async () => {
+    assert.deepEqual(await prefixes(daysAgo(1.5)), [
+      '10.0.0.0/24',
+      '10.0.2.0/24',
+      '10.0.4.0/24',
+      '10.0.9.0/24',
+    ]);
+    assert.deepEqual(await prefixes(daysAgo(0.9)), [
+      '10.0.0.0/24',
+      '10.0.2.0/24',
+      '10.0.3.0/24',
+      '10.0.4.0/24',
+      '10.0.9.0/24',
+    ]);
+    assert.deepEqual(await prefixes(now), ['10.0.0.0/24', '10.0.3.0/24', '10.0.4.0/24']);
+    const { routeLookup } = await askApi<{ routeLookup: { prefix: string; paths: RouteNode[] } | null }>(
+      api,
+      `{ routeLookup(vrf: "${vrf}", address: "10.0.0.7") { prefix paths { ${node} } } }`,
+    );
+    assert.equal(routeLookup?.prefix, '10.0.0.0/24');
+    assert.equal(routeLookup?.paths[0]?.since, iso(daysAgo(40)));
+    assert.deepEqual(routeLookup?.paths[0]?.nextHops[0]?.destination, '192.168.0.1');
+  });
+
+  it('counts the routes from before the snapshot at the first point', async () => {
+    const { routeCounts } = await askApi<{
+      routeCounts: { generator: string; points: { value: number }[] }[];
+    }>(
+      api,
+      `{ routeCounts(from: "${iso(daysAgo(1.5))}", to: "${iso(now)}", step: "6h", vrf: ["${vrf}"]) { generator points { value } } }`,
+    );
+    const values = Object.fromEntries(routeCounts.map((s) => [s.generator, s.points.map((p) => p.value)]));
+    assert.deepEqual(values[control]?.slice(0, 2), [3, 3]);
+    assert.equal(values[control]?.at(-1), 3);
+    assert.ok(values[control]?.includes(4), `the add before the delete: ${values[control]}`);
+    assert.equal(values[control2]?.[0], 1);
+    assert.equal(values[control2]?.at(-1), 0);
+  });
+
+  it('takes the same snapshot twice without doubling a route', async () => {
+    const before = await prefixes(daysAgo(1.5));
+    await snapshotRoutes(warehouse, snapshotAt);
+    assert.deepEqual(await prefixes(daysAgo(1.5)), before);
+  });
+
+  it('chains later snapshots from the earlier one: one per day back to it, and the current one', async () => {
+    const sixHours = 6 * 3600e6;
+    const taken = await snapshotPass(warehouse, now, sixHours);
+    const latest = Math.floor(now / sixHours) * sixHours;
+    assert.deepEqual(taken, [latest - DAY, latest]);
+    assert.deepEqual(await snapshotPass(warehouse, now, sixHours), [], 'nothing left to take');
+    // Read from the latest snapshot alone: the events after the first are expired too.
+    await warehouse.exec('ALTER TABLE routes DELETE WHERE 1 SETTINGS mutations_sync = 2');
+    assert.deepEqual(await prefixes(now), ['10.0.0.0/24', '10.0.3.0/24', '10.0.4.0/24']);
   });
 });

@@ -7,10 +7,12 @@ import { BatchWriter } from '../../../writer/batch-writer.js';
 import { writerRoute } from '../../../writer/routes.js';
 import { GeneratorEventType } from '../../../common/proto.js';
 import { migrate } from '../../../common/schema/migrate.js';
+import { snapshotPass } from '../../../common/schema/snapshots.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../../query/index.js';
-import { ask as askApi } from '../../support/query-api-client.js';
+import { ask as askApi, post } from '../../support/query-api-client.js';
 import { busMessage } from '../../../harness/bus-records.js';
+import { webInterface } from '../../support/uve-fixtures.js';
 
 const vrouter = (n: number) => `compute-${n}:Compute:contrail-vrouter-agent:0`;
 const vn = 'default-domain:k8s-default:k8s-default-pod-network';
@@ -106,15 +108,48 @@ describe('UVEs through the writer and the GraphQL API (embedded warehouse)', () 
     await event(vrouter(3), t0 + 30, 'DISCONNECTED');
     await event(vrouter(3), t0 + 31, 'WITHDRAWN');
     assert.equal((await uve('virtual-network', vn))?.UveVirtualNetworkAgent?.in_bytes, 100);
-    const withdrawn = await ask<{ generators: { name: string; status: string }[] }>(
-      '{ generators(status: WITHDRAWN) { name status } }',
+    const withdrawn = await ask<{ generators: { edges: { node: { name: string; status: string } }[] } }>(
+      '{ generators(status: WITHDRAWN) { edges { node { name status } } } }',
     );
-    assert.deepEqual(withdrawn.generators, [{ name: vrouter(3), status: 'WITHDRAWN' }]);
+    assert.deepEqual(
+      withdrawn.generators.edges.map((e) => e.node),
+      [{ name: vrouter(3), status: 'WITHDRAWN' }],
+    );
     await event(vrouter(3), t0 + 40, 'CONNECTED');
     await send(vrouter(3), t0 + 41, [vnPart(3)]);
     assert.equal((await uve('virtual-network', vn))?.UveVirtualNetworkAgent?.in_bytes, 400);
     for (const n of [1, 3]) await send(vrouter(n), t0 + 50 + n, [{ ...vnPart(n), deleted: true }]);
     assert.equal(await uve('virtual-network', vn), undefined);
+  });
+
+  it('pages through generators by name, each once, a status narrowing every page', async () => {
+    for (const n of [4, 5, 6, 7]) await event(vrouter(n), t0 + 35, n === 6 ? 'WITHDRAWN' : 'CONNECTED');
+    type Page = {
+      generators: {
+        edges: { cursor: string; node: { name: string; status: string } }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      };
+    };
+    const listed = async (filter: string) => {
+      const names: string[][] = [];
+      let after = '';
+      for (let page = 0; page < 10; page++) {
+        const { generators } = await ask<Page>(
+          `{ generators(first: 2${filter}${after}) { edges { cursor node { name status } } pageInfo { hasNextPage endCursor } } }`,
+        );
+        names.push(generators.edges.map((e) => e.node.name));
+        if (!generators.pageInfo.hasNextPage) return names;
+        assert.equal(generators.pageInfo.endCursor, generators.edges.at(-1)?.cursor);
+        after = `, after: "${generators.pageInfo.endCursor}"`;
+      }
+      throw new Error('more than 10 pages of generators');
+    };
+    assert.deepEqual(await listed(''), [[vrouter(3), vrouter(4)], [vrouter(5), vrouter(6)], [vrouter(7)]]);
+    // vrouter(3) has reconnected since its withdrawal.
+    assert.deepEqual(await listed(', status: WITHDRAWN'), [[vrouter(6)]]);
+    const refused = await post(api, '{ generators(after: "nope") { pageInfo { hasNextPage } } }');
+    assert.equal(refused.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.match(refused.errors[0]!.message, /^after: "nope" is not a cursor/);
   });
 
   it('lists types and names by glob, with structs and sources', async () => {
@@ -184,5 +219,125 @@ describe('UVEs through the writer and the GraphQL API (embedded warehouse)', () 
       `{ uveHistory(type: "vrouter", name: "compute-1", struct: "NodeStatus", ${range}, first: 1) { generator } }`,
     );
     assert.deepEqual(nodeStatus.uveHistory, [{ generator: vrouter(1) }]);
+  });
+});
+
+describe('UVE and generator state past retention (embedded warehouse)', () => {
+  const DAY = 86400e6;
+  const now = Math.floor(Date.now() / 1000) * 1e6;
+  const daysAgo = (n: number): number => now - n * DAY;
+  const options = { maxBytes: 1 << 20, lingerMs: 0, dedupWindowHours: 24 };
+  const connected = vrouter(1);
+  const gone = vrouter(2);
+  const lately = vrouter(3);
+  let warehouse: ChdbWarehouse;
+  let api: QueryApi;
+  let seq = 0;
+  const send = (generator: string, atUs: number, records: object[]) =>
+    new BatchWriter(warehouse, writerRoute('uves'), options).write([
+      busMessage('uves', { generator, seq: seq++, receivedAt: atUs }, records),
+    ]);
+  const event = (generator: string, atUs: number, name: keyof typeof GeneratorEventType) =>
+    new BatchWriter(warehouse, writerRoute('generators'), options).write([
+      busMessage('generator_events', { generator, seq: seq++, receivedAt: atUs }, [
+        { generator, event: GeneratorEventType[name], epoch: 1, peer: 'ipv4:127.0.0.1:1', time: atUs },
+      ]),
+    ]);
+  const part = (name: string, deleted = false) => ({
+    ...vnPart(1),
+    name,
+    deleted,
+    ...(deleted && { attributes_json: '' }),
+  });
+  const held = async (table: string, columns: string) =>
+    (
+      await warehouse.query<{ row: string }>(
+        `SELECT DISTINCT concat(${columns}) AS row FROM ${table} ORDER BY row`,
+      )
+    ).map((r) => r.row);
+
+  before(async () => {
+    warehouse = new ChdbWarehouse(mkdtempSync(join(tmpdir(), 'fs-uve-retention-')));
+    await migrate(warehouse);
+    api = createQueryApi(warehouse);
+    await event(connected, daysAgo(40), 'CONNECTED');
+    await event(gone, daysAgo(45), 'CONNECTED');
+    await event(gone, daysAgo(40), 'WITHDRAWN');
+    await event(lately, daysAgo(10), 'WITHDRAWN');
+    await send(connected, daysAgo(40), [part('vn-live'), webInterface]);
+    await send(connected, daysAgo(45), [
+      part('vn-deleted-long-ago'),
+      { ...webInterface, name: 'vmi-deleted' },
+    ]);
+    await send(connected, daysAgo(40), [
+      part('vn-deleted-long-ago', true),
+      { ...webInterface, name: 'vmi-deleted', deleted: true },
+    ]);
+    await send(connected, daysAgo(20), [part('vn-deleted-lately')]);
+    await send(connected, daysAgo(10), [part('vn-deleted-lately', true)]);
+    await send(gone, daysAgo(45), [part('vn-of-withdrawn')]);
+    await send(lately, daysAgo(20), [part('vn-withdrawn-lately')]);
+    // A pass a week and a day on restates the events (their newest copies are over a week old);
+    // then, as if they had been stored when received, the originals expire.
+    const passStarted = Date.now() * 1000;
+    await snapshotPass(warehouse, now + 8 * DAY, 6 * 3600e6);
+    await warehouse.exec(
+      `ALTER TABLE generator_events UPDATE stored_at = received_at
+        WHERE stored_at < fromUnixTimestamp64Micro(${passStarted}, 'UTC') SETTINGS mutations_sync = 2`,
+    );
+    await warehouse.exec('OPTIMIZE TABLE generator_events FINAL');
+  });
+  after(() => warehouse.close());
+
+  it('deletes what was dead over 30 days before the pass, every row of it, and keeps the rest', async () => {
+    // Dead lately, or withdrawn lately: kept (merges may have folded the rows of one part into one).
+    assert.deepEqual(await held('uve_latest', 'name'), [
+      webInterface.name,
+      'vn-deleted-lately',
+      'vn-live',
+      'vn-withdrawn-lately',
+    ]);
+    assert.deepEqual(await held('workloads', 'vmi'), [webInterface.name]);
+    const { uves } = await askApi<{ uves: { name: string }[] }>(
+      api,
+      '{ uves(type: "virtual-network") { name } }',
+    );
+    assert.deepEqual(uves, [{ name: 'vn-live' }]);
+  });
+
+  it('keeps a generator connected long ago and one withdrawn lately, forgets one withdrawn long ago', async () => {
+    const [left] = await warehouse.query<{ n: string }>(
+      `SELECT count() AS n FROM generator_events WHERE stored_at < fromUnixTimestamp64Micro(${daysAgo(31)}, 'UTC')`,
+    );
+    assert.equal(left?.n, '0', 'the events stored over 31 days ago are gone');
+    const { generators } = await askApi<{
+      generators: { edges: { node: { name: string; status: string; connectedAt: string | null } }[] };
+    }>(api, '{ generators { edges { node { name status connectedAt } } } }');
+    assert.deepEqual(
+      generators.edges.map((e) => e.node),
+      [
+        {
+          name: connected,
+          status: 'CONNECTED',
+          connectedAt: new Date(daysAgo(40) / 1000).toISOString().replace('Z', '000Z'),
+        },
+        { name: lately, status: 'WITHDRAWN', connectedAt: null },
+      ],
+    );
+    const rows = async () =>
+      (await warehouse.query<{ n: string }>('SELECT count() AS n FROM generator_events'))[0]?.n;
+    const held = await rows();
+    await snapshotPass(warehouse, now, 6 * 3600e6);
+    assert.equal(await rows(), held, 'copies stored lately are not restated again');
+    // The withdrawal still hides what the generator sent before it.
+    assert.equal(
+      (
+        await askApi<{ uve: unknown }>(
+          api,
+          '{ uve(type: "virtual-network", name: "vn-withdrawn-lately") { name } }',
+        )
+      ).uve,
+      null,
+    );
   });
 });

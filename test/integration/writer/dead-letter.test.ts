@@ -3,8 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { BusMessage } from '../../../common/bus/bus.js';
-import { MemoryBus } from '../../../common/bus/memory.js';
+import type { Bus, BusHandler, BusMessage } from '../../../common/bus/bus.js';
 import { FabricError } from '../../../common/errors.js';
 import { registry } from '../../../common/metrics.js';
 import { migrate } from '../../../common/schema/migrate.js';
@@ -35,9 +34,12 @@ const flow = (vrouter: string, i: number, timestamp = nowUs) => ({
 const flows = (vrouter: string, n: number) => Array.from({ length: n }, (_, i) => flow(vrouter, i));
 const header = (generator: string, seq: number) => ({ generator, epoch: 3, seq, receivedAt: nowUs });
 
-/** Passes everything to chdb, but fails chosen inserts (by their number, from 1) with `error`. */
+/**
+ * Passes everything to chdb, but fails chosen writes (by their number, from 1) with `error`: the
+ * writes are the inserts into the table and the stores of dead letters.
+ */
 class FailingWarehouse implements Warehouse {
-  inserts = 0;
+  writes = 0;
   constructor(
     private readonly inner: Warehouse,
     private readonly failing: Set<number>,
@@ -45,11 +47,17 @@ class FailingWarehouse implements Warehouse {
   ) {}
   dictionarySource = () => this.inner.dictionarySource();
   query = <T>(sql: string, params?: Parameters<Warehouse['query']>[1]) => this.inner.query<T>(sql, params);
-  exec = (sql: string, params?: Parameters<Warehouse['exec']>[1]) => this.inner.exec(sql, params);
   close = () => this.inner.close();
+  async exec(sql: string, params?: Parameters<Warehouse['exec']>[1]): Promise<void> {
+    if (/^\s*INSERT INTO dead_letters/.test(sql)) this.write();
+    await this.inner.exec(sql, params);
+  }
   async insertProtobuf(insert: ProtobufInsert, chunks: readonly Buffer[]): Promise<void> {
-    if (this.failing.has(++this.inserts)) throw this.error();
+    this.write();
     await this.inner.insertProtobuf(insert, chunks);
+  }
+  private write(): void {
+    if (this.failing.has(++this.writes)) throw this.error();
   }
 }
 /** As chdb reports a memory limit: a transient refusal. */
@@ -59,12 +67,35 @@ const memoryLimit = () =>
     'warehouse: Code: 241. DB::Exception: Memory limit (total) exceeded. (MEMORY_LIMIT_EXCEEDED)',
   );
 
+/** A writer process that dies: whatever it had in memory is gone, the warehouse keeps what it stored. */
+const killed = () => new Error('the writer was killed');
+
 describe('a delivery the warehouse refuses part of', () => {
   let chdb: ChdbWarehouse;
   const count = async (sql: string) => Number((await chdb.query<{ n: string }>(sql))[0]!.n);
   const flowsOf = (vrouter: string) => count(`SELECT count() AS n FROM flows WHERE vrouter = '${vrouter}'`);
   const deadOf = (generator: string) =>
     count(`SELECT count() AS n FROM dead_letters WHERE generator = '${generator}'`);
+  /**
+   * Delivers to a writer started anew over the warehouse, as a bus redelivers what a writer that
+   * stopped had not committed; the bus itself is not under test.
+   */
+  const redeliverToNewWriter = async (delivery: BusMessage[]) => {
+    let handler: BusHandler | undefined;
+    const bus = {
+      subscribe: async (_topic: string, _group: string, h: BusHandler) => {
+        handler = h;
+        return { close: async () => undefined };
+      },
+    } as unknown as Bus;
+    const writer = new BatchWriter(chdb, writerRoute('flows'), options);
+    await writer.start(bus);
+    try {
+      await handler!(delivery);
+    } finally {
+      await writer.stop();
+    }
+  };
 
   before(async () => {
     chdb = new ChdbWarehouse(mkdtempSync(join(tmpdir(), 'fs-dead-letter-')));
@@ -120,11 +151,7 @@ describe('a delivery the warehouse refuses part of', () => {
 
     // Redelivered to the same writer, then to a writer started again (which reads what is stored).
     await writer.write(delivery);
-    const restarted = new BatchWriter(chdb, writerRoute('flows'), options);
-    const bus = new MemoryBus(1 << 20);
-    await restarted.start(bus);
-    await bus.publish('flows', delivery);
-    await restarted.stop();
+    await redeliverToNewWriter(delivery);
     assert.equal(await flowsOf('compute-2'), 4);
     assert.equal(await flowsOf('compute-1'), 5);
     assert.equal(await deadOf(poisoner), 3);
@@ -168,5 +195,41 @@ describe('a delivery the warehouse refuses part of', () => {
     assert.equal(await flowsOf('compute-2'), 3);
     assert.equal(await flowsOf('compute-1'), 3);
     assert.equal(await deadOf(poisoner), 1);
+  });
+
+  it('loses and doubles nothing when the writer dies at any write of an isolation and a new one takes over', async () => {
+    const delivery = [
+      busMessage('flows', header(bystander, 40), flows('compute-2', 3)),
+      poisonedFlowBatch(header(poisoner, 40), flows('compute-1', 8), [1, 5, 6]),
+    ];
+    const exact = async (when: string) => {
+      const stored = (vrouter: string) =>
+        chdb.query<{ n: string; uuids: string }>(
+          `SELECT count() AS n, uniqExact(flow_uuid) AS uuids FROM flows WHERE vrouter = '${vrouter}'`,
+        );
+      assert.deepEqual(await stored('compute-2'), [{ n: '3', uuids: '3' }], when);
+      assert.deepEqual(await stored('compute-1'), [{ n: '5', uuids: '5' }], when);
+      const dead = await chdb.query<{ i: number }>(
+        'SELECT record_index AS i FROM dead_letters ORDER BY record_index',
+      );
+      assert.deepEqual(
+        dead.map((d) => d.i),
+        [1, 5, 6],
+        when,
+      );
+    };
+    // The writes an isolation of this delivery takes (inserts, dead-letter stores) when none fails.
+    const whole = new FailingWarehouse(chdb, new Set(), killed);
+    await new BatchWriter(whole, writerRoute('flows'), options).write(delivery);
+    await exact('without a failure');
+    assert.ok(whole.writes > 10, `${whole.writes} writes`);
+    for (let dies = 2; dies <= whole.writes; dies++) {
+      await chdb.exec('TRUNCATE TABLE flows');
+      await chdb.exec('TRUNCATE TABLE dead_letters');
+      const dying = new FailingWarehouse(chdb, new Set([dies]), killed);
+      await assert.rejects(new BatchWriter(dying, writerRoute('flows'), options).write(delivery), /killed/);
+      await redeliverToNewWriter(delivery);
+      await exact(`the writer died at write ${dies} of ${whole.writes}`);
+    }
   });
 });

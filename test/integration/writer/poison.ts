@@ -3,17 +3,7 @@ import { decodeBusBatch, encodeBusBatch } from '../../../common/bus/envelope.js'
 import { protoField } from '../../../common/proto.js';
 import { forEachRecord, frameRecords } from '../../../common/wire/frames.js';
 import { busMessage } from '../../../harness/bus-records.js';
-
-/** A varint of any size, which the generated encoders refuse to write into a narrower field. */
-function varint(value: bigint): Buffer {
-  const bytes: number[] = [];
-  while (value >= 0x80n) {
-    bytes.push(Number(value & 0x7fn) | 0x80);
-    value >>= 7n;
-  }
-  bytes.push(Number(value));
-  return Buffer.from(bytes);
-}
+import { rawVarint } from '../../support/raw-protobuf.js';
 
 /**
  * A flow batch whose records at `poisoned` carry `sampling` (uint32) = 2^40: well formed on the
@@ -29,7 +19,7 @@ export function poisonedFlowBatch(
   const ranges: [number, number][] = [];
   forEachRecord(plain.value, decoded.start, decoded.end, (s, e) => ranges.push([s, e]));
   const field = protoField('FlowRecord', 'sampling')!.number;
-  const poison = Buffer.concat([varint(BigInt(field << 3)), varint(2n ** 40n)]);
+  const poison = rawVarint(field, 2n ** 40n);
   const bytes = ranges.map(([s, e], i) =>
     poisoned.includes(i) ? Buffer.concat([plain.value.subarray(s, e), poison]) : plain.value.subarray(s, e),
   );

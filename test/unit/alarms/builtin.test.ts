@@ -4,7 +4,7 @@ import { BUILTIN_RULES } from '../../../common/model/alarm-rules/builtin/index.j
 import { evaluateRule } from '../../../alarms/rules/evaluate.js';
 import { appliesTo } from '../../../alarms/rules/scope.js';
 import type { AlarmRule, AlarmRules, Uve } from '../../../common/model/alarm-rules/types.js';
-import { planEvents, type EventKind } from '../../../simulator/fabric/events.js';
+import { planEvents, type EventSpec, type PlannedEvent } from '../../../simulator/fabric/events.js';
 import { buildFabricState } from '../../../simulator/fabric/state/fabric-state.js';
 import { xmppPeerUveName } from '../../../simulator/fabric/state/uves/keys.js';
 import { buildTopology } from '../../../simulator/fabric/topology/build.js';
@@ -12,8 +12,9 @@ import { aggregatedUves } from '../../support/simulated-uves.js';
 
 /**
  * Every built-in rule raised and not raised, over UVEs as the simulator publishes them and as the
- * engine aggregates them. Where the simulator does not send an attribute a rule reads (TF generators
- * do), the case adds it to the simulator's struct and says so.
+ * engine aggregates them: the healthy fabric raises none, and each of the simulator's events raises
+ * the alarms TF would while it lasts and clears them when it ends. Where the simulator has no event
+ * for an attribute a rule reads, the case changes the simulator's struct and says so.
  */
 
 const NOW_US = 1_750_000_000_000_000;
@@ -24,11 +25,20 @@ const [control] = topo.controlNodes;
 assert.ok(vr && control);
 
 const atRest = aggregatedUves(state);
-/** The fabric's UVEs once the first step of an event has been published. */
-function during(kind: EventKind): Map<string, Uve> {
-  const [event] = planEvents(topo, [{ kind }], NOW_US);
-  const first = event?.steps[0] ?? assert.fail(`no ${kind} step`);
-  return aggregatedUves([...state, first]);
+
+/**
+ * The fabric's UVEs once the events' steps up to `atMs` are published, without the parts of the
+ * `withdrawn` generators (the collector withdraws a generator that stays away beyond its grace).
+ */
+function uvesAt(events: readonly PlannedEvent[], atMs: number, withdrawn: readonly string[] = []) {
+  const steps = events.flatMap((e) => e.steps).filter((step) => step.atMs <= atMs);
+  steps.sort((a, b) => a.atMs - b.atMs);
+  return aggregatedUves([...state, ...steps].filter((p) => !withdrawn.includes(p.generator)));
+}
+/** The UVEs `intoMs` into an event (2 s long unless it says otherwise), from its first step on. */
+function during(spec: EventSpec, intoMs = 0): Map<string, Uve> {
+  const events = planEvents(topo, [{ durationMs: 2000, ...spec }], NOW_US);
+  return uvesAt(events, (events[0]?.atMs ?? assert.fail('no event')) + intoMs);
 }
 /** A UVE with no live part (its generators withdrawn) is evaluated as the empty UVE, as in TF. */
 const uveOf = (uves: Map<string, Uve>, type: string, name: string): Uve => uves.get(`${type}:${name}`) ?? {};
@@ -46,6 +56,14 @@ function amended(uve: Uve, structs: Record<string, Record<string, unknown>>): Uv
   return { ...uve, ...Object.fromEntries(changed) };
 }
 
+/** The UVE without a struct, or without one attribute of it. */
+function dropped(uve: Uve, struct: string, attr?: string): Uve {
+  const rest = Object.entries(uve).filter(([name]) => attr !== undefined || name !== struct);
+  if (attr === undefined) return Object.fromEntries(rest);
+  const kept = Object.entries(uve[struct] as object).filter(([name]) => name !== attr);
+  return { ...uve, [struct]: Object.fromEntries(kept) };
+}
+
 function builtin(name: string): AlarmRule {
   return (
     BUILTIN_RULES.find((rule) => rule.name === `system-defined-${name}`) ?? assert.fail(`no built-in ${name}`)
@@ -59,14 +77,19 @@ function evaluate(name: string, type: string, uveName: string, uve: Uve): AlarmR
   return evaluateRule(rule, type, uveName, uve);
 }
 
-const running = (process: string) => ({ process_name: process, process_state: 'PROCESS_STATE_RUNNING' });
-const BUILD_INFO = '{"build-info":[{"build-version":"2011","build-number":"master"}]}';
-const disks = (used: number) => ({
-  disk_usage_info: {
-    'dev/sda1': { partition_type: 'ext4', percentage_partition_space_used: 40 },
-    'dev/sda2': { partition_type: 'ext4', percentage_partition_space_used: used },
-  },
-});
+/** Every built-in raised over the UVEs, as `type:name rule` (without the `system-defined-`), sorted. */
+function raised(uves: Map<string, Uve>): string[] {
+  return [...uves]
+    .flatMap(([key, uve]) => {
+      const colon = key.indexOf(':');
+      const [type, name] = [key.slice(0, colon), key.slice(colon + 1)];
+      return BUILTIN_RULES.filter(
+        (rule) => appliesTo(rule, type, name) && evaluateRule(rule, type, name, uve),
+      ).map((rule) => `${key} ${rule.name.replace('system-defined-', '')}`);
+    })
+    .sort();
+}
+
 const vrouterConfig = (ip: string) => ({ elements: { virtual_router_ip_address: JSON.stringify(ip) } });
 const controlConfig = (ip: string) => ({
   elements: { bgp_router_parameters: JSON.stringify({ address: ip }) },
@@ -80,21 +103,16 @@ const prouter = (agents: string[]): Uve => ({
 
 /** Per built-in: the UVE it is evaluated over, one that raises it and one that does not. */
 const CASES: Record<string, { type: string; name: string; raising: Uve; quiet: Uve }> = {
-  // The simulator sends no NodeStatus.process_info: the rule raises over every simulated node.
   'process-status': {
     type: 'vrouter',
     name: vr.name,
-    raising: amended(vrouter, {
-      NodeStatus: {
-        process_info: [{ process_name: 'contrail-vrouter-agent', process_state: 'PROCESS_STATE_EXITED' }],
-      },
-    }),
-    quiet: amended(vrouter, { NodeStatus: { process_info: [running('contrail-vrouter-agent')] } }),
+    raising: uveOf(during({ kind: 'process-down', target: vr.name }), 'vrouter', vr.name),
+    quiet: vrouter,
   },
   'process-connectivity': {
     type: 'vrouter',
     name: vr.name,
-    raising: uveOf(during('process-down'), 'vrouter', vr.name),
+    raising: uveOf(during({ kind: 'process-down', target: vr.name }), 'vrouter', vr.name),
     quiet: vrouter,
   },
   'node-status': {
@@ -103,62 +121,55 @@ const CASES: Record<string, { type: string; name: string; raising: Uve; quiet: U
     raising: uveOf(aggregatedUves(state.filter((g) => g.host !== vr.name)), 'vrouter', vr.name),
     quiet: vrouter,
   },
-  // The simulator sends no NodeStatus.build_info: the rule raises over every simulated node.
+  // The simulator always sends its build.
   'partial-sysinfo': {
     type: 'control-node',
     name: control.name,
-    raising: controlNode,
-    quiet: amended(controlNode, { NodeStatus: { build_info: BUILD_INFO } }),
+    raising: dropped(controlNode, 'NodeStatus', 'build_info'),
+    quiet: controlNode,
   },
-  // The simulator sends no ContrailConfig: the rule raises over every simulated node.
+  // The simulator's config node configures every node.
   'conf-incorrect': {
     type: 'control-node',
     name: control.name,
-    raising: controlNode,
-    quiet: amended(controlNode, { ContrailConfig: controlConfig(control.ip) }),
+    raising: dropped(controlNode, 'ContrailConfig'),
+    quiet: controlNode,
   },
-  // The simulator sends no core file list, disk usage or package versions.
   'core-files': {
-    type: 'vrouter',
-    name: vr.name,
-    raising: amended(vrouter, {
-      NodeStatus: { all_core_file_list: ['/var/crashes/core.contrail-vrouter-agent.4242'] },
-    }),
-    quiet: amended(vrouter, { NodeStatus: { all_core_file_list: [] } }),
+    type: 'control-node',
+    name: control.name,
+    raising: uveOf(during({ kind: 'core-dump', target: control.name }), 'control-node', control.name),
+    quiet: controlNode,
   },
   'disk-usage-high': {
     type: 'vrouter',
     name: vr.name,
-    raising: amended(vrouter, { NodeStatus: disks(85) }),
-    quiet: amended(vrouter, { NodeStatus: disks(95) }),
+    raising: uveOf(during({ kind: 'disk-full', target: vr.name }), 'vrouter', vr.name),
+    quiet: vrouter,
   },
   'disk-usage-critical': {
     type: 'vrouter',
     name: vr.name,
-    raising: amended(vrouter, { NodeStatus: disks(95) }),
-    quiet: amended(vrouter, { NodeStatus: disks(85) }),
+    raising: uveOf(during({ kind: 'disk-full', target: vr.name }, 1000), 'vrouter', vr.name),
+    quiet: uveOf(during({ kind: 'disk-full', target: vr.name }), 'vrouter', vr.name),
   },
+  // Every simulated node runs the version installed.
   'package-version-mismatch': {
     type: 'control-node',
     name: control.name,
-    raising: amended(controlNode, {
-      NodeStatus: { running_package_version: '"2011.138"', installed_package_version: '"2011.140"' },
-    }),
-    quiet: amended(controlNode, {
-      NodeStatus: { running_package_version: '"2011.140"', installed_package_version: '"2011.140"' },
-    }),
+    raising: amended(controlNode, { NodeStatus: { running_package_version: '2011.137' } }),
+    quiet: controlNode,
   },
   'bgp-connectivity': {
     type: 'control-node',
     name: control.name,
-    raising: uveOf(during('bgp-flap'), 'control-node', control.name),
+    raising: uveOf(during({ kind: 'bgp-flap' }), 'control-node', control.name),
     quiet: controlNode,
   },
-  // The simulator keeps num_up_xmpp_peer whole when a vRouter disconnects.
   'xmpp-connectivity': {
     type: 'control-node',
     name: control.name,
-    raising: amended(controlNode, { BgpRouterState: { num_up_xmpp_peer: topo.vrouters.length - 1 } }),
+    raising: uveOf(during({ kind: 'vrouter-disconnect' }), 'control-node', control.name),
     quiet: controlNode,
   },
   // The simulator's XMPP sessions never close.
@@ -170,47 +181,45 @@ const CASES: Record<string, { type: string; name: string; raising: Uve; quiet: U
     }),
     quiet: xmppPeer,
   },
-  // The simulator reports no interface down.
   'vrouter-interface': {
     type: 'vrouter',
     name: vr.name,
-    raising: amended(vrouter, {
-      VrouterAgent: { down_interface_count: 1, error_intf_list: ['tap0b5c7d8e-00'] },
-    }),
+    raising: uveOf(during({ kind: 'interface-down', target: vr.name }), 'vrouter', vr.name),
     quiet: vrouter,
   },
+  // The simulator's config agrees with what its nodes report.
   'address-mismatch-compute': {
     type: 'vrouter',
     name: vr.name,
     raising: amended(vrouter, { ContrailConfig: vrouterConfig('192.168.200.99') }),
-    quiet: amended(vrouter, { ContrailConfig: vrouterConfig(vr.ip) }),
+    quiet: vrouter,
   },
   'address-mismatch-control': {
     type: 'control-node',
     name: control.name,
     raising: amended(controlNode, { ContrailConfig: controlConfig('192.168.200.99') }),
-    quiet: amended(controlNode, { ContrailConfig: controlConfig(control.ip) }),
+    quiet: controlNode,
   },
-  // The simulator sends no VrouterStatsAgent.
+  // The simulator's physical interfaces carry a steady bandwidth.
   'phyif-bandwidth': {
     type: 'vrouter',
     name: vr.name,
     raising: amended(vrouter, { VrouterStatsAgent: { in_bps_ewm: { eth0: { sigma: -2.4, mean: 9000 } } } }),
-    quiet: amended(vrouter, { VrouterStatsAgent: { in_bps_ewm: { eth0: { sigma: 0.3, mean: 9000 } } } }),
+    quiet: vrouter,
   },
-  // The simulator reports no resource limits.
   'vrouter-limit-exceeded': {
     type: 'vrouter',
     name: vr.name,
-    raising: amended(vrouter, { VrouterAgent: { res_limit: true, vr_limit_exceeded_list: ['flow'] } }),
+    raising: uveOf(during({ kind: 'vrouter-limit', target: vr.name }), 'vrouter', vr.name),
     quiet: vrouter,
   },
   'vrouter-table-limit-exceeded': {
     type: 'vrouter',
     name: vr.name,
-    raising: amended(vrouter, { VrouterAgent: { res_table_limit: true, vr_limit_exceeded_list: ['flow'] } }),
-    quiet: amended(vrouter, { VrouterAgent: { res_table_limit: false } }),
+    raising: uveOf(during({ kind: 'vrouter-limit', target: vr.name }, 1000), 'vrouter', vr.name),
+    quiet: uveOf(during({ kind: 'vrouter-limit', target: vr.name }), 'vrouter', vr.name),
   },
+  // The simulator's vRouters are not L3 multihomed.
   'vrouter-l3mh-physical-interface-link-down': {
     type: 'vrouter',
     name: vr.name,
@@ -251,38 +260,79 @@ describe('built-in rules', () => {
 });
 
 describe('built-in rules over the simulated fabric', () => {
-  it("process-down raises process-connectivity, naming the vRouter agent's process", () => {
-    const report = evaluate(
-      'process-connectivity',
+  /** The event planned alone, and the alarms raised at moments `ms` into it. */
+  function play(spec: EventSpec): {
+    at: (ms: number, withdrawn?: string[]) => string[];
+    event: PlannedEvent;
+  } {
+    const events = planEvents(topo, [spec], NOW_US);
+    const event = events[0] ?? assert.fail('no event');
+    return { event, at: (ms, withdrawn = []) => raised(uvesAt(events, event.atMs + ms, withdrawn)) };
+  }
+
+  it('raises none at rest: every node configured, running, built, with room on its disks', () => {
+    assert.deepEqual([...new Set([...atRest.keys()].map((key) => key.slice(0, key.indexOf(':'))))].sort(), [
+      'bgp-peer',
+      'config-node',
+      'control-node',
+      'virtual-machine',
+      'virtual-machine-interface',
+      'virtual-network',
       'vrouter',
-      vr.name,
-      CASES['process-connectivity']?.raising ?? {},
-    );
-    assert.deepEqual(
-      report?.or_list.map((and) => and.and_list.map((c) => c.match)),
-      [
-        [
-          [
-            {
-              json_operand1_value: '"Non-Functional"',
-              json_operand2_value: null,
-              json_variables: {
-                'NodeStatus.process_status.module_id': '"contrail-vrouter-agent"',
-                'NodeStatus.process_status.instance_id': '0',
-              },
-            },
-          ],
-        ],
-      ],
-    );
+      'xmpp-peer',
+    ]);
+    assert.deepEqual(raised(atRest), []);
   });
 
-  it('bgp-flap raises bgp-connectivity with the up and configured peer counts', () => {
+  it('process-down raises process-status and process-connectivity on the node while it lasts', () => {
+    for (const node of [`vrouter:${vr.name}`, `control-node:${control.name}`]) {
+      const { at, event } = play({ kind: 'process-down', target: node.slice(node.indexOf(':') + 1) });
+      assert.deepEqual(at(0), [`${node} process-connectivity`, `${node} process-status`]);
+      assert.deepEqual(at(event.durationMs), [], 'cleared once the process runs again');
+    }
+  });
+
+  it("process-down names the vRouter agent's process in both alarms", () => {
+    const matches = (name: string) =>
+      evaluate(name, 'vrouter', vr.name, CASES[name]?.raising ?? {})?.or_list.map((and) =>
+        and.and_list.map((c) => c.match),
+      );
+    assert.deepEqual(matches('process-connectivity'), [
+      [
+        [
+          {
+            json_operand1_value: '"Non-Functional"',
+            json_operand2_value: null,
+            json_variables: {
+              'NodeStatus.process_status.module_id': '"contrail-vrouter-agent"',
+              'NodeStatus.process_status.instance_id': '0',
+            },
+          },
+        ],
+      ],
+    ]);
+    assert.deepEqual(matches('process-status'), [
+      [
+        [
+          {
+            json_operand1_value: '"PROCESS_STATE_EXITED"',
+            json_operand2_value: null,
+            json_variables: { 'NodeStatus.process_info.process_name': '"contrail-vrouter-agent"' },
+          },
+        ],
+      ],
+    ]);
+  });
+
+  it('bgp-flap raises bgp-connectivity with the up and configured peer counts, until Established', () => {
+    const { at, event } = play({ kind: 'bgp-flap' });
+    const alarm = `control-node:${control.name} bgp-connectivity`;
+    assert.deepEqual([at(0), at(event.durationMs / 2), at(event.durationMs)], [[alarm], [alarm], []]);
     const report = evaluate(
       'bgp-connectivity',
       'control-node',
       control.name,
-      CASES['bgp-connectivity']?.raising ?? {},
+      CASES['bgp-connectivity']!.raising,
     );
     const match = { json_operand1_value: '0', json_operand2_value: '1', json_variables: {} };
     assert.deepEqual(
@@ -291,26 +341,74 @@ describe('built-in rules over the simulated fabric', () => {
     );
   });
 
-  it('a withdrawn vRouter leaves no NodeStatus: node-status is raised over what remains of its UVE', () => {
-    const withdrawn = aggregatedUves(state.filter((g) => g.host !== vr.name));
-    assert.equal(withdrawn.has(`vrouter:${vr.name}`), false);
-    const report = evaluate('node-status', 'vrouter', vr.name, uveOf(withdrawn, 'vrouter', vr.name));
+  for (const kind of ['vrouter-disconnect', 'vrouter-restart'] as const) {
+    it(`${kind}: xmpp-connectivity on every control node, node-status once the vRouter is withdrawn`, () => {
+      const { at, event } = play({ kind });
+      const gone = topo.vrouters.find((v) => v.name === event.target) ?? assert.fail(event.target);
+      const xmpp = topo.controlNodes.map((c) => `control-node:${c.name} xmpp-connectivity`);
+      assert.deepEqual(at(0), xmpp, 'within the grace period');
+      assert.deepEqual(
+        at(0, [gone.generator]),
+        [...xmpp, `vrouter:${gone.name} node-status`].sort(),
+        'withdrawn',
+      );
+      // Back: its session resyncs what it holds (the initial state here), the control nodes count it up.
+      assert.deepEqual(at(event.durationMs), []);
+    });
+  }
+
+  it("a withdrawn vRouter's UVE keeps only its configuration: node-status, not conf-incorrect, as in TF", () => {
+    const withdrawn = uveOf(aggregatedUves(state.filter((g) => g.host !== vr.name)), 'vrouter', vr.name);
+    assert.deepEqual(Object.keys(withdrawn), ['ContrailConfig']);
+    const report = evaluate('node-status', 'vrouter', vr.name, withdrawn);
     assert.equal(report?.or_list[0]?.and_list[0]?.match[0]?.json_operand1_value, 'null');
+    assert.equal(evaluate('conf-incorrect', 'vrouter', vr.name, withdrawn), null);
+    assert.equal(evaluate('process-status', 'vrouter', vr.name, withdrawn), null);
   });
 
-  it('raises at rest only the alarms whose attributes the simulator does not send', () => {
-    const raisedAtRest = [...atRest].flatMap(([key, uve]) => {
-      const colon = key.indexOf(':');
-      const [type, name] = [key.slice(0, colon), key.slice(colon + 1)];
-      return BUILTIN_RULES.filter(
-        (rule) => appliesTo(rule, type, name) && evaluateRule(rule, type, name, uve),
-      ).map((rule) => `${type} ${rule.name}`);
-    });
-    const nodes = [...topo.vrouters.map(() => 'vrouter'), ...topo.controlNodes.map(() => 'control-node')];
-    const gaps = ['conf-incorrect', 'partial-sysinfo', 'process-status'];
+  it('disk-full raises disk-usage-high, then disk-usage-critical instead, naming the partition', () => {
+    const { at, event } = play({ kind: 'disk-full' });
+    const node = `config-node:${event.target}`;
     assert.deepEqual(
-      raisedAtRest.sort(),
-      nodes.flatMap((type) => gaps.map((gap) => `${type} system-defined-${gap}`)).sort(),
+      [at(0), at(event.durationMs / 2), at(event.durationMs)],
+      [[`${node} disk-usage-high`], [`${node} disk-usage-critical`], []],
+    );
+    const report = evaluate('disk-usage-high', 'vrouter', vr.name, CASES['disk-usage-high']!.raising);
+    assert.deepEqual(report?.or_list[0]?.and_list[0]?.match, [
+      {
+        json_operand1_value: '82',
+        json_operand2_value: null,
+        json_variables: { 'NodeStatus.disk_usage_info.__key': '"/dev/sdb1"' },
+      },
+    ]);
+  });
+
+  it('core-dump raises core-files while the core file is there', () => {
+    const { at, event } = play({ kind: 'core-dump' });
+    assert.deepEqual(at(0), [`control-node:${event.target} core-files`]);
+    assert.deepEqual(at(event.durationMs), []);
+  });
+
+  it('interface-down raises vrouter-interface, naming the interface', () => {
+    const { at, event } = play({ kind: 'interface-down' });
+    assert.deepEqual(at(0), [`vrouter:${event.target} vrouter-interface`]);
+    assert.deepEqual(at(event.durationMs), []);
+    const report = evaluate('vrouter-interface', 'vrouter', vr.name, CASES['vrouter-interface']!.raising);
+    const variables = report?.or_list[0]?.and_list[0]?.match[0]?.json_variables ?? {};
+    const w = topo.workloads.find((x) => x.vrouter === vr.name) ?? assert.fail('no workload');
+    assert.match(variables['VrouterAgent.error_intf_list'] ?? '', new RegExp(w.vmiUuid));
+  });
+
+  it('vrouter-limit raises vrouter-limit-exceeded, then vrouter-table-limit-exceeded too', () => {
+    const { at, event } = play({ kind: 'vrouter-limit' });
+    const node = `vrouter:${event.target}`;
+    assert.deepEqual(
+      [at(0), at(event.durationMs / 2), at(event.durationMs)],
+      [
+        [`${node} vrouter-limit-exceeded`],
+        [`${node} vrouter-limit-exceeded`, `${node} vrouter-table-limit-exceeded`],
+        [],
+      ],
     );
   });
 });

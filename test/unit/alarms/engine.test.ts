@@ -129,12 +129,19 @@ describe('alarm engine over the UVE state', () => {
     assert.equal(run.raised(vrouterUve)[NODE_STATUS], 'Active');
     const resent = buildFabricState(topo, T0 * 1000).filter((p) => p.generator === vr.generator);
     run.publish(resent, T0 + 2000);
-    // The vRouter is decommissioned: it deletes each of its structs of its vrouter UVE.
-    const deleted = resent.map(({ generator, uves }) => ({
+    // The vRouter is decommissioned: the agent, and the config node (its ContrailConfig), delete
+    // every struct they hold of its vrouter UVE. While one is left the UVE is evaluated over it.
+    const deleted = buildFabricState(topo, T0 * 1000).map(({ generator, uves }) => ({
       generator,
-      uves: uves.filter((u) => u.type === 'vrouter').map((u) => ({ ...u, deleted: true })),
+      uves: uves
+        .filter((u) => u.type === 'vrouter' && u.name === vr.name)
+        .map((u) => ({ ...u, deleted: true })),
     }));
-    run.publish(deleted, T0 + 3000);
+    const [agent, ...others] = deleted.filter((p) => p.uves.length > 0);
+    assert.ok(agent && others.length > 0, 'the vrouter UVE has parts from the agent and from others');
+    run.publish([agent], T0 + 3000);
+    assert.equal(run.raised(vrouterUve)[NODE_STATUS], 'Active', 'the agent is gone, its config is not');
+    run.publish(others, T0 + 4000);
     assert.deepEqual(run.raised(vrouterUve), {});
     assert.deepEqual(run.engine.heldUves().includes(uveKey('vrouter', vr.name)), false);
   });

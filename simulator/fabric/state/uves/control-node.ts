@@ -1,7 +1,9 @@
 import type { UveUpdate } from '../../../../common/proto.js';
 import type { ControlNode, Gateway, Topology, VRouter } from '../../topology/types.js';
+import type { FabricCondition } from '../condition.js';
+import { fabricNode } from '../fabric-nodes.js';
 import { bgpPeerUveName, xmppPeerUveName } from './keys.js';
-import { CONTROL_MODULE, nodeStatusUve } from './node-status.js';
+import { nodeStatusUve } from './node-status.js';
 import { uve } from './uve.js';
 
 /** What a control node reports: its BGP router state and its BGP and XMPP peerings. */
@@ -24,12 +26,15 @@ export const ESTABLISHED = (since: number): BgpPeerStatus => ({
   flapTime: 0,
 });
 
+/** Its peer counts: the gateways whose session is not down, the vRouter agents whose XMPP is not. */
 export function bgpRouterStateUve(
   topo: Topology,
   control: ControlNode,
-  upBgpPeers: number,
+  c: FabricCondition,
   nowUs: number,
 ): UveUpdate {
+  const bgpDown = c.bgpDown.get(control.name)?.size ?? 0;
+  const xmppDown = topo.vrouters.filter((vr) => c.xmppDown.has(vr.name)).length;
   return uve(
     'control-node',
     control.name,
@@ -39,9 +44,9 @@ export function bgpRouterStateUve(
       router_id: control.ip,
       local_asn: topo.asn,
       num_bgp_peer: topo.gateways.length,
-      num_up_bgp_peer: upBgpPeers,
+      num_up_bgp_peer: topo.gateways.length - bgpDown,
       num_xmpp_peer: topo.vrouters.length,
-      num_up_xmpp_peer: topo.vrouters.length,
+      num_up_xmpp_peer: topo.vrouters.length - xmppDown,
       num_routing_instance: topo.virtualNetworks.length,
     },
     nowUs,
@@ -88,15 +93,15 @@ export function xmppPeerUve(control: ControlNode, vr: VRouter, nowUs: number): U
  * Everything one control node reports, in order: BgpRouterState, NodeStatus, a BgpPeerInfoData per
  * SDN gateway, then an XmppPeerInfoData per vRouter agent.
  */
-export function controlNodeUves(topo: Topology, control: ControlNode, nowUs: number): UveUpdate[] {
+export function controlNodeUves(
+  topo: Topology,
+  control: ControlNode,
+  c: FabricCondition,
+  nowUs: number,
+): UveUpdate[] {
   return [
-    bgpRouterStateUve(topo, control, topo.gateways.length, nowUs),
-    nodeStatusUve(
-      { type: 'control-node', name: control.name, module: CONTROL_MODULE },
-      'Functional',
-      '',
-      nowUs,
-    ),
+    bgpRouterStateUve(topo, control, c, nowUs),
+    nodeStatusUve(fabricNode(topo, control.name), c, nowUs),
     ...topo.gateways.map((gw) => bgpPeerUve(topo, control, gw, ESTABLISHED(nowUs), nowUs)),
     ...topo.vrouters.map((vr) => xmppPeerUve(control, vr, nowUs)),
   ];

@@ -1,10 +1,12 @@
 import { AggType, type UveUpdate } from '../../../../common/proto.js';
 import { indexTopology } from '../../topology/lookup.js';
 import type { Topology, VRouter, Workload } from '../../topology/types.js';
+import type { FabricCondition } from '../condition.js';
+import { fabricNode } from '../fabric-nodes.js';
 import { interfaceRates, type InterfaceRate } from '../interface-stats.js';
 import { interfaceLabels } from '../routes.js';
 import { vmiUveName } from './keys.js';
-import { nodeStatusUve, VROUTER_MODULE } from './node-status.js';
+import { nodeStatusUve } from './node-status.js';
 import { uve } from './uve.js';
 
 /** What a vRouter agent reports: itself, the networks and machines it hosts, and their interfaces. */
@@ -53,19 +55,35 @@ function countersOf(
 const aclRules = (topo: Topology, vn: string): number =>
   topo.networkPolicies.filter((p) => p.attachedTo.includes(vn)).reduce((n, p) => n + p.rules.length, 0);
 
-/** A vRouter's VrouterAgent struct: its XMPP servers (the first control node primary on even hosts). */
-export function vrouterAgentUve(ctx: UveContext, vr: VRouter, nowUs: number): UveUpdate {
+/** The vRouter's datapath limits (TF VrouterAgent.vr_limits), as a default vRouter module loads them. */
+const VR_LIMITS = {
+  max_interfaces: 4352,
+  max_nexthops: 65536,
+  max_mpls_labels: 5120,
+  vrouter_max_vrfs: 4096,
+  vrouter_max_flow_entries: 524288,
+  vrouter_max_bridge_entries: 262144,
+};
+
+/**
+ * A vRouter's VrouterAgent struct: its XMPP servers (the first control node primary on even hosts),
+ * its interfaces and how many are down, and whether a resource is beyond its watermark (res_limit) or
+ * its table is full (res_table_limit), naming the resources.
+ */
+export function vrouterAgentUve(ctx: UveContext, vr: VRouter, c: FabricCondition, nowUs: number): UveUpdate {
   const hosted = ctx.topo.workloads.filter((w) => w.vrouter === vr.name);
   const networks = [...new Set(hosted.map((w) => w.vn))];
   const controls = ctx.topo.controlNodes;
+  const down = hosted.filter((w) => c.interfacesDown.get(vr.name)?.has(w.vmiUuid));
+  const limits = c.limits.get(vr.name) ?? { watermark: [], full: [] };
   return uve(
     'vrouter',
     vr.name,
     'VrouterAgent',
     {
       control_ip: vr.ip,
-      xmpp_peer_list: controls.map((c, i) => ({
-        ip: c.ip,
+      xmpp_peer_list: controls.map((control, i) => ({
+        ip: control.ip,
         status: true,
         primary: i === vr.index % Math.max(1, controls.length),
       })),
@@ -73,8 +91,14 @@ export function vrouterAgentUve(ctx: UveContext, vr: VRouter, nowUs: number): Uv
       virtual_machine_list: hosted.map((w) => w.vmUuid),
       interface_list: hosted.map((w) => vmiUveName(projectOf(ctx, w), w)),
       total_interface_count: hosted.length,
-      down_interface_count: 0,
+      down_interface_count: down.length,
+      error_intf_list: down.map((w) => vmiUveName(projectOf(ctx, w), w)),
+      no_config_intf_list: [],
       vn_count: networks.length,
+      vr_limits: VR_LIMITS,
+      res_limit: limits.watermark.length + limits.full.length > 0,
+      res_table_limit: limits.full.length > 0,
+      vr_limit_exceeded_list: [...new Set([...limits.watermark, ...limits.full])],
     },
     nowUs,
     {
@@ -83,6 +107,35 @@ export function vrouterAgentUve(ctx: UveContext, vr: VRouter, nowUs: number): Uv
       virtual_machine_list: AggType.AGG_UNION,
       interface_list: AggType.AGG_UNION,
     },
+  );
+}
+
+/** The physical interface under vhost0. */
+const PHYSICAL_INTERFACE = 'eth0';
+
+/**
+ * A vRouter's VrouterStatsAgent: the bandwidth of its physical interface, what its workloads send and
+ * receive per second, and its moving average (TF's EWM), steady: sigma 0.
+ */
+function vrouterStatsUve(ctx: UveContext, vr: VRouter, nowUs: number): UveUpdate {
+  const totals = ctx.topo.workloads.filter((w) => w.vrouter === vr.name).map((w) => countersOf(ctx, w));
+  const bps = (key: 'inBytes' | 'outBytes'): number => 8 * totals.reduce((n, t) => n + t[key], 0);
+  // Traffic delivered to the workloads came in on the physical interface; what they send goes out on it.
+  const [inBps, outBps] = [bps('outBytes'), bps('inBytes')];
+  const ewm = (mean: number) => ({
+    [PHYSICAL_INTERFACE]: { samples: 60, mean, stddev: mean / 20, sigma: 0 },
+  });
+  return uve(
+    'vrouter',
+    vr.name,
+    'VrouterStatsAgent',
+    {
+      phy_band_in_bps: { [PHYSICAL_INTERFACE]: inBps },
+      phy_band_out_bps: { [PHYSICAL_INTERFACE]: outBps },
+      in_bps_ewm: ewm(inBps),
+      out_bps_ewm: ewm(outBps),
+    },
+    nowUs,
   );
 }
 
@@ -132,7 +185,7 @@ export function virtualMachineUve(ctx: UveContext, w: Workload, nowUs: number): 
 }
 
 /** The interface and the workload identity behind it: what flows are enriched with. */
-export function vmInterfaceUve(ctx: UveContext, w: Workload, nowUs: number): UveUpdate {
+export function vmInterfaceUve(ctx: UveContext, w: Workload, c: FabricCondition, nowUs: number): UveUpdate {
   return uve(
     'virtual-machine-interface',
     vmiUveName(projectOf(ctx, w), w),
@@ -150,7 +203,7 @@ export function vmInterfaceUve(ctx: UveContext, w: Workload, nowUs: number): Uve
       uuid: w.vmiUuid,
       mac_address: macOf(w),
       label: ctx.labels.get(w.vmiUuid) ?? 0,
-      active: true,
+      active: !c.interfacesDown.get(w.vrouter)?.has(w.vmiUuid),
     },
     nowUs,
   );
@@ -174,19 +227,21 @@ export function vmiStatsUve(ctx: UveContext, w: Workload, nowUs: number): UveUpd
 }
 
 /**
- * Everything one vRouter agent reports, in order: VrouterAgent, NodeStatus, one UveVirtualNetworkAgent
- * per VN it hosts workloads of, then per workload its VM, its interface and the interface's stats.
+ * Everything one vRouter agent reports, in order: VrouterAgent, NodeStatus, VrouterStatsAgent, one
+ * UveVirtualNetworkAgent per VN it hosts workloads of, then per workload its VM, its interface and the
+ * interface's stats.
  */
-export function vrouterUves(ctx: UveContext, vr: VRouter, nowUs: number): UveUpdate[] {
+export function vrouterUves(ctx: UveContext, vr: VRouter, c: FabricCondition, nowUs: number): UveUpdate[] {
   const hosted = ctx.topo.workloads.filter((w) => w.vrouter === vr.name);
   const networks = ctx.topo.virtualNetworks.filter((vn) => hosted.some((w) => w.vn === vn.fqName));
   return [
-    vrouterAgentUve(ctx, vr, nowUs),
-    nodeStatusUve({ type: 'vrouter', name: vr.name, module: VROUTER_MODULE }, 'Functional', '', nowUs),
+    vrouterAgentUve(ctx, vr, c, nowUs),
+    nodeStatusUve(fabricNode(ctx.topo, vr.name), c, nowUs),
+    vrouterStatsUve(ctx, vr, nowUs),
     ...networks.map((vn) => virtualNetworkAgentUve(ctx, vr, vn.fqName, nowUs)),
     ...hosted.flatMap((w) => [
       virtualMachineUve(ctx, w, nowUs),
-      vmInterfaceUve(ctx, w, nowUs),
+      vmInterfaceUve(ctx, w, c, nowUs),
       vmiStatsUve(ctx, w, nowUs),
     ]),
   ];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { batchColumns } from '../../../../common/schema/catalog/batch.js';
 import { catalogs } from '../../../../common/schema/catalog/index.js';
+import { keptDays } from '../../../../common/schema/catalog/retention.js';
 import type { RecordCatalog } from '../../../../common/schema/catalog/types.js';
 import { migrate } from '../../../../common/schema/migrate.js';
 import { levels, rollupFields } from '../../../../common/schema/rollups.js';
@@ -51,22 +52,39 @@ describe('the catalog against a migrated warehouse (system.columns)', () => {
   });
   after(async () => warehouse.close());
 
+  const createQuery = async (name: string): Promise<string> => {
+    const [table] = await warehouse.query<{ create_table_query: string }>(
+      'SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = {name:String}',
+      { name },
+    );
+    return table!.create_table_query;
+  };
+
   for (const catalog of catalogs) {
     it(`${catalog.table.name} holds the time, the batch columns and every catalog field`, async () => {
       assert.deepEqual(
         await held(catalog.table.name),
         declared([catalog.time, ...batchColumns, ...catalog.fields]),
       );
+      if (catalog.table.ttl) {
+        const days = keptDays(catalog);
+        assert.match(await createQuery(catalog.table.name), new RegExp(`TTL .*toIntervalDay\\(${days}\\)`));
+      }
     });
+    for (const copy of catalog.copies ?? []) {
+      it(`${copy.table} holds every column of ${catalog.table.name}, for the copies of its rows`, async () => {
+        const columns = await held(copy.table);
+        const missing = declared([catalog.time, ...batchColumns, ...catalog.fields]).filter(
+          (c) => !columns.includes(c),
+        );
+        assert.deepEqual(missing, []);
+      });
+    }
     for (const level of levels(catalog)) {
       it(`${level.table} holds what the ${catalog.table.name} rollup keeps, with its TTL`, async () => {
         assert.deepEqual(await held(level.table), declared(levelColumns(catalog)));
-        const [table] = await warehouse.query<{ create_table_query: string }>(
-          'SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = {name:String}',
-          { name: level.table },
-        );
         assert.match(
-          table!.create_table_query,
+          await createQuery(level.table),
           new RegExp(`TTL time \\+ toIntervalDay\\(${parseInt(level.ttl)}\\)`),
         );
       });

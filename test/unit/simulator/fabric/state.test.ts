@@ -53,13 +53,14 @@ describe('fabric state: generators', () => {
     assert.notDeepEqual(buildFabricState(buildTopology({ vrouters: 4, seed: 12 }), NOW), state);
   });
 
-  it('comes from every vRouter agent and two control nodes, named as TF names generators', () => {
+  it('comes from every vRouter agent, two control nodes and a config node, named as TF names generators', () => {
     assert.deepEqual(
       state.map((g) => g.generator),
       [
         ...topo.vrouters.map((v) => `${v.name}:Compute:contrail-vrouter-agent:0`),
         'control-1:Control:contrail-control:0',
         'control-2:Control:contrail-control:0',
+        'config-1:Config:contrail-api:0',
       ],
     );
     for (const g of state) assert.ok(g.uves.every((u) => u.timestamp === NOW_US && !u.deleted));
@@ -70,7 +71,7 @@ describe('fabric state: generators', () => {
       const g = vrouterState(vr.name);
       const mine = hosted(vr.name);
       const vns = new Set(mine.map((w) => w.vn));
-      assert.equal(g.uves.length, 2 + vns.size + 3 * mine.length);
+      assert.equal(g.uves.length, 3 + vns.size + 3 * mine.length);
       assert.deepEqual(g.routes, []);
       const agent = attrs(find(g.uves, 'vrouter', vr.name, 'VrouterAgent'));
       assert.equal(agent['control_ip'], vr.ip);
@@ -99,6 +100,7 @@ describe('fabric state: generators', () => {
     assert.deepEqual(agent.aggregation['interface_list'], aggregation(AggType.AGG_UNION));
     assert.deepEqual(find(g.uves, 'vrouter', 'compute-0', 'NodeStatus').aggregation, {
       process_status: aggregation(AggType.AGG_APPEND, 'module_id'),
+      process_info: aggregation(AggType.AGG_APPEND, 'process_name'),
     });
     const vn = g.uves.find((u) => u.structType === 'UveVirtualNetworkAgent');
     assert.ok(vn);
@@ -225,6 +227,115 @@ describe('fabric state: generators', () => {
         assert.equal(xmpp['identifier'], vr.name);
         assert.equal((xmpp['state_info'] as { state: string }).state, 'Established');
       }
+    }
+  });
+});
+
+describe('fabric state: nodes', () => {
+  const PROCESSES: Record<string, string[]> = {
+    vrouter: ['contrail-vrouter-agent', 'contrail-vrouter-nodemgr'],
+    'control-node': ['contrail-control', 'contrail-dns', 'contrail-named', 'contrail-control-nodemgr'],
+    'config-node': [
+      'contrail-api',
+      'contrail-schema',
+      'contrail-svc-monitor',
+      'contrail-device-manager',
+      'contrail-config-nodemgr',
+    ],
+  };
+  const statuses = state.map((g) => g.uves.find((u) => u.structType === 'NodeStatus'));
+
+  it('gives every node a NodeStatus: its processes running since boot, its build, disks and no core', () => {
+    assert.deepEqual(
+      statuses.map((u) => `${u?.type}:${u?.name}`),
+      state.map((g) => `${g.role === 'vrouter' ? 'vrouter' : `${g.role}-node`}:${g.host}`),
+    );
+    for (const u of statuses) {
+      assert.ok(u);
+      const status = attrs(u);
+      const infos = status['process_info'] as Record<string, unknown>[];
+      assert.deepEqual(
+        infos.map((p) => p['process_name']),
+        PROCESSES[u.type],
+      );
+      for (const p of infos) {
+        assert.deepEqual(
+          [p['process_state'], p['start_count'], p['stop_count'], p['exit_count'], p['core_file_list']],
+          ['PROCESS_STATE_RUNNING', 1, 0, 0, []],
+        );
+        // Started days before the state was published, as µs text (TF ProcessInfo).
+        const started = Number(p['last_start_time']);
+        assert.ok(started < NOW - 3 * 86_400e6 + 60e6 && started > NOW - 4 * 86_400e6, String(started));
+      }
+      const [module] = PROCESSES[u.type] ?? [];
+      assert.deepEqual(status['process_status'], [
+        { module_id: module, instance_id: '0', state: 'Functional', description: '' },
+      ]);
+      const build = JSON.parse(status['build_info'] as string) as { 'build-info': { 'build-id': string }[] };
+      assert.equal(build['build-info'][0]?.['build-id'], status['running_package_version']);
+      assert.equal(status['installed_package_version'], status['running_package_version']);
+      const disks = Object.values(status['disk_usage_info'] as Record<string, Record<string, number>>);
+      assert.equal(disks.length, 2);
+      for (const d of disks) {
+        const percent = d['percentage_partition_space_used'] ?? 100;
+        assert.ok(percent < 70, String(percent));
+        const [used = 0, free = 0] = [d['partition_space_used_1k'], d['partition_space_available_1k']];
+        assert.equal(Math.round((100 * used) / (used + free)), percent);
+      }
+      assert.deepEqual(status['all_core_file_list'], []);
+    }
+    const starts = statuses.map(
+      (u) => (attrs(u!)['process_info'] as { last_start_time: string }[])[0]?.last_start_time,
+    );
+    assert.equal(new Set(starts).size, starts.length, 'each node booted at its own time');
+  });
+
+  it("has the config node publish every node's configuration (TF ContrailConfig, each property as JSON)", () => {
+    const config = state.find((g) => g.role === 'config');
+    assert.ok(config);
+    const elements = (type: string, name: string): Record<string, string> =>
+      attrs(find(config.uves, type, name, 'ContrailConfig'))['elements'] as Record<string, string>;
+    for (const vr of topo.vrouters) {
+      const e = elements('vrouter', vr.name);
+      assert.equal(e['virtual_router_ip_address'], JSON.stringify(vr.ip));
+      assert.equal(e['fq_name'], JSON.stringify(['default-global-system-config', vr.name]));
+    }
+    for (const c of topo.controlNodes) {
+      const params = JSON.parse(elements('control-node', c.name)['bgp_router_parameters'] ?? '{}') as object;
+      assert.deepEqual(
+        Object.entries(params).filter(([k]) => ['address', 'autonomous_system', 'router_type'].includes(k)),
+        [
+          ['router_type', 'control-node'],
+          ['address', c.ip],
+          ['autonomous_system', topo.asn],
+        ],
+      );
+    }
+    assert.equal(elements('config-node', 'config-1')['config_node_ip_address'], '"192.168.200.8"');
+    assert.equal(config.uves.length, 1 + topo.vrouters.length + topo.controlNodes.length + 1);
+  });
+
+  it("gives every vRouter a VrouterStatsAgent: its physical interface's bandwidth, steady", () => {
+    for (const vr of topo.vrouters) {
+      const stats = attrs(find(vrouterState(vr.name).uves, 'vrouter', vr.name, 'VrouterStatsAgent'));
+      const inBps = (stats['phy_band_in_bps'] as Record<string, number>)['eth0'] ?? 0;
+      assert.ok(inBps > 0);
+      assert.deepEqual((stats['in_bps_ewm'] as Record<string, object>)['eth0'], {
+        samples: 60,
+        mean: inBps,
+        stddev: inBps / 20,
+        sigma: 0,
+      });
+      const agent = attrs(find(vrouterState(vr.name).uves, 'vrouter', vr.name, 'VrouterAgent'));
+      assert.deepEqual(
+        [
+          agent['down_interface_count'],
+          agent['error_intf_list'],
+          agent['res_limit'],
+          agent['res_table_limit'],
+        ],
+        [0, [], false, false],
+      );
     }
   });
 });
@@ -425,6 +536,7 @@ describe('fabric state: encoding', () => {
     assert.ok(decoded.case === 'uves');
     assert.deepEqual(decoded.value.records[0]?.aggregation, {
       process_status: aggregation(AggType.AGG_APPEND, 'module_id'),
+      process_info: aggregation(AggType.AGG_APPEND, 'process_name'),
     });
   });
 });
