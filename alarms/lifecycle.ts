@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { FabricError } from '../common/errors.js';
-import type { AlarmRules, AlarmTimers, Operation } from './rules/types.js';
+import type { AlarmRules, AlarmTimers, Operation } from '../common/model/alarm-rules/types.js';
 
 /**
  * The life of one alarm (one rule over one UVE), after TF alarm-gen's `AlarmStateMachine`

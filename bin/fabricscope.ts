@@ -27,7 +27,7 @@ function flagsOf(command: Command): RawConfig {
 }
 
 addConfigFlags(program.command('start'))
-  .argument('[services...]', 'all (default), or any of collector, writer, query')
+  .argument('[services...]', 'all (default), or any of collector, writer, query, alarms')
   .description(
     'Start the pipeline; by default everything in one process on the in-process bus and embedded chdb, ' +
       'or the services named, sharing Kafka (--kafka-brokers) and a warehouse (--clickhouse-url)',

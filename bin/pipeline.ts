@@ -5,6 +5,7 @@ import { startHttpServer, type RequestListener } from '../common/http.js';
 import { logger } from '../common/log.js';
 import { migrate } from '../common/schema/migrate.js';
 import { openWarehouse } from '../common/warehouse/open.js';
+import * as alarms from '../alarms/index.js';
 import * as collector from '../collector/index.js';
 import * as query from '../query/index.js';
 import * as writer from '../writer/index.js';
@@ -12,7 +13,7 @@ import type { Config } from './config.js';
 
 const log = logger('fabricscope');
 
-export const services = ['collector', 'writer', 'query'] as const;
+export const services = ['collector', 'writer', 'query', 'alarms'] as const;
 export type Service = (typeof services)[number];
 
 export interface Running {
@@ -33,21 +34,30 @@ export function parseServices(names: readonly string[]): Service[] {
 }
 
 /**
- * Starts the given services in this process, each through its index.ts: the collector and the
- * writer share a bus (Kafka when configured, else in-process), the writer and the query API a
- * warehouse (ClickHouse server when configured, else chdb in the data dir). The process serves
- * /metrics and /healthz, and the routes its services add.
+ * Starts the given services in this process, each through its index.ts: the collector, the writer
+ * and the alarm engine share a bus (Kafka when configured, else in-process), the writer, the query
+ * API and the alarm engine a warehouse (ClickHouse server when configured, else chdb in the data
+ * dir). The process serves /metrics and /healthz, and the routes its services add. The collector
+ * starts last, once every consumer of the in-process bus is subscribed.
  */
 export async function startServices(config: Config, run: readonly Service[]): Promise<Running> {
   const has = (s: Service): boolean => run.includes(s);
-  const bus = has('collector') || has('writer') ? openBusFor(config, run) : undefined;
-  const warehouse = has('writer') || has('query') ? await openWarehouse(config) : undefined;
+  // The query API sends acknowledgements to the alarm engine: over Kafka, or in-process beside it.
+  const reachesAlarms = has('query') && (config.kafkaBrokers.length > 0 || has('alarms'));
+  const bus =
+    has('collector') || has('writer') || has('alarms') || reachesAlarms ? openBusFor(config, run) : undefined;
+  const warehouse = has('writer') || has('query') || has('alarms') ? await openWarehouse(config) : undefined;
   if (warehouse) await migrate(warehouse);
   const routes: Record<string, RequestListener> = {};
   const writing = has('writer')
     ? await writer.start(config, { bus: bus!, warehouse: warehouse! })
     : undefined;
-  const querying = has('query') ? await query.start(config, { warehouse: warehouse!, routes }) : undefined;
+  const alarming = has('alarms')
+    ? await alarms.start(config, { bus: bus!, warehouse: warehouse! })
+    : undefined;
+  const querying = has('query')
+    ? await query.start(config, { warehouse: warehouse!, routes, bus: reachesAlarms ? bus : undefined })
+    : undefined;
   const collecting = has('collector') ? await collector.start(config, { bus: bus! }) : undefined;
   const http = await startHttpServer({
     host: config.httpHost,
@@ -64,6 +74,7 @@ export async function startServices(config: Config, run: readonly Service[]): Pr
       await collecting?.close();
       await http.close();
       await querying?.close();
+      await alarming?.close();
       await writing?.close();
       await bus?.close();
       await warehouse?.close();

@@ -1,18 +1,21 @@
 import type { GraphQLSchema } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
+import type { Bus } from '../common/bus/bus.js';
 import type { ConfigOf } from '../common/config.js';
 import type { RequestListener } from '../common/http.js';
 import { FabricError } from '../common/errors.js';
 import { logger } from '../common/log.js';
 import type { QuerySettings, Warehouse } from '../common/warehouse/warehouse.js';
 import { queryOptions } from './config.js';
+import { alarmMutations, alarmResolvers } from './alarms/resolvers.js';
+import { alarmsTypeDefs } from './alarms/schema.js';
 import { deadLetterResolvers } from './deadletters/resolvers.js';
 import { deadLettersTypeDefs } from './deadletters/schema.js';
 import { flowResolvers } from './flows/resolvers.js';
 import { interfaceStatsResolvers } from './interfaces/resolvers.js';
 import { routeResolvers } from './routes/resolvers.js';
 import { flowsTypeDefs } from './flows/schema.js';
-import type { QueryResolvers } from './generated/graphql.js';
+import type { MutationResolvers, QueryResolvers } from './generated/graphql.js';
 import { interfaceStatsTypeDefs } from './interfaces/schema.js';
 import { routesTypeDefs } from './routes/schema.js';
 import { readSettings, requestLimits } from './shared/limits.js';
@@ -21,13 +24,29 @@ import { scalarsTypeDefs } from './shared/scalars.js';
 import { uvesTypeDefs } from './uves/schema.js';
 import { uveResolvers } from './uves/resolvers.js';
 
-/** Each domain brings its SDL and its root resolvers. */
-const domains: { typeDefs: string; resolvers: (warehouse: Warehouse) => QueryResolvers }[] = [
+/**
+ * What the mutations reach: the bus to the alarm engine, when this process has one to it, and how
+ * long a mutation waits for the engine (the query timeout).
+ */
+export interface MutationDeps {
+  bus?: Bus;
+  waitMs: number;
+}
+
+/** Each domain brings its SDL, its root resolvers and its mutations if any. */
+interface Domain {
+  typeDefs: string;
+  resolvers: (warehouse: Warehouse) => QueryResolvers;
+  mutations?: (warehouse: Warehouse, deps: MutationDeps) => MutationResolvers;
+}
+
+const domains: Domain[] = [
   { typeDefs: flowsTypeDefs, resolvers: flowResolvers },
   { typeDefs: interfaceStatsTypeDefs, resolvers: interfaceStatsResolvers },
   { typeDefs: uvesTypeDefs, resolvers: uveResolvers },
   { typeDefs: routesTypeDefs, resolvers: routeResolvers },
   { typeDefs: deadLettersTypeDefs, resolvers: deadLetterResolvers },
+  { typeDefs: alarmsTypeDefs, resolvers: alarmResolvers, mutations: alarmMutations },
 ];
 
 const log = logger('query');
@@ -39,11 +58,18 @@ export interface QueryApi {
 }
 
 /** The API's schema: the shared SDL and every domain's, with their resolvers over the warehouse. */
-export function querySchema(warehouse: Warehouse): GraphQLSchema {
+export function querySchema(
+  warehouse: Warehouse,
+  deps: MutationDeps = { waitMs: defaultQueryConfig.queryTimeout },
+): GraphQLSchema {
   return createSchema({
     typeDefs: [scalarsTypeDefs, pagingTypeDefs, ...domains.map((d) => d.typeDefs)],
     resolvers: {
       Query: domains.reduce<QueryResolvers>((all, d) => ({ ...all, ...d.resolvers(warehouse) }), {}),
+      Mutation: domains.reduce<MutationResolvers>(
+        (all, d) => ({ ...all, ...d.mutations?.(warehouse, deps) }),
+        {},
+      ),
     },
   });
 }
@@ -118,11 +144,12 @@ function limitedReads(
  * The GraphQL API over the warehouse, served at /graphql with GraphiQL for people. A request over
  * the limits of `config` is refused before it runs; each read it makes is bounded in the engine.
  */
-export function createQueryApi(warehouse: Warehouse, config: Partial<QueryConfig> = {}): QueryApi {
+export function createQueryApi(warehouse: Warehouse, config: Partial<QueryConfig> = {}, bus?: Bus): QueryApi {
   const limits = { ...defaultQueryConfig, ...config };
   const yoga = createYoga({
     schema: querySchema(
       limitedReads(warehouse, readSettings(limits), limits.queryMaxConcurrentReads, limits.queryTimeout),
+      { bus, waitMs: limits.queryTimeout },
     ),
     graphqlEndpoint: '/graphql',
     graphiql: { title: 'fabricscope' },
@@ -166,12 +193,15 @@ async function checkReadSettingsAllowed(warehouse: Warehouse): Promise<void> {
   );
 }
 
-/** The query service: mounts the GraphQL API at /graphql on the routes of the process's HTTP server. */
+/**
+ * The query service: mounts the GraphQL API at /graphql on the routes of the process's HTTP server.
+ * `bus`, where the process reaches the alarm engine through one, carries acknowledgements.
+ */
 export async function start(
   config: QueryConfig,
-  deps: { warehouse: Warehouse; routes: Record<string, RequestListener> },
+  deps: { warehouse: Warehouse; routes: Record<string, RequestListener>; bus?: Bus },
 ): Promise<{ close(): Promise<void> }> {
   await checkReadSettingsAllowed(deps.warehouse);
-  deps.routes['/graphql'] = createQueryApi(deps.warehouse, config).handler;
+  deps.routes['/graphql'] = createQueryApi(deps.warehouse, config, deps.bus).handler;
   return { close: async () => undefined };
 }

@@ -1,5 +1,5 @@
-import { isObject, parseJson } from './paths.js';
-import type { Operation } from './types.js';
+import { isObject, parseJson } from '../../common/model/alarm-rules/json.js';
+import type { Operation } from '../../common/model/alarm-rules/types.js';
 
 /**
  * One comparison, with the semantics of TF alarm-gen's `_compare_operand_vals` (alarmgen.py):

@@ -9,7 +9,7 @@ import type {
   AlarmRules,
   CompiledCondition,
   Uve,
-} from './types.js';
+} from '../../common/model/alarm-rules/types.js';
 import { inProjectScope } from './scope.js';
 
 /**

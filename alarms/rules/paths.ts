@@ -1,3 +1,5 @@
+import { isObject, parseJson } from '../../common/model/alarm-rules/json.js';
+
 /**
  * Operand paths over a UVE, with the semantics of TF alarm-gen (contrail-opserver/alarmgen.py,
  * `_get_uve_attribute` and `_get_attribute_from_uve_path`):
@@ -99,19 +101,6 @@ export function variableValue(path: readonly string[], trail: readonly Step[]): 
 // TF keys a list item '__list_element__', which no path component names but `*` agrees with.
 function keyOf(step: Step): string {
   return step.kind === 'attr' ? step.name : step.kind === 'entry' ? step.key : '__list_element__';
-}
-
-/** JSON text → its value, or undefined when it is not JSON (TF's `json.loads` in a try). */
-export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 // Own properties only: an attribute called "constructor" must not find Object.prototype's.

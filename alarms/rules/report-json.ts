@@ -1,4 +1,4 @@
-import { isObject, parseJson } from './paths.js';
+import { isObject, parseJson } from '../../common/model/alarm-rules/json.js';
 
 /**
  * A value as TF alarm-gen reports it in a match (`_get_json_value` in alarmgen.py): a string that

@@ -1,5 +1,5 @@
-import { isObject } from './paths.js';
-import type { AlarmRule, Uve } from './types.js';
+import { isObject } from '../../common/model/alarm-rules/json.js';
+import type { AlarmRule, Uve } from '../../common/model/alarm-rules/types.js';
 
 /**
  * Which UVEs a rule is for, as TF alarm-gen keys its rule table (alarmgen_config_handler.py

@@ -7,6 +7,7 @@ import {
   uveCatalog,
 } from './catalog/index.js';
 import type { RecordCatalog } from './catalog/types.js';
+import { alarmStateView, alarmTableStatements } from './alarms.js';
 import { addFields, createRollup, createTable, setTtl } from './ddl.js';
 import { createSnapshotTables } from './route-table.js';
 import { levels } from './rollups.js';
@@ -147,6 +148,11 @@ const written: Migration[] = [
       ),
       ...createSnapshotTables(5),
     ],
+  },
+  {
+    id: 6,
+    name: "alarms: every transition, and each alarm's latest state",
+    statements: [...alarmTableStatements, createLatestView(alarmStateView)],
   },
 ];
 

@@ -7,7 +7,7 @@ import { checkFirst } from '../shared/arguments.js';
 import { cursorCodec } from '../shared/cursor.js';
 import { keysetPage } from '../shared/paging.js';
 import { resolver } from '../shared/resolve.js';
-import { microsToRfc3339, parseTime, toRfc3339, type TimeRange } from '../shared/time.js';
+import { microsToRfc3339, parseRange, toRfc3339 } from '../shared/time.js';
 import { deadLettersQuery, type DeadLetterPosition } from './sql.js';
 
 /** How long dead letters are kept (migration 3's TTL): the default reach of a listing. */
@@ -31,7 +31,7 @@ export function deadLetterResolvers(warehouse: Warehouse): QueryResolvers {
   return {
     deadLetters: resolver('deadLetters', async (args) => {
       checkFirst(args.first);
-      const range = deadLetterRange(args.from, args.to);
+      const range = parseRange(args.from, args.to, Date.now(), KEPT_US);
       const kind = args.kind ?? undefined;
       if (kind !== undefined && !(topicKinds as readonly string[]).includes(kind))
         throw invalid(`kind: "${kind}" is not one of ${topicKinds.join(', ')}`);
@@ -63,14 +63,6 @@ export function deadLetterResolvers(warehouse: Warehouse): QueryResolvers {
       );
     }),
   };
-}
-
-/** [from, to): to defaults to now, from to the time dead letters are kept before it. */
-function deadLetterRange(from: string | null | undefined, to: string | null | undefined): TimeRange {
-  const toUs = to ? parseTime(to, 'to') : Date.now() * 1000;
-  const fromUs = from ? parseTime(from, 'from') : toUs - KEPT_US;
-  if (fromUs >= toUs) throw invalid(`from (${from}) must be before to (${to ?? 'now'})`);
-  return { fromUs, toUs };
 }
 
 const position = (row: DeadLetterRow): DeadLetterPosition => ({

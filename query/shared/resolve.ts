@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { clientFault, errorStatus } from '../../common/errors.js';
 import { histogram } from '../../common/metrics.js';
-import type { QueryResolvers } from '../generated/graphql.js';
+import type { MutationResolvers, QueryResolvers } from '../generated/graphql.js';
 
 const duration = histogram(
   'fabricscope_query_duration_seconds',
@@ -10,9 +10,10 @@ const duration = histogram(
   ['field'],
 );
 
-/** A root field, its arguments (defaults applied) and its answer, as codegen types them from the SDL. */
-type Field = keyof QueryResolvers;
-type Root<F extends Field> = NonNullable<QueryResolvers[F]>;
+/** A root field (query or mutation), its arguments (defaults applied) and its answer, as codegen types them. */
+type RootResolvers = QueryResolvers & MutationResolvers;
+type Field = keyof RootResolvers;
+type Root<F extends Field> = NonNullable<RootResolvers[F]>;
 type Args<F extends Field> = Parameters<Root<F>>[1];
 type Answer<F extends Field> = Awaited<ReturnType<Root<F>>>;
 

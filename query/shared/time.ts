@@ -36,14 +36,15 @@ export function parseTime(text: string, what: string, nowMs = Date.now()): numbe
   return checkTime(Date.parse(text) * 1000 + micros, what, text);
 }
 
-/** The range of a query; `from` defaults to an hour before `to`, `to` to now. */
+/** The range of a query; `from` defaults to `spanUs` (an hour) before `to`, `to` to now. */
 export function parseRange(
   from: string | null | undefined,
   to: string | null | undefined,
   nowMs = Date.now(),
+  spanUs = 3600e6,
 ): TimeRange {
   const toUs = to ? parseTime(to, 'to', nowMs) : nowMs * 1000;
-  const fromUs = from ? parseTime(from, 'from', nowMs) : toUs - 3600e6;
+  const fromUs = from ? parseTime(from, 'from', nowMs) : toUs - spanUs;
   if (fromUs >= toUs) throw invalid(`from (${from}) must be before to (${to ?? 'now'})`);
   return { fromUs, toUs };
 }

@@ -1,10 +1,6 @@
 import { z } from 'zod';
-import {
-  aggregateUve,
-  type AggType,
-  type AttributeAggregation,
-  type UvePart,
-} from '../../common/model/uve-aggregate.js';
+import { aggregateUve } from '../../common/model/uve-aggregate.js';
+import { uvePartOfRow, type UvePartRow } from '../../common/schema/live-uves.js';
 import type { Warehouse } from '../../common/warehouse/warehouse.js';
 import type { GeneratorStatus, QueryResolvers } from '../generated/graphql.js';
 import { checkFirst } from '../shared/arguments.js';
@@ -15,13 +11,8 @@ import type { BuiltQuery } from '../shared/params.js';
 import { generatorsQuery, historyQuery, listQuery, partsQuery, typesQuery } from './sql.js';
 import { parseRange, toRfc3339 } from '../shared/time.js';
 
-interface PartRow {
-  struct_type: string;
-  generator: string;
-  attributes: string;
-  aggregation: Record<string, { agg: AggType; list_key: string }>;
+interface PartRow extends UvePartRow {
   updated_at: string;
-  updated_us: string;
 }
 
 /** A generator's latest session event as stored (generator_events.event) and as the API names it. */
@@ -52,25 +43,9 @@ interface UpdateRow {
 const MAX_LIST = 10_000;
 const NEVER = '1970-01-01 00:00:00.000000';
 
-function toPart(row: PartRow): UvePart {
-  const aggregation: Record<string, AttributeAggregation> = {};
-  for (const [attribute, { agg, list_key }] of Object.entries(row.aggregation)) {
-    aggregation[attribute] = list_key ? { agg, listKey: list_key } : { agg };
-  }
-  // A deletion may carry no attributes; a live part always has a JSON object (the collector checks).
-  const attributes = row.attributes === '' ? {} : (JSON.parse(row.attributes) as Record<string, unknown>);
-  return {
-    generator: row.generator,
-    struct: row.struct_type,
-    attributes,
-    aggregation,
-    time: Number(row.updated_us),
-  };
-}
-
 /** The UVE as the API shows it: aggregated per struct, each struct with its sources. */
 function toUve(type: string, name: string, rows: PartRow[]) {
-  const parts = rows.map((row) => ({ ...toPart(row), updatedAt: toRfc3339(row.updated_at) }));
+  const parts = rows.map((row) => ({ ...uvePartOfRow(row), updatedAt: toRfc3339(row.updated_at) }));
   const value = aggregateUve(parts);
   const structs = Object.entries(value).map(([struct, aggregated]) => ({
     struct,

@@ -1,26 +1,6 @@
-import { latestWithdrawals } from '../../common/schema/views.js';
+import { liveUveParts as liveParts } from '../../common/schema/live-uves.js';
 import type { TimeRange } from '../shared/time.js';
 import { Params, type BuiltQuery } from '../shared/params.js';
-
-/**
- * The live parts of UVEs: the newest part per (UVE, struct, generator), unless that part is a
- * deletion or its generator was withdrawn after sending it (Tungsten Fabric's semantics: a deleted
- * struct removes one generator's part; a generator gone for good takes all its parts along).
- */
-function liveParts(where: string): string {
-  return `
-    SELECT part.*
-    FROM (
-      SELECT type, name, struct_type, generator,
-        argMax(attributes, received_at) AS attributes, argMax(aggregation, received_at) AS aggregation,
-        argMax(deleted, received_at) AS deleted, max(received_at) AS updated
-      FROM uve_latest
-      WHERE ${where}
-      GROUP BY type, name, struct_type, generator
-    ) AS part
-    LEFT JOIN (${latestWithdrawals()}) AS gone USING generator
-    WHERE NOT part.deleted AND part.updated > gone.withdrawn`;
-}
 
 /** UVE types with how many live UVEs each has. */
 export function typesQuery(): BuiltQuery {

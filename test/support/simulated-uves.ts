@@ -1,23 +1,12 @@
-import { AggType, type UveUpdate } from '../../common/proto.js';
-import {
-  aggregateUve,
-  type AggregatedUve,
-  type AttributeAggregation,
-  type UvePart,
-} from '../../common/model/uve-aggregate.js';
+import type { UveUpdate } from '../../common/proto.js';
+import { aggregateUve, type AggregatedUve, type UvePart } from '../../common/model/uve-aggregate.js';
+import { uvePartOf } from '../../common/model/uve-parts.js';
 
 /** What generators published: the simulator's fabric state and event steps both have this shape. */
 export interface Published {
   generator: string;
   uves: readonly UveUpdate[];
 }
-
-const AGG: Record<AggType, AttributeAggregation['agg']> = {
-  [AggType.AGG_NONE]: 'none',
-  [AggType.AGG_SUM]: 'sum',
-  [AggType.AGG_UNION]: 'union',
-  [AggType.AGG_APPEND]: 'append',
-};
 
 /**
  * The aggregated UVEs, keyed `type:name`, that these publications leave, in order (a later update of a
@@ -30,25 +19,10 @@ export function aggregatedUves(published: readonly Published[]): Map<string, Agg
     for (const u of uves) {
       const id = `${u.type}:${u.name}\n${generator}\n${u.structType}`;
       if (u.deleted) latest.delete(id);
-      else latest.set(id, { key: `${u.type}:${u.name}`, part: partOf(generator, u) });
+      else latest.set(id, { key: `${u.type}:${u.name}`, part: uvePartOf(generator, u, Number(u.timestamp)) });
     }
   }
   const byKey = new Map<string, UvePart[]>();
   for (const { key, part } of latest.values()) byKey.set(key, [...(byKey.get(key) ?? []), part]);
   return new Map([...byKey].map(([key, parts]) => [key, aggregateUve(parts)]));
-}
-
-function partOf(generator: string, u: UveUpdate): UvePart {
-  return {
-    generator,
-    struct: u.structType,
-    attributes: JSON.parse(u.attributesJson) as Record<string, unknown>,
-    aggregation: Object.fromEntries(
-      Object.entries(u.aggregation).map(([attr, { agg, listKey }]) => [
-        attr,
-        listKey ? { agg: AGG[agg], listKey } : { agg: AGG[agg] },
-      ]),
-    ),
-    time: Number(u.timestamp),
-  };
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BUILTIN_RULES } from '../../../alarms/builtin/index.js';
+import { BUILTIN_RULES } from '../../../common/model/alarm-rules/builtin/index.js';
 import { evaluateRule } from '../../../alarms/rules/evaluate.js';
 import { appliesTo } from '../../../alarms/rules/scope.js';
-import type { AlarmRule, AlarmRules, Uve } from '../../../alarms/rules/types.js';
+import type { AlarmRule, AlarmRules, Uve } from '../../../common/model/alarm-rules/types.js';
 import { planEvents, type EventSpec, type PlannedEvent } from '../../../simulator/fabric/events.js';
 import { buildFabricState } from '../../../simulator/fabric/state/fabric-state.js';
 import { xmppPeerUveName } from '../../../simulator/fabric/state/uves/keys.js';

@@ -15,8 +15,8 @@ import {
   type TransitionKind,
 } from '../../../alarms/lifecycle.js';
 import { evaluateRule } from '../../../alarms/rules/evaluate.js';
-import { parseRule } from '../../../alarms/rules/parse.js';
-import type { AlarmRules, AlarmTimers } from '../../../alarms/rules/types.js';
+import { parseRule } from '../../../common/model/alarm-rules/parse.js';
+import type { AlarmRules, AlarmTimers } from '../../../common/model/alarm-rules/types.js';
 
 // Real contents, from two rules: one that compares for equality, one that orders.
 const stateRule = parseRule({

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { evaluateRule } from '../../../alarms/rules/evaluate.js';
-import { parseRule } from '../../../alarms/rules/parse.js';
+import { parseRule } from '../../../common/model/alarm-rules/parse.js';
 import { appliesTo } from '../../../alarms/rules/scope.js';
-import type { AlarmMatch, AlarmRule, AlarmRules, Uve } from '../../../alarms/rules/types.js';
+import type { AlarmMatch, AlarmRule, AlarmRules, Uve } from '../../../common/model/alarm-rules/types.js';
 
 /**
  * The rule cases of TF alarm-gen's own tests (contrail-opserver/test/test_alarm.py,

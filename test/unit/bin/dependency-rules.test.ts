@@ -30,6 +30,12 @@ describe('the layout rules are enforced by npm run lint', () => {
     assert.equal((await importProblems('bin/probe.ts', '../collector/server.js')).length, 1);
   });
 
+  it("tells a service's own subfolder from the service it is named like", async () => {
+    assert.deepEqual(await importProblems('query/probe.ts', './alarms/resolvers.js'), []);
+    assert.equal((await importProblems('query/probe.ts', '../alarms/index.js')).length, 1);
+    assert.equal((await importProblems('query/alarms/probe.ts', '../../alarms/engine.js')).length, 1);
+  });
+
   it('lets a service use common/', async () => {
     assert.deepEqual(await importProblems('writer/probe.ts', '../common/bus/envelope.js'), []);
   });

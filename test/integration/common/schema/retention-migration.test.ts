@@ -51,7 +51,10 @@ describe('upgrading a warehouse at migration 3 to the TTLs and snapshots of migr
     await warehouse.exec(`INSERT INTO generator_events (time, received_at, generator, batch_epoch, batch_seq, event, epoch, peer)
       VALUES (${at}, ${at}, '${control}', 1, 0, 'connected', 1, 'ipv4:10.0.0.1:5000')`);
     upgradeStarted = Date.now() * 1000;
-    assert.deepEqual(await migrate(warehouse), [4, 5]);
+    assert.deepEqual(
+      await migrate(warehouse),
+      migrations.map((m) => m.id).filter((id) => id > 3),
+    );
     api = createQueryApi(warehouse);
   });
   after(() => warehouse.close());

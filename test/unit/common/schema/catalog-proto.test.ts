@@ -63,6 +63,7 @@ const applied: Record<number, string> = {
   3: '34a4df17a8bd67e5',
   4: '07aefdaf33fcbec4',
   5: '1b49f65281c0e064',
+  6: '20a7d8e3e7f31b86',
 };
 
 describe('applied migrations', () => {

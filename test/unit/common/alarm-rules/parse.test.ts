@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FabricError } from '../../../common/errors.js';
-import { parseRule, RuleError, type RuleIssue } from '../../../alarms/rules/parse.js';
+import { FabricError } from '../../../../common/errors.js';
+import { parseRule, RuleError, type RuleIssue } from '../../../../common/model/alarm-rules/parse.js';
 
 const condition = (extra: Record<string, unknown> = {}) => ({
   operand1: 'BgpRouterState.num_up_bgp_peer',

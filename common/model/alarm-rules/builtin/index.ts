@@ -1,6 +1,6 @@
-import { errorMessage } from '../../common/errors.js';
-import { parseRule } from '../rules/parse.js';
-import type { AlarmRule } from '../rules/types.js';
+import { errorMessage } from '../../../errors.js';
+import { parseRule } from '../parse.js';
+import type { AlarmRule } from '../types.js';
 import addressMismatchCompute from './address-mismatch-compute.json' with { type: 'json' };
 import addressMismatchControl from './address-mismatch-control.json' with { type: 'json' };
 import bgpConnectivity from './bgp-connectivity.json' with { type: 'json' };
@@ -61,11 +61,11 @@ function load(files: Record<string, unknown>): AlarmRule[] {
     try {
       return parseRule(json);
     } catch (err) {
-      throw new Error(`alarms/builtin/${file}: ${errorMessage(err)}`, { cause: err });
+      throw new Error(`common/model/alarm-rules/builtin/${file}: ${errorMessage(err)}`, { cause: err });
     }
   });
   const names = rules.map((rule) => rule.name);
   const twice = names.find((name, i) => names.indexOf(name) !== i);
-  if (twice !== undefined) throw new Error(`alarms/builtin: two rules are named ${twice}`);
+  if (twice !== undefined) throw new Error(`common/model/alarm-rules/builtin: two rules are named ${twice}`);
   return rules;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { FabricError } from '../../common/errors.js';
-import { parseJson } from './paths.js';
+import { FabricError } from '../../errors.js';
+import { parseJson } from './json.js';
 import {
   OPERATIONS,
   type AlarmCondition,

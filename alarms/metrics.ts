@@ -1,0 +1,35 @@
+import { counter, gauge, histogram } from '../common/metrics.js';
+
+/** TF's alarm_severity as the `severity` label reads it. */
+export const severityName = (severity: number): string =>
+  ['critical', 'major', 'minor'][severity] ?? String(severity);
+
+export const alarmMetrics = {
+  active: gauge(
+    'fabricscope_alarms_active',
+    'Alarms raised (Active or Soak_Idle) by severity and type (the rule fq name)',
+    ['severity', 'type'],
+  ),
+  evaluations: counter('fabricscope_alarms_evaluations_total', 'Evaluations of one rule over one UVE'),
+  ruleErrors: counter(
+    'fabricscope_alarms_rule_errors_total',
+    'Evaluations that failed: the alarm keeps its status',
+    ['type'],
+  ),
+  evaluationSeconds: histogram(
+    'fabricscope_alarms_evaluation_duration_seconds',
+    'Time to evaluate every rule over one UVE that changed',
+    [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
+  ),
+  transitions: counter('fabricscope_alarms_transitions_total', 'Alarm transitions stored, by kind', ['kind']),
+  commands: counter(
+    'fabricscope_alarms_commands_total',
+    'Commands from the alarms topic, applied or refused (the alarm not raised, or changed since)',
+    ['command', 'outcome'],
+  ),
+  skipped: counter(
+    'fabricscope_alarms_skipped_messages_total',
+    'Bus messages the engine could not read (logged), skipped so that the topic moves on',
+    ['topic'],
+  ),
+};

@@ -1,0 +1,89 @@
+import { alarmStateView, latestAlarms } from '../common/schema/alarms.js';
+import type { Warehouse } from '../common/warehouse/warehouse.js';
+import type { Change, HeldAlarm } from './engine.js';
+import type { AlarmStatus } from './lifecycle.js';
+
+/**
+ * The engine's memory in the warehouse (common/schema/alarms.ts): each transition is a row of
+ * `alarms`, which feeds `alarm_state`; a restart restores the statuses from `alarm_state`.
+ */
+export class AlarmStore {
+  /** The version of the last row written: strictly increasing, and above every stored one. */
+  private version = 0;
+
+  constructor(private readonly warehouse: Warehouse) {}
+
+  /**
+   * Run at start, before any write. An insert into `alarms` is not atomic with its view's: an engine
+   * killed between the two leaves `alarm_state` short, so the rows of the last minutes before the
+   * newest are written again (the state table keeps the newest row per alarm: a repeat changes nothing).
+   */
+  async open(): Promise<void> {
+    await this.warehouse.exec(
+      `INSERT INTO ${alarmStateView.target} ${alarmStateView.select}
+       WHERE at >= (SELECT max(at) FROM ${alarmStateView.source}) - INTERVAL 10 MINUTE`,
+    );
+    const [row] = await this.warehouse.query<{ version: string }>(
+      'SELECT toString(max(version)) AS version FROM alarm_state',
+    );
+    this.version = Number(row?.version ?? 0);
+  }
+
+  /** Every alarm not idle, or idle with raises in its flap window. */
+  async held(): Promise<HeldAlarm[]> {
+    const rows = await this.warehouse.query<{
+      uve_type: string;
+      uve_name: string;
+      alarm_type: string;
+      status: string;
+    }>(
+      `SELECT uve_type, uve_name, alarm_type, status FROM (${latestAlarms()})
+       WHERE state != 'Idle' OR JSONLength(status, 'raises') > 0`,
+    );
+    return rows.map((row) => ({
+      uveType: row.uve_type,
+      uveName: row.uve_name,
+      alarmType: row.alarm_type,
+      status: JSON.parse(row.status) as AlarmStatus,
+    }));
+  }
+
+  /** Stores the transitions of the changes in one insert; changes without any store nothing. */
+  async store(changes: readonly Change[]): Promise<void> {
+    const rows = changes.flatMap((change) =>
+      change.transitions.map((transition) => ({ change, transition, version: this.nextVersion() })),
+    );
+    if (rows.length === 0) return;
+    await this.warehouse.exec(
+      `INSERT INTO alarms (at, version, uve_type, uve_name, alarm_type, severity, kind, from_state, state,
+         token, acknowledged, flapping, status)
+       SELECT fromUnixTimestamp64Milli(toInt64(r.1), 'UTC'), r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10,
+         r.11, r.12, r.13
+       FROM (SELECT arrayJoin(arrayZip({at:Array(Int64)}, {version:Array(UInt64)}, {uveType:Array(String)},
+         {uveName:Array(String)}, {alarmType:Array(String)}, {severity:Array(UInt8)}, {kind:Array(String)},
+         {from:Array(String)}, {to:Array(String)}, {token:Array(String)}, {acknowledged:Array(UInt8)},
+         {flapping:Array(UInt8)}, {status:Array(String)})) AS r)`,
+      {
+        at: rows.map((r) => r.transition.at),
+        version: rows.map((r) => r.version),
+        uveType: rows.map((r) => r.change.uveType),
+        uveName: rows.map((r) => r.change.uveName),
+        alarmType: rows.map((r) => r.change.alarmType),
+        severity: rows.map((r) => r.change.severity),
+        kind: rows.map((r) => r.transition.kind),
+        from: rows.map((r) => r.transition.from),
+        to: rows.map((r) => r.transition.to),
+        token: rows.map((r) => r.transition.token),
+        acknowledged: rows.map((r) => Number(r.change.status.acknowledged)),
+        flapping: rows.map((r) => Number(r.change.status.flapping)),
+        status: rows.map((r) => JSON.stringify(r.change.status)),
+      },
+    );
+  }
+
+  /** µs of the wall clock, or one more than the last when the clock has not moved on (or went back). */
+  private nextVersion(): number {
+    this.version = Math.max(Date.now() * 1000, this.version + 1);
+    return this.version;
+  }
+}

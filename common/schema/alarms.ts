@@ -1,0 +1,74 @@
+import type { LatestView } from './views.js';
+
+/**
+ * The alarm tables (migration 6). `alarms` holds every transition of every alarm (one rule over one
+ * UVE) as the engine stored it, kept 30 days; `alarm_state` the newest row of each alarm, fed by a
+ * view and never expired, so an alarm raised longer ago than the history reaches is still known
+ * after a restart. Each row carries the alarm's whole status after the step that made it (the
+ * engine's JSON, matches included): what a restart restores and the API shows.
+ */
+
+/** The lifecycle states (alarms/lifecycle.ts AlarmState), as stored. */
+export const alarmStates = ['Idle', 'Soak_Active', 'Active', 'Soak_Idle'] as const;
+/** The transition kinds (alarms/lifecycle.ts TransitionKind), as stored. */
+export const transitionKinds = ['state', 'updated', 'acknowledged', 'flapping', 'steady'] as const;
+
+const enumOf = (values: readonly string[]): string =>
+  `Enum8(${values.map((v, i) => `'${v}' = ${i}`).join(', ')})`;
+
+/** The columns `alarms` and `alarm_state` share, in order. */
+const columns = `
+      at DateTime64(3, 'UTC'),
+      version UInt64,
+      uve_type LowCardinality(String),
+      uve_name String,
+      alarm_type LowCardinality(String),
+      severity UInt8,
+      state ${enumOf(alarmStates)},
+      token String,
+      acknowledged Bool,
+      flapping Bool,
+      status String CODEC(ZSTD(3))`;
+
+/**
+ * `at`: when the transition happened (engine clock, ms). `version`: orders an alarm's rows, strictly
+ * increasing (µs), also between rows of one step. `alarm_type`: the rule's fq name, TF's alarm type.
+ * `state`: the state after the transition; `from_state` the one before.
+ */
+export const alarmTableStatements: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS alarms (${columns},
+      kind ${enumOf(transitionKinds)},
+      from_state ${enumOf(alarmStates)}
+    ) ENGINE = MergeTree
+    PARTITION BY toYYYYMMDD(at)
+    ORDER BY (uve_type, uve_name, alarm_type, version)
+    TTL toDateTime(at) + INTERVAL 30 DAY
+    SETTINGS ttl_only_drop_parts = 1`,
+  `CREATE TABLE IF NOT EXISTS alarm_state (${columns}
+    ) ENGINE = ReplacingMergeTree(version)
+    ORDER BY (uve_type, uve_name, alarm_type)`,
+];
+
+/** The latest row of each alarm: a repair writes recent rows again (idempotent, see alarms/store.ts). */
+export const alarmStateView: LatestView = {
+  target: 'alarm_state',
+  key: ['uve_type', 'uve_name', 'alarm_type'],
+  source: 'alarms',
+  select: `SELECT at, version, uve_type, uve_name, alarm_type, severity, state, token, acknowledged,
+      flapping, status FROM alarms`,
+};
+
+/**
+ * The newest row of each alarm in `alarm_state`, by version (ReplacingMergeTree merges in its own
+ * time). `where` may name the key columns only (uve_type, uve_name, alarm_type): a condition on any
+ * other column must be applied outside, to the newest rows, or it would pick an older one.
+ */
+export const latestAlarms = (where = '1'): string => `
+  SELECT uve_type, uve_name, toString(alarm_type) AS alarm_type, max(version) AS newest,
+    argMax(at, version) AS at, argMax(severity, version) AS severity,
+    toString(argMax(state, version)) AS state, argMax(token, version) AS token,
+    argMax(acknowledged, version) AS acknowledged, argMax(flapping, version) AS flapping,
+    argMax(status, version) AS status
+  FROM alarm_state
+  WHERE ${where}
+  GROUP BY uve_type, uve_name, alarm_type`;
