@@ -1,17 +1,33 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { registry } from '../common/metrics.js';
 
+/**
+ * Reads until `done` holds of what `read` returns, and returns that; fails naming `what` and the
+ * last value read after `timeoutMs`.
+ */
+export async function readUntil<T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last read ${JSON.stringify(value)}`);
+    await sleep(50);
+  }
+}
+
 /** Polls `check` until it holds; fails naming `what` after `timeoutMs`. */
 export async function until(
   what: string,
   check: () => boolean | Promise<boolean>,
   timeoutMs = 60_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
+  await readUntil(what, async () => check(), Boolean, timeoutMs);
 }
 
 const drained = (metrics: string): boolean => /^fabricscope_bus_buffered_bytes 0$/m.test(metrics);

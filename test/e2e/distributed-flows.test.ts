@@ -12,6 +12,7 @@ import { cleanUp, runTool } from '../../harness/child-processes.js';
 import { graphql, startPipelineProcess, type PipelineProcess } from '../../harness/pipeline-process.js';
 import { openPublishStream } from '../support/publish-stream.js';
 import { needTools, suiteNeeds, tools } from '../../harness/system-tools.js';
+import { readUntil } from '../../harness/wait.js';
 import { podNetworkInBytesQuery, vnPart, type PodNetworkAnswer } from '../support/uve-fixtures.js';
 
 const window = 'from: "now-1h", to: "now+1h"';
@@ -171,16 +172,13 @@ describe('distributed pipeline: collector → Kafka → writer → warehouse', n
     const inBytes = async () =>
       (await graphql<PodNetworkAnswer>(writer.graphqlUrl, podNetworkInBytesQuery)).uve?.value
         .UveVirtualNetworkAgent.in_bytes;
-    const until = async (expected: number | undefined) => {
-      const deadline = Date.now() + 30_000;
-      while ((await inBytes()) !== expected && Date.now() < deadline) await sleep(200);
-      assert.equal(await inBytes(), expected);
-    };
-    await until(300);
+    const inBytesBecome = (expected: number | undefined) =>
+      readUntil(`in_bytes ${expected}`, inBytes, (value) => value === expected);
+    await inBytesBecome(300);
     await streams[1]!.close();
-    await until(100);
+    await inBytesBecome(100);
     await streams[0]!.close();
-    await until(undefined);
+    await inBytesBecome(undefined);
   });
   it('puts batches on the versioned topic, keyed by vRouter, readable by an independent client (kcat)', async (t) => {
     if (!needTools(t, tools.kcat)) return;

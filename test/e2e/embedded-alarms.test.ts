@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { toJson } from '@bufbuild/protobuf';
 import { AckStatus, UveUpdateSchema, type UveUpdate } from '../../common/proto.js';
 import { cleanUp } from '../../harness/child-processes.js';
+import { readUntil } from '../../harness/wait.js';
 import {
   graphql,
   graphqlRaw,
@@ -65,16 +65,6 @@ describe('embedded pipeline: alarms raised and cleared by simulated faults, acro
       .map((e) => e.node)
       .filter((t) => t.kind === 'STATE')
       .reverse();
-  /** Polls `read` until `done` holds, for at most 20 s; returns the last value read. */
-  async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-    const deadline = Date.now() + 20_000;
-    let value = await read();
-    while (!done(value) && Date.now() < deadline) {
-      await sleep(200);
-      value = await read();
-    }
-    return value;
-  }
   /** A generator's stream (a new epoch after a restart) with its UVEs sent and acked. */
   async function publish(
     generator: string,
@@ -102,7 +92,8 @@ describe('embedded pipeline: alarms raised and cleared by simulated faults, acro
   it('raises bgp-connectivity on the control node whose gateway peering goes down, shown by GraphQL', async () => {
     assert.deepEqual(await alarmsOf(BGP), []);
     await publish(control.generator, 2, down!.uves);
-    const raised = await until(
+    const raised = await readUntil(
+      'bgp-connectivity raised',
       () => alarmsOf(BGP),
       (alarms) => alarms.length > 0,
     );
@@ -162,7 +153,8 @@ describe('embedded pipeline: alarms raised and cleared by simulated faults, acro
   it('clears it once the peering is Established again', async () => {
     await publish(control.generator, 3, up!.uves);
     assert.deepEqual(
-      await until(
+      await readUntil(
+        'bgp-connectivity cleared',
         () => alarmsOf(BGP),
         (alarms) => alarms.length === 0,
       ),
@@ -180,7 +172,8 @@ describe('embedded pipeline: alarms raised and cleared by simulated faults, acro
   it('raises node-status for a vRouter withdrawn after its grace, and clears it when it resends its state', async () => {
     const stream = await publish(vrouter.generator, 2, stateOf(vrouter.generator));
     await stream.close();
-    const raised = await until(
+    const raised = await readUntil(
+      'node-status raised',
       () => alarmsOf(NODE_STATUS),
       (alarms) => alarms.some((a) => a.name === vrouter.name),
     );
@@ -189,7 +182,8 @@ describe('embedded pipeline: alarms raised and cleared by simulated faults, acro
       ['ACTIVE'],
     );
     await publish(vrouter.generator, 3, stateOf(vrouter.generator));
-    const cleared = await until(
+    const cleared = await readUntil(
+      'node-status cleared',
       () => alarmsOf(NODE_STATUS),
       (alarms) => alarms.every((a) => a.name !== vrouter.name),
     );
