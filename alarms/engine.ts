@@ -86,6 +86,23 @@ export class AlarmEngine {
     );
   }
 
+  /**
+   * Lets go of the alarms of the UVEs `moved` says another instance now owns (their statuses are in
+   * the warehouse, where it restores them from); fabricscope_alarms_active counts only those held.
+   */
+  release(moved: (key: string) => boolean): void {
+    for (const [key, held] of this.statuses) {
+      if (!moved(key)) continue;
+      const { type, name } = splitUveKey(key);
+      for (const [alarmType, status] of held) {
+        const severity = this.rulesByFqName.get(alarmType)?.severity ?? 0;
+        const change = { uveType: type, uveName: name, alarmType, severity, status, transitions: [] };
+        this.count(change, status, idleStatus(`${key} ${alarmType}`));
+      }
+      this.statuses.delete(key);
+    }
+  }
+
   /** The UVEs holding alarm statuses: a restart evaluates them even when they have no part left. */
   heldUves(): string[] {
     return [...this.statuses.keys()];

@@ -4,18 +4,19 @@ import { BUILTIN_RULES } from '../common/model/alarm-rules/builtin/index.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
 import { alarmsOptions } from './config.js';
 import { AlarmEngine } from './engine.js';
+import { warehouseRestore } from './restore.js';
 import { AlarmService } from './service.js';
 import { AlarmStore } from './store.js';
-import { loadUveState } from './uve-load.js';
 
 /** The alarm engine: Tungsten Fabric's rules over the UVEs on the bus, each transition stored. */
 export { alarmsOptions as options };
 export type AlarmsConfig = ConfigOf<typeof alarmsOptions>;
 
 /**
- * Starts from what the warehouse holds — the alarms' statuses, the UVE state — evaluates every UVE
- * once over it (what happened while the engine was down), then follows the UVE and generator topics
- * from its consumer groups' offsets.
+ * Follows the bus in the engine's consumer groups; the UVEs of the partitions the group gives this
+ * instance are restored from what the warehouse holds — the alarms' statuses, the UVE state — once
+ * the writer has stored what they may have been evaluated over, and evaluated once (what happened
+ * while no instance owned them).
  */
 export async function start(
   config: AlarmsConfig,
@@ -24,12 +25,10 @@ export async function start(
   const store = new AlarmStore(deps.warehouse);
   await store.open();
   const engine = new AlarmEngine(BUILTIN_RULES);
-  engine.restore(await store.held());
-  const { state, keys } = await loadUveState(deps.warehouse);
-  const service = new AlarmService(engine, state, store, {
+  const service = new AlarmService(engine, store, warehouseRestore(deps.bus, deps.warehouse, store), {
     maxBytes: config.alarmsMaxBytes,
     lingerMs: config.alarmsLingerMs,
   });
-  await service.start(deps.bus, new Set([...keys, ...engine.heldUves()]));
+  await service.start(deps.bus);
   return { close: () => service.stop() };
 }

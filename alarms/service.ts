@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Bus, BusMessage, Subscription } from '../common/bus/bus.js';
-import { readAlarmCommand } from '../common/bus/alarm-commands.js';
-import { clientFault, errorMessage } from '../common/errors.js';
+import type { Assignment, Bus, BusMessage, Delivery, Subscription } from '../common/bus/bus.js';
+import { clientFault, errorMessage, FabricError } from '../common/errors.js';
 import { logger, rateLimited } from '../common/log.js';
-import { uveChangesOf, withdrawalsOf } from './bus-records.js';
+import { readAlarmInput, type AlarmInput } from './bus-records.js';
 import type { AlarmEngine, Change, Evaluation } from './engine.js';
 import { alarmMetrics } from './metrics.js';
+import type { Restore } from './restore.js';
+import { startRouter } from './router.js';
 import type { AlarmStore } from './store.js';
 import { uveKey, type UveState } from './uve-state.js';
 
@@ -17,112 +18,159 @@ export interface AlarmServiceOptions {
   lingerMs: number;
 }
 
+/** The consumer group of the `alarms` topic: its partitions are how instances share the UVEs. */
+const ENGINE_GROUP = 'alarms';
 /** How long a failed store waits before it is tried again, at most. */
 const MAX_RETRY_MS = 5000;
 /** The longest delay setTimeout takes; a later wakeup is re-armed when this one fires early. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * The engine at work: UVE and generator deliveries from the bus, each applied to the UVE state and
- * the UVEs it touched evaluated, timers fired when the lifecycle says, acknowledgements from the
- * `alarms` topic applied. One step at a time (deliveries
- * of the two topics and timers queue behind each other), and each step's transitions are stored
- * before the engine takes them and before the delivery is committed: a crash loses no transition
- * the bus would not deliver again.
+ * The engine at work. Its first stage (router.ts) republishes the collector's UVE batches and
+ * withdrawals on the `alarms` topic keyed by UVE, where the API's acknowledgements are too; the
+ * engine reads that topic in one consumer group, so each UVE is evaluated by the one instance that
+ * owns its partition. Per partition owned, a UVE state; when partitions move, the instance drops the
+ * state and alarms of those it lost and restores those it gained from the warehouse (restore.ts).
  *
- * A failed store is tried again in place, not by redelivery: the UVE state has taken the delivery
- * already, and a withdrawal applied twice would find nothing left to evaluate.
+ * One step at a time (deliveries, timers and reassignments queue behind each other), and each step's
+ * transitions are stored before the engine takes them and before the delivery is committed: a crash
+ * loses no transition the bus would not deliver again. A failed store is tried again in place, not by
+ * redelivery: the UVE state has taken the delivery already, and a withdrawal applied twice would find
+ * nothing left to evaluate.
  */
 export class AlarmService {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly subscriptions: Subscription[] = [];
+  /** Partition → the state of its UVEs, for the partitions this instance owns. */
+  private readonly states = new Map<number, UveState>();
+  /** The member that owns `states`: another one (a new member of the group) owns none of them. */
+  private member: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private wakeAt: number | undefined;
-  private closing = false;
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly engine: AlarmEngine,
-    private readonly uves: UveState,
     private readonly store: AlarmStore,
+    private readonly restore: Restore,
     private readonly options: AlarmServiceOptions,
   ) {}
 
-  /** Evaluates `first` (what the warehouse held at start), then follows the bus. */
-  async start(bus: Bus, first: Iterable<string>): Promise<void> {
-    const evaluations = new Map<string, Evaluation>();
-    for (const key of first) evaluations.set(key, { uve: this.uves.aggregated(key) });
-    await this.serial(() => this.settle(this.engine.evaluate(evaluations, Date.now())));
-    log.info({ uves: evaluations.size }, 'evaluated the UVEs the warehouse holds');
+  /** Follows the bus; resolves once the partitions first assigned are restored. */
+  async start(bus: Bus): Promise<void> {
     const options = { maxBytes: this.options.maxBytes, lingerMs: this.options.lingerMs };
-    // A group per topic (as the writer's): one group over two topics would mix their partitions.
     this.subscriptions.push(
-      await bus.subscribe('uves', 'alarms-uves', (m) => this.serial(() => this.onUves(m)), options),
-      await bus.subscribe(
-        'generators',
-        'alarms-generators',
-        (m) => this.serial(() => this.onGenerators(m)),
-        options,
-      ),
-      await bus.subscribe('alarms', 'alarms-commands', (m) => this.serial(() => this.onCommands(m)), options),
+      await bus.subscribe('alarms', ENGINE_GROUP, (m, d) => this.serial(() => this.onInput(m, d)), {
+        ...options,
+        onAssignment: (assignment) =>
+          void this.serial(() => this.reassign(assignment)).catch(() => undefined),
+      }),
     );
+    this.subscriptions.push(...(await startRouter(bus, options)));
+    await this.queue;
   }
 
   async stop(): Promise<void> {
-    this.closing = true;
+    this.stopping.abort();
     clearTimeout(this.timer);
     for (const subscription of this.subscriptions) await subscription.close();
-    await this.queue.catch(() => undefined);
+    await this.queue;
   }
 
-  private async onUves(messages: BusMessage[]): Promise<void> {
-    const touched = new Map<string, Evaluation | undefined>();
-    for (const message of messages) {
-      for (const change of this.read('uves', message, uveChangesOf)) {
-        const applied = this.uves.apply(change);
-        if (applied === 'ignored') continue;
-        touched.set(uveKey(change.type, change.name), applied === 'gone' ? 'gone' : undefined);
-      }
-    }
-    await this.evaluate(touched);
-  }
-
-  private async onGenerators(messages: BusMessage[]): Promise<void> {
-    const touched = new Map<string, Evaluation | undefined>();
-    for (const message of messages) {
-      for (const { generator, time } of this.read('generators', message, withdrawalsOf)) {
-        for (const key of this.uves.withdraw(generator, time)) touched.set(key, undefined);
-      }
-    }
-    await this.evaluate(touched);
+  private get closing(): boolean {
+    return this.stopping.signal.aborted;
   }
 
   /**
-   * Acknowledgements, one at a time (two of one alarm in a delivery must see each other). One the
-   * engine refuses (not raised, changed since) is counted and logged: the API checked it before
-   * sending, so the alarm changed in between, which the API then tells its caller.
+   * Takes the partitions the group now gives this instance: the UVEs of those it no longer owns are
+   * let go (their new owner restores them), those it gains are restored and evaluated once (what
+   * happened while no instance owned them, or while the engine was down).
    */
-  private async onCommands(messages: BusMessage[]): Promise<void> {
+  private async reassign({ member, partitions, partitionOf }: Assignment): Promise<void> {
+    const kept = new Set(member === this.member ? partitions.filter((p) => this.states.has(p)) : []);
+    for (const p of this.states.keys()) if (!kept.has(p)) this.states.delete(p);
+    this.engine.release((key) => !kept.has(partitionOf(key)));
+    this.member = member;
+    const gained = new Set(partitions.filter((p) => !kept.has(p)));
+    log.info({ partitions, gained: [...gained] }, 'alarms topic partitions assigned');
+    if (gained.size === 0) return this.schedule();
+    try {
+      await this.restore.writerCaughtUp(this.stopping.signal);
+    } catch (err) {
+      if (this.closing) return;
+      throw err;
+    }
+    const [snapshot, held] = await Promise.all([this.restore.uves(), this.restore.alarms()]);
+    const gainedKey = (key: string) => gained.has(partitionOf(key));
+    this.engine.restore(held.filter((alarm) => gainedKey(uveKey(alarm.uveType, alarm.uveName))));
+    const evaluations = new Map<string, Evaluation>();
+    for (const p of gained) {
+      const { state, keys } = snapshot.stateOf((key) => partitionOf(key) === p);
+      this.states.set(p, state);
+      for (const key of keys) evaluations.set(key, { uve: state.aggregated(key) });
+    }
+    for (const key of this.engine.heldUves()) {
+      if (gainedKey(key)) evaluations.set(key, { uve: this.states.get(partitionOf(key))!.aggregated(key) });
+    }
+    await this.settle(this.engine.evaluate(evaluations, Date.now()));
+    log.info({ partitions: [...gained], uves: evaluations.size }, 'restored and evaluated the UVEs gained');
+  }
+
+  /**
+   * A delivery of one partition, in order: UVE changes and withdrawals applied to its state and the
+   * UVEs they touched evaluated together; an acknowledgement after what came before it.
+   */
+  private async onInput(messages: BusMessage[], { partition }: Delivery): Promise<void> {
+    const state = this.states.get(partition);
+    if (!state)
+      throw new FabricError('INTERNAL', `alarms delivery from partition ${partition}, not assigned`);
+    const touched = new Map<string, Evaluation | undefined>();
     for (const message of messages) {
-      for (const ack of this.read('alarms', message, (m) => [readAlarmCommand(m)])) {
-        const { uveType, uveName, alarmType, token } = ack;
-        try {
-          await this.settle([this.engine.acknowledge(uveType, uveName, alarmType, token, Date.now())]);
-          alarmMetrics.commands.inc({ command: 'acknowledge', outcome: 'applied' });
-        } catch (err) {
-          const refusal = clientFault(err);
-          if (!refusal) throw err;
-          alarmMetrics.commands.inc({ command: 'acknowledge', outcome: 'refused' });
-          limited.warn('acknowledge', { err: refusal.message }, 'refused an acknowledgement');
+      const input = this.read(message);
+      if (input?.kind === 'uves') {
+        for (const change of input.changes) {
+          const applied = state.apply(change);
+          if (applied === 'ignored') continue;
+          touched.set(uveKey(change.type, change.name), applied === 'gone' ? 'gone' : undefined);
         }
+      } else if (input?.kind === 'withdrawals') {
+        for (const { generator, time } of input.withdrawals) {
+          for (const key of state.withdraw(generator, time)) touched.set(key, undefined);
+        }
+      } else if (input?.kind === 'command') {
+        await this.evaluate(state, touched);
+        touched.clear();
+        await this.acknowledge(input.acknowledgement);
       }
+    }
+    await this.evaluate(state, touched);
+  }
+
+  /**
+   * One the engine refuses (not raised, changed since) is counted and logged: the API checked it
+   * before sending, so the alarm changed in between, which the API then tells its caller.
+   */
+  private async acknowledge(ack: Extract<AlarmInput, { kind: 'command' }>['acknowledgement']): Promise<void> {
+    const { uveType, uveName, alarmType, token } = ack;
+    try {
+      await this.settle([this.engine.acknowledge(uveType, uveName, alarmType, token, Date.now())]);
+      alarmMetrics.commands.inc({ command: 'acknowledge', outcome: 'applied' });
+    } catch (err) {
+      const refusal = clientFault(err);
+      if (!refusal) throw err;
+      alarmMetrics.commands.inc({ command: 'acknowledge', outcome: 'refused' });
+      limited.warn('acknowledge', { err: refusal.message }, 'refused an acknowledgement');
     }
   }
 
   /** Each UVE touched, over its value once the whole delivery is applied (unless gone). */
-  private async evaluate(touched: ReadonlyMap<string, Evaluation | undefined>): Promise<void> {
+  private async evaluate(
+    state: UveState,
+    touched: ReadonlyMap<string, Evaluation | undefined>,
+  ): Promise<void> {
     if (touched.size === 0) return;
     const evaluations = new Map<string, Evaluation>();
-    for (const [key, gone] of touched) evaluations.set(key, gone ?? { uve: this.uves.aggregated(key) });
+    for (const [key, gone] of touched) evaluations.set(key, gone ?? { uve: state.aggregated(key) });
     await this.settle(this.engine.evaluate(evaluations, Date.now()));
   }
 
@@ -130,17 +178,17 @@ export class AlarmService {
    * A message the engine cannot read is logged, counted and skipped: the collector checked every
    * record, so it can only be a fault of ours, and stalling the topic would stall the collector too.
    */
-  private read<T>(topic: string, message: BusMessage, decode: (m: BusMessage) => T[]): T[] {
+  private read(message: BusMessage): AlarmInput | undefined {
     try {
-      return decode(message);
+      return readAlarmInput(message);
     } catch (err) {
-      alarmMetrics.skipped.inc({ topic });
+      alarmMetrics.skipped.inc({ topic: 'alarms' });
       limited.error(
-        topic,
-        { topic, key: message.key, err: errorMessage(err) },
+        'alarms',
+        { topic: 'alarms', key: message.key, err: errorMessage(err) },
         'skipped an unreadable message',
       );
-      return [];
+      return undefined;
     }
   }
 

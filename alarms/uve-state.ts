@@ -46,10 +46,13 @@ export class UveState {
   /** Generator → its latest withdrawal (µs). */
   private readonly withdrawn = new Map<string, number>();
   /**
-   * Generator → the newest of its records the warehouse held when the state was loaded (µs): a
-   * redelivered record no newer is already in the state (a generator's batches are stored in order).
+   * Generator → the oldest receipt time of its records still to apply (µs). A generator's records
+   * reach the engine in order, each batch's at one time; one older than a record applied, or than
+   * the newest the warehouse held when the state was loaded, is in the state already: a batch the
+   * engine's first stage published twice (it died before committing), or redelivered after a
+   * restart. A deletion is forgotten with its part; this keeps it from coming back.
    */
-  private readonly loaded = new Map<string, number>();
+  private readonly floor = new Map<string, number>();
 
   /**
    * The state the warehouse holds: the newest part of each (UVE, struct, generator) that is not a
@@ -66,14 +69,15 @@ export class UveState {
     for (const { type, name, part } of parts) {
       if (part.time > (withdrawals.get(part.generator) ?? -1)) state.set(uveKey(type, name), part);
     }
-    for (const [generator, time] of newest) state.loaded.set(generator, time);
+    for (const [generator, time] of newest) state.floor.set(generator, time + 1);
     return state;
   }
 
   apply(change: UveChange): Applied {
     const { generator, time } = change.part;
-    if (time <= (this.loaded.get(generator) ?? -1) || time <= (this.withdrawn.get(generator) ?? -1))
+    if (time < (this.floor.get(generator) ?? 0) || time <= (this.withdrawn.get(generator) ?? -1))
       return 'ignored';
+    this.floor.set(generator, time);
     const key = uveKey(change.type, change.name);
     const held = this.uves.get(key)?.get(partId(change.part));
     if (held !== undefined && held.time > time) return 'ignored';

@@ -1,4 +1,4 @@
-import type { Bus, BusMessage, Subscription } from '../common/bus/bus.js';
+import { writerGroup, type Bus, type BusMessage, type Subscription } from '../common/bus/bus.js';
 import { decodeBusBatch, encodeStamp, frameRows, type BusBatchHeader } from '../common/bus/envelope.js';
 import { errorMessage } from '../common/errors.js';
 import { logger, rateLimited } from '../common/log.js';
@@ -111,7 +111,7 @@ export class BatchWriter {
     const { maxBytes, lingerMs } = this.options;
     // A consumer group per topic: members of one group that subscribe to different topics would be
     // handed each other's partitions by the group's assignor.
-    const group = `writer-${this.route.topic}`;
+    const group = writerGroup(this.route.topic);
     this.subscription = await bus.subscribe(this.route.topic, group, (m) => this.write(m), {
       maxBytes,
       lingerMs,

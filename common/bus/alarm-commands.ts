@@ -1,11 +1,10 @@
-import { fromBinary } from '@bufbuild/protobuf';
-import { FabricError } from '../errors.js';
-import { AlarmCommandSchema, encode } from '../proto.js';
+import { AlarmInputSchema, encode } from '../proto.js';
 import type { BusMessage } from './bus.js';
 
 /**
- * The `alarms` topic (bus.proto AlarmCommand): what the API asks of the alarm engine. Each message is
- * keyed by the alarm's UVE, so the commands of one alarm keep their order.
+ * The API's commands to the alarm engine, on the `alarms` topic (bus.proto AlarmInput.command). Each
+ * message is keyed by the alarm's UVE, as the engine's UVE changes are: the commands of one alarm
+ * reach the engine instance that owns its UVE, in order with its changes.
  */
 export interface AlarmAcknowledgement {
   uveType: string;
@@ -19,20 +18,16 @@ export interface AlarmAcknowledgement {
 export function acknowledgementMessage(ack: AlarmAcknowledgement): BusMessage {
   return {
     key: `${ack.uveType}:${ack.uveName}`,
-    value: encode(AlarmCommandSchema, {
-      uveType: ack.uveType,
-      uveName: ack.uveName,
-      alarmType: ack.alarmType,
-      command: { case: 'acknowledgeToken', value: ack.token },
+    value: encode(AlarmInputSchema, {
+      input: {
+        case: 'command',
+        value: {
+          uveType: ack.uveType,
+          uveName: ack.uveName,
+          alarmType: ack.alarmType,
+          command: { case: 'acknowledgeToken', value: ack.token },
+        },
+      },
     }),
   };
-}
-
-/** The command of a message; one this version does not know throws, naming it. */
-export function readAlarmCommand(message: BusMessage): AlarmAcknowledgement {
-  const { uveType, uveName, alarmType, command } = fromBinary(AlarmCommandSchema, message.value);
-  if (command.case !== 'acknowledgeToken') {
-    throw new FabricError('INVALID_ARGUMENT', `alarm command for ${message.key} carries no known command`);
-  }
-  return { uveType, uveName, alarmType, token: command.value };
 }

@@ -16,19 +16,47 @@ export const topicOf: Record<BusPayloadKind, TopicKind> = {
 /** Versioned topic names, so old and new run side by side during upgrades. */
 export const topicName = (kind: TopicKind): string => `fabricscope.${kind}.v1`;
 
+/** The consumer group the writer reads a topic in: a consumer that follows the writer names it here. */
+export const writerGroup = (kind: TopicKind): string => `writer-${kind}`;
+
 export interface BusMessage {
   key: string;
   value: Buffer;
 }
 
+/** Where a delivery comes from: its messages are consecutive messages of one partition. */
+export interface Delivery {
+  partition: number;
+}
+
 /** Resolving commits the delivered messages; rejecting has them delivered again. */
-export type BusHandler = (messages: BusMessage[]) => Promise<void>;
+export type BusHandler = (messages: BusMessage[], delivery: Delivery) => Promise<void>;
+
+/**
+ * The partitions of a topic a group member reads. Kafka hands them out (and moves them when members
+ * come and go); the local log has one partition, always its one member's.
+ */
+export interface Assignment {
+  /** Changes when the member is a new one to the group: what it held before may have moved meanwhile. */
+  member: string;
+  partitions: number[];
+  /** The partition a message with this key is published to. */
+  partitionOf(key: string): number;
+}
+
+/** Per partition, an offset: where a group stands, or where a topic ends. */
+export type Positions = ReadonlyMap<number, number>;
 
 export interface SubscribeOptions {
   /** Deliver about this many bytes at once (a single larger message is delivered alone). */
   maxBytes: number;
   /** Wait this long for more messages before delivering a partial batch. */
   lingerMs: number;
+  /**
+   * Told the member's partitions at start and whenever they change, before any delivery from a
+   * partition newly its own: a consumer keeping state per key follows it with this.
+   */
+  onAssignment?: (assignment: Assignment) => void;
 }
 
 export interface Subscription {
@@ -38,11 +66,17 @@ export interface Subscription {
 export interface Bus {
   /** Resolves once the messages are durable on the bus; waits while the bus is full (backpressure). */
   publish(kind: TopicKind, messages: BusMessage[]): Promise<void>;
+  /** Publishes each message to every partition of the topic: every member of a group reads it. */
+  broadcast(kind: TopicKind, messages: BusMessage[]): Promise<void>;
   subscribe(
     kind: TopicKind,
     group: string,
     handler: BusHandler,
     options: SubscribeOptions,
   ): Promise<Subscription>;
+  /** Where the topic ends now: the offset the next message of each partition will take. */
+  ends(kind: TopicKind): Promise<Positions>;
+  /** Where the group stands: the offset of the next message it reads, per partition. */
+  committed(kind: TopicKind, group: string): Promise<Positions>;
   close(): Promise<void>;
 }

@@ -17,8 +17,10 @@ import {
   topicKinds,
   topicName,
   type Bus,
+  type Assignment,
   type BusHandler,
   type BusMessage,
+  type Positions,
   type SubscribeOptions,
   type Subscription,
   type TopicKind,
@@ -122,6 +124,9 @@ function kafkaLogCreator(): (entry: LogEntry) => void {
   };
 }
 
+/** A message to publish, to the partition its key chooses unless one is given. */
+type Outgoing = BusMessage & { partition?: number };
+
 function toBusMessage(m: KafkaMessage): BusMessage {
   return { key: m.key?.toString('utf8') ?? '', value: m.value ?? Buffer.alloc(0) };
 }
@@ -164,12 +169,21 @@ class KafkaSubscription implements Subscription {
     private readonly handler: BusHandler,
     private readonly options: SubscribeOptions,
     private readonly sessionTimeoutMs: number,
+    private readonly partitionOf: Assignment['partitionOf'],
   ) {}
 
   async start(): Promise<void> {
     const consumer = this.makeConsumer();
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) this.restartLater(consumer, payload.error);
+    });
+    // Emitted once the group is synced, before the first fetch from the partitions it hands out.
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.options.onAssignment?.({
+        member: payload.memberId,
+        partitions: payload.memberAssignment[topicName(this.kind)] ?? [],
+        partitionOf: this.partitionOf,
+      });
     });
     try {
       await consumer.connect();
@@ -252,7 +266,9 @@ class KafkaSubscription implements Subscription {
     let backoff = 100;
     for (;;) {
       try {
-        await this.withHeartbeats(payload, () => this.handler(messages));
+        await this.withHeartbeats(payload, () =>
+          this.handler(messages, { partition: payload.batch.partition }),
+        );
         return true;
       } catch (err) {
         redeliveries.inc({ topic: this.kind });
@@ -328,7 +344,21 @@ export class KafkaBus implements Bus {
     return this.ready.get();
   }
 
-  async publish(kind: TopicKind, messages: BusMessage[]): Promise<void> {
+  publish(kind: TopicKind, messages: BusMessage[]): Promise<void> {
+    return this.publishTo(kind, messages);
+  }
+
+  /** Sent with an explicit partition each: the key no longer chooses one. */
+  async broadcast(kind: TopicKind, messages: BusMessage[]): Promise<void> {
+    const count = await this.partitionCount(kind);
+    const partitions = Array.from({ length: count }, (_, partition) => partition);
+    await this.publishTo(
+      kind,
+      messages.flatMap((m) => partitions.map((partition) => ({ ...m, partition }))),
+    );
+  }
+
+  private async publishTo(kind: TopicKind, messages: Outgoing[]): Promise<void> {
     if (messages.length === 0) return;
     const timeoutMs = this.options.publishTimeoutMs ?? 30_000;
     const producer = this.producer.get();
@@ -352,7 +382,18 @@ export class KafkaBus implements Bus {
   ): Promise<Subscription> {
     await this.start();
     const sessionTimeoutMs = this.options.sessionTimeoutMs ?? 10_000;
-    const subscription = new KafkaSubscription(this.kafka, kind, group, handler, options, sessionTimeoutMs);
+    // Partitions added to a topic later move keys to others: a consumer keeping state per key would
+    // then share keys with another member (ARCHITECTURE.md says not to add any to the alarms topic).
+    const partitionOf = keyPartitioner(kind, await this.partitionCount(kind));
+    const subscription = new KafkaSubscription(
+      this.kafka,
+      kind,
+      group,
+      handler,
+      options,
+      sessionTimeoutMs,
+      partitionOf,
+    );
     await subscription.start();
     this.subscriptions.add(subscription);
     return {
@@ -361,6 +402,31 @@ export class KafkaBus implements Bus {
         await subscription.close();
       },
     };
+  }
+
+  async ends(kind: TopicKind): Promise<Positions> {
+    await this.start();
+    const admin = await this.admin.get();
+    const offsets = await admin.fetchTopicOffsets(topicName(kind));
+    return new Map(offsets.map((p) => [p.partition, Number(p.high)]));
+  }
+
+  /** A partition the group never committed in is read from its start (fromBeginning): its low watermark. */
+  async committed(kind: TopicKind, group: string): Promise<Positions> {
+    await this.start();
+    const admin = await this.admin.get();
+    const topic = topicName(kind);
+    const [committed, bounds] = await Promise.all([
+      admin.fetchOffsets({ groupId: group, topics: [topic] }),
+      admin.fetchTopicOffsets(topic),
+    ]);
+    const done = new Map(committed[0]?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
+    return new Map(
+      bounds.map((p) => {
+        const at = done.get(p.partition) ?? -1;
+        return [p.partition, at < 0 ? Number(p.low) : at];
+      }),
+    );
   }
 
   async close(): Promise<void> {
@@ -374,7 +440,7 @@ export class KafkaBus implements Bus {
   private async send(
     producer: Promise<Producer>,
     kind: TopicKind,
-    messages: BusMessage[],
+    messages: Outgoing[],
     timeoutMs: number,
   ): Promise<void> {
     await this.start();
@@ -385,7 +451,7 @@ export class KafkaBus implements Bus {
       acks: -1,
       timeout: timeoutMs,
       compression: this.options.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
-      messages: messages.map((m) => ({ key: m.key, value: m.value })),
+      messages: messages.map((m) => ({ key: m.key, value: m.value, partition: m.partition })),
     });
   }
 
@@ -397,6 +463,12 @@ export class KafkaBus implements Bus {
    */
   private resetProducer(failed: Promise<Producer>): void {
     if (this.producer.forget(failed)) void disconnect(failed);
+  }
+
+  private async partitionCount(kind: TopicKind): Promise<number> {
+    const admin = await this.admin.get();
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topicName(kind)] });
+    return topics[0]?.partitions.length ?? 0;
   }
 
   private async connectProducer(): Promise<Producer> {
@@ -467,6 +539,21 @@ export class KafkaBus implements Bus {
       this.measuring = false;
     }
   }
+}
+
+/** The partition Kafka's default partitioner (the producer's) gives a key, over `count` partitions. */
+function keyPartitioner(kind: TopicKind, count: number): (key: string) => number {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+    partitionErrorCode: 0,
+    offlineReplicas: [],
+  }));
+  const topic = topicName(kind);
+  return (key) => partitioner({ topic, partitionMetadata, message: { key, value: null } });
 }
 
 /** High watermark minus committed offset, summed over partitions (all of it when nothing is committed). */

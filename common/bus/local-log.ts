@@ -7,6 +7,7 @@ import {
   type Bus,
   type BusHandler,
   type BusMessage,
+  type Positions,
   type SubscribeOptions,
   type Subscription,
   type TopicKind,
@@ -71,6 +72,11 @@ export class LocalLogBus implements Bus {
     }
   }
 
+  /** One partition: every group's one member reads every message. */
+  broadcast(kind: TopicKind, messages: BusMessage[]): Promise<void> {
+    return this.publish(kind, messages);
+  }
+
   async subscribe(
     kind: TopicKind,
     group: string,
@@ -78,6 +84,7 @@ export class LocalLogBus implements Bus {
     options: SubscribeOptions,
   ): Promise<Subscription> {
     const consumer = new LogConsumer(kind, await this.topic(kind), group, handler, options);
+    options.onAssignment?.({ member: group, partitions: [0], partitionOf: () => 0 });
     await consumer.start();
     this.consumers.add(consumer);
     return {
@@ -86,6 +93,14 @@ export class LocalLogBus implements Bus {
         await consumer.close();
       },
     };
+  }
+
+  async ends(kind: TopicKind): Promise<Positions> {
+    return new Map([[0, (await this.topic(kind)).durableEnd]]);
+  }
+
+  async committed(kind: TopicKind, group: string): Promise<Positions> {
+    return new Map([[0, (await this.topic(kind)).committed(group)]]);
   }
 
   /** Lets each consumer finish its delivery and the appends under way reach the disk. */

@@ -81,7 +81,10 @@ export class LogConsumer {
       const batch = this.topic.read(next, this.options.maxBytes);
       const end = batch.at(-1)!.end;
       try {
-        await this.handler(batch.map((e) => e.message));
+        await this.handler(
+          batch.map((e) => e.message),
+          { partition: 0 },
+        );
         await this.topic.commit(this.group, end);
         next = end;
         backoff = 100;

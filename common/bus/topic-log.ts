@@ -138,6 +138,11 @@ export class TopicLog {
     return joined.committed;
   }
 
+  /** The group's committed position; a group never seen starts at the floor. */
+  committed(group: string): number {
+    return this.groups.get(group)?.committed ?? this.floor;
+  }
+
   /** Groups with uncommitted messages and no consumer here. */
   absentGroups(): string[] {
     return [...this.groups].filter(([, g]) => !g.consumer && g.committed < this.end).map(([name]) => name);

@@ -91,7 +91,7 @@ describe('a delivery the warehouse refuses part of', () => {
     const writer = new BatchWriter(chdb, writerRoute('flows'), options);
     await writer.start(bus);
     try {
-      await handler!(delivery);
+      await handler!(delivery, { partition: 0 });
     } finally {
       await writer.stop();
     }

@@ -159,7 +159,7 @@ describe('local log bus', () => {
       'alarms',
       async (ms) => {
         await gate;
-        await alarms.handler(ms);
+        await alarms.handler(ms, { partition: 0 });
       },
       now,
     );
