@@ -542,7 +542,7 @@ export class KafkaBus implements Bus {
 }
 
 /** The partition Kafka's default partitioner (the producer's) gives a key, over `count` partitions. */
-function keyPartitioner(kind: TopicKind, count: number): (key: string) => number {
+export function keyPartitioner(kind: TopicKind, count: number): (key: string) => number {
   const partitioner = Partitioners.DefaultPartitioner();
   const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({
     partitionId,
