@@ -108,4 +108,19 @@ describe('UVE state: the live parts of each UVE, as the warehouse keeps them', (
     assert.equal(state.apply(update(A, 51, 7)), 'changed');
     assert.equal(inBytes(state), 7);
   });
+
+  it('takes a batch routed twice once: an older record of a generator after a newer one is in the state already', () => {
+    const state = new UveState();
+    state.apply(update(A, 10, 100));
+    state.apply(deletion(A, 20));
+    // The first stage died before committing and published the first batch again: the deletion stands.
+    assert.equal(state.apply(update(A, 10, 100)), 'ignored');
+    assert.deepEqual(state.aggregated(VN), {});
+    // One batch's records of one UVE come in one message, at one time: all of them apply.
+    assert.equal(state.apply(update(A, 30, 1)), 'changed');
+    assert.equal(
+      state.apply({ ...update(A, 30, 2), part: { ...part(A, 30, 2), struct: 'Other' } }),
+      'changed',
+    );
+  });
 });

@@ -246,4 +246,27 @@ describe('local log bus', () => {
     });
     await second.close();
   });
+
+  it('gives its one partition to a group at once, and says where the topic ends and a group stands', async () => {
+    const bus = new LocalLogBus({ dir: newDir(), maxBytes: 1 << 20 });
+    const owned: number[][] = [];
+    await bus.broadcast('flows', [message('one'), message('two')]);
+    const [end] = (await bus.ends('flows')).values();
+    assert.ok(end! > 0);
+    assert.deepEqual(
+      [...(await bus.committed('flows', 'writer'))],
+      [[0, 0]],
+      'a group never seen starts at the floor',
+    );
+    const writer = recorder();
+    const sub = await bus.subscribe('flows', 'writer', writer.handler, {
+      ...now,
+      onAssignment: ({ partitions, partitionOf }) => owned.push([...partitions, partitionOf('any key')]),
+    });
+    assert.deepEqual(owned, [[0, 0]], 'told before any delivery');
+    await writer.received(2);
+    await until('committed', async () => (await bus.committed('flows', 'writer')).get(0) === end, 10_000);
+    await sub.close();
+    await bus.close();
+  });
 });
