@@ -62,8 +62,11 @@ export class AlarmService {
     this.subscriptions.push(
       await bus.subscribe('alarms', ENGINE_GROUP, (m, d) => this.serial(() => this.onInput(m, d)), {
         ...options,
+        // Restoring retries until done or stopped: what fails here is a fault of ours, logged.
         onAssignment: (assignment) =>
-          void this.serial(() => this.reassign(assignment)).catch(() => undefined),
+          void this.serial(() => this.reassign(assignment)).catch((err: unknown) =>
+            log.error({ err: errorMessage(err) }, 'alarms partitions not taken'),
+          ),
       }),
     );
     this.subscriptions.push(...(await startRouter(bus, options)));
@@ -94,26 +97,48 @@ export class AlarmService {
     const gained = new Set(partitions.filter((p) => !kept.has(p)));
     log.info({ partitions, gained: [...gained] }, 'alarms topic partitions assigned');
     if (gained.size === 0) return this.schedule();
-    try {
-      await this.restore.writerCaughtUp(this.stopping.signal);
-    } catch (err) {
-      if (this.closing) return;
-      throw err;
-    }
+    const restored = await this.retried('restore', () => this.restored(gained, partitionOf));
+    if (!restored) return;
+    this.engine.restore(restored.alarms);
+    for (const [p, state] of restored.states) this.states.set(p, state);
+    await this.settle(this.engine.evaluate(restored.evaluations, Date.now()));
+    log.info(
+      { partitions: [...gained], uves: restored.evaluations.size },
+      'restored and evaluated the UVEs gained',
+    );
+  }
+
+  /** What the warehouse holds of the partitions gained, once the writer has stored what they need. */
+  private async restored(gained: ReadonlySet<number>, partitionOf: Assignment['partitionOf']) {
+    await this.restore.writerCaughtUp(this.stopping.signal);
     const [snapshot, held] = await Promise.all([this.restore.uves(), this.restore.alarms()]);
-    const gainedKey = (key: string) => gained.has(partitionOf(key));
-    this.engine.restore(held.filter((alarm) => gainedKey(uveKey(alarm.uveType, alarm.uveName))));
+    const alarms = held.filter((alarm) => gained.has(partitionOf(uveKey(alarm.uveType, alarm.uveName))));
+    const states = new Map<number, UveState>();
     const evaluations = new Map<string, Evaluation>();
     for (const p of gained) {
       const { state, keys } = snapshot.stateOf((key) => partitionOf(key) === p);
-      this.states.set(p, state);
+      states.set(p, state);
       for (const key of keys) evaluations.set(key, { uve: state.aggregated(key) });
     }
-    for (const key of this.engine.heldUves()) {
-      if (gainedKey(key)) evaluations.set(key, { uve: this.states.get(partitionOf(key))!.aggregated(key) });
+    // An alarm held of a UVE with no live part left: evaluated as the empty UVE (or its rule gone).
+    for (const { uveType, uveName } of alarms) {
+      const key = uveKey(uveType, uveName);
+      if (!evaluations.has(key)) evaluations.set(key, { uve: states.get(partitionOf(key))!.aggregated(key) });
     }
-    await this.settle(this.engine.evaluate(evaluations, Date.now()));
-    log.info({ partitions: [...gained], uves: evaluations.size }, 'restored and evaluated the UVEs gained');
+    return { alarms, states, evaluations };
+  }
+
+  /** Runs `work` until it succeeds, backing off; undefined once the service stops. */
+  private async retried<T>(what: string, work: () => Promise<T>): Promise<T | undefined> {
+    for (let wait = 100; ; wait = Math.min(wait * 2, MAX_RETRY_MS)) {
+      try {
+        return await work();
+      } catch (err) {
+        if (this.closing) return undefined;
+        limited.warn(what, { err: errorMessage(err), retryInMs: wait }, `alarms: ${what} failed`);
+        await sleep(wait, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+      }
+    }
   }
 
   /**
@@ -194,20 +219,11 @@ export class AlarmService {
 
   /** Stores the changes' transitions (retrying until stored or stopped), then the engine takes them. */
   private async settle(changes: Change[]): Promise<void> {
-    for (let wait = 100; ; wait = Math.min(wait * 2, MAX_RETRY_MS)) {
-      try {
-        await this.store.store(changes);
-        break;
-      } catch (err) {
-        if (this.closing) throw err;
-        limited.warn(
-          'store',
-          { err: errorMessage(err), retryInMs: wait },
-          'could not store alarm transitions',
-        );
-        await sleep(wait);
-      }
-    }
+    const stored = await this.retried('store', async () => {
+      await this.store.store(changes);
+      return true;
+    });
+    if (!stored) throw new FabricError('UNAVAILABLE', 'alarm transitions not stored: the engine is stopping');
     this.engine.apply(changes);
     for (const change of changes) {
       for (const transition of change.transitions) alarmMetrics.transitions.inc({ kind: transition.kind });
