@@ -5,30 +5,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { create, toBinary } from '@bufbuild/protobuf';
-import { encodeBusBatch } from '../../../common/bus/envelope.js';
 import { KafkaBus, keyPartitioner } from '../../../common/bus/kafka.js';
 import { loadConfig } from '../../../common/config.js';
-import {
-  GeneratorEventBatchSchema,
-  GeneratorEventType,
-  UveBatchSchema,
-  type UveUpdate,
-} from '../../../common/proto.js';
+import type { UveUpdate } from '../../../common/proto.js';
 import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
+import { uveBusMessage, withdrawalBusMessage } from '../../../harness/bus-records.js';
 import { cleanUp, killedOnExit, stopChild } from '../../../harness/child-processes.js';
 import { kafkaTools, startKafka, type KafkaBroker } from '../../../harness/kafka.js';
 import { suiteNeeds } from '../../../harness/system-tools.js';
 import { readUntil } from '../../../harness/wait.js';
 import { buildFabricState, buildTopology, planEvents } from '../../../simulator/index.js';
 import * as writer from '../../../writer/index.js';
+import { AlarmTransitions, BGP, NODE_STATUS } from '../../support/alarm-transitions.js';
 import { serveWarehouse } from '../../support/shared-warehouse.js';
 
 const PARTITIONS = 4;
-const SYSTEM = 'default-global-system-config';
-const BGP = 'system-defined-bgp-connectivity';
-const NODE_STATUS = 'system-defined-node-status';
 const instanceScript = fileURLToPath(new URL('../../support/alarm-instance.js', import.meta.url));
 
 interface Instance {
@@ -37,14 +29,6 @@ interface Instance {
   partitions: number[];
   /** How many times it has restored the UVEs of partitions it gained. */
   restores: number;
-}
-
-interface Transition {
-  uve_name: string;
-  alarm_type: string;
-  from_state: string;
-  state: string;
-  version: string;
 }
 
 /**
@@ -62,6 +46,7 @@ describe(
     let kafka: KafkaBroker;
     let bus: KafkaBus;
     let warehouse: ChdbWarehouse;
+    let transitions: AlarmTransitions;
     let served: Awaited<ReturnType<typeof serveWarehouse>>;
     let writing: { close(): Promise<void> } | undefined;
     const startWriter = async () => {
@@ -78,92 +63,9 @@ describe(
     const ownerOf = (key: string) => instances.find((i) => i.partitions.includes(partitionOf(key)));
 
     const publishUves = (generator: string, uves: readonly UveUpdate[]) =>
-      bus.publish('uves', [
-        {
-          key: generator.split(':')[0]!,
-          value: encodeBusBatch(
-            { generator, epoch: 1, seq: ++seq, receivedAt: tick() },
-            'uves',
-            Buffer.from(toBinary(UveBatchSchema, create(UveBatchSchema, { records: [...uves] }))),
-          ),
-        },
-      ]);
-    /** As the collector reports a generator withdrawn after its grace. */
-    const withdraw = (generator: string) => {
-      const time = tick();
-      const payload = toBinary(
-        GeneratorEventBatchSchema,
-        create(GeneratorEventBatchSchema, {
-          records: [{ generator, event: GeneratorEventType.WITHDRAWN, epoch: 1n, time: BigInt(time) }],
-        }),
-      );
-      return bus.publish('generators', [
-        {
-          key: generator,
-          value: encodeBusBatch(
-            { generator, epoch: 1, seq: ++seq, receivedAt: time },
-            'generator_events',
-            Buffer.from(payload),
-          ),
-        },
-      ]);
-    };
-    /** The version of the last transition stored before the events a test plays. */
-    let since = 0;
-    /**
-     * Until the engine's groups have committed all that was published: the routers through the
-     * collector's topics, then the engine through what they routed. Every transition is stored
-     * before its delivery is committed.
-     */
-    const engineSettled = () =>
-      readUntil(
-        "the engine's groups at the ends of their topics",
-        async () => {
-          for (const [kind, group] of [
-            ['uves', 'alarms-uves'],
-            ['generators', 'alarms-generators'],
-            ['alarms', 'alarms'],
-          ] as const) {
-            const [ends, at] = [await bus.ends(kind), await bus.committed(kind, group)];
-            if ([...ends].some(([p, end]) => (at.get(p) ?? 0) < end)) return false;
-          }
-          return true;
-        },
-        (settled) => settled,
-      );
-    /**
-     * Once the engine has settled, each alarm's state transitions since `since`, as `from>to`, for the
-     * two alarms the events raise. No alarm at all is raised twice running, whatever the fabric's
-     * state raised meanwhile.
-     */
-    async function transitions(): Promise<Record<string, string[]>> {
-      await engineSettled();
-      const rows = await warehouse.query<Transition>(
-        `SELECT uve_name, alarm_type, from_state, state, toString(version) AS version FROM alarms
-         WHERE kind = 'state' ORDER BY version`,
-      );
-      const byAlarm = new Map<string, Transition[]>();
-      for (const row of rows) {
-        const id = `${row.uve_name} ${row.alarm_type.replace(`${SYSTEM}:`, '')}`;
-        byAlarm.set(id, [...(byAlarm.get(id) ?? []), row]);
-      }
-      for (const [id, steps] of byAlarm) {
-        const chain = steps.map((t) => `${t.from_state}>${t.state}`).join(' ');
-        steps.forEach((t, i) =>
-          assert.ok(i === 0 || steps[i - 1]!.state === t.from_state, `${id}: ${chain}`),
-        );
-      }
-      const recent = [...byAlarm]
-        .filter(([id]) => id.endsWith(BGP) || id.endsWith(NODE_STATUS))
-        .map(([id, steps]) => [id, steps.filter((t) => Number(t.version) > since)] as const)
-        .filter(([, steps]) => steps.length > 0)
-        .sort(([a], [b]) => a.localeCompare(b));
-      since = Math.max(since, ...rows.map((row) => Number(row.version)));
-      return Object.fromEntries(
-        recent.map(([id, steps]) => [id, steps.map((t) => `${t.from_state}>${t.state}`)]),
-      );
-    }
-
+      bus.publish('uves', [uveBusMessage({ generator, seq: ++seq, receivedAt: tick() }, uves)]);
+    const withdraw = (generator: string) =>
+      bus.publish('generators', [withdrawalBusMessage({ generator, seq: ++seq, receivedAt: tick() })]);
     async function startInstance(): Promise<Instance> {
       const child = killedOnExit(
         spawn(process.execPath, [instanceScript, kafka.brokers.join(','), served.url, String(PARTITIONS)], {
@@ -217,6 +119,7 @@ describe(
         replicationFactor: 1,
       });
       await bus.start();
+      transitions = new AlarmTransitions(() => bus, warehouse);
       await startWriter();
       served = await serveWarehouse(warehouse);
       await startInstance();
@@ -224,7 +127,7 @@ describe(
       await sharedBy(instances);
       for (const { generator, uves } of buildFabricState(topo, clock)) await publishUves(generator, uves);
       // What the fabric's state raised while its parts arrived is not what the tests look at.
-      await transitions();
+      await transitions.next();
     });
     after(() =>
       cleanUp(
@@ -257,7 +160,7 @@ describe(
           .sort((a, b) => a.localeCompare(b))
           .map((id) => [id, ['Idle>Active']]),
       );
-      assert.deepEqual(await transitions(), expected);
+      assert.deepEqual(await transitions.next(), expected);
       const owners = new Set(topo.vrouters.map((v) => ownerOf(vrouterKey(v.name))));
       assert.equal(owners.size, 2, 'the vRouters are evaluated on both instances');
     });
@@ -281,7 +184,7 @@ describe(
       for (const v of back) expected[`${v.name} ${NODE_STATUS}`] = ['Active>Idle'];
       for (const v of fresh) expected[`${v.name} ${NODE_STATUS}`] = ['Idle>Active'];
       const sorted = Object.fromEntries(Object.entries(expected).sort(([a], [b]) => a.localeCompare(b)));
-      assert.deepEqual(await transitions(), sorted);
+      assert.deepEqual(await transitions.next(), sorted);
     });
 
     it('restores an alarm the writer had not stored when its instance died: neither cleared nor raised again', async () => {
@@ -292,7 +195,7 @@ describe(
       writing = undefined;
       for (const control of topo.controlNodes) await flap(control).down();
       const raised = Object.fromEntries(topo.controlNodes.map((c) => [`${c.name} ${BGP}`, ['Idle>Active']]));
-      assert.deepEqual(await transitions(), raised);
+      assert.deepEqual(await transitions.next(), raised);
       const victim = ownerOf(`control-node:${topo.controlNodes[0]!.name}`)!;
       const survivor = instances.find((i) => i !== victim && i.child.signalCode === null)!;
       const restores = survivor.restores;
@@ -305,10 +208,10 @@ describe(
         async () => survivor.restores,
         (n) => n > restores,
       );
-      assert.deepEqual(await transitions(), {}, 'the alarms stand as they were');
+      assert.deepEqual(await transitions.next(), {}, 'the alarms stand as they were');
       for (const control of topo.controlNodes) await flap(control).up();
       const cleared = Object.fromEntries(topo.controlNodes.map((c) => [`${c.name} ${BGP}`, ['Active>Idle']]));
-      assert.deepEqual(await transitions(), cleared);
+      assert.deepEqual(await transitions.next(), cleared);
     });
   },
 );
