@@ -56,6 +56,8 @@ export class LocalLogBus implements Bus {
 
   async publish(kind: TopicKind, messages: BusMessage[]): Promise<void> {
     if (this.closed) throw new FabricError('UNAVAILABLE', 'the bus is closed');
+    // Nothing to append: an empty append would wake the consumers to nothing.
+    if (messages.length === 0) return;
     const topic = await this.topic(kind);
     const size = messages.reduce((n, m) => n + m.value.length + Buffer.byteLength(m.key), 0);
     while (this.used > 0 && this.used + size > this.options.maxBytes) {
