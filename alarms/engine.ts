@@ -14,7 +14,7 @@ import {
 } from './lifecycle.js';
 import { alarmMetrics, severityName } from './metrics.js';
 import { evaluateRule } from './rules/evaluate.js';
-import { appliesTo } from './rules/scope.js';
+import { RuleSet } from './rule-set.js';
 import { splitUveKey, uveKey } from './uve-state.js';
 
 const log = rateLimited(logger('alarms'));
@@ -35,6 +35,7 @@ export interface HeldAlarm {
   uveType: string;
   uveName: string;
   alarmType: string;
+  severity: number;
   status: AlarmStatus;
 }
 
@@ -58,31 +59,36 @@ const AT_ONCE: AlarmTimers = { activeTimer: 0, idleTimer: 0 };
 export class AlarmEngine {
   /** UVE key → alarm type → status. */
   private readonly statuses = new Map<string, Map<string, AlarmStatus>>();
-  private readonly rulesByType = new Map<string, AlarmRule[]>();
-  private readonly rulesByFqName = new Map<string, AlarmRule>();
+  private rules: RuleSet;
+  /** The severity of alarm types whose rule is gone (removed, disabled), for their clearing rows. */
+  private readonly lastSeverity = new Map<string, number>();
   /** Raised alarms per `severity\ntype`, for fabricscope_alarms_active. */
   private readonly active = new Map<string, number>();
 
   constructor(rules: readonly AlarmRule[]) {
-    for (const rule of rules) {
-      this.rulesByFqName.set(rule.fqName, rule);
-      for (const type of new Set(rule.uveKeys.map((scope) => scope.type))) {
-        this.rulesByType.set(type, [...(this.rulesByType.get(type) ?? []), rule]);
-      }
-    }
+    this.rules = new RuleSet(rules);
+  }
+
+  /**
+   * Takes the rules in force from now on (a rule written, disabled or deleted at run time) and
+   * returns those that changed, both definitions: the caller evaluates the UVEs they cover, which
+   * clears at once the alarms of a rule gone. Statuses change only by that evaluation's changes.
+   */
+  useRules(rules: readonly AlarmRule[]): AlarmRule[] {
+    const next = new RuleSet(rules);
+    const changed = this.rules.changedIn(next);
+    for (const rule of changed) this.lastSeverity.set(rule.fqName, rule.severity);
+    this.rules = next;
+    return changed;
   }
 
   /** Takes the statuses stored before a restart; those of rules gone are cleared by the next evaluation. */
   restore(held: readonly HeldAlarm[]): void {
     this.apply(
-      held.map(({ uveType, uveName, alarmType, status }) => ({
-        uveType,
-        uveName,
-        alarmType,
-        severity: this.rulesByFqName.get(alarmType)?.severity ?? 0,
-        status,
-        transitions: [],
-      })),
+      held.map(({ uveType, uveName, alarmType, severity, status }) => {
+        this.lastSeverity.set(alarmType, severity);
+        return { uveType, uveName, alarmType, severity, status, transitions: [] };
+      }),
     );
   }
 
@@ -154,7 +160,7 @@ export class AlarmEngine {
   private evaluateUve(key: string, evaluation: Evaluation, now: number): Change[] {
     const { type, name } = splitUveKey(key);
     const held = this.statuses.get(key);
-    const rules = (this.rulesByType.get(type) ?? []).filter((rule) => appliesTo(rule, type, name));
+    const rules = this.rules.covering(type, name);
     const types = new Set([...rules.map((rule) => rule.fqName), ...(held?.keys() ?? [])]);
     const changes: Change[] = [];
     for (const alarmType of types) {
@@ -199,12 +205,12 @@ export class AlarmEngine {
 
   private change(key: string, alarmType: string, step: Step): Change {
     const { type, name } = splitUveKey(key);
-    const severity = this.rulesByFqName.get(alarmType)?.severity ?? 0;
+    const severity = this.rules.get(alarmType)?.severity ?? this.lastSeverity.get(alarmType) ?? 0;
     return { uveType: type, uveName: name, alarmType, severity, ...step };
   }
 
   private timersOf(alarmType: string): AlarmTimers {
-    return this.rulesByFqName.get(alarmType)?.timers ?? AT_ONCE;
+    return this.rules.get(alarmType)?.timers ?? AT_ONCE;
   }
 
   private count(change: Change, before: AlarmStatus | undefined, after: AlarmStatus): void {
