@@ -76,12 +76,6 @@ export function alarmRuleMutations(warehouse: Warehouse, { bus, waitMs }: Mutati
     author: string | null | undefined,
     expectedVersion?: number,
   ) {
-    if (!bus) {
-      throw new FabricError(
-        'UNAVAILABLE',
-        'alarm rules are changed by the alarm engine: run the query service with Kafka (--kafka-brokers) or in one process with alarms',
-      );
-    }
     const versions = await readRuleVersions(warehouse);
     const fqName =
       name === undefined
@@ -97,6 +91,7 @@ export function alarmRuleMutations(warehouse: Warehouse, { bus, waitMs }: Mutati
     };
     const planned = planRuleChange(BUILTIN_RULES, versions, request, Date.now());
     if (planned) {
+      if (!bus) throw unreachable();
       await bus.publish('alarms', [ruleChangeMessage(request)]);
       await storedBy(fqName, planned);
     }
@@ -142,6 +137,13 @@ export function alarmRuleMutations(warehouse: Warehouse, { bus, waitMs }: Mutati
       change('delete', name, undefined, author),
     ),
   };
+}
+
+function unreachable(): FabricError {
+  return new FabricError(
+    'UNAVAILABLE',
+    'alarm rules are changed by the alarm engine: run the query service with Kafka (--kafka-brokers) or in one process with alarms',
+  );
 }
 
 function required<T>(rule: T | null): T {
