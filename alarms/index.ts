@@ -14,9 +14,9 @@ export type AlarmsConfig = ConfigOf<typeof alarmsOptions>;
 
 /**
  * Starts from what the warehouse holds — the rules in force (built-ins and those written at run
- * time), the alarms' statuses, the UVE state — evaluates every UVE
- * once over it (what happened while the engine was down), then follows the UVE and generator topics
- * from its consumer groups' offsets.
+ * time), the alarms' statuses, the UVE state — evaluates every UVE once over it (what happened
+ * while the engine was down), then follows the UVE and generator topics and the commands (acks,
+ * rule changes) from its consumer groups' offsets.
  */
 export async function start(
   config: AlarmsConfig,
