@@ -62,13 +62,20 @@ export class AlarmEngine {
   private readonly rulesByFqName = new Map<string, AlarmRule>();
   /** Raised alarms per `severity\ntype`, for fabricscope_alarms_active. */
   private readonly active = new Map<string, number>();
+  /** The rules evaluated over groups (`evaluateGroups`), never over a UVE that changes. */
+  private readonly grouped = new Set<string>();
 
-  constructor(rules: readonly AlarmRule[]) {
+  /** `grouped`: threshold rules (thresholds.ts), whose UVEs are the groups of their aggregate. */
+  constructor(rules: readonly AlarmRule[], grouped: readonly AlarmRule[] = []) {
     for (const rule of rules) {
       this.rulesByFqName.set(rule.fqName, rule);
       for (const type of new Set(rule.uveKeys.map((scope) => scope.type))) {
         this.rulesByType.set(type, [...(this.rulesByType.get(type) ?? []), rule]);
       }
+    }
+    for (const rule of grouped) {
+      this.rulesByFqName.set(rule.fqName, rule);
+      this.grouped.add(rule.fqName);
     }
   }
 
@@ -98,6 +105,28 @@ export class AlarmEngine {
       const stop = alarmMetrics.evaluationSeconds.startTimer();
       changes.push(...this.evaluateUve(key, evaluation, now));
       stop();
+    }
+    return changes;
+  }
+
+  /**
+   * Evaluates a grouped rule over each group, a UVE of the rule's type named by the group's value;
+   * a group its statuses hold that is not among them is evaluated over the empty UVE.
+   */
+  evaluateGroups(rule: AlarmRule, groups: ReadonlyMap<string, Uve>, now: number): Change[] {
+    const type = rule.uveKeys[0]!.type;
+    const names = new Set(groups.keys());
+    for (const [key, held] of this.statuses) {
+      const uve = splitUveKey(key);
+      if (uve.type === type && held.has(rule.fqName)) names.add(uve.name);
+    }
+    const changes: Change[] = [];
+    for (const name of names) {
+      const key = uveKey(type, name);
+      const status = this.statuses.get(key)?.get(rule.fqName);
+      const idle = idleStatus(`${key} ${rule.fqName}`);
+      const step = this.step(rule, type, name, groups.get(name) ?? {}, status ?? idle, now);
+      if (step && (status || !isForgettable(step.status))) changes.push(this.change(key, rule.fqName, step));
     }
     return changes;
   }
@@ -155,7 +184,8 @@ export class AlarmEngine {
     const { type, name } = splitUveKey(key);
     const held = this.statuses.get(key);
     const rules = (this.rulesByType.get(type) ?? []).filter((rule) => appliesTo(rule, type, name));
-    const types = new Set([...rules.map((rule) => rule.fqName), ...(held?.keys() ?? [])]);
+    const heldTypes = [...(held?.keys() ?? [])].filter((alarmType) => !this.grouped.has(alarmType));
+    const types = new Set([...rules.map((rule) => rule.fqName), ...heldTypes]);
     const changes: Change[] = [];
     for (const alarmType of types) {
       const rule = rules.find((r) => r.fqName === alarmType);

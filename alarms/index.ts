@@ -6,9 +6,14 @@ import { alarmsOptions } from './config.js';
 import { AlarmEngine } from './engine.js';
 import { AlarmService } from './service.js';
 import { AlarmStore } from './store.js';
+import { loadThresholdRules } from './threshold-files.js';
+import { Thresholds } from './thresholds.js';
 import { loadUveState } from './uve-load.js';
 
-/** The alarm engine: Tungsten Fabric's rules over the UVEs on the bus, each transition stored. */
+/**
+ * The alarm engine: Tungsten Fabric's rules over the UVEs on the bus, and threshold rules over stored
+ * flows, interface stats and routes on an interval, each transition stored.
+ */
 export { alarmsOptions as options };
 export type AlarmsConfig = ConfigOf<typeof alarmsOptions>;
 
@@ -23,7 +28,12 @@ export async function start(
 ): Promise<{ close(): Promise<void> }> {
   const store = new AlarmStore(deps.warehouse);
   await store.open();
-  const engine = new AlarmEngine(BUILTIN_RULES);
+  const builtins = new Set(BUILTIN_RULES.map((rule) => rule.fqName));
+  const thresholdRules = await loadThresholdRules(config.alarmsThresholdRules, builtins);
+  const engine = new AlarmEngine(
+    BUILTIN_RULES,
+    thresholdRules.map((threshold) => threshold.rule),
+  );
   engine.restore(await store.held());
   const { state, keys } = await loadUveState(deps.warehouse);
   const service = new AlarmService(engine, state, store, {
@@ -31,5 +41,12 @@ export async function start(
     lingerMs: config.alarmsLingerMs,
   });
   await service.start(deps.bus, new Set([...keys, ...engine.heldUves()]));
-  return { close: () => service.stop() };
+  const thresholds = new Thresholds(thresholdRules, deps.warehouse, engine, (step) => service.submit(step));
+  thresholds.start();
+  return {
+    close: async () => {
+      await thresholds.stop();
+      await service.stop();
+    },
+  };
 }
