@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseThresholdRule } from '../../../common/model/alarm-rules/threshold.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AlarmEngine } from '../../../alarms/engine.js';
+import { loadThresholdRules } from '../../../alarms/threshold-files.js';
+import { parseThresholdRule, thresholdUve } from '../../../common/model/alarm-rules/threshold.js';
 import type { QueryParams, Warehouse } from '../../../common/warehouse/warehouse.js';
 import { thresholdGroups } from '../../../alarms/thresholds.js';
 
@@ -115,5 +120,71 @@ describe('threshold evaluation', () => {
     const { sql, params } = counted.asked[0]!;
     assert.ok(!sql.includes(hostile) && Object.values(params).flat().includes(hostile));
     assert.ok(Object.values(params).includes(last) && Object.values(params).includes(first));
+  });
+});
+
+describe('threshold alarms in the engine', () => {
+  const rule = parseThresholdRule({
+    name: 'halved',
+    alarm_severity: 1,
+    source: 'routes',
+    window: '10m',
+    aggregate: { function: 'count' },
+    groupBy: 'VRF',
+    alarm_rules: condition('ratio', '<=', '0.5'),
+  });
+  const states = (changes: { uveName: string; status: { state: string } }[]) =>
+    changes.map((c) => `${c.uveName} ${c.status.state}`);
+
+  it('raises per group, fails a condition on an operand the group lacks, clears a group gone', () => {
+    const engine = new AlarmEngine([], [rule.rule]);
+    const first = engine.evaluateGroups(
+      rule.rule,
+      new Map([
+        ['red', thresholdUve({ value: 8, previous: 20, ratio: 0.4 })],
+        ['new', thresholdUve({ value: 5, previous: 0 })],
+      ]),
+      1000,
+    );
+    assert.deepEqual(
+      states(first),
+      ['red Active'],
+      'no ratio: not raised, though null would order below 0.5',
+    );
+    engine.apply(first);
+    // The UVE-driven evaluation (a restart evaluates every held UVE) leaves a threshold alarm alone.
+    assert.deepEqual(engine.evaluate(new Map([['routing-instance:red', { uve: {} }]]), 2000), []);
+    assert.deepEqual(states(engine.evaluateGroups(rule.rule, new Map(), 3000)), ['red Idle']);
+  });
+
+  it('loads a folder of rules, naming the file of a fault or of a name taken twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fs-threshold-rules-'));
+    const json = (name: string, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        name,
+        alarm_severity: 1,
+        source: 'routes',
+        window: '10m',
+        aggregate: { function: 'count' },
+        groupBy: 'VRF',
+        alarm_rules: condition('value', '<', '1'),
+        ...extra,
+      });
+    writeFileSync(join(dir, 'a.json'), json('a'));
+    writeFileSync(join(dir, 'notes.txt'), 'not a rule');
+    assert.deepEqual(
+      (await loadThresholdRules(dir, new Set())).map((r) => r.rule.name),
+      ['a'],
+    );
+    await assert.rejects(
+      loadThresholdRules(dir, new Set(['default-global-system-config:a'])),
+      /a\.json: another rule is named default-global-system-config:a/,
+    );
+    writeFileSync(join(dir, 'b.json'), json('b', { groupBy: 'VN' }));
+    await assert.rejects(
+      loadThresholdRules(dir, new Set()),
+      /b\.json: .*groupBy: "VN" is not a route dimension/,
+    );
+    assert.deepEqual(await loadThresholdRules('', new Set()), []);
   });
 });
