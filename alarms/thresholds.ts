@@ -25,7 +25,8 @@ export const MAX_GROUPS = 10_000;
  * the window ending then (and the window before, when a condition reads it) through the query API's
  * own SQL builders (common/sql/), and each group's values go through the engine as one UVE each, in
  * the lifecycle and the store as any alarm (`run` is the service's `submit`). A failed query is
- * counted and logged; the alarms keep their status until the next interval.
+ * counted and logged; the alarms keep their status until the next interval. `now` is the clock
+ * the timers read; `evaluate` takes its instant, so a test gives the time.
  */
 export class Thresholds {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -50,11 +51,6 @@ export class Thresholds {
     this.stopped = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     await this.running;
-  }
-
-  /** Evaluates every rule at `at` (ms): what each timer does for its own rule. */
-  async evaluateAll(at = this.now()): Promise<void> {
-    for (const rule of this.rules) await this.evaluate(rule, at);
   }
 
   /** Aggregates the rule's source at `at` and steps its alarms; false when the query failed. */

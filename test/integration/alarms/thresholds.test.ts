@@ -86,14 +86,8 @@ describe('threshold rules on the embedded warehouse', () => {
       all.map((r) => r.rule),
     );
     service = new AlarmService(engine, new UveState(), store, { maxBytes: 1 << 20, lingerMs: 0 });
-    // The clock is the test's: each evaluation is given its instant, no timer is armed.
-    thresholds = new Thresholds(
-      all,
-      warehouse,
-      engine,
-      (step) => service.submit(step),
-      () => T,
-    );
+    // No timer is armed (no start): each evaluation is given its instant, the clock is the test's.
+    thresholds = new Thresholds(all, warehouse, engine, (step) => service.submit(step));
     api = createQueryApi(warehouse);
   });
   after(async () => {
