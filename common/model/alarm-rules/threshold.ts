@@ -295,19 +295,16 @@ function toQuery(source: ThresholdSource, data: Record<string, unknown>): Thresh
 function conditionProblems(rule: AlarmRule): RuleIssue[] {
   const problems: RuleIssue[] = [];
   rule.orList.forEach((conditions, i) =>
-    conditions.forEach(({ condition }, j) => {
+    conditions.forEach(({ condition, operand2: right }, j) => {
       const at = `alarm_rules.or_list[${i}].and_list[${j}]`;
       const add = (path: string, message: string) => problems.push({ path: `${at}.${path}`, message });
       const operand = (name: string) => `"${name}" is not one of ${THRESHOLD_OPERANDS.join(', ')}`;
       if (!isOperand(condition.operand1)) add('operand1', operand(condition.operand1));
-      const { uve_attribute, json_value } = condition.operand2;
+      const { uve_attribute } = condition.operand2;
       if (uve_attribute !== undefined && !isOperand(uve_attribute))
         add('operand2.uve_attribute', operand(uve_attribute));
-      if (
-        json_value !== undefined &&
-        condition.operation !== 'range' &&
-        typeof JSON.parse(json_value) !== 'number'
-      )
+      // A range's [x, y] parseRule checks.
+      if ('value' in right && condition.operation !== 'range' && typeof right.value !== 'number')
         add('operand2.json_value', 'a threshold compares with a number');
       if (!OPERATIONS.includes(condition.operation))
         add('operation', `a threshold compares numbers: ${OPERATIONS.join(', ')}`);
