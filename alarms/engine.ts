@@ -64,9 +64,13 @@ export class AlarmEngine {
   private readonly lastSeverity = new Map<string, number>();
   /** Raised alarms per `severity\ntype`, for fabricscope_alarms_active. */
   private readonly active = new Map<string, number>();
+  /** The rules evaluated over groups (`evaluateGroups`), never over a UVE that changes. */
+  private readonly grouped = new Map<string, AlarmRule>();
 
-  constructor(rules: readonly AlarmRule[]) {
+  /** `grouped`: threshold rules (thresholds.ts), whose UVEs are the groups of their aggregate. */
+  constructor(rules: readonly AlarmRule[], grouped: readonly AlarmRule[] = []) {
     this.rules = new RuleSet(rules);
+    for (const rule of grouped) this.grouped.set(rule.fqName, rule);
   }
 
   /**
@@ -104,6 +108,28 @@ export class AlarmEngine {
       const stop = alarmMetrics.evaluationSeconds.startTimer();
       changes.push(...this.evaluateUve(key, evaluation, now));
       stop();
+    }
+    return changes;
+  }
+
+  /**
+   * Evaluates a grouped rule over each group, a UVE of the rule's type named by the group's value;
+   * a group its statuses hold that is not among them is evaluated over the empty UVE.
+   */
+  evaluateGroups(rule: AlarmRule, groups: ReadonlyMap<string, Uve>, now: number): Change[] {
+    const type = rule.uveKeys[0]!.type;
+    const names = new Set(groups.keys());
+    for (const [key, held] of this.statuses) {
+      const uve = splitUveKey(key);
+      if (uve.type === type && held.has(rule.fqName)) names.add(uve.name);
+    }
+    const changes: Change[] = [];
+    for (const name of names) {
+      const key = uveKey(type, name);
+      const status = this.statuses.get(key)?.get(rule.fqName);
+      const idle = idleStatus(`${key} ${rule.fqName}`);
+      const step = this.step(rule, type, name, groups.get(name) ?? {}, status ?? idle, now);
+      if (step && (status || !isForgettable(step.status))) changes.push(this.change(key, rule.fqName, step));
     }
     return changes;
   }
@@ -161,7 +187,8 @@ export class AlarmEngine {
     const { type, name } = splitUveKey(key);
     const held = this.statuses.get(key);
     const rules = this.rules.covering(type, name);
-    const types = new Set([...rules.map((rule) => rule.fqName), ...(held?.keys() ?? [])]);
+    const heldTypes = [...(held?.keys() ?? [])].filter((alarmType) => !this.grouped.has(alarmType));
+    const types = new Set([...rules.map((rule) => rule.fqName), ...heldTypes]);
     const changes: Change[] = [];
     for (const alarmType of types) {
       const rule = rules.find((r) => r.fqName === alarmType);
@@ -205,12 +232,16 @@ export class AlarmEngine {
 
   private change(key: string, alarmType: string, step: Step): Change {
     const { type, name } = splitUveKey(key);
-    const severity = this.rules.get(alarmType)?.severity ?? this.lastSeverity.get(alarmType) ?? 0;
+    const severity = this.ruleOf(alarmType)?.severity ?? this.lastSeverity.get(alarmType) ?? 0;
     return { uveType: type, uveName: name, alarmType, severity, ...step };
   }
 
   private timersOf(alarmType: string): AlarmTimers {
-    return this.rules.get(alarmType)?.timers ?? AT_ONCE;
+    return this.ruleOf(alarmType)?.timers ?? AT_ONCE;
+  }
+
+  private ruleOf(alarmType: string): AlarmRule | undefined {
+    return this.rules.get(alarmType) ?? this.grouped.get(alarmType);
   }
 
   private count(change: Change, before: AlarmStatus | undefined, after: AlarmStatus): void {

@@ -1,14 +1,20 @@
 import type { Bus } from '../common/bus/bus.js';
 import type { ConfigOf } from '../common/config.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
+import { BUILTIN_RULES } from '../common/model/alarm-rules/builtin/index.js';
 import { alarmsOptions } from './config.js';
 import { AlarmEngine } from './engine.js';
 import { StoredRules } from './rule-set.js';
 import { AlarmService } from './service.js';
 import { AlarmStore } from './store.js';
+import { loadThresholdRules } from './threshold-files.js';
+import { Thresholds } from './thresholds.js';
 import { loadUveState } from './uve-load.js';
 
-/** The alarm engine: Tungsten Fabric's rules over the UVEs on the bus, each transition stored. */
+/**
+ * The alarm engine: Tungsten Fabric's rules over the UVEs on the bus, and threshold rules over stored
+ * flows, interface stats and routes on an interval, each transition stored.
+ */
 export { alarmsOptions as options };
 export type AlarmsConfig = ConfigOf<typeof alarmsOptions>;
 
@@ -25,7 +31,12 @@ export async function start(
   const store = new AlarmStore(deps.warehouse);
   await store.open();
   const rules = new StoredRules(deps.warehouse);
-  const engine = new AlarmEngine(await rules.load());
+  const builtins = new Set(BUILTIN_RULES.map((rule) => rule.fqName));
+  const thresholdRules = await loadThresholdRules(config.alarmsThresholdRules, builtins);
+  const engine = new AlarmEngine(
+    await rules.load(),
+    thresholdRules.map((threshold) => threshold.rule),
+  );
   engine.restore(await store.held());
   const { state, keys } = await loadUveState(deps.warehouse);
   const service = new AlarmService(
@@ -39,5 +50,12 @@ export async function start(
     rules,
   );
   await service.start(deps.bus, new Set([...keys, ...engine.heldUves()]));
-  return { close: () => service.stop() };
+  const thresholds = new Thresholds(thresholdRules, deps.warehouse, engine, (step) => service.submit(step));
+  thresholds.start();
+  return {
+    close: async () => {
+      await thresholds.stop();
+      await service.stop();
+    },
+  };
 }

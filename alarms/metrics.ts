@@ -27,6 +27,11 @@ export const alarmMetrics = {
     'Commands from the alarms topic (acknowledge, rule changes): applied, refused (changed since the API checked it) or unchanged',
     ['command', 'outcome'],
   ),
+  thresholdGroupsCut: counter(
+    'fabricscope_alarms_threshold_groups_cut_total',
+    'Threshold evaluations that read as many groups as they may: groups beyond were not evaluated (logged)',
+    ['type'],
+  ),
   skipped: counter(
     'fabricscope_alarms_skipped_messages_total',
     'Bus messages the engine could not read (logged), skipped so that the topic moves on',

@@ -78,6 +78,11 @@ export class AlarmService {
     await this.queue.catch(() => undefined);
   }
 
+  /** A step computed off the bus (thresholds.ts), run after every step queued before it and settled alike. */
+  submit(step: () => Change[]): Promise<void> {
+    return this.serial(() => this.settle(step()));
+  }
+
   private async onUves(messages: BusMessage[]): Promise<void> {
     const touched = new Map<string, Evaluation | undefined>();
     for (const message of messages) {
