@@ -16,24 +16,18 @@ import {
 import { parseRule } from '../../common/model/alarm-rules/parse.js';
 import { readRuleVersions, type RuleVersion } from '../../common/schema/alarm-rules.js';
 import type { Warehouse } from '../../common/warehouse/warehouse.js';
-import type {
-  AlarmRuleSource,
-  AlarmSeverity,
-  MutationResolvers,
-  QueryResolvers,
-} from '../generated/graphql.js';
+import type { AlarmRuleSource, MutationResolvers, QueryResolvers } from '../generated/graphql.js';
 import type { MutationDeps } from '../index.js';
 import { resolver } from '../shared/resolve.js';
 import { microsToRfc3339 } from '../shared/time.js';
-
-const SEVERITIES: readonly AlarmSeverity[] = ['CRITICAL', 'MAJOR', 'MINOR'];
+import { severityOf } from './rows.js';
 
 /** A rule in force as the API shows it. */
 export function toAlarmRule({ rule, source, version, stored }: EffectiveRule) {
   return {
     name: rule.name,
     type: rule.fqName,
-    severity: SEVERITIES[rule.severity] ?? 'CRITICAL',
+    severity: severityOf(rule.severity),
     description: rule.description,
     enabled: rule.enabled,
     uveKeys: rule.uveKeys.map((scope) =>

@@ -2,7 +2,7 @@
  * The alarms domain of the GraphQL API: what the alarm engine raised (alarm_state), every transition
  * it stored (alarms, kept 30 days), and the rules it evaluates, as Tungsten Fabric's alarm-gen
  * reports them (UVEAlarmInfo: type, severity, token, ack, alarm_rules); acknowledgements, which the
- * engine applies (sent on the bus's alarms topic).
+ * engine applies (sent on the bus's alarms topic). UVEs and flows link to their alarms (links.ts).
  */
 export const alarmsTypeDefs = /* GraphQL */ `
   "TF's alarm_severity: 0 critical, 1 major, 2 minor."
@@ -194,5 +194,28 @@ export const alarmsTypeDefs = /* GraphQL */ `
     enableAlarmRule(name: String!, author: String): AlarmRule!
     "Deletes a rule written at run time: null, or the built-in of its name, back as shipped. A built-in as shipped is not deleted (disable it)."
     deleteAlarmRule(name: String!, author: String): AlarmRule
+  }
+
+  # Flows and UVEs link to their alarms (links.ts): each field reads the warehouse once per request,
+  # whatever the number of parents, and is charged as a root field.
+  extend type Uve {
+    "The alarms shown (ACTIVE, SOAK_IDLE) of this UVE, by alarm type; empty when none."
+    alarms: [Alarm!]!
+  }
+
+  extend type UveSummary {
+    "The alarms shown (ACTIVE, SOAK_IDLE) of this UVE, by alarm type; empty when none."
+    alarms: [Alarm!]!
+  }
+
+  extend type Flow {
+    """
+    The alarms shown (ACTIVE, SOAK_IDLE) of the UVEs this flow touches: its vRouter (vrouter), its
+    source and destination networks (virtual-network), its interface (virtual-machine-interface,
+    project:vmiUuid). Then the threshold alarms of a group named as one of its values: over flows
+    (uve type flows) its vRouter, a network, a namespace or a workload; over interface stats
+    (interface) its vmiUuid, a network, its vRouter or a workload. Each UVE's by alarm type.
+    """
+    alarms: [Alarm!]!
   }
 `;

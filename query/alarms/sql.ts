@@ -57,11 +57,37 @@ export function alarmsQuery(selection: AlarmSelection, limit: number, after?: Al
 
 /** The alarms of one UVE in the given states, by alarm type. */
 export function uveAlarmsQuery(uveType: string, uveName: string, states: readonly string[]): BuiltQuery {
+  return linkedAlarmsQuery({ types: [uveType], names: [uveName], vmiUuids: [] }, states);
+}
+
+/**
+ * The UVEs whose alarms are read at once: every (type, name) of `types` × `names`, of which the
+ * caller keeps the pairs it asked for, and the VMIs whose UVE name (TF's project:uuid) ends in one
+ * of `vmiUuids`.
+ */
+export interface LinkedUves {
+  types: readonly string[];
+  names: readonly string[];
+  vmiUuids: readonly string[];
+}
+
+/** TF's UVE type of a virtual machine interface. */
+export const VMI_UVE_TYPE = 'virtual-machine-interface';
+
+/** The alarms of some UVEs in the given states, by UVE and alarm type. */
+export function linkedAlarmsQuery(uves: LinkedUves, states: readonly string[]): BuiltQuery {
   const params = new Params();
-  const where = `uve_type = ${params.add('String', uveType)} AND uve_name = ${params.add('String', uveName)}`;
+  const any: string[] = [];
+  if (uves.types.length > 0 && uves.names.length > 0)
+    any.push(`uve_type IN ${params.add('Array(String)', uves.types)}
+      AND uve_name IN ${params.add('Array(String)', uves.names)}`);
+  if (uves.vmiUuids.length > 0)
+    any.push(`uve_type = ${params.add('String', VMI_UVE_TYPE)}
+      AND splitByChar(':', uve_name)[-1] IN ${params.add('Array(String)', uves.vmiUuids)}`);
+  const keys = any.length === 0 ? '0' : any.map((condition) => `(${condition})`).join(' OR ');
   return {
-    sql: `SELECT ${ALARM_COLUMNS} FROM (${latestAlarms(where)})
-      WHERE state IN ${params.add('Array(String)', states)} ORDER BY alarm_type`,
+    sql: `SELECT ${ALARM_COLUMNS} FROM (${latestAlarms(keys)})
+      WHERE state IN ${params.add('Array(String)', states)} ORDER BY uve_type, uve_name, alarm_type`,
     params: params.values,
   };
 }
