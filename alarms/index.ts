@@ -7,9 +7,16 @@ import { AlarmEngine } from './engine.js';
 import { AlarmService } from './service.js';
 import { AlarmStore } from './store.js';
 import { loadUveState } from './uve-load.js';
+import { Notifier } from './notify/index.js';
 
 /** The alarm engine: Tungsten Fabric's rules over the UVEs on the bus, each transition stored. */
 export { alarmsOptions as options };
+export {
+  startWebhookReceiver,
+  verifySignature,
+  type AlarmEvent,
+  type ReceivedNotification,
+} from './notify/index.js';
 export type AlarmsConfig = ConfigOf<typeof alarmsOptions>;
 
 /**
@@ -21,7 +28,12 @@ export async function start(
   config: AlarmsConfig,
   deps: { bus: Bus; warehouse: Warehouse },
 ): Promise<{ close(): Promise<void> }> {
-  const store = new AlarmStore(deps.warehouse);
+  const notifier = await Notifier.start(
+    config,
+    deps.warehouse,
+    (type) => BUILTIN_RULES.find((rule) => rule.fqName === type)?.description ?? '',
+  );
+  const store = new AlarmStore(deps.warehouse, notifier);
   await store.open();
   const engine = new AlarmEngine(BUILTIN_RULES);
   engine.restore(await store.held());
@@ -31,5 +43,10 @@ export async function start(
     lingerMs: config.alarmsLingerMs,
   });
   await service.start(deps.bus, new Set([...keys, ...engine.heldUves()]));
-  return { close: () => service.stop() };
+  return {
+    close: async () => {
+      await service.stop();
+      await notifier.close();
+    },
+  };
 }
