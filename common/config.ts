@@ -171,7 +171,10 @@ const issueOf = (error: z.ZodError): string => {
 };
 
 /** The configuration as `fabricscope config` prints it: secrets withheld. */
-export function printableConfig(options: OptionTable, config: Record<string, unknown>): Record<string, unknown> {
+export function printableConfig(
+  options: OptionTable,
+  config: Record<string, unknown>,
+): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(config).map(([key, value]) => [key, options[key]?.redact?.(value) ?? value]),
   );

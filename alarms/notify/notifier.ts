@@ -160,7 +160,13 @@ export class Notifier {
     this.dispatcher.enqueue(
       this.routes
         .filter((route) => route.alertmanager)
-        .map((route) => ({ id: randomUUID(), receiver: route.name, created: Date.now(), body, transient: true })),
+        .map((route) => ({
+          id: randomUUID(),
+          receiver: route.name,
+          created: Date.now(),
+          body,
+          transient: true,
+        })),
     );
   }
 }

@@ -36,7 +36,9 @@ export function post(
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) return resolve(status);
         const answer = Buffer.concat(chunks).toString('utf8').slice(0, 200).trim();
-        reject(new PostError(`${target.origin}${target.pathname} answered ${status}${answer && `: ${answer}`}`));
+        reject(
+          new PostError(`${target.origin}${target.pathname} answered ${status}${answer && `: ${answer}`}`),
+        );
       });
     });
     req.on('error', (err) =>
