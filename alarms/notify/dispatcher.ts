@@ -55,7 +55,7 @@ export class Dispatcher {
 
   constructor(
     channels: readonly Channel[],
-    private readonly outbox: Outbox,
+    private readonly outbox: Pick<Outbox, 'settle'>,
     private readonly retry: RetryOptions,
   ) {
     for (const channel of channels) this.queues.set(channel.name, { channel, waiting: [], active: 0 });
@@ -90,6 +90,7 @@ export class Dispatcher {
   }
 
   private pump(queue: Queue): void {
+    if (this.abort.signal.aborted) return;
     while (queue.active < queue.channel.concurrency && queue.waiting.length > 0) {
       const delivery = queue.waiting.shift()!;
       queue.active += 1;
