@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import pRetry from 'p-retry';
 import { errorMessage } from '../../common/errors.js';
 import { logger, rateLimited } from '../../common/log.js';
@@ -25,8 +26,11 @@ export interface RetryOptions {
   deadAfterMs: number;
 }
 
-/** How often settled deliveries are written to the outbox, in one insert. */
-const SETTLE_EVERY_MS = 100;
+/**
+ * How often settled deliveries are written to the outbox, in one insert: less often costs the
+ * warehouse less, and a crash resends at most this long's deliveries (same keys).
+ */
+const SETTLE_EVERY_MS = 1000;
 
 class DeadError extends Error {}
 
@@ -58,6 +62,8 @@ export class Dispatcher {
     private readonly outbox: Pick<Outbox, 'settle'>,
     private readonly retry: RetryOptions,
   ) {
+    // Every attempt in flight listens to this one signal: as many as the receivers' slots allow.
+    setMaxListeners(0, this.abort.signal);
     for (const channel of channels) this.queues.set(channel.name, { channel, waiting: [], active: 0 });
   }
 
