@@ -80,7 +80,9 @@ export class Notifier {
       deadAfterMs: config.alarmDeliveryDeadAfter,
     });
     const notifier = new Notifier(outbox, dispatcher, routes, config, describe, warehouse);
-    const pending = await outbox.pending();
+    // Twice the dead age: a delivery older than that was due to be dead before fabricscope stopped,
+    // unless it was down longer than the dead age (README "Alarm delivery").
+    const pending = await outbox.pending(Date.now() - 2 * config.alarmDeliveryDeadAfter);
     if (pending.length > 0) log.info({ pending: pending.length }, 'resuming pending alarm notifications');
     dispatcher.enqueue(pending);
     if (config.alertmanagerUrls.length > 0) notifier.scheduleResend();

@@ -68,13 +68,18 @@ export class Outbox {
     });
   }
 
-  /** Every delivery not settled, oldest first: what a restart resumes. */
-  async pending(): Promise<Delivery[]> {
-    const rows = await this.warehouse.query<{ id: string; receiver: string; created: string; body: string }>(
-      `SELECT id, toString(receiver) AS receiver, toString(toUnixTimestamp64Milli(min(created))) AS created,
+  /**
+   * Every delivery not settled created since `since` (ms), oldest first: what a restart resumes.
+   * Bounded so that a start reads days, not the table's 30.
+   */
+  async pending(since: number): Promise<Delivery[]> {
+    const rows = await this.warehouse.query<{ id: string; receiver: string; ms: string; body: string }>(
+      `SELECT id, toString(receiver) AS receiver, toString(toUnixTimestamp64Milli(created)) AS ms,
          argMin(event, version) AS body
-       FROM alarm_deliveries GROUP BY receiver, id HAVING max(version) = 1 ORDER BY created`,
+       FROM alarm_deliveries WHERE created >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')
+       GROUP BY created, receiver, id HAVING max(version) = 1 ORDER BY created`,
+      { since },
     );
-    return rows.map((row) => ({ ...row, created: Number(row.created) }));
+    return rows.map(({ id, receiver, ms, body }) => ({ id, receiver, created: Number(ms), body }));
   }
 }

@@ -5,8 +5,9 @@
  * id keeps the settled row (version 2) over the pending one (version 1): the outbox stays one row
  * per delivery, and a pending row written twice (a step retried) is one delivery. Attempts are not
  * rows: a retry changes nothing durable, and after a restart a pending delivery is tried again.
- * Every row of a delivery has the same `created`, so the TTL drops them together (a TTL that kept
- * the older row would bring a settled delivery back as pending).
+ * Every row of a delivery has the same `created`, which leads the key: a restart reads the pending
+ * deliveries of recent days by range, and the TTL drops a delivery's rows together, by day (a TTL
+ * that kept the older row would bring a settled delivery back as pending).
  */
 export const deliveryStates = ['pending', 'delivered', 'dead'] as const;
 
@@ -21,6 +22,8 @@ export const alarmDeliveryStatements: readonly string[] = [
       settled DateTime64(3, 'UTC'),
       event String CODEC(ZSTD(3))
     ) ENGINE = ReplacingMergeTree(version)
-    ORDER BY (receiver, id)
-    TTL toDateTime(created) + INTERVAL 30 DAY`,
+    PARTITION BY toYYYYMMDD(created)
+    ORDER BY (created, receiver, id)
+    TTL toDateTime(created) + INTERVAL 30 DAY
+    SETTINGS ttl_only_drop_parts = 1`,
 ];

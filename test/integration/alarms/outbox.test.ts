@@ -32,13 +32,14 @@ describe('alarm notifications outbox (chdb)', () => {
     await outbox.write([delivery('d1')]);
     await outbox.settle([{ delivery: delivery('d2'), state: 'delivered', attempts: 2, at: Date.now() }]);
     await outbox.settle([{ delivery: delivery('d3', 'other'), state: 'dead', attempts: 9, at: Date.now() }]);
-    assert.deepEqual(await outbox.pending(), [delivery('d1')]);
+    assert.deepEqual(await outbox.pending(base - 1000), [delivery('d1')]);
+    assert.deepEqual(await outbox.pending(base + 5), [], 'none created since');
   });
 
   it('resumes the pending deliveries after a restart', async () => {
     await warehouse.close();
     warehouse = new ChdbWarehouse(dir);
     await migrate(warehouse);
-    assert.deepEqual(await new Outbox(warehouse).pending(), [delivery('d1')]);
+    assert.deepEqual(await new Outbox(warehouse).pending(base - 1000), [delivery('d1')]);
   });
 });
