@@ -42,6 +42,7 @@ const RESEND_TTL_INTERVALS = 4;
  */
 export class Notifier {
   private resendTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   private constructor(
     private readonly outbox: Outbox,
@@ -101,6 +102,7 @@ export class Notifier {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     clearTimeout(this.resendTimer);
     await this.dispatcher.close();
   }
@@ -125,6 +127,7 @@ export class Notifier {
   }
 
   private scheduleResend(): void {
+    if (this.closed) return;
     this.resendTimer = setTimeout(() => {
       this.resend()
         .catch((err: unknown) =>

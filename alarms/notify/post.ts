@@ -1,7 +1,10 @@
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
-/** A POST refused or unanswered: retried, and its message logged (never the body: it may be large). */
+/**
+ * A POST refused or unanswered: retried, and its message logged. It names the receiver's origin only:
+ * a webhook's path or query may hold a token (as chat webhooks' do), and the body is not logged.
+ */
 export class PostError extends Error {}
 
 /**
@@ -36,17 +39,15 @@ export function post(
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) return resolve(status);
         const answer = Buffer.concat(chunks).toString('utf8').slice(0, 200).trim();
-        reject(
-          new PostError(`${target.origin}${target.pathname} answered ${status}${answer && `: ${answer}`}`),
-        );
+        reject(new PostError(`${target.origin} answered ${status}${answer && `: ${answer}`}`));
       });
     });
     req.on('error', (err) =>
       reject(
         new PostError(
           signal.aborted && !options.signal?.aborted
-            ? `${target.origin}${target.pathname}: no answer within ${options.timeoutMs} ms`
-            : `${target.origin}${target.pathname}: ${err.message}`,
+            ? `${target.origin}: no answer within ${options.timeoutMs} ms`
+            : `${target.origin}: ${err.message}`,
         ),
       ),
     );
