@@ -216,6 +216,24 @@ describe(
       );
     });
 
+    it('sends an acknowledgement to every receiver', async () => {
+      const [raised] = eventsOf(flaky, 'raised');
+      const { type, token } = raised!.event.alarm;
+      await graphql(
+        pipeline.graphqlUrl,
+        `mutation { acknowledgeAlarm(uveType: "control-node", name: "${control.name}", type: "${type}",
+        token: "${token}") { acknowledged } }`,
+      );
+      const acknowledged = await readUntil(
+        'the acknowledgement at every receiver',
+        async () => [flaky, slow, late].map((r) => eventsOf(r, 'acknowledged')),
+        (events) => events.every((e) => e.length > 0),
+      );
+      for (const [n] of acknowledged) {
+        assert.deepEqual([n!.event.alarm.acknowledged, n!.event.alarm.token], [true, token]);
+      }
+    });
+
     it('sends the clear to every receiver, and Alertmanager resolves the alert', async () => {
       await publish(control.generator, 3, up!.uves);
       await readUntil(
@@ -251,7 +269,11 @@ describe(
           .map((bodies) => JSON.parse(bodies[0]!) as AlarmEvent)
           .filter((e) => e.alarm.type.endsWith(BGP))
           .map((e) => e.event);
-        assert.deepEqual(kinds, ['raised', 'cleared'], `${r.name}: the raise and the clear, once each`);
+        assert.deepEqual(
+          kinds,
+          ['raised', 'acknowledged', 'cleared'],
+          `${r.name}: the raise, the acknowledgement and the clear, once each`,
+        );
       }
       assert.ok(eventsOf(flaky, 'raised').length >= 4, 'the refused attempts were repeated');
       assert.ok(eventsOf(slow, 'raised').length >= 2, 'the attempt slow answered too late was repeated');
