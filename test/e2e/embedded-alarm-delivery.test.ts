@@ -101,6 +101,18 @@ describe(
     }
     const eventsOf = (r: Recorder, kind: string): ReceivedNotification[] =>
       r.received.filter((n) => n.event.alarm.type.endsWith(BGP) && n.event.event === kind);
+    /** The alerts Alertmanager shows now (resolved ones are not). */
+    const shownBy = async (am: AlertmanagerServer) =>
+      (
+        (await (await fetch(`${am.url}/api/v2/alerts`)).json()) as { labels: Record<string, string> }[]
+      ).filter((a) => a.labels.alertname === BGP);
+    /** How many firing alerts Alertmanager was sent. */
+    const firingReceived = async (am: AlertmanagerServer) =>
+      Number(
+        /^alertmanager_alerts_received_total\{status="firing",version="v2"\} (\d+)/m.exec(
+          await (await fetch(`${am.url}/metrics`)).text(),
+        )?.[1] ?? 0,
+      );
     const amAlerts = (path: string, status: string) =>
       amWebhooks
         .filter((w) => w.path === path)
@@ -140,6 +152,7 @@ describe(
         ...['--generator-grace', '1s', '--http-port', String(httpPort)],
         ...['--alarm-link-url', `http://127.0.0.1:${httpPort}/graphql`],
         ...['--alertmanager-urls', alertmanagers.map((a) => a.url).join(',')],
+        ...['--alertmanager-resend-interval', '1s'],
         '--alarm-webhooks',
         JSON.stringify([
           receiver(flaky, { types: ['*bgp-connectivity'], severities: ['major'] }),
@@ -174,6 +187,13 @@ describe(
           `firing from ${path}`,
           async () => amAlerts(path, 'firing'),
           (a) => a.length > 0,
+        );
+      }
+      for (const am of alertmanagers) {
+        await readUntil(
+          'the active alarm sent again',
+          () => firingReceived(am),
+          (n) => n >= 3,
         );
       }
       const [alert] = amAlerts('/am/1', 'firing');
@@ -248,6 +268,7 @@ describe(
           (a) => a.length > 0,
         );
       }
+      for (const am of alertmanagers) assert.deepEqual(await shownBy(am), [], 'no resend brought it back');
     });
 
     it('signed every request, and every repeat carries the same key and the same body', () => {
