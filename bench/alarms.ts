@@ -1,0 +1,430 @@
+/**
+ * Alarm engine benchmark, run by hand (`npm run build && node dist/bench/alarms.js [uves] [generators]
+ * [rate] [seconds]`, defaults 10000 1000 2000 30). The fabric is the simulator's: `generators − 3`
+ * vRouter agents, 2 control nodes and a config node publishing their UVEs as when they connect, each
+ * vRouter also reporting extra workloads (a virtual machine and its interface, copies of the fabric's
+ * own renamed) until there are `uves` UVEs. Interface counters are zero (the simulator's
+ * interfaceRates takes tens of seconds for a thousand vRouters; no rule's cost depends on them).
+ * Every built-in rule is loaded. Two figures:
+ *
+ * 1. The engine alone, in this process (alarms/engine.ts and the rules, no bus, no warehouse): every
+ *    UVE aggregated and evaluated, round after round, each round after every vRouter's agent process
+ *    has flipped between running and exited, so that each round also raises or clears the
+ *    process-status and process-connectivity alarms of every vRouter. Prints UVEs and rule
+ *    evaluations per second.
+ * 2. End to end on the embedded pipeline (a `fabricscope start` process, chdb): every generator's
+ *    Publish stream sends its UVEs; once stored and evaluated, vRouters' NodeStatus flips (process
+ *    exited, running again: process-status raised, cleared, no soak) at `rate` changes per second,
+ *    round robin, for `seconds`, after a phase at a tenth of the rate. For each change: the ack the
+ *    vRouter received from the collector, the transition's time as the engine stamped it (when it
+ *    evaluated, before storing), and when this process first read the transition from GraphQL's
+ *    alarmHistory, polled back to back (when it was stored, give or take one poll). All three are
+ *    this machine's wall clock (Date.now in both processes). Prints p50/p99/max of ack → evaluated
+ *    and ack → read stored, per phase.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BUILTIN_RULES } from '../common/model/alarm-rules/builtin/index.js';
+import { uvePartOf } from '../common/model/uve-parts.js';
+import type { UveUpdate } from '../common/proto.js';
+import { AlarmEngine, type Evaluation } from '../alarms/engine.js';
+import { alarmMetrics } from '../alarms/metrics.js';
+import { UveState, uveKey } from '../alarms/uve-state.js';
+import { graphql, startPipelineProcess } from '../harness/pipeline-process.js';
+import { pipelineDrained } from '../harness/wait.js';
+import { buildTopology, GeneratorSession, type Topology } from '../simulator/index.js';
+import { healthyCondition, processExited } from '../simulator/fabric/state/condition.js';
+import { fabricNode } from '../simulator/fabric/state/fabric-nodes.js';
+import { configNodeUves } from '../simulator/fabric/state/uves/config-node.js';
+import { controlNodeUves } from '../simulator/fabric/state/uves/control-node.js';
+import { nodeStatusUve } from '../simulator/fabric/state/uves/node-status.js';
+import {
+  uveContext,
+  virtualMachineUve,
+  vmInterfaceUve,
+  vmiStatsUve,
+  vrouterUves,
+} from '../simulator/fabric/state/uves/vrouter-agent.js';
+import type { OutgoingBatch } from '../simulator/sender/generator-session.js';
+import { encodeStateBatch } from '../simulator/sender/state-encoder.js';
+
+const uveTarget = Number(process.argv[2] ?? 10_000);
+const generatorCount = Number(process.argv[3] ?? 1000);
+const rate = Number(process.argv[4] ?? 2000);
+const phaseMs = Number(process.argv[5] ?? 30) * 1000;
+const PROCESS_STATUS = 'system-defined-process-status';
+
+// ---------------------------------------------------------------------------------------------
+// The fabric
+
+interface Generator {
+  generator: string;
+  uves: UveUpdate[];
+}
+
+interface Fabric {
+  generators: Generator[];
+  uveCount: number;
+  /** Per vRouter: its generator, and its NodeStatus with the agent exited, and running. */
+  flips: { host: string; generator: string; down: UveUpdate; up: UveUpdate }[];
+}
+
+function buildFabric(): Fabric {
+  const topo = buildTopology({ vrouters: Math.max(1, generatorCount - 3), seed: 1 });
+  const nowUs = Date.now() * 1000;
+  const healthy = healthyCondition(nowUs);
+  const ctx = uveContext(topo, []);
+  const byHost = new Map<string, Generator>();
+  for (const vr of topo.vrouters) {
+    byHost.set(vr.name, { generator: vr.generator, uves: vrouterUves(ctx, vr, healthy, nowUs) });
+  }
+  const others = [
+    ...topo.controlNodes.map((c) => ({
+      generator: c.generator,
+      uves: controlNodeUves(topo, c, healthy, nowUs),
+    })),
+    ...topo.configNodes.map((c) => ({
+      generator: c.generator,
+      uves: configNodeUves(topo, c, healthy, nowUs),
+    })),
+  ];
+  const generators = [...byHost.values(), ...others];
+  let uveCount = countUves(generators);
+  // More workloads per vRouter: a copy of each of the fabric's, on its vRouter, under new uuids.
+  for (let copy = 1; uveCount < uveTarget; copy++) {
+    for (const w of topo.workloads) {
+      if (uveCount >= uveTarget) break;
+      const clone = {
+        ...w,
+        name: `${w.name}-${copy}`,
+        vmUuid: renamed(w.vmUuid, copy),
+        vmiUuid: renamed(w.vmiUuid, copy),
+      };
+      byHost
+        .get(w.vrouter)!
+        .uves.push(
+          virtualMachineUve(ctx, clone, nowUs),
+          vmInterfaceUve(ctx, clone, healthy, nowUs),
+          vmiStatsUve(ctx, clone, nowUs),
+        );
+      uveCount += 2;
+    }
+  }
+  return { generators, uveCount, flips: flipsOf(topo, nowUs) };
+}
+
+const countUves = (generators: readonly Generator[]): number =>
+  new Set(generators.flatMap((g) => g.uves.map((u) => uveKey(u.type, u.name)))).size;
+
+/** A uuid with its last group replaced: unique per copy. */
+const renamed = (uuid: string, copy: number): string =>
+  `${uuid.slice(0, 24)}${copy.toString(16).padStart(4, '0')}${uuid.slice(28)}`;
+
+function flipsOf(topo: Topology, nowUs: number): Fabric['flips'] {
+  return topo.vrouters.map((vr) => {
+    const node = fabricNode(topo, vr.name);
+    const down = healthyCondition(nowUs);
+    processExited(down, node, node.module, nowUs);
+    return {
+      host: vr.name,
+      generator: vr.generator,
+      down: nodeStatusUve(node, down, nowUs),
+      up: nodeStatusUve(node, healthyCondition(nowUs), nowUs),
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. The engine alone
+
+async function engineAlone(fabric: Fabric): Promise<void> {
+  let time = Date.now() * 1000;
+  const parts = fabric.generators.flatMap(({ generator, uves }) =>
+    uves.map((u) => ({ type: u.type, name: u.name, part: uvePartOf(generator, u, time) })),
+  );
+  const state = UveState.of(parts, new Map(), new Map());
+  const keys = [...state.keys()];
+  const engine = new AlarmEngine(BUILTIN_RULES);
+  const evaluationsBefore = await counted();
+  let rounds = 0;
+  let transitions = 0;
+  let aggregateMs = 0;
+  let evaluateMs = 0;
+  const started = performance.now();
+  while (performance.now() - started < 10_000 || rounds < 2) {
+    time += 1000;
+    for (const flip of fabric.flips) {
+      const record = rounds % 2 === 0 ? flip.down : flip.up;
+      state.apply({
+        type: record.type,
+        name: record.name,
+        deleted: false,
+        part: uvePartOf(flip.generator, record, time),
+      });
+    }
+    const t0 = performance.now();
+    const evaluations = new Map<string, Evaluation>(keys.map((key) => [key, { uve: state.aggregated(key) }]));
+    const t1 = performance.now();
+    const changes = engine.evaluate(evaluations, time / 1000);
+    engine.apply(changes);
+    evaluateMs += performance.now() - t1;
+    aggregateMs += t1 - t0;
+    transitions += changes.reduce((n, c) => n + c.transitions.length, 0);
+    rounds++;
+  }
+  const ruleEvaluations = (await counted()) - evaluationsBefore;
+  const perSecond = (n: number, ms: number) => Math.round((n * 1000) / ms).toLocaleString('en-US');
+  const uves = rounds * keys.length;
+  console.log(
+    `engine alone: ${rounds} rounds over ${keys.length} UVEs (${parts.length} parts), ${BUILTIN_RULES.length} built-in rules, ${transitions} transitions`,
+  );
+  console.log(
+    `  aggregate + evaluate: ${perSecond(uves, aggregateMs + evaluateMs)} UVEs/s; evaluate alone: ${perSecond(uves, evaluateMs)} UVEs/s, ${perSecond(ruleEvaluations, evaluateMs)} rule evaluations/s`,
+  );
+}
+
+async function counted(): Promise<number> {
+  return (await alarmMetrics.evaluations.get()).values.reduce((n, v) => n + v.value, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. End to end
+
+interface Batch extends OutgoingBatch {
+  /** The change's index in `acks`, for a NodeStatus flip. */
+  change?: number;
+}
+
+/** A generator's Publish stream, sending what is queued on it. */
+class Stream {
+  readonly session: GeneratorSession<Batch>;
+  private readonly queue: { records: UveUpdate[]; change?: number }[] = [];
+
+  constructor(target: string, generator: string, onAck: (change: number) => void) {
+    this.session = new GeneratorSession<Batch>({
+      target,
+      generator,
+      epoch: 1,
+      maxBatchRecords: 1000,
+      source: { next: (seq) => this.next(seq) },
+      onOutcome: (batch, outcome) => {
+        if (outcome.rejected.length > 0)
+          throw new Error(`${generator}: records refused ${JSON.stringify(outcome)}`);
+        if (batch.change !== undefined) onAck(batch.change);
+      },
+      onFatal: (err) => {
+        throw err;
+      },
+    });
+    this.session.start();
+  }
+
+  send(records: UveUpdate[], change?: number): void {
+    for (let i = 0; i < records.length; i += 1000)
+      this.queue.push({ records: records.slice(i, i + 1000), change });
+    this.session.kick();
+  }
+
+  private next(seq: number): Batch | null {
+    const item = this.queue.shift();
+    if (!item) return null;
+    const payload = encodeStateBatch('uves', seq, item.records);
+    return { seq, payload, records: item.records.length, kind: 'uves', change: item.change };
+  }
+}
+
+interface Change {
+  host: string;
+  phase: string;
+  sent: number;
+  acked?: number;
+  evaluated?: number;
+  read?: number;
+}
+
+interface Row {
+  cursor: string;
+  node: { time: string; name: string; kind: string };
+}
+
+/** Reads alarmHistory back to back; each transition of process-status is matched to its change. */
+class HistoryReader {
+  private readonly seen = new Set<string>();
+  private readonly perHost = new Map<string, number>();
+  private from = new Date(Date.now() - 60_000).toISOString();
+  private stopped = false;
+  reads = 0;
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly url: string,
+    /** Per host, its changes in the order sent. */
+    private readonly changesOf: Map<string, Change[]>,
+  ) {
+    this.done = this.loop();
+  }
+
+  stop(): Promise<void> {
+    this.stopped = true;
+    return this.done;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      const rows = await this.page();
+      const read = Date.now();
+      this.reads++;
+      // Oldest first: a host's transitions in the order they were made.
+      for (const row of rows.reverse()) {
+        if (this.seen.has(row.cursor) || row.node.kind !== 'STATE') continue;
+        this.seen.add(row.cursor);
+        const n = this.perHost.get(row.node.name) ?? 0;
+        this.perHost.set(row.node.name, n + 1);
+        const change = this.changesOf.get(row.node.name)?.[n];
+        if (!change) throw new Error(`a transition no change made: ${JSON.stringify(row)}`);
+        change.evaluated = Date.parse(row.node.time);
+        change.read = read;
+        if (row.node.time > this.from) this.from = row.node.time;
+      }
+    }
+  }
+
+  /** Every transition at or after the newest seen (later steps are stamped no earlier: one at a time). */
+  private async page(): Promise<Row[]> {
+    const rows: Row[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const data: {
+        alarmHistory: { edges: Row[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+      } = await graphql(
+        this.url,
+        `query($from: String, $after: String) { alarmHistory(type: "${PROCESS_STATUS}", from: $from,
+          first: 1000, after: $after) { edges { cursor node { time name kind } } pageInfo { hasNextPage endCursor } } }`,
+        { from: this.from, after },
+      );
+      rows.push(...data.alarmHistory.edges);
+      if (!data.alarmHistory.pageInfo.hasNextPage) return rows;
+      after = data.alarmHistory.pageInfo.endCursor;
+    }
+  }
+}
+
+async function endToEnd(fabric: Fabric): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fs-bench-alarms-'));
+  const args = ['--max-streams-per-peer', String(fabric.generators.length + 10)];
+  const pipeline = await startPipelineProcess(dataDir, { args });
+  const changes: Change[] = [];
+  const changesOf = new Map(fabric.flips.map((f) => [f.host, [] as Change[]]));
+  const streams = new Map<string, Stream>();
+  const onAck = (i: number) => (changes[i]!.acked = Date.now());
+  let reader: HistoryReader | undefined;
+  try {
+    const started = performance.now();
+    for (const { generator, uves } of fabric.generators) {
+      const stream = new Stream(pipeline.grpcTarget, generator, onAck);
+      streams.set(generator, stream);
+      stream.send(uves);
+    }
+    await Promise.all([...streams.values()].map((s) => s.session.whenIdle()));
+    const acked = performance.now() - started;
+    await pipelineDrained(pipeline);
+    console.log(
+      `end to end: ${fabric.generators.length} generators' ${fabric.uveCount} UVEs acked in ${Math.round(acked)} ms, stored and evaluated after ${Math.round(performance.now() - started)} ms`,
+    );
+    reader = new HistoryReader(pipeline.graphqlUrl, changesOf);
+    let next = 0;
+    for (const [phase, perSecond] of [
+      ['low', Math.max(1, Math.round(rate / 10))],
+      ['high', rate],
+    ] as const) {
+      const from = changes.length;
+      await flipAt(
+        perSecond,
+        (host, generator, record) => {
+          const change: Change = { host, phase, sent: Date.now() };
+          changesOf.get(host)!.push(change);
+          changes.push(change);
+          streams.get(generator)!.send([record], changes.length - 1);
+        },
+        () => next++,
+        fabric,
+      );
+      const sent = changes.slice(from);
+      await waitFor(
+        () => sent.every((c) => c.read !== undefined),
+        120_000,
+        `the ${phase} phase's transitions`,
+      );
+      report(phase, perSecond, sent);
+    }
+    console.log(`(alarmHistory read ${reader.reads} times)`);
+  } finally {
+    await reader?.stop().catch(() => undefined);
+    for (const stream of streams.values()) await stream.session.close();
+    await pipeline.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Flips vRouters round robin at `perSecond` for the phase's length. */
+async function flipAt(
+  perSecond: number,
+  send: (host: string, generator: string, record: UveUpdate) => void,
+  nextIndex: () => number,
+  fabric: Fabric,
+): Promise<void> {
+  const started = performance.now();
+  let sent = 0;
+  while (performance.now() - started < phaseMs) {
+    const due = Math.floor(((performance.now() - started) * perSecond) / 1000);
+    for (; sent < due; sent++) {
+      const i = nextIndex();
+      const flip = fabric.flips[i % fabric.flips.length]!;
+      const exited = Math.floor(i / fabric.flips.length) % 2 === 0;
+      send(flip.host, flip.generator, exited ? flip.down : flip.up);
+    }
+    await sleep(5);
+  }
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+const pct = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+
+function report(phase: string, perSecond: number, sent: Change[]): void {
+  const line = (label: string, values: number[]) => {
+    const sorted = values.sort((a, b) => a - b);
+    return `${label} p50 ${pct(sorted, 50)} ms, p99 ${pct(sorted, 99)} ms, max ${sorted.at(-1)} ms`;
+  };
+  const ackMs = sent.map((c) => c.acked! - c.sent);
+  console.log(`${phase}: ${sent.length} NodeStatus changes at ${perSecond}/s over ${phaseMs / 1000} s`);
+  console.log(`  ${line('sent → acked:        ', ackMs)}`);
+  console.log(
+    `  ${line(
+      'acked → evaluated:   ',
+      sent.map((c) => c.evaluated! - c.acked!),
+    )}`,
+  );
+  console.log(
+    `  ${line(
+      'acked → read stored: ',
+      sent.map((c) => c.read! - c.acked!),
+    )}`,
+  );
+}
+
+const fabric = buildFabric();
+console.log(
+  `fabric: ${fabric.generators.length} generators, ${fabric.uveCount} UVEs, ${fabric.flips.length} vRouters to flip`,
+);
+await engineAlone(fabric);
+await endToEnd(fabric);
