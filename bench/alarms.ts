@@ -256,6 +256,8 @@ class HistoryReader {
   private from = new Date(Date.now() - 60_000).toISOString();
   private stopped = false;
   reads = 0;
+  /** Reads that failed (printed at the end): the next read takes up where they left off. */
+  readonly errors: string[] = [];
   readonly done: Promise<void>;
 
   constructor(
@@ -273,7 +275,10 @@ class HistoryReader {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      const rows = await this.page();
+      const rows = await this.page().catch((err: unknown) => {
+        this.errors.push(err instanceof Error ? err.message : String(err));
+        return [];
+      });
       const read = Date.now();
       this.reads++;
       // Oldest first: a host's transitions in the order they were made.
@@ -315,6 +320,11 @@ async function endToEnd(fabric: Fabric): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fs-bench-alarms-'));
   const args = ['--max-streams-per-peer', String(fabric.generators.length + 10)];
   const pipeline = await startPipelineProcess(dataDir, { args });
+  // Its log (JSON lines on stdout): errors are printed at the end.
+  const logged: string[] = [];
+  pipeline.child.stdout!.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (/"level":(50|60)/.test(line)) logged.push(line);
+  });
   const changes: Change[] = [];
   const changesOf = new Map(fabric.flips.map((f) => [f.host, [] as Change[]]));
   const streams = new Map<string, Stream>();
@@ -359,9 +369,13 @@ async function endToEnd(fabric: Fabric): Promise<void> {
       );
       report(phase, perSecond, sent);
     }
-    console.log(`(alarmHistory read ${reader.reads} times)`);
   } finally {
-    await reader?.stop().catch(() => undefined);
+    await reader?.stop();
+    if (reader) {
+      console.log(`(alarmHistory read ${reader.reads} times, ${reader.errors.length} failed)`);
+      for (const error of new Set(reader.errors)) console.log(`  ${error}`);
+    }
+    for (const line of logged.slice(0, 5)) console.log(`pipeline error: ${line}`);
     for (const stream of streams.values()) await stream.session.close();
     await pipeline.stop();
     rmSync(dataDir, { recursive: true, force: true });
