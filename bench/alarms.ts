@@ -237,33 +237,42 @@ class Stream {
 
 interface Change {
   host: string;
-  phase: string;
+  /** Whether it exits the process (raises process-status) or runs it again (clears it). */
+  raises: boolean;
   sent: number;
   acked?: number;
+  /** The time of the transition that shows it, as the engine stamped it. */
   evaluated?: number;
+  /** When this process first read that transition. */
   read?: number;
 }
 
 interface Row {
   cursor: string;
-  node: { time: string; name: string; kind: string };
+  node: { time: string; name: string; kind: string; to: string };
 }
 
-/** Reads alarmHistory back to back; each transition of process-status is matched to its change. */
+/**
+ * Reads alarmHistory back to back and matches each process-status transition to the change it
+ * shows: a vRouter has one change at a time under way (its next waits for this one's transition), so
+ * that no delivery holds two changes of one vRouter, evaluated once over the last.
+ */
 class HistoryReader {
   private readonly seen = new Set<string>();
-  private readonly perHost = new Map<string, number>();
   private from = new Date(Date.now() - 60_000).toISOString();
   private stopped = false;
   reads = 0;
+  /** Transitions that no change under way explains (none expected). */
+  unexplained = 0;
   /** Reads that failed (printed at the end): the next read takes up where they left off. */
   readonly errors: string[] = [];
   readonly done: Promise<void>;
 
   constructor(
     private readonly url: string,
-    /** Per host, its changes in the order sent. */
-    private readonly changesOf: Map<string, Change[]>,
+    /** Per host, its change under way, if any. */
+    private readonly underWay: Map<string, Change>,
+    private readonly onShown: (change: Change) => void,
   ) {
     this.done = this.loop();
   }
@@ -273,6 +282,12 @@ class HistoryReader {
     return this.done;
   }
 
+  /** Resolves once a read has begun and ended after now. */
+  async caughtUp(): Promise<void> {
+    const after = this.reads + 2;
+    while (this.reads < after) await sleep(10);
+  }
+
   private async loop(): Promise<void> {
     while (!this.stopped) {
       const rows = await this.page().catch((err: unknown) => {
@@ -280,20 +295,26 @@ class HistoryReader {
         return [];
       });
       const read = Date.now();
-      this.reads++;
       // Oldest first: a host's transitions in the order they were made.
       for (const row of rows.reverse()) {
         if (this.seen.has(row.cursor) || row.node.kind !== 'STATE') continue;
         this.seen.add(row.cursor);
-        const n = this.perHost.get(row.node.name) ?? 0;
-        this.perHost.set(row.node.name, n + 1);
-        const change = this.changesOf.get(row.node.name)?.[n];
-        if (!change) throw new Error(`a transition no change made: ${JSON.stringify(row)}`);
-        change.evaluated = Date.parse(row.node.time);
-        change.read = read;
+        this.match(row, read);
         if (row.node.time > this.from) this.from = row.node.time;
       }
+      this.reads++;
     }
+  }
+
+  private match(row: Row, read: number): void {
+    const change = this.underWay.get(row.node.name);
+    if (!change || change.raises !== (row.node.to === 'ACTIVE')) {
+      this.unexplained++;
+      return;
+    }
+    this.underWay.delete(row.node.name);
+    Object.assign(change, { evaluated: Date.parse(row.node.time), read });
+    this.onShown(change);
   }
 
   /** Every transition at or after the newest seen (later steps are stamped no earlier: one at a time). */
@@ -306,7 +327,7 @@ class HistoryReader {
       } = await graphql(
         this.url,
         `query($from: String, $after: String) { alarmHistory(type: "${PROCESS_STATUS}", from: $from,
-          first: 1000, after: $after) { edges { cursor node { time name kind } } pageInfo { hasNextPage endCursor } } }`,
+          first: 1000, after: $after) { edges { cursor node { time name kind to } } pageInfo { hasNextPage endCursor } } }`,
         { from: this.from, after },
       );
       rows.push(...data.alarmHistory.edges);
@@ -326,7 +347,6 @@ async function endToEnd(fabric: Fabric): Promise<void> {
     for (const line of chunk.toString().split('\n')) if (/"level":(50|60)/.test(line)) logged.push(line);
   });
   const changes: Change[] = [];
-  const changesOf = new Map(fabric.flips.map((f) => [f.host, [] as Change[]]));
   const streams = new Map<string, Stream>();
   const onAck = (i: number) => (changes[i]!.acked = Date.now());
   let reader: HistoryReader | undefined;
@@ -343,32 +363,38 @@ async function endToEnd(fabric: Fabric): Promise<void> {
     console.log(
       `end to end: ${fabric.generators.length} generators' ${fabric.uveCount} UVEs acked in ${Math.round(acked)} ms, stored and evaluated after ${Math.round(performance.now() - started)} ms`,
     );
-    reader = new HistoryReader(pipeline.graphqlUrl, changesOf);
-    let next = 0;
+    // vRouters with no change under way, in the order their last was shown.
+    const free = fabric.flips.map((_, i) => i);
+    const indexOf = new Map(fabric.flips.map((f, i) => [f.host, i]));
+    const raised = new Set<string>();
+    const underWay = new Map<string, Change>();
+    reader = new HistoryReader(pipeline.graphqlUrl, underWay, (c) => free.push(indexOf.get(c.host)!));
     for (const [phase, perSecond] of [
       ['low', Math.max(1, Math.round(rate / 10))],
       ['high', rate],
     ] as const) {
       const from = changes.length;
-      await flipAt(
-        perSecond,
-        (host, generator, record) => {
-          const change: Change = { host, phase, sent: Date.now() };
-          changesOf.get(host)!.push(change);
-          changes.push(change);
-          streams.get(generator)!.send([record], changes.length - 1);
-        },
-        () => next++,
-        fabric,
-      );
-      const sent = changes.slice(from);
-      await waitFor(
-        () => sent.every((c) => c.read !== undefined),
-        120_000,
-        `the ${phase} phase's transitions`,
-      );
-      report(phase, perSecond, sent);
+      const sent = await flipAt(perSecond, () => {
+        const i = free.shift();
+        if (i === undefined) return false;
+        const flip = fabric.flips[i]!;
+        const raises = !raised.has(flip.host);
+        if (raises) raised.add(flip.host);
+        else raised.delete(flip.host);
+        const change: Change = { host: flip.host, raises, sent: Date.now() };
+        underWay.set(flip.host, change);
+        changes.push(change);
+        streams.get(flip.generator)!.send([raises ? flip.down : flip.up], changes.length - 1);
+        return true;
+      });
+      const ended = performance.now();
+      await Promise.all([...streams.values()].map((s) => s.session.whenIdle()));
+      await pipelineDrained(pipeline, 600_000);
+      const drainedMs = performance.now() - ended;
+      await reader.caughtUp();
+      report(phase, perSecond, changes.slice(from), sent, drainedMs);
     }
+    if (reader.unexplained > 0) console.log(`${reader.unexplained} transitions no change explains`);
   } finally {
     await reader?.stop();
     if (reader) {
@@ -382,56 +408,53 @@ async function endToEnd(fabric: Fabric): Promise<void> {
   }
 }
 
-/** Flips vRouters round robin at `perSecond` for the phase's length. */
-async function flipAt(
-  perSecond: number,
-  send: (host: string, generator: string, record: UveUpdate) => void,
-  nextIndex: () => number,
-  fabric: Fabric,
-): Promise<void> {
+/**
+ * Calls `send` at `perSecond` for the phase's length; it returns false when every vRouter has a
+ * change under way, and the change waits for one. Returns the ms each change waited, at most.
+ */
+async function flipAt(perSecond: number, send: () => boolean): Promise<number> {
   const started = performance.now();
   let sent = 0;
+  let waitedMs = 0;
   while (performance.now() - started < phaseMs) {
-    const due = Math.floor(((performance.now() - started) * perSecond) / 1000);
-    for (; sent < due; sent++) {
-      const i = nextIndex();
-      const flip = fabric.flips[i % fabric.flips.length]!;
-      const exited = Math.floor(i / fabric.flips.length) % 2 === 0;
-      send(flip.host, flip.generator, exited ? flip.down : flip.up);
-    }
+    const elapsed = performance.now() - started;
+    for (const due = Math.floor((elapsed * perSecond) / 1000); sent < due && send(); sent++);
+    waitedMs = Math.max(waitedMs, elapsed - (sent * 1000) / perSecond);
     await sleep(5);
   }
-}
-
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
+  return waitedMs;
 }
 
 const pct = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 
-function report(phase: string, perSecond: number, sent: Change[]): void {
+function report(phase: string, perSecond: number, sent: Change[], waitedMs: number, drainedMs: number): void {
   const line = (label: string, values: number[]) => {
     const sorted = values.sort((a, b) => a - b);
     return `${label} p50 ${pct(sorted, 50)} ms, p99 ${pct(sorted, 99)} ms, max ${sorted.at(-1)} ms`;
   };
-  const ackMs = sent.map((c) => c.acked! - c.sent);
-  console.log(`${phase}: ${sent.length} NodeStatus changes at ${perSecond}/s over ${phaseMs / 1000} s`);
-  console.log(`  ${line('sent → acked:        ', ackMs)}`);
+  const shown = sent.filter((c) => c.read !== undefined);
+  const achieved = Math.round((sent.length * 1000) / phaseMs);
+  console.log(
+    `${phase}: ${sent.length} NodeStatus changes in ${phaseMs / 1000} s (${achieved}/s of ${perSecond}/s; a change waited for a free vRouter ${Math.round(waitedMs)} ms at most), everything stored ${Math.round(drainedMs)} ms after the last; ${shown.length} shown by a transition`,
+  );
+  console.log(
+    `  ${line(
+      'sent → acked:        ',
+      sent.map((c) => c.acked! - c.sent),
+    )}`,
+  );
+  if (shown.length === 0) return;
   console.log(
     `  ${line(
       'acked → evaluated:   ',
-      sent.map((c) => c.evaluated! - c.acked!),
+      shown.map((c) => c.evaluated! - c.acked!),
     )}`,
   );
   console.log(
     `  ${line(
       'acked → read stored: ',
-      sent.map((c) => c.read! - c.acked!),
+      shown.map((c) => c.read! - c.acked!),
     )}`,
   );
 }
