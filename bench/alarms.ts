@@ -263,11 +263,64 @@ interface Change {
   evaluated?: number;
   /** When this process first read that transition. */
   read?: number;
+  /** Its transition's place among every state transition stored since the reading began (1-based). */
+  nth?: number;
 }
 
 interface Row {
   cursor: string;
-  node: { time: string; name: string; kind: string; to: string };
+  node: { time: string; name: string; type: string; kind: string; to: string };
+}
+
+const READ_EVERY_MS = 100;
+const STORED_EVERY_MS = 10;
+
+/**
+ * When the engine had stored its n-th state transition since this began: it counts a step's
+ * transitions once they are stored (fabricscope_alarms_transitions_total), steps one at a time, so
+ * the n-th in the order stored is stored once the counter has grown by n. Sampled every 10 ms.
+ */
+class StoredClock {
+  private readonly samples: { at: number; count: number }[] = [];
+  private stopped = false;
+  private base = 0;
+  private done: Promise<void> = Promise.resolve();
+
+  constructor(private readonly httpUrl: string) {}
+
+  async start(): Promise<void> {
+    this.base = await this.count();
+    this.done = this.loop();
+  }
+
+  stop(): Promise<void> {
+    this.stopped = true;
+    return this.done;
+  }
+
+  /** The first sample that counted the n-th (1-based): when it was stored, within a sample. */
+  storedAt(nth: number): number {
+    const sample = this.samples.find((s) => s.count - this.base >= nth);
+    if (!sample) throw new Error(`no sample counted the ${nth}th state transition`);
+    return sample.at;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      const paced = sleep(STORED_EVERY_MS);
+      const count = await this.count();
+      this.samples.push({ at: Date.now(), count });
+      // Samples that counted nothing new are not needed: the first to count each value is kept.
+      const last = this.samples.at(-2);
+      if (last && last.count === count) this.samples.pop();
+      await paced;
+    }
+  }
+
+  private async count(): Promise<number> {
+    const metrics = await (await fetch(`${this.httpUrl}/metrics`)).text();
+    return Number(/^fabricscope_alarms_transitions_total\{kind="state"\} (\S+)$/m.exec(metrics)?.[1] ?? 0);
+  }
 }
 
 /**
@@ -277,7 +330,9 @@ interface Row {
  */
 class HistoryReader {
   private readonly seen = new Set<string>();
-  private from = new Date(Date.now() - 60_000).toISOString();
+  private from = new Date().toISOString();
+  /** State transitions of every alarm type read so far, in the order stored. */
+  private stateTransitions = 0;
   private stopped = false;
   reads = 0;
   /** Transitions that no change under way explains (none expected). */
@@ -308,6 +363,9 @@ class HistoryReader {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
+      // Paced: each read scans the day's transitions (alarms is sorted by alarm, not time) and
+      // queues before the engine's inserts in chdb.
+      const paced = sleep(READ_EVERY_MS);
       const rows = await this.page().catch((err: unknown) => {
         this.errors.push(err instanceof Error ? err.message : String(err));
         return [];
@@ -317,21 +375,23 @@ class HistoryReader {
       for (const row of rows.reverse()) {
         if (this.seen.has(row.cursor) || row.node.kind !== 'STATE') continue;
         this.seen.add(row.cursor);
-        this.match(row, read);
+        this.stateTransitions++;
+        if (row.node.type.endsWith(PROCESS_STATUS)) this.match(row, read, this.stateTransitions);
         if (row.node.time > this.from) this.from = row.node.time;
       }
       this.reads++;
+      await paced;
     }
   }
 
-  private match(row: Row, read: number): void {
+  private match(row: Row, read: number, nth: number): void {
     const change = this.underWay.get(row.node.name);
     if (!change || change.raises !== (row.node.to === 'ACTIVE')) {
       this.unexplained++;
       return;
     }
     this.underWay.delete(row.node.name);
-    Object.assign(change, { evaluated: Date.parse(row.node.time), read });
+    Object.assign(change, { evaluated: Date.parse(row.node.time), read, nth });
     this.onShown(change);
   }
 
@@ -344,8 +404,26 @@ class HistoryReader {
         alarmHistory: { edges: Row[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
       } = await graphql(
         this.url,
-        `query($from: String, $after: String) { alarmHistory(type: "${PROCESS_STATUS}", from: $from,
-          first: 1000, after: $after) { edges { cursor node { time name kind to } } pageInfo { hasNextPage endCursor } } }`,
+        `
+          query ($from: String, $after: String) {
+            alarmHistory(from: $from, first: 1000, after: $after) {
+              edges {
+                cursor
+                node {
+                  time
+                  name
+                  type
+                  kind
+                  to
+                }
+              }
+              pageInfo {
+                hasNextPage
+                endCursor
+              }
+            }
+          }
+        `,
         { from: this.from, after },
       );
       rows.push(...data.alarmHistory.edges);
@@ -368,6 +446,7 @@ async function endToEnd(fabric: Fabric): Promise<void> {
   const streams = new Map<string, Stream>();
   const onAck = (i: number) => (changes[i]!.acked = Date.now());
   let reader: HistoryReader | undefined;
+  let clock: StoredClock | undefined;
   try {
     const started = performance.now();
     for (const { generator, uves } of fabric.generators) {
@@ -386,6 +465,8 @@ async function endToEnd(fabric: Fabric): Promise<void> {
     const indexOf = new Map(fabric.flips.map((f, i) => [f.host, i]));
     const raised = new Set<string>();
     const underWay = new Map<string, Change>();
+    clock = new StoredClock(pipeline.httpUrl);
+    await clock.start();
     reader = new HistoryReader(pipeline.graphqlUrl, underWay, (c) => free.push(indexOf.get(c.host)!));
     for (const [phase, perSecond] of [
       ['low', Math.max(1, Math.round(rate / 10))],
@@ -412,7 +493,7 @@ async function endToEnd(fabric: Fabric): Promise<void> {
       await pipelineDrained(pipeline, 600_000);
       const drainedMs = performance.now() - ended;
       await reader.caughtUp();
-      report(phase, perSecond, changes.slice(from), sent, drainedMs);
+      report(phase, perSecond, changes.slice(from), sent, drainedMs, clock);
       const cpu = await cpuSeconds(pipeline.httpUrl);
       const cores = (seconds: number) => ((seconds * 1000) / (performance.now() - phaseStarted)).toFixed(2);
       console.log(
@@ -422,6 +503,7 @@ async function endToEnd(fabric: Fabric): Promise<void> {
     if (reader.unexplained > 0) console.log(`${reader.unexplained} transitions no change explains`);
   } finally {
     await reader?.stop();
+    await clock?.stop();
     if (reader) {
       console.log(`(alarmHistory read ${reader.reads} times, ${reader.errors.length} failed)`);
       for (const error of new Set(reader.errors)) console.log(`  ${error}`);
@@ -461,34 +543,40 @@ async function cpuSeconds(httpUrl: string): Promise<{ pipeline: number; bench: n
 const pct = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 
-function report(phase: string, perSecond: number, sent: Change[], waitedMs: number, drainedMs: number): void {
-  const line = (label: string, values: number[]) => {
+function report(
+  phase: string,
+  perSecond: number,
+  sent: Change[],
+  waitedMs: number,
+  drainedMs: number,
+  clock: StoredClock,
+): void {
+  const print = (label: string, values: number[]): void => {
     const sorted = values.sort((a, b) => a - b);
-    return `${label} p50 ${pct(sorted, 50)} ms, p99 ${pct(sorted, 99)} ms, max ${sorted.at(-1)} ms`;
+    const [p50, p99, max] = [pct(sorted, 50), pct(sorted, 99), sorted.at(-1)];
+    console.log(`  ${label.padEnd(18)} p50 ${p50} ms, p99 ${p99} ms, max ${max} ms (${sorted.length})`);
   };
   const shown = sent.filter((c) => c.read !== undefined);
   const achieved = Math.round((sent.length * 1000) / phaseMs);
   console.log(
     `${phase}: ${sent.length} NodeStatus changes in ${phaseMs / 1000} s (${achieved}/s of ${perSecond}/s; a change waited for a free vRouter ${Math.round(waitedMs)} ms at most), everything stored ${Math.round(drainedMs)} ms after the last; ${shown.length} shown by a transition`,
   );
-  console.log(
-    `  ${line(
-      'sent → acked:        ',
-      sent.map((c) => c.acked! - c.sent),
-    )}`,
+  print(
+    'sent → acked',
+    sent.map((c) => c.acked! - c.sent),
   );
   if (shown.length === 0) return;
-  console.log(
-    `  ${line(
-      'acked → evaluated:   ',
-      shown.map((c) => c.evaluated! - c.acked!),
-    )}`,
+  print(
+    'acked → evaluated',
+    shown.map((c) => c.evaluated! - c.acked!),
   );
-  console.log(
-    `  ${line(
-      'acked → read stored: ',
-      shown.map((c) => c.read! - c.acked!),
-    )}`,
+  print(
+    'acked → stored',
+    shown.map((c) => clock.storedAt(c.nth!) - c.acked!),
+  );
+  print(
+    'acked → read',
+    shown.map((c) => c.read! - c.acked!),
   );
 }
 
