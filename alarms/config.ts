@@ -17,4 +17,11 @@ export const alarmsOptions = {
     schema: z.coerce.number().int().min(0),
     help: 'How long the alarm engine waits to gather UVE changes into one evaluation',
   },
+  alarmsThresholdRules: {
+    flag: 'alarms-threshold-rules',
+    env: 'FABRICSCOPE_ALARMS_THRESHOLD_RULES',
+    default: '',
+    schema: z.string(),
+    help: 'A folder of threshold rules (*.json) the alarm engine evaluates; none when empty (deploy/threshold-rules/ has examples)',
+  },
 } as const satisfies OptionTable;

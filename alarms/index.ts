@@ -1,21 +1,28 @@
 import type { Bus } from '../common/bus/bus.js';
 import type { ConfigOf } from '../common/config.js';
-import { BUILTIN_RULES } from '../common/model/alarm-rules/builtin/index.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
+import { BUILTIN_RULES } from '../common/model/alarm-rules/builtin/index.js';
 import { alarmsOptions } from './config.js';
 import { AlarmEngine } from './engine.js';
+import { StoredRules } from './rule-set.js';
 import { AlarmService } from './service.js';
 import { AlarmStore } from './store.js';
+import { loadThresholdRules } from './threshold-files.js';
+import { Thresholds } from './thresholds.js';
 import { loadUveState } from './uve-load.js';
 
-/** The alarm engine: Tungsten Fabric's rules over the UVEs on the bus, each transition stored. */
+/**
+ * The alarm engine: Tungsten Fabric's rules over the UVEs on the bus, and threshold rules over stored
+ * flows, interface stats and routes on an interval, each transition stored.
+ */
 export { alarmsOptions as options };
 export type AlarmsConfig = ConfigOf<typeof alarmsOptions>;
 
 /**
- * Starts from what the warehouse holds — the alarms' statuses, the UVE state — evaluates every UVE
- * once over it (what happened while the engine was down), then follows the UVE and generator topics
- * from its consumer groups' offsets.
+ * Starts from what the warehouse holds — the rules in force (built-ins and those written at run
+ * time), the alarms' statuses, the UVE state — evaluates every UVE once over it (what happened
+ * while the engine was down), then follows the UVE and generator topics and the commands (acks,
+ * rule changes) from its consumer groups' offsets.
  */
 export async function start(
   config: AlarmsConfig,
@@ -23,13 +30,32 @@ export async function start(
 ): Promise<{ close(): Promise<void> }> {
   const store = new AlarmStore(deps.warehouse);
   await store.open();
-  const engine = new AlarmEngine(BUILTIN_RULES);
+  const rules = new StoredRules(deps.warehouse);
+  const builtins = new Set(BUILTIN_RULES.map((rule) => rule.fqName));
+  const thresholdRules = await loadThresholdRules(config.alarmsThresholdRules, builtins);
+  const engine = new AlarmEngine(
+    await rules.load(),
+    thresholdRules.map((threshold) => threshold.rule),
+  );
   engine.restore(await store.held());
   const { state, keys } = await loadUveState(deps.warehouse);
-  const service = new AlarmService(engine, state, store, {
-    maxBytes: config.alarmsMaxBytes,
-    lingerMs: config.alarmsLingerMs,
-  });
+  const service = new AlarmService(
+    engine,
+    state,
+    store,
+    {
+      maxBytes: config.alarmsMaxBytes,
+      lingerMs: config.alarmsLingerMs,
+    },
+    rules,
+  );
   await service.start(deps.bus, new Set([...keys, ...engine.heldUves()]));
-  return { close: () => service.stop() };
+  const thresholds = new Thresholds(thresholdRules, deps.warehouse, engine, (step) => service.submit(step));
+  thresholds.start();
+  return {
+    close: async () => {
+      await thresholds.stop();
+      await service.stop();
+    },
+  };
 }

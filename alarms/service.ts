@@ -1,13 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Bus, BusMessage, Subscription } from '../common/bus/bus.js';
-import { readAlarmCommand } from '../common/bus/alarm-commands.js';
+import { readAlarmCommand, type AlarmAcknowledgement } from '../common/bus/alarm-commands.js';
 import { clientFault, errorMessage } from '../common/errors.js';
 import { logger, rateLimited } from '../common/log.js';
+import type { RuleChange } from '../common/model/alarm-rules/changes.js';
 import { uveChangesOf, withdrawalsOf } from './bus-records.js';
 import type { AlarmEngine, Change, Evaluation } from './engine.js';
 import { alarmMetrics } from './metrics.js';
+import type { StoredRules } from './rule-set.js';
 import type { AlarmStore } from './store.js';
-import { uveKey, type UveState } from './uve-state.js';
+import { appliesTo } from './rules/scope.js';
+import { splitUveKey, uveKey, type UveState } from './uve-state.js';
 
 const log = logger('alarms');
 const limited = rateLimited(log);
@@ -45,6 +48,7 @@ export class AlarmService {
     private readonly uves: UveState,
     private readonly store: AlarmStore,
     private readonly options: AlarmServiceOptions,
+    private readonly rules: StoredRules,
   ) {}
 
   /** Evaluates `first` (what the warehouse held at start), then follows the bus. */
@@ -74,6 +78,11 @@ export class AlarmService {
     await this.queue.catch(() => undefined);
   }
 
+  /** A step computed off the bus (thresholds.ts), run after every step queued before it and settled alike. */
+  submit(step: () => Change[]): Promise<void> {
+    return this.serial(() => this.settle(step()));
+  }
+
   private async onUves(messages: BusMessage[]): Promise<void> {
     const touched = new Map<string, Evaluation | undefined>();
     for (const message of messages) {
@@ -96,26 +105,49 @@ export class AlarmService {
     await this.evaluate(touched);
   }
 
-  /**
-   * Acknowledgements, one at a time (two of one alarm in a delivery must see each other). One the
-   * engine refuses (not raised, changed since) is counted and logged: the API checked it before
-   * sending, so the alarm changed in between, which the API then tells its caller.
-   */
+  /** Commands one at a time: two acknowledgements of one alarm in a delivery must see each other. */
   private async onCommands(messages: BusMessage[]): Promise<void> {
     for (const message of messages) {
-      for (const ack of this.read('alarms', message, (m) => [readAlarmCommand(m)])) {
-        const { uveType, uveName, alarmType, token } = ack;
-        try {
-          await this.settle([this.engine.acknowledge(uveType, uveName, alarmType, token, Date.now())]);
-          alarmMetrics.commands.inc({ command: 'acknowledge', outcome: 'applied' });
-        } catch (err) {
-          const refusal = clientFault(err);
-          if (!refusal) throw err;
-          alarmMetrics.commands.inc({ command: 'acknowledge', outcome: 'refused' });
-          limited.warn('acknowledge', { err: refusal.message }, 'refused an acknowledgement');
-        }
+      for (const command of this.read('alarms', message, (m) => [readAlarmCommand(m)])) {
+        if (command.kind === 'acknowledge') await this.acknowledge(command);
+        else await this.ruleChanged(command);
       }
     }
+  }
+
+  /**
+   * One the engine refuses (not raised, changed since) is counted and logged: the API checked it
+   * before sending, so the alarm changed in between, which the API then tells its caller.
+   */
+  private async acknowledge({ uveType, uveName, alarmType, token }: AlarmAcknowledgement): Promise<void> {
+    try {
+      await this.settle([this.engine.acknowledge(uveType, uveName, alarmType, token, Date.now())]);
+      alarmMetrics.commands.inc({ command: 'acknowledge', outcome: 'applied' });
+    } catch (err) {
+      const refusal = clientFault(err);
+      if (!refusal) throw err;
+      alarmMetrics.commands.inc({ command: 'acknowledge', outcome: 'refused' });
+      limited.warn('acknowledge', { err: refusal.message }, 'refused an acknowledgement');
+    }
+  }
+
+  /**
+   * A rule change: stored (rule-set.ts), then the rules in force read again and every UVE held or
+   * alarmed that a changed rule covers, before or after, evaluated again, which clears at once the
+   * alarms of a rule disabled or deleted. Taken up again when refused or repeated: what is stored
+   * is what runs.
+   */
+  private async ruleChanged(change: RuleChange): Promise<void> {
+    const outcome = await this.rules.apply(change);
+    alarmMetrics.commands.inc({ command: change.operation, outcome });
+    const changed = this.engine.useRules(await this.rules.load());
+    const evaluations = new Map<string, Evaluation>();
+    for (const key of new Set([...this.uves.keys(), ...this.engine.heldUves()])) {
+      const { type, name } = splitUveKey(key);
+      if (changed.some((rule) => appliesTo(rule, type, name)))
+        evaluations.set(key, { uve: this.uves.aggregated(key) });
+    }
+    await this.settle(this.engine.evaluate(evaluations, Date.now()));
   }
 
   /** Each UVE touched, over its value once the whole delivery is applied (unless gone). */

@@ -35,15 +35,17 @@ export class AlarmStore {
       uve_type: string;
       uve_name: string;
       alarm_type: string;
+      severity: number;
       status: string;
     }>(
-      `SELECT uve_type, uve_name, alarm_type, status FROM (${latestAlarms()})
+      `SELECT uve_type, uve_name, alarm_type, severity, status FROM (${latestAlarms()})
        WHERE state != 'Idle' OR JSONLength(status, 'raises') > 0`,
     );
     return rows.map((row) => ({
       uveType: row.uve_type,
       uveName: row.uve_name,
       alarmType: row.alarm_type,
+      severity: Number(row.severity),
       status: JSON.parse(row.status) as AlarmStatus,
     }));
   }

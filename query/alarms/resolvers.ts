@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { acknowledgementMessage } from '../../common/bus/alarm-commands.js';
 import { FabricError } from '../../common/errors.js';
 import { BUILTIN_RULES } from '../../common/model/alarm-rules/builtin/index.js';
-import type { AlarmRule } from '../../common/model/alarm-rules/types.js';
 import type { Warehouse } from '../../common/warehouse/warehouse.js';
 import type {
   AlarmSeverity,
@@ -18,6 +17,7 @@ import { cursorCodec } from '../shared/cursor.js';
 import { keysetPage } from '../shared/paging.js';
 import { resolver } from '../shared/resolve.js';
 import { microsToRfc3339, parseRange } from '../shared/time.js';
+import { alarmRuleMutations, alarmRuleResolvers } from './rules.js';
 import {
   alarmsQuery,
   historyQuery,
@@ -95,25 +95,6 @@ function toAlarm(row: AlarmRow) {
   };
 }
 
-function toRule(rule: AlarmRule) {
-  return {
-    name: rule.name,
-    type: rule.fqName,
-    severity: severityOf(rule.severity),
-    description: rule.description,
-    enabled: rule.enabled,
-    uveKeys: rule.uveKeys.map((scope) =>
-      scope.name === undefined ? scope.type : `${scope.type}:${scope.name}`,
-    ),
-    activeTimer: rule.timers.activeTimer,
-    idleTimer: rule.timers.idleTimer,
-    freqCheckTimes: rule.timers.freqCheck?.times ?? null,
-    freqCheckSeconds: rule.timers.freqCheck?.seconds ?? null,
-    alarmRules: { or_list: rule.orList.map((and) => ({ and_list: and.map((c) => c.condition) })) },
-    builtIn: true,
-  };
-}
-
 export function alarmResolvers(warehouse: Warehouse): QueryResolvers {
   return {
     alarms: resolver('alarms', async (args) => {
@@ -173,7 +154,7 @@ export function alarmResolvers(warehouse: Warehouse): QueryResolvers {
         }),
       );
     }),
-    alarmRules: resolver('alarmRules', async () => BUILTIN_RULES.map(toRule)),
+    ...alarmRuleResolvers(warehouse),
   };
 }
 
@@ -198,6 +179,7 @@ export function alarmMutations(warehouse: Warehouse, { bus, waitMs }: MutationDe
     return row;
   };
   return {
+    ...alarmRuleMutations(warehouse, { bus, waitMs }),
     acknowledgeAlarm: resolver('acknowledgeAlarm', async ({ uveType, name, type, token }) => {
       if (!bus) {
         throw new FabricError(

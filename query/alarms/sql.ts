@@ -1,7 +1,7 @@
 import { latestAlarms } from '../../common/schema/alarms.js';
-import { afterPosition } from '../shared/paging.js';
-import { Params, type BuiltQuery } from '../shared/params.js';
-import type { TimeRange } from '../shared/time.js';
+import { afterPosition } from '../../common/sql/keyset.js';
+import { Params, type BuiltQuery } from '../../common/sql/params.js';
+import type { TimeRange } from '../../common/sql/time-range.js';
 import { globToLike } from '../uves/sql.js';
 
 /** What `alarms` narrows to; each list matches when any of its values does. */

@@ -7,7 +7,7 @@ import { checkFirst } from '../shared/arguments.js';
 import { cursorCodec } from '../shared/cursor.js';
 import { keysetPage } from '../shared/paging.js';
 import { resolver } from '../shared/resolve.js';
-import type { BuiltQuery } from '../shared/params.js';
+import type { BuiltQuery } from '../../common/sql/params.js';
 import { generatorsQuery, historyQuery, listQuery, partsQuery, typesQuery } from './sql.js';
 import { parseRange, toRfc3339 } from '../shared/time.js';
 
