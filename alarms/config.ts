@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { positive, type OptionTable } from '../common/config.js';
+import { notifyOptions } from './notify/config.js';
 
-/** The alarm engine's section of the configuration: how it reads the bus. */
+/** The alarm engine's section of the configuration: how it reads the bus, where it notifies. */
 export const alarmsOptions = {
   alarmsMaxBytes: {
     flag: 'alarms-max-bytes',
@@ -24,4 +25,5 @@ export const alarmsOptions = {
     schema: z.string(),
     help: 'A folder of threshold rules (*.json) the alarm engine evaluates; none when empty (deploy/threshold-rules/ has examples)',
   },
+  ...notifyOptions,
 } as const satisfies OptionTable;

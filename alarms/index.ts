@@ -9,6 +9,7 @@ import { AlarmService } from './service.js';
 import { AlarmStore } from './store.js';
 import { loadThresholdRules } from './threshold-files.js';
 import { Thresholds } from './thresholds.js';
+import { Notifier } from './notify/index.js';
 import { loadUveState } from './uve-load.js';
 
 /**
@@ -16,6 +17,12 @@ import { loadUveState } from './uve-load.js';
  * flows, interface stats and routes on an interval, each transition stored.
  */
 export { alarmsOptions as options };
+export {
+  startWebhookReceiver,
+  verifySignature,
+  type AlarmEvent,
+  type ReceivedNotification,
+} from './notify/index.js';
 export type AlarmsConfig = ConfigOf<typeof alarmsOptions>;
 
 /**
@@ -28,7 +35,12 @@ export async function start(
   config: AlarmsConfig,
   deps: { bus: Bus; warehouse: Warehouse },
 ): Promise<{ close(): Promise<void> }> {
-  const store = new AlarmStore(deps.warehouse);
+  const notifier = await Notifier.start(
+    config,
+    deps.warehouse,
+    (type) => BUILTIN_RULES.find((rule) => rule.fqName === type)?.description ?? '',
+  );
+  const store = new AlarmStore(deps.warehouse, notifier);
   await store.open();
   const rules = new StoredRules(deps.warehouse);
   const builtins = new Set(BUILTIN_RULES.map((rule) => rule.fqName));
@@ -56,6 +68,7 @@ export async function start(
     close: async () => {
       await thresholds.stop();
       await service.stop();
+      await notifier.close();
     },
   };
 }

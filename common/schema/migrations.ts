@@ -8,6 +8,7 @@ import {
 } from './catalog/index.js';
 import type { RecordCatalog } from './catalog/types.js';
 import { alarmRuleStatements } from './alarm-rules.js';
+import { alarmDeliveryStatements } from './alarm-deliveries.js';
 import { alarmStateView, alarmTableStatements } from './alarms.js';
 import { addFields, createRollup, createTable, setTtl } from './ddl.js';
 import { createSnapshotTables } from './route-table.js';
@@ -156,6 +157,7 @@ const written: Migration[] = [
     statements: [...alarmTableStatements, createLatestView(alarmStateView)],
   },
   { id: 7, name: 'alarm rules written at run time, every version', statements: [...alarmRuleStatements] },
+  { id: 8, name: "alarm notifications' outbox", statements: [...alarmDeliveryStatements] },
 ];
 
 /**

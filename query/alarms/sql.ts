@@ -101,11 +101,12 @@ export interface HistorySelection {
 /** Where a history page stopped: its last row's version and alarm. */
 export type TransitionPosition = [version: string, uveType: string, uveName: string, alarmType: string];
 
+// Qualified: the SELECT aliases version and alarm_type as strings, and an alias shadows its column.
 const transitionKey = [
-  ['version', 'UInt64'],
-  ['uve_type', 'String'],
-  ['uve_name', 'String'],
-  ['alarm_type', 'String'],
+  ['alarms.version', 'UInt64'],
+  ['alarms.uve_type', 'String'],
+  ['alarms.uve_name', 'String'],
+  ['alarms.alarm_type', 'String'],
 ] as const;
 
 /** `limit` transitions of [from, to), newest first, after `after`. */
