@@ -1,5 +1,5 @@
 import { fromBinary } from '@bufbuild/protobuf';
-import type { AlarmAcknowledgement } from '../common/bus/alarm-commands.js';
+import { alarmCommandOf, type AlarmCommand } from '../common/bus/alarm-commands.js';
 import type { BusMessage } from '../common/bus/bus.js';
 import { decodeBusBatch } from '../common/bus/envelope.js';
 import { FabricError } from '../common/errors.js';
@@ -19,7 +19,8 @@ import { uveKey, type UveChange } from './uve-state.js';
 /**
  * What the engine reads of the bus. Its first stage (router.ts) turns the collector's batches, keyed
  * by generator host, into `alarms` topic messages keyed by UVE (bus.proto AlarmInput): a batch's
- * records of one UVE, or a batch's withdrawals (for every partition). Records are decoded here, at
+ * records of one UVE, or a batch's withdrawals (for every partition); the API's commands are there too
+ * (common/bus/alarm-commands.ts). Records are decoded here, at
  * the edge: the engine evaluates JavaScript objects. A message that is not what its topic carries
  * throws, naming the topic and the batch.
  */
@@ -34,7 +35,7 @@ export interface Withdrawal {
 export type AlarmInput =
   | { kind: 'uves'; changes: UveChange[] }
   | { kind: 'withdrawals'; withdrawals: Withdrawal[] }
-  | { kind: 'command'; acknowledgement: AlarmAcknowledgement };
+  | { kind: 'command'; command: AlarmCommand };
 
 /** A `uves` batch as `alarms` messages, one per UVE it has records of, keyed by it. */
 export function routeUves(message: BusMessage): BusMessage[] {
@@ -79,16 +80,8 @@ export function readAlarmInput(message: BusMessage): AlarmInput {
       return { kind: 'uves', changes: uveChangesOf(input.value, message.key) };
     case 'withdrawals':
       return { kind: 'withdrawals', withdrawals: withdrawalsOf(input.value, message.key) };
-    case 'command': {
-      const { uveType, uveName, alarmType, command } = input.value;
-      if (command.case !== 'acknowledgeToken') {
-        throw new FabricError(
-          'INVALID_ARGUMENT',
-          `alarm command for ${message.key} carries no known command`,
-        );
-      }
-      return { kind: 'command', acknowledgement: { uveType, uveName, alarmType, token: command.value } };
-    }
+    case 'command':
+      return { kind: 'command', command: alarmCommandOf(input.value, message.key) };
     default:
       throw new FabricError('INVALID_ARGUMENT', `alarms message ${message.key} carries no known input`);
   }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { positive, type OptionTable } from '../common/config.js';
+import { notifyOptions } from './notify/config.js';
 
-/** The alarm engine's section of the configuration: how it reads the bus. */
+/** The alarm engine's section of the configuration: how it reads the bus, where it notifies. */
 export const alarmsOptions = {
   alarmsMaxBytes: {
     flag: 'alarms-max-bytes',
@@ -17,4 +18,12 @@ export const alarmsOptions = {
     schema: z.coerce.number().int().min(0),
     help: 'How long the alarm engine waits to gather UVE changes into one evaluation',
   },
+  alarmsThresholdRules: {
+    flag: 'alarms-threshold-rules',
+    env: 'FABRICSCOPE_ALARMS_THRESHOLD_RULES',
+    default: '',
+    schema: z.string(),
+    help: 'A folder of threshold rules (*.json) the alarm engine evaluates; none when empty (deploy/threshold-rules/ has examples)',
+  },
+  ...notifyOptions,
 } as const satisfies OptionTable;

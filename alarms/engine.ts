@@ -14,7 +14,7 @@ import {
 } from './lifecycle.js';
 import { alarmMetrics, severityName } from './metrics.js';
 import { evaluateRule } from './rules/evaluate.js';
-import { appliesTo } from './rules/scope.js';
+import { RuleSet } from './rule-set.js';
 import { splitUveKey, uveKey } from './uve-state.js';
 
 const log = rateLimited(logger('alarms'));
@@ -35,6 +35,7 @@ export interface HeldAlarm {
   uveType: string;
   uveName: string;
   alarmType: string;
+  severity: number;
   status: AlarmStatus;
 }
 
@@ -58,31 +59,40 @@ const AT_ONCE: AlarmTimers = { activeTimer: 0, idleTimer: 0 };
 export class AlarmEngine {
   /** UVE key → alarm type → status. */
   private readonly statuses = new Map<string, Map<string, AlarmStatus>>();
-  private readonly rulesByType = new Map<string, AlarmRule[]>();
-  private readonly rulesByFqName = new Map<string, AlarmRule>();
+  private rules: RuleSet;
+  /** The severity of alarm types whose rule is gone (removed, disabled), for their clearing rows. */
+  private readonly lastSeverity = new Map<string, number>();
   /** Raised alarms per `severity\ntype`, for fabricscope_alarms_active. */
   private readonly active = new Map<string, number>();
+  /** The rules evaluated over groups (`evaluateGroups`), never over a UVE that changes. */
+  private readonly grouped = new Map<string, AlarmRule>();
 
-  constructor(rules: readonly AlarmRule[]) {
-    for (const rule of rules) {
-      this.rulesByFqName.set(rule.fqName, rule);
-      for (const type of new Set(rule.uveKeys.map((scope) => scope.type))) {
-        this.rulesByType.set(type, [...(this.rulesByType.get(type) ?? []), rule]);
-      }
-    }
+  /** `grouped`: threshold rules (thresholds.ts), whose UVEs are the groups of their aggregate. */
+  constructor(rules: readonly AlarmRule[], grouped: readonly AlarmRule[] = []) {
+    this.rules = new RuleSet(rules);
+    for (const rule of grouped) this.grouped.set(rule.fqName, rule);
+  }
+
+  /**
+   * Takes the rules in force from now on (a rule written, disabled or deleted at run time) and
+   * returns those that changed, both definitions: the caller evaluates the UVEs they cover, which
+   * clears at once the alarms of a rule gone. Statuses change only by that evaluation's changes.
+   */
+  useRules(rules: readonly AlarmRule[]): AlarmRule[] {
+    const next = new RuleSet(rules);
+    const changed = this.rules.changedIn(next);
+    for (const rule of changed) this.lastSeverity.set(rule.fqName, rule.severity);
+    this.rules = next;
+    return changed;
   }
 
   /** Takes the statuses stored before a restart; those of rules gone are cleared by the next evaluation. */
   restore(held: readonly HeldAlarm[]): void {
     this.apply(
-      held.map(({ uveType, uveName, alarmType, status }) => ({
-        uveType,
-        uveName,
-        alarmType,
-        severity: this.rulesByFqName.get(alarmType)?.severity ?? 0,
-        status,
-        transitions: [],
-      })),
+      held.map(({ uveType, uveName, alarmType, severity, status }) => {
+        this.lastSeverity.set(alarmType, severity);
+        return { uveType, uveName, alarmType, severity, status, transitions: [] };
+      }),
     );
   }
 
@@ -95,7 +105,7 @@ export class AlarmEngine {
       if (!moved(key)) continue;
       const { type, name } = splitUveKey(key);
       for (const [alarmType, status] of held) {
-        const severity = this.rulesByFqName.get(alarmType)?.severity ?? 0;
+        const severity = this.ruleOf(alarmType)?.severity ?? this.lastSeverity.get(alarmType) ?? 0;
         const change = { uveType: type, uveName: name, alarmType, severity, status, transitions: [] };
         this.count(change, status, idleStatus(`${key} ${alarmType}`));
       }
@@ -115,6 +125,28 @@ export class AlarmEngine {
       const stop = alarmMetrics.evaluationSeconds.startTimer();
       changes.push(...this.evaluateUve(key, evaluation, now));
       stop();
+    }
+    return changes;
+  }
+
+  /**
+   * Evaluates a grouped rule over each group, a UVE of the rule's type named by the group's value;
+   * a group its statuses hold that is not among them is evaluated over the empty UVE.
+   */
+  evaluateGroups(rule: AlarmRule, groups: ReadonlyMap<string, Uve>, now: number): Change[] {
+    const type = rule.uveKeys[0]!.type;
+    const names = new Set(groups.keys());
+    for (const [key, held] of this.statuses) {
+      const uve = splitUveKey(key);
+      if (uve.type === type && held.has(rule.fqName)) names.add(uve.name);
+    }
+    const changes: Change[] = [];
+    for (const name of names) {
+      const key = uveKey(type, name);
+      const status = this.statuses.get(key)?.get(rule.fqName);
+      const idle = idleStatus(`${key} ${rule.fqName}`);
+      const step = this.step(rule, type, name, groups.get(name) ?? {}, status ?? idle, now);
+      if (step && (status || !isForgettable(step.status))) changes.push(this.change(key, rule.fqName, step));
     }
     return changes;
   }
@@ -171,8 +203,9 @@ export class AlarmEngine {
   private evaluateUve(key: string, evaluation: Evaluation, now: number): Change[] {
     const { type, name } = splitUveKey(key);
     const held = this.statuses.get(key);
-    const rules = (this.rulesByType.get(type) ?? []).filter((rule) => appliesTo(rule, type, name));
-    const types = new Set([...rules.map((rule) => rule.fqName), ...(held?.keys() ?? [])]);
+    const rules = this.rules.covering(type, name);
+    const heldTypes = [...(held?.keys() ?? [])].filter((alarmType) => !this.grouped.has(alarmType));
+    const types = new Set([...rules.map((rule) => rule.fqName), ...heldTypes]);
     const changes: Change[] = [];
     for (const alarmType of types) {
       const rule = rules.find((r) => r.fqName === alarmType);
@@ -216,12 +249,16 @@ export class AlarmEngine {
 
   private change(key: string, alarmType: string, step: Step): Change {
     const { type, name } = splitUveKey(key);
-    const severity = this.rulesByFqName.get(alarmType)?.severity ?? 0;
+    const severity = this.ruleOf(alarmType)?.severity ?? this.lastSeverity.get(alarmType) ?? 0;
     return { uveType: type, uveName: name, alarmType, severity, ...step };
   }
 
   private timersOf(alarmType: string): AlarmTimers {
-    return this.rulesByFqName.get(alarmType)?.timers ?? AT_ONCE;
+    return this.ruleOf(alarmType)?.timers ?? AT_ONCE;
+  }
+
+  private ruleOf(alarmType: string): AlarmRule | undefined {
+    return this.rules.get(alarmType) ?? this.grouped.get(alarmType);
   }
 
   private count(change: Change, before: AlarmStatus | undefined, after: AlarmStatus): void {

@@ -24,8 +24,13 @@ export const alarmMetrics = {
   transitions: counter('fabricscope_alarms_transitions_total', 'Alarm transitions stored, by kind', ['kind']),
   commands: counter(
     'fabricscope_alarms_commands_total',
-    'Commands from the alarms topic, applied or refused (the alarm not raised, or changed since)',
+    'Commands from the alarms topic (acknowledge, rule changes): applied, refused (changed since the API checked it) or unchanged',
     ['command', 'outcome'],
+  ),
+  thresholdGroupsCut: counter(
+    'fabricscope_alarms_threshold_groups_cut_total',
+    'Threshold evaluations that read as many groups as they may: groups beyond were not evaluated (logged)',
+    ['type'],
   ),
   skipped: counter(
     'fabricscope_alarms_skipped_messages_total',

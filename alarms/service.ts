@@ -1,14 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { AlarmAcknowledgement } from '../common/bus/alarm-commands.js';
 import type { Assignment, Bus, BusMessage, Delivery, Subscription } from '../common/bus/bus.js';
 import { clientFault, errorMessage, FabricError } from '../common/errors.js';
 import { logger, rateLimited } from '../common/log.js';
+import type { RuleChange } from '../common/model/alarm-rules/changes.js';
+import type { AlarmRule } from '../common/model/alarm-rules/types.js';
 import { readAlarmInput, type AlarmInput } from './bus-records.js';
 import type { AlarmEngine, Change, Evaluation } from './engine.js';
 import { alarmMetrics } from './metrics.js';
 import type { Restore } from './restore.js';
 import { startRouter } from './router.js';
+import type { StoredRules } from './rule-set.js';
+import { appliesTo } from './rules/scope.js';
 import type { AlarmStore } from './store.js';
-import { uveKey, type UveState } from './uve-state.js';
+import { splitUveKey, uveKey, type UveState } from './uve-state.js';
 
 const log = logger('alarms');
 const limited = rateLimited(log);
@@ -31,6 +36,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * engine reads that topic in one consumer group, so each UVE is evaluated by the one instance that
  * owns its partition. Per partition owned, a UVE state; when partitions move, the instance drops the
  * state and alarms of those it lost and restores those it gained from the warehouse (restore.ts).
+ * Rule changes come to every partition, so every instance reads the rules in force again; the groups
+ * of threshold rules are UVEs too, each stepped by the instance that owns its key's partition.
  *
  * One step at a time (deliveries, timers and reassignments queue behind each other), and each step's
  * transitions are stored before the engine takes them and before the delivery is committed: a crash
@@ -45,6 +52,8 @@ export class AlarmService {
   private readonly states = new Map<number, UveState>();
   /** The member that owns `states`: another one (a new member of the group) owns none of them. */
   private member: string | undefined;
+  /** The partition of a UVE key, as the last assignment says. */
+  private partitionOf: Assignment['partitionOf'] = () => -1;
   private timer: NodeJS.Timeout | undefined;
   private wakeAt: number | undefined;
   private readonly stopping = new AbortController();
@@ -54,6 +63,7 @@ export class AlarmService {
     private readonly store: AlarmStore,
     private readonly restore: Restore,
     private readonly options: AlarmServiceOptions,
+    private readonly rules: StoredRules,
   ) {}
 
   /** Follows the bus; resolves once the partitions first assigned are restored. */
@@ -80,6 +90,19 @@ export class AlarmService {
     await this.queue;
   }
 
+  /**
+   * A step computed off the bus (thresholds.ts), run after every step queued before it; of its
+   * changes, those of the UVEs this instance owns are settled. Every instance computes it, and each
+   * group's alarm is stepped by one: the owner of its key's partition, where its acknowledgements go.
+   */
+  submit(step: () => Change[]): Promise<void> {
+    return this.serial(() => this.settle(step().filter((c) => this.owns(uveKey(c.uveType, c.uveName)))));
+  }
+
+  private owns(key: string): boolean {
+    return this.states.has(this.partitionOf(key));
+  }
+
   private get closing(): boolean {
     return this.stopping.signal.aborted;
   }
@@ -94,6 +117,7 @@ export class AlarmService {
     for (const p of this.states.keys()) if (!kept.has(p)) this.states.delete(p);
     this.engine.release((key) => !kept.has(partitionOf(key)));
     this.member = member;
+    this.partitionOf = partitionOf;
     const gained = new Set(partitions.filter((p) => !kept.has(p)));
     log.info({ partitions, gained: [...gained] }, 'alarms topic partitions assigned');
     if (gained.size === 0) return this.schedule();
@@ -101,7 +125,10 @@ export class AlarmService {
     if (!restored) return;
     this.engine.restore(restored.alarms);
     for (const [p, state] of restored.states) this.states.set(p, state);
-    await this.settle(this.engine.evaluate(restored.evaluations, Date.now()));
+    // Rule changes reach only instances that own partitions: one that owned none may have missed some.
+    const evaluations = this.covered(this.engine.useRules(restored.rules));
+    for (const [key, evaluation] of restored.evaluations) evaluations.set(key, evaluation);
+    await this.settle(this.engine.evaluate(evaluations, Date.now()));
     log.info(
       { partitions: [...gained], uves: restored.evaluations.size },
       'restored and evaluated the UVEs gained',
@@ -111,7 +138,11 @@ export class AlarmService {
   /** What the warehouse holds of the partitions gained, once the writer has stored what they need. */
   private async restored(gained: ReadonlySet<number>, partitionOf: Assignment['partitionOf']) {
     await this.restore.writerCaughtUp(this.stopping.signal);
-    const [snapshot, held] = await Promise.all([this.restore.uves(), this.restore.alarms()]);
+    const [snapshot, held, rules] = await Promise.all([
+      this.restore.uves(),
+      this.restore.alarms(),
+      this.rules.load(),
+    ]);
     const alarms = held.filter((alarm) => gained.has(partitionOf(uveKey(alarm.uveType, alarm.uveName))));
     const states = new Map<number, UveState>();
     const evaluations = new Map<string, Evaluation>();
@@ -125,7 +156,7 @@ export class AlarmService {
       const key = uveKey(uveType, uveName);
       if (!evaluations.has(key)) evaluations.set(key, { uve: states.get(partitionOf(key))!.aggregated(key) });
     }
-    return { alarms, states, evaluations };
+    return { alarms, states, evaluations, rules };
   }
 
   /** Runs `work` until it succeeds, backing off; undefined once the service stops. */
@@ -165,7 +196,8 @@ export class AlarmService {
       } else if (input?.kind === 'command') {
         await this.evaluate(state, touched);
         touched.clear();
-        await this.acknowledge(input.acknowledgement);
+        if (input.command.kind === 'acknowledge') await this.acknowledge(input.command);
+        else await this.ruleChanged(input.command);
       }
     }
     await this.evaluate(state, touched);
@@ -175,8 +207,7 @@ export class AlarmService {
    * One the engine refuses (not raised, changed since) is counted and logged: the API checked it
    * before sending, so the alarm changed in between, which the API then tells its caller.
    */
-  private async acknowledge(ack: Extract<AlarmInput, { kind: 'command' }>['acknowledgement']): Promise<void> {
-    const { uveType, uveName, alarmType, token } = ack;
+  private async acknowledge({ uveType, uveName, alarmType, token }: AlarmAcknowledgement): Promise<void> {
     try {
       await this.settle([this.engine.acknowledge(uveType, uveName, alarmType, token, Date.now())]);
       alarmMetrics.commands.inc({ command: 'acknowledge', outcome: 'applied' });
@@ -186,6 +217,37 @@ export class AlarmService {
       alarmMetrics.commands.inc({ command: 'acknowledge', outcome: 'refused' });
       limited.warn('acknowledge', { err: refusal.message }, 'refused an acknowledgement');
     }
+  }
+
+  /**
+   * A rule change, which comes to every partition: stored (rule-set.ts) unless stored already — by
+   * this instance from another partition, by another instance, or before a redelivery — then the
+   * rules in force read again and every UVE held or alarmed that a changed rule covers, before or
+   * after, evaluated again, which clears at once the alarms of a rule disabled or deleted. Taken up
+   * again when refused or repeated: what is stored is what runs.
+   */
+  private async ruleChanged(change: RuleChange): Promise<void> {
+    const outcome = await this.rules.apply(change);
+    alarmMetrics.commands.inc({ command: change.operation, outcome });
+    const changed = this.engine.useRules(await this.rules.load());
+    await this.settle(this.engine.evaluate(this.covered(changed), Date.now()));
+  }
+
+  /** The UVEs of the partitions owned, held or alarmed, that one of `rules` covers. */
+  private covered(rules: readonly AlarmRule[]): Map<string, Evaluation> {
+    const evaluations = new Map<string, Evaluation>();
+    if (rules.length === 0) return evaluations;
+    const keys = new Set([
+      ...[...this.states.values()].flatMap((s) => [...s.keys()]),
+      ...this.engine.heldUves(),
+    ]);
+    for (const key of keys) {
+      const { type, name } = splitUveKey(key);
+      const state = this.states.get(this.partitionOf(key));
+      if (state && rules.some((rule) => appliesTo(rule, type, name)))
+        evaluations.set(key, { uve: state.aggregated(key) });
+    }
+    return evaluations;
   }
 
   /** Each UVE touched, over its value once the whole delivery is applied (unless gone). */

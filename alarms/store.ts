@@ -2,6 +2,7 @@ import { alarmStateView, latestAlarms } from '../common/schema/alarms.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
 import type { Change, HeldAlarm } from './engine.js';
 import type { AlarmStatus } from './lifecycle.js';
+import type { Notifier } from './notify/index.js';
 
 /**
  * The engine's memory in the warehouse (common/schema/alarms.ts): each transition is a row of
@@ -11,7 +12,10 @@ export class AlarmStore {
   /** The version of the last row written: strictly increasing, and above every stored one. */
   private version = 0;
 
-  constructor(private readonly warehouse: Warehouse) {}
+  constructor(
+    private readonly warehouse: Warehouse,
+    private readonly notifier?: Pick<Notifier, 'write'>,
+  ) {}
 
   /**
    * Run at start, before any write. An insert into `alarms` is not atomic with its view's: an engine
@@ -35,15 +39,17 @@ export class AlarmStore {
       uve_type: string;
       uve_name: string;
       alarm_type: string;
+      severity: number;
       status: string;
     }>(
-      `SELECT uve_type, uve_name, alarm_type, status FROM (${latestAlarms()})
+      `SELECT uve_type, uve_name, alarm_type, severity, status FROM (${latestAlarms()})
        WHERE state != 'Idle' OR JSONLength(status, 'raises') > 0`,
     );
     return rows.map((row) => ({
       uveType: row.uve_type,
       uveName: row.uve_name,
       alarmType: row.alarm_type,
+      severity: Number(row.severity),
       status: JSON.parse(row.status) as AlarmStatus,
     }));
   }
@@ -54,6 +60,9 @@ export class AlarmStore {
       change.transitions.map((transition) => ({ change, transition, version: this.nextVersion() })),
     );
     if (rows.length === 0) return;
+    // The notifications' outbox first: a crash between the two writes notifies a transition that a
+    // redelivery makes again (at-least-once), where the other order would lose it.
+    const notify = await this.notifier?.write(rows);
     await this.warehouse.exec(
       `INSERT INTO alarms (at, version, uve_type, uve_name, alarm_type, severity, kind, from_state, state,
          token, acknowledged, flapping, status)
@@ -79,6 +88,7 @@ export class AlarmStore {
         status: rows.map((r) => JSON.stringify(r.change.status)),
       },
     );
+    notify?.();
   }
 
   /** µs of the wall clock, or one more than the last when the clock has not moved on (or went back). */

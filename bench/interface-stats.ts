@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { migrate } from '../common/schema/migrate.js';
 import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import { createQueryApi } from '../query/index.js';
-import { chooseInterfaceTable } from '../query/interfaces/sql.js';
+import { chooseInterfaceTable } from '../common/sql/interfaces.js';
 import { parseRange } from '../query/shared/time.js';
 
 const samples = Number(process.argv[2] ?? 200_000);

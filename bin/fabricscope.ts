@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { configMarkdown, loadConfig, type RawConfig } from '../common/config.js';
+import { configMarkdown, loadConfig, printableConfig, type RawConfig } from '../common/config.js';
 import { options, type ConfigKey } from './config.js';
 import { errorMessage } from '../common/errors.js';
 import { configureLogging } from '../common/log.js';
 import { parseServices, startServices } from './pipeline.js';
 import { EVENT_KINDS } from '../simulator/index.js';
 import { runSimulate } from './simulate.js';
+import { runWebhookReceiver } from './webhook-receiver.js';
 
 const program = new Command('fabricscope').description(
   'Analytics and observability pipeline for Tungsten Fabric-style SDN fabrics',
@@ -120,11 +121,30 @@ Examples:
   .action(runSimulate);
 
 program
+  .command('webhook-receiver')
+  .description(
+    'Receive alarm webhooks: verify each signature and its timestamp, print each notification as a JSON line',
+  )
+  .addOption(
+    new Option('--secret <secret>', "the receiver's secret, as in --alarm-webhooks")
+      .env('FABRICSCOPE_WEBHOOK_SECRET')
+      .makeOptionMandatory(),
+  )
+  .option('--host <address>', 'address to listen on', '127.0.0.1')
+  .option('--port <port>', 'port to listen on (0 picks a free one)', '9099')
+  .option('--tolerance <seconds>', 'how far a signed timestamp may be from now (replay window)', '300')
+  .action(runWebhookReceiver);
+
+program
   .command('config')
   .description('Print the resolved configuration, or with --markdown the table of every option')
   .option('--markdown', 'print the options table for the README')
   .action((opts: { markdown?: boolean }) => {
-    console.log(opts.markdown ? configMarkdown(options) : JSON.stringify(loadConfig(options), null, 2));
+    console.log(
+      opts.markdown
+        ? configMarkdown(options)
+        : JSON.stringify(printableConfig(options, loadConfig(options)), null, 2),
+    );
   });
 
 program.parseAsync().catch((err: unknown) => {

@@ -15,6 +15,11 @@ export interface OptionSpec<T = unknown> {
   default: unknown;
   schema: z.ZodType<T, unknown>;
   help: string;
+  /**
+   * For a value holding secrets: what `fabricscope config` prints of it (secrets withheld). An
+   * invalid value of such an option is not printed at all.
+   */
+  redact?(value: T): unknown;
 }
 export type OptionTable = Record<string, OptionSpec>;
 export type ConfigOf<T extends OptionTable> = { -readonly [K in keyof T]: z.output<T[K]['schema']> };
@@ -152,11 +157,27 @@ export function loadConfig<T extends OptionTable>(
     if (parsed.success) config[key] = parsed.data;
     else
       problems.push(
-        `--${opt.flag} / ${opt.env} = ${JSON.stringify(value)}: ${parsed.error.issues[0]?.message}`,
+        `--${opt.flag} / ${opt.env} = ${opt.redact ? '(withheld)' : JSON.stringify(value)}: ${issueOf(parsed.error)}`,
       );
   }
   if (problems.length > 0) throw new FabricError('CONFIG', `invalid configuration: ${problems.join('; ')}`);
   return config as ConfigOf<T>;
+}
+
+/** The first issue, with where in the value it is (e.g. `0.url`), so that a list's element is named. */
+const issueOf = (error: z.ZodError): string => {
+  const [issue] = error.issues;
+  return issue?.path.length ? `${issue.path.join('.')}: ${issue.message}` : (issue?.message ?? '');
+};
+
+/** The configuration as `fabricscope config` prints it: secrets withheld. */
+export function printableConfig(
+  options: OptionTable,
+  config: Record<string, unknown>,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(config).map(([key, value]) => [key, options[key]?.redact?.(value) ?? value]),
+  );
 }
 
 export function configMarkdown(options: OptionTable): string {

@@ -14,6 +14,9 @@ export const tools = {
   kcat: { command: 'kcat', debianPackage: 'kcat' },
   promtool: { command: 'promtool', debianPackage: 'prometheus' },
   amtool: { command: 'amtool', debianPackage: 'prometheus-alertmanager' },
+  openssl: { command: 'openssl', debianPackage: 'openssl' },
+  // Debian names the server binary after its package.
+  alertmanager: { command: 'prometheus-alertmanager', debianPackage: 'prometheus-alertmanager' },
   // Debian installs the server binary outside a normal user's PATH.
   clickhouseServer: { command: '/usr/sbin/clickhouse-server', debianPackage: 'clickhouse-server' },
   dockerCompose: { command: 'docker-compose', debianPackage: 'docker-compose' },

@@ -40,7 +40,9 @@ export const busDrained = (): Promise<void> =>
   until('the bus to drain', async () => drained(await registry.metrics()));
 
 /** The same for a pipeline process, read from its /metrics: everything acked is then stored. */
-export const pipelineDrained = (pipeline: { httpUrl: string }): Promise<void> =>
-  until('the pipeline bus to drain', async () =>
-    drained(await (await fetch(`${pipeline.httpUrl}/metrics`)).text()),
+export const pipelineDrained = (pipeline: { httpUrl: string }, timeoutMs?: number): Promise<void> =>
+  until(
+    'the pipeline bus to drain',
+    async () => drained(await (await fetch(`${pipeline.httpUrl}/metrics`)).text()),
+    timeoutMs,
   );

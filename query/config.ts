@@ -35,7 +35,7 @@ export const queryOptions = {
     env: 'FABRICSCOPE_QUERY_MAX_COST',
     default: 500,
     schema: positive,
-    help: 'Cost of a GraphQL request: 100 for each root field (a warehouse read), 1 for any other field',
+    help: 'Cost of a GraphQL request: 100 for each field that reads the warehouse (each root field, Flow.alarms, Uve.alarms), 1 for any other',
   },
   queryMaxListValues: {
     flag: 'query-max-list-values',

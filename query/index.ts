@@ -7,6 +7,7 @@ import { FabricError } from '../common/errors.js';
 import { logger } from '../common/log.js';
 import type { QuerySettings, Warehouse } from '../common/warehouse/warehouse.js';
 import { queryOptions } from './config.js';
+import { ALARM_LINK_FIELDS, alarmLinkResolvers, alarmLinks, type AlarmLinks } from './alarms/links.js';
 import { alarmMutations, alarmResolvers } from './alarms/resolvers.js';
 import { alarmsTypeDefs } from './alarms/schema.js';
 import { deadLetterResolvers } from './deadletters/resolvers.js';
@@ -15,7 +16,7 @@ import { flowResolvers } from './flows/resolvers.js';
 import { interfaceStatsResolvers } from './interfaces/resolvers.js';
 import { routeResolvers } from './routes/resolvers.js';
 import { flowsTypeDefs } from './flows/schema.js';
-import type { MutationResolvers, QueryResolvers } from './generated/graphql.js';
+import type { MutationResolvers, QueryResolvers, Resolvers } from './generated/graphql.js';
 import { interfaceStatsTypeDefs } from './interfaces/schema.js';
 import { routesTypeDefs } from './routes/schema.js';
 import { readSettings, requestLimits } from './shared/limits.js';
@@ -33,11 +34,27 @@ export interface MutationDeps {
   waitMs: number;
 }
 
-/** Each domain brings its SDL, its root resolvers and its mutations if any. */
+/**
+ * What the resolvers of one request share: the loaders through which fields below the root read the
+ * warehouse, each read gathering the keys of all the field's parents.
+ */
+export interface QueryContext {
+  alarmLinks: AlarmLinks;
+}
+
+const requestContext = (warehouse: Warehouse): QueryContext => ({ alarmLinks: alarmLinks(warehouse) });
+
+/**
+ * Each domain brings its SDL, its root resolvers and its mutations if any; the resolvers of fields
+ * below the root, if any, and which of those read the warehouse (Type.field): the cost of a request
+ * charges them as root fields.
+ */
 interface Domain {
   typeDefs: string;
   resolvers: (warehouse: Warehouse) => QueryResolvers;
   mutations?: (warehouse: Warehouse, deps: MutationDeps) => MutationResolvers;
+  types?: Omit<Resolvers, 'Query' | 'Mutation'>;
+  reads?: readonly string[];
 }
 
 const domains: Domain[] = [
@@ -46,8 +63,17 @@ const domains: Domain[] = [
   { typeDefs: uvesTypeDefs, resolvers: uveResolvers },
   { typeDefs: routesTypeDefs, resolvers: routeResolvers },
   { typeDefs: deadLettersTypeDefs, resolvers: deadLetterResolvers },
-  { typeDefs: alarmsTypeDefs, resolvers: alarmResolvers, mutations: alarmMutations },
+  {
+    typeDefs: alarmsTypeDefs,
+    resolvers: alarmResolvers,
+    mutations: alarmMutations,
+    types: alarmLinkResolvers,
+    reads: ALARM_LINK_FIELDS,
+  },
 ];
+
+/** The fields below the root that read the warehouse, as Type.field. */
+export const nestedReads: ReadonlySet<string> = new Set(domains.flatMap((d) => d.reads ?? []));
 
 const log = logger('query');
 
@@ -65,6 +91,7 @@ export function querySchema(
   return createSchema({
     typeDefs: [scalarsTypeDefs, pagingTypeDefs, ...domains.map((d) => d.typeDefs)],
     resolvers: {
+      ...Object.assign({}, ...domains.map((d) => d.types)),
       Query: domains.reduce<QueryResolvers>((all, d) => ({ ...all, ...d.resolvers(warehouse) }), {}),
       Mutation: domains.reduce<MutationResolvers>(
         (all, d) => ({ ...all, ...d.mutations?.(warehouse, deps) }),
@@ -146,24 +173,31 @@ function limitedReads(
  */
 export function createQueryApi(warehouse: Warehouse, config: Partial<QueryConfig> = {}, bus?: Bus): QueryApi {
   const limits = { ...defaultQueryConfig, ...config };
-  const yoga = createYoga({
-    schema: querySchema(
-      limitedReads(warehouse, readSettings(limits), limits.queryMaxConcurrentReads, limits.queryTimeout),
-      { bus, waitMs: limits.queryTimeout },
-    ),
+  const reads = limitedReads(
+    warehouse,
+    readSettings(limits),
+    limits.queryMaxConcurrentReads,
+    limits.queryTimeout,
+  );
+  const yoga = createYoga<object, QueryContext>({
+    schema: querySchema(reads, { bus, waitMs: limits.queryTimeout }),
+    context: () => requestContext(reads),
     graphqlEndpoint: '/graphql',
     graphiql: { title: 'fabricscope' },
     landingPage: false,
     plugins: [
-      requestLimits({
-        maxAliases: limits.queryMaxAliases,
-        maxDepth: limits.queryMaxDepth,
-        maxTokens: limits.queryMaxTokens,
-        maxCost: limits.queryMaxCost,
-        maxListValues: limits.queryMaxListValues,
-        maxFilters: limits.queryMaxFilters,
-        maxArgumentValues: limits.queryMaxArgumentValues,
-      }),
+      requestLimits(
+        {
+          maxAliases: limits.queryMaxAliases,
+          maxDepth: limits.queryMaxDepth,
+          maxTokens: limits.queryMaxTokens,
+          maxCost: limits.queryMaxCost,
+          maxListValues: limits.queryMaxListValues,
+          maxFilters: limits.queryMaxFilters,
+          maxArgumentValues: limits.queryMaxArgumentValues,
+        },
+        nestedReads,
+      ),
     ],
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),

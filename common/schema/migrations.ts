@@ -7,6 +7,8 @@ import {
   uveCatalog,
 } from './catalog/index.js';
 import type { RecordCatalog } from './catalog/types.js';
+import { alarmRuleStatements } from './alarm-rules.js';
+import { alarmDeliveryStatements } from './alarm-deliveries.js';
 import { alarmStateView, alarmTableStatements } from './alarms.js';
 import { addFields, createRollup, createTable, setTtl } from './ddl.js';
 import { createSnapshotTables } from './route-table.js';
@@ -154,6 +156,8 @@ const written: Migration[] = [
     name: "alarms: every transition, and each alarm's latest state",
     statements: [...alarmTableStatements, createLatestView(alarmStateView)],
   },
+  { id: 7, name: 'alarm rules written at run time, every version', statements: [...alarmRuleStatements] },
+  { id: 8, name: "alarm notifications' outbox", statements: [...alarmDeliveryStatements] },
 ];
 
 /**

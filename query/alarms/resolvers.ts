@@ -2,22 +2,26 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { acknowledgementMessage } from '../../common/bus/alarm-commands.js';
 import { FabricError } from '../../common/errors.js';
-import { BUILTIN_RULES } from '../../common/model/alarm-rules/builtin/index.js';
-import type { AlarmRule } from '../../common/model/alarm-rules/types.js';
 import type { Warehouse } from '../../common/warehouse/warehouse.js';
-import type {
-  AlarmSeverity,
-  AlarmState,
-  AlarmTransitionKind,
-  MutationResolvers,
-  QueryResolvers,
-} from '../generated/graphql.js';
+import type { AlarmTransitionKind, MutationResolvers, QueryResolvers } from '../generated/graphql.js';
 import type { MutationDeps } from '../index.js';
 import { checkFirst } from '../shared/arguments.js';
 import { cursorCodec } from '../shared/cursor.js';
 import { keysetPage } from '../shared/paging.js';
 import { resolver } from '../shared/resolve.js';
-import { microsToRfc3339, parseRange } from '../shared/time.js';
+import { parseRange } from '../shared/time.js';
+import {
+  msToRfc3339,
+  severityNumber,
+  severityOf,
+  SHOWN,
+  STATES,
+  storedState,
+  toAlarm,
+  type AlarmRow,
+  type StoredState,
+} from './rows.js';
+import { alarmRuleMutations, alarmRuleResolvers } from './rules.js';
 import {
   alarmsQuery,
   historyQuery,
@@ -28,33 +32,6 @@ import {
 
 /** How long transitions are kept (migration 6's TTL): the default reach of the history. */
 const KEPT_US = 30 * 86400e6;
-
-const SEVERITIES: readonly AlarmSeverity[] = ['CRITICAL', 'MAJOR', 'MINOR'];
-
-/** The stored state names (common/schema/alarms.ts) and the API's. */
-const STATES = {
-  Idle: 'IDLE',
-  Soak_Active: 'SOAK_ACTIVE',
-  Active: 'ACTIVE',
-  Soak_Idle: 'SOAK_IDLE',
-} as const satisfies Record<string, AlarmState>;
-type StoredState = keyof typeof STATES;
-const storedState = (state: AlarmState): StoredState =>
-  (Object.keys(STATES) as StoredState[]).find((stored) => STATES[stored] === state)!;
-const SHOWN: readonly StoredState[] = ['Active', 'Soak_Idle'];
-
-interface AlarmRow {
-  uve_type: string;
-  uve_name: string;
-  alarm_type: string;
-  severity: number;
-  state: StoredState;
-  token: string;
-  acknowledged: boolean;
-  flapping: boolean;
-  status: string;
-  at_ms: string;
-}
 
 interface TransitionRow {
   version: string;
@@ -71,49 +48,6 @@ interface TransitionRow {
   flapping: boolean;
 }
 
-const rulesByType = new Map(BUILTIN_RULES.map((rule) => [rule.fqName, rule]));
-
-const severityOf = (severity: number): AlarmSeverity => SEVERITIES[severity] ?? 'CRITICAL';
-const msToRfc3339 = (ms: number): string => microsToRfc3339(ms * 1000);
-
-function toAlarm(row: AlarmRow) {
-  // The engine's status (alarms/lifecycle.ts AlarmStatus): what the rule matched, and since when.
-  const status = JSON.parse(row.status) as { rules: unknown; since: number };
-  return {
-    uveType: row.uve_type,
-    name: row.uve_name,
-    type: row.alarm_type,
-    severity: severityOf(Number(row.severity)),
-    description: rulesByType.get(row.alarm_type)?.description ?? null,
-    state: STATES[row.state],
-    acknowledged: Boolean(row.acknowledged),
-    flapping: Boolean(row.flapping),
-    token: row.token,
-    since: status.since > 0 ? msToRfc3339(status.since) : null,
-    updatedAt: msToRfc3339(Number(row.at_ms)),
-    alarmRules: status.rules,
-  };
-}
-
-function toRule(rule: AlarmRule) {
-  return {
-    name: rule.name,
-    type: rule.fqName,
-    severity: severityOf(rule.severity),
-    description: rule.description,
-    enabled: rule.enabled,
-    uveKeys: rule.uveKeys.map((scope) =>
-      scope.name === undefined ? scope.type : `${scope.type}:${scope.name}`,
-    ),
-    activeTimer: rule.timers.activeTimer,
-    idleTimer: rule.timers.idleTimer,
-    freqCheckTimes: rule.timers.freqCheck?.times ?? null,
-    freqCheckSeconds: rule.timers.freqCheck?.seconds ?? null,
-    alarmRules: { or_list: rule.orList.map((and) => ({ and_list: and.map((c) => c.condition) })) },
-    builtIn: true,
-  };
-}
-
 export function alarmResolvers(warehouse: Warehouse): QueryResolvers {
   return {
     alarms: resolver('alarms', async (args) => {
@@ -121,7 +55,7 @@ export function alarmResolvers(warehouse: Warehouse): QueryResolvers {
       const filter = args.filter ?? {};
       const after = args.after ? alarmCursor.decode(args.after, 'after') : undefined;
       const selection = {
-        severities: filter.severity?.map((s) => SEVERITIES.indexOf(s)),
+        severities: filter.severity?.map(severityNumber),
         types: filter.type ?? undefined,
         uveTypes: filter.uveType ?? undefined,
         name: filter.name ?? undefined,
@@ -173,7 +107,7 @@ export function alarmResolvers(warehouse: Warehouse): QueryResolvers {
         }),
       );
     }),
-    alarmRules: resolver('alarmRules', async () => BUILTIN_RULES.map(toRule)),
+    ...alarmRuleResolvers(warehouse),
   };
 }
 
@@ -198,6 +132,7 @@ export function alarmMutations(warehouse: Warehouse, { bus, waitMs }: MutationDe
     return row;
   };
   return {
+    ...alarmRuleMutations(warehouse, { bus, waitMs }),
     acknowledgeAlarm: resolver('acknowledgeAlarm', async ({ uveType, name, type, token }) => {
       if (!bus) {
         throw new FabricError(

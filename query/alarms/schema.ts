@@ -2,7 +2,7 @@
  * The alarms domain of the GraphQL API: what the alarm engine raised (alarm_state), every transition
  * it stored (alarms, kept 30 days), and the rules it evaluates, as Tungsten Fabric's alarm-gen
  * reports them (UVEAlarmInfo: type, severity, token, ack, alarm_rules); acknowledgements, which the
- * engine applies (sent on the bus's alarms topic).
+ * engine applies (sent on the bus's alarms topic). UVEs and flows link to their alarms (links.ts).
  */
 export const alarmsTypeDefs = /* GraphQL */ `
   "TF's alarm_severity: 0 critical, 1 major, 2 minor."
@@ -102,6 +102,16 @@ export const alarmsTypeDefs = /* GraphQL */ `
     pageInfo: PageInfo!
   }
 
+  "Where a rule in force comes from."
+  enum AlarmRuleSource {
+    "Shipped with fabricscope (TF's system alarms), as shipped (or disabled)."
+    BUILTIN
+    "Written at run time (createAlarmRule)."
+    CUSTOM
+    "Written at run time over a built-in of its fq name; deleting it brings the built-in back."
+    OVERRIDE
+  }
+
   "A rule in Tungsten Fabric's format, as the engine evaluates it."
   type AlarmRule {
     "The last element of the fq name, e.g. system-defined-bgp-connectivity."
@@ -121,8 +131,15 @@ export const alarmsTypeDefs = /* GraphQL */ `
     freqCheckSeconds: Int
     "Its conditions as TF writes them: { or_list: [{ and_list: [{ operand1, operation, operand2, variables }] }] }."
     alarmRules: JSON!
-    "Shipped with fabricscope (TF's system alarms)."
+    "A built-in of its fq name is shipped with fabricscope (TF's system alarms)."
     builtIn: Boolean!
+    source: AlarmRuleSource!
+    "Its newest stored version (every change stores one, from 1); 0 for a built-in never changed."
+    version: Int!
+    "Who stored its newest version, as the caller named itself."
+    updatedBy: String
+    "When its newest version was stored; null for a built-in never changed."
+    updatedAt: DateTime
   }
 
   type Query {
@@ -145,7 +162,7 @@ export const alarmsTypeDefs = /* GraphQL */ `
       first: Int = 100
       after: String
     ): AlarmTransitionConnection!
-    "The rules the engine evaluates."
+    "The rules in force: the built-ins, as rules written at run time override, disable or delete them."
     alarmRules: [AlarmRule!]!
   }
 
@@ -158,5 +175,47 @@ export const alarmsTypeDefs = /* GraphQL */ `
     within the query timeout. A new content voids the acknowledgement, as in TF.
     """
     acknowledgeAlarm(uveType: String!, name: String!, type: String!, token: String!): Alarm!
+    """
+    Rule changes, each a new version of the rule (alarm_rules), stored by the alarm engine, which then
+    evaluates again the UVEs the rule covers; the answer is the rule once stored. name: the fq name
+    or its last component; author: who makes the change, kept with the version. A rule that does not
+    parse is refused BAD_USER_INPUT naming each path at fault (alarm_rules.or_list[0].and_list[1].operation);
+    one changed since expectedVersion FAILED_PRECONDITION naming its version now; UNAVAILABLE as for
+    acknowledgeAlarm.
+
+    createAlarmRule: a new rule in TF's format (fq_name or name, uve_keys, alarm_severity,
+    alarm_rules, timers); refused when one of its fq name is in force (replace it).
+    """
+    createAlarmRule(rule: JSON!, author: String): AlarmRule!
+    "Writes a rule over the one in force, which must be at expectedVersion (0: a built-in never changed); over a built-in, an override."
+    replaceAlarmRule(name: String!, rule: JSON!, expectedVersion: Int!, author: String): AlarmRule!
+    "Stops evaluating the rule (its alarms are cleared); a built-in too."
+    disableAlarmRule(name: String!, author: String): AlarmRule!
+    enableAlarmRule(name: String!, author: String): AlarmRule!
+    "Deletes a rule written at run time: null, or the built-in of its name, back as shipped. A built-in as shipped is not deleted (disable it)."
+    deleteAlarmRule(name: String!, author: String): AlarmRule
+  }
+
+  # Flows and UVEs link to their alarms (links.ts): each field reads the warehouse once per request,
+  # whatever the number of parents, and is charged as a root field.
+  extend type Uve {
+    "The alarms shown (ACTIVE, SOAK_IDLE) of this UVE, by alarm type; empty when none."
+    alarms: [Alarm!]!
+  }
+
+  extend type UveSummary {
+    "The alarms shown (ACTIVE, SOAK_IDLE) of this UVE, by alarm type; empty when none."
+    alarms: [Alarm!]!
+  }
+
+  extend type Flow {
+    """
+    The alarms shown (ACTIVE, SOAK_IDLE) of the UVEs this flow touches: its vRouter (vrouter), its
+    source and destination networks (virtual-network), its interface (virtual-machine-interface,
+    project:vmiUuid). Then the threshold alarms of a group named as one of its values: over flows
+    (uve type flows) its vRouter, a network, a namespace or a workload; over interface stats
+    (interface) its vmiUuid, a network, its vRouter or a workload. Each UVE's by alarm type.
+    """
+    alarms: [Alarm!]!
   }
 `;

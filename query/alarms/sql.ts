@@ -1,7 +1,7 @@
 import { latestAlarms } from '../../common/schema/alarms.js';
-import { afterPosition } from '../shared/paging.js';
-import { Params, type BuiltQuery } from '../shared/params.js';
-import type { TimeRange } from '../shared/time.js';
+import { afterPosition } from '../../common/sql/keyset.js';
+import { Params, type BuiltQuery } from '../../common/sql/params.js';
+import type { TimeRange } from '../../common/sql/time-range.js';
 import { globToLike } from '../uves/sql.js';
 
 /** What `alarms` narrows to; each list matches when any of its values does. */
@@ -57,11 +57,37 @@ export function alarmsQuery(selection: AlarmSelection, limit: number, after?: Al
 
 /** The alarms of one UVE in the given states, by alarm type. */
 export function uveAlarmsQuery(uveType: string, uveName: string, states: readonly string[]): BuiltQuery {
+  return linkedAlarmsQuery({ types: [uveType], names: [uveName], vmiUuids: [] }, states);
+}
+
+/**
+ * The UVEs whose alarms are read at once: every (type, name) of `types` × `names`, of which the
+ * caller keeps the pairs it asked for, and the VMIs whose UVE name (TF's project:uuid) ends in one
+ * of `vmiUuids`.
+ */
+export interface LinkedUves {
+  types: readonly string[];
+  names: readonly string[];
+  vmiUuids: readonly string[];
+}
+
+/** TF's UVE type of a virtual machine interface. */
+export const VMI_UVE_TYPE = 'virtual-machine-interface';
+
+/** The alarms of some UVEs in the given states, by UVE and alarm type. */
+export function linkedAlarmsQuery(uves: LinkedUves, states: readonly string[]): BuiltQuery {
   const params = new Params();
-  const where = `uve_type = ${params.add('String', uveType)} AND uve_name = ${params.add('String', uveName)}`;
+  const any: string[] = [];
+  if (uves.types.length > 0 && uves.names.length > 0)
+    any.push(`uve_type IN ${params.add('Array(String)', uves.types)}
+      AND uve_name IN ${params.add('Array(String)', uves.names)}`);
+  if (uves.vmiUuids.length > 0)
+    any.push(`uve_type = ${params.add('String', VMI_UVE_TYPE)}
+      AND splitByChar(':', uve_name)[-1] IN ${params.add('Array(String)', uves.vmiUuids)}`);
+  const keys = any.length === 0 ? '0' : any.map((condition) => `(${condition})`).join(' OR ');
   return {
-    sql: `SELECT ${ALARM_COLUMNS} FROM (${latestAlarms(where)})
-      WHERE state IN ${params.add('Array(String)', states)} ORDER BY alarm_type`,
+    sql: `SELECT ${ALARM_COLUMNS} FROM (${latestAlarms(keys)})
+      WHERE state IN ${params.add('Array(String)', states)} ORDER BY uve_type, uve_name, alarm_type`,
     params: params.values,
   };
 }
@@ -75,11 +101,12 @@ export interface HistorySelection {
 /** Where a history page stopped: its last row's version and alarm. */
 export type TransitionPosition = [version: string, uveType: string, uveName: string, alarmType: string];
 
+// Qualified: the SELECT aliases version and alarm_type as strings, and an alias shadows its column.
 const transitionKey = [
-  ['version', 'UInt64'],
-  ['uve_type', 'String'],
-  ['uve_name', 'String'],
-  ['alarm_type', 'String'],
+  ['alarms.version', 'UInt64'],
+  ['alarms.uve_type', 'String'],
+  ['alarms.uve_name', 'String'],
+  ['alarms.alarm_type', 'String'],
 ] as const;
 
 /** `limit` transitions of [from, to), newest first, after `after`. */

@@ -1,6 +1,6 @@
-import { afterPosition } from '../shared/paging.js';
-import { Params, type BuiltQuery } from '../shared/params.js';
-import type { TimeRange } from '../shared/time.js';
+import { afterPosition } from '../../common/sql/keyset.js';
+import { Params, type BuiltQuery } from '../../common/sql/params.js';
+import type { TimeRange } from '../../common/sql/time-range.js';
 
 /** Where a listing stopped: the sort key of its last row (newest first). */
 export interface DeadLetterPosition {

@@ -1,62 +1,26 @@
-import {
-  flowBatchApi,
-  flowCatalog,
-  type FlowApi,
-  type FilterKind,
-} from '../../common/schema/catalog/flows.js';
+import { flowCatalog, type FilterKind, type FlowField } from '../../common/schema/catalog/flows.js';
 import type { RecordCatalog } from '../../common/schema/catalog/types.js';
-import type { FlowField } from '../../common/schema/catalog/flows.js';
-import { printedAddress } from '../../common/schema/addresses.js';
+import {
+  flowSqlFields,
+  type ApiColumn,
+  type Dimension,
+  type FilterSpec,
+  type FlowSqlFields,
+} from '../../common/sql/flows/fields.js';
 import { toRfc3339 } from '../shared/time.js';
 
 /**
- * What the flows API offers, derived from the flow catalog (common/schema/catalog/flows.ts): the
- * dimensions to group by, the filter fields, the record columns, and the GraphQL types that name
- * them. Only names from here ever become SQL.
+ * The GraphQL side of the flow fields (common/sql/flows/fields.ts derives what SQL reads from the
+ * catalog): the types that name the dimensions, filter fields and record columns, and a record as
+ * the API shows it.
  */
 
-/** A stored column as queries read it. */
-export interface Dimension {
-  column: string;
-  /** Kept by the rollup levels, so a query that reads it may use them. */
-  rollup: boolean;
-  /** How the value is printed in groups and series. */
-  output: string;
-}
-
-export interface FilterSpec {
-  /** The column it reads, or the two ends of the flow for an "either end" field. */
-  on: readonly Dimension[];
-  kind: FilterKind;
-  /** For an enum column: the values it takes, as stored. */
-  values: readonly string[];
-}
-
-export interface FlowFields {
-  dimensions: Readonly<Record<string, Dimension>>;
-  filters: Readonly<Record<string, FilterSpec>>;
-  /** The SELECT list of a record: every API column under its GraphQL name. */
-  recordColumns: string;
+export interface FlowFields extends Omit<FlowSqlFields, 'columns'> {
   /** The GraphQL enum FlowDimension, input FlowFilter and type Flow. */
   typeDefs: string;
   /** A record row as the API shows it: times in RFC 3339, counters as numbers. */
   toNode(row: Record<string, unknown>): Record<string, unknown>;
 }
-
-interface ApiColumn extends Dimension {
-  api: FlowApi;
-  type: string;
-}
-
-/** sourcePort → SOURCE_PORT */
-const upperSnake = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
-
-/** The values of an Enum8 column type, but the zero one (unspecified). */
-const enumValues = (type: string): string[] =>
-  [...type.matchAll(/'([^']+)' = (\d+)/g)].filter(([, , n]) => n !== '0').map(([, name]) => name!);
-
-const output = (column: string, api: FlowApi): string =>
-  api.printed === 'address' ? printedAddress(column) : `toString(${column})`;
 
 // A filter kind's GraphQL value type, and its help where the first field of that kind is declared.
 const filterInput: Record<FilterKind, string> = {
@@ -72,63 +36,21 @@ const filterHelp: Partial<Record<FilterKind, string>> = {
 };
 
 export function flowFields(catalog: RecordCatalog<FlowField> = flowCatalog): FlowFields {
-  const columns: ApiColumn[] = [
-    ...flowBatchApi.map(({ column, api }) => ({
-      column,
-      api,
-      type: '',
-      rollup: false,
-      output: output(column, api),
-    })),
-    ...catalog.fields
-      .filter((f) => f.api)
-      .map((f) => ({
-        column: f.column,
-        api: f.api!,
-        type: f.type,
-        rollup: f.rollup !== undefined,
-        output: output(f.column, f.api!),
-      })),
-  ];
-  const dimensions = Object.fromEntries(
-    columns.filter((c) => c.api.group).map((c) => [upperSnake(c.api.name), dimension(c)]),
-  );
+  const { columns, ...sql } = flowSqlFields(catalog);
   return {
-    dimensions,
-    filters: filtersOf(columns),
-    recordColumns: columns.map(select).join(', '),
-    typeDefs: typeDefs(columns, dimensions),
+    ...sql,
+    typeDefs: typeDefs(columns, sql.dimensions, sql.filters),
     toNode: (row) => toNode(columns, row),
   };
 }
 
-const dimension = ({ column, rollup, output }: ApiColumn): Dimension => ({ column, rollup, output });
-
-/** Each filter field, and each "either end" field over the two ends, in catalog order. */
-function filtersOf(columns: readonly ApiColumn[]): Record<string, FilterSpec> {
-  const filters: Record<string, FilterSpec> = {};
-  for (const c of columns) {
-    const filter = c.api.filter;
-    if (!filter) continue;
-    const spec = { kind: filter.kind, values: enumValues(c.type) };
-    filters[filter.name ?? c.api.name] = { ...spec, on: [dimension(c)] };
-    if (!filter.either) continue;
-    const either = filters[filter.either];
-    filters[filter.either] = { ...spec, on: [...(either?.on ?? []), dimension(c)] };
-  }
-  return filters;
-}
-
-// Aliases never reuse another column's name: ClickHouse would let WHERE and ORDER BY see the alias.
-function select(c: ApiColumn): string {
-  if (c.api.name === c.column) return c.column;
-  const value = c.api.printed || c.api.graphql.startsWith('DateTime') ? c.output : c.column;
-  return `${value} AS ${c.api.name}`;
-}
-
-function typeDefs(columns: readonly ApiColumn[], dimensions: Record<string, Dimension>): string {
+function typeDefs(
+  columns: readonly ApiColumn[],
+  dimensions: Readonly<Record<string, Dimension>>,
+  filters: Readonly<Record<string, FilterSpec>>,
+): string {
   const helped = new Set<FilterKind>();
-  const filterFields = Object.entries(filtersOf(columns)).map(([name, spec]) => {
+  const filterFields = Object.entries(filters).map(([name, spec]) => {
     const help = filterHelp[spec.kind] && !helped.has(spec.kind) ? `"${filterHelp[spec.kind]}"\n    ` : '';
     helped.add(spec.kind);
     return `${help}${name}: ${filterInput[spec.kind]}`;
@@ -173,10 +95,4 @@ function toNode(columns: readonly ApiColumn[], row: Record<string, unknown>): Re
 }
 
 /** The flows API of the catalog in force. */
-export const {
-  dimensions,
-  filters,
-  recordColumns,
-  typeDefs: flowFieldTypeDefs,
-  toNode: flowNode,
-} = flowFields();
+export const { typeDefs: flowFieldTypeDefs, toNode: flowNode } = flowFields();

@@ -14,7 +14,7 @@ import {
   type FlowCursor,
   type FlowMetric,
   type FlowSelection,
-} from './sql/queries.js';
+} from '../../common/sql/flows/queries.js';
 import { parseRange } from '../shared/time.js';
 import { flowNode } from './fields.js';
 

@@ -3,7 +3,7 @@ import type { QueryResolvers } from '../generated/graphql.js';
 import { checkTop, stepSeconds } from '../shared/arguments.js';
 import { resolver } from '../shared/resolve.js';
 import { parseRange } from '../shared/time.js';
-import { interfaceSeriesQuery, interfaceTotalsQuery } from './sql.js';
+import { interfaceSeriesQuery, interfaceTotalsQuery } from '../../common/sql/interfaces.js';
 
 interface SeriesRow {
   t: string;

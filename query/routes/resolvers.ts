@@ -3,18 +3,12 @@ import { invalid } from '../../common/errors.js';
 import type { Warehouse } from '../../common/warehouse/warehouse.js';
 import type { QueryResolvers, RouteOp } from '../generated/graphql.js';
 import { checkFirst, MAX_POINTS, stepSeconds } from '../shared/arguments.js';
-import { parseAddress, parseCidr } from '../shared/cidr.js';
+import { parseAddress, parseCidr } from '../../common/sql/cidr.js';
 import { cursorCodec } from '../shared/cursor.js';
 import { keysetPage } from '../shared/paging.js';
 import { resolver } from '../shared/resolve.js';
-import {
-  countChangesQuery,
-  historyQuery,
-  lookupQuery,
-  routesQuery,
-  type PrefixKey,
-  type RoutePosition,
-} from './sql.js';
+import { countChangesQuery } from '../../common/sql/route-counts.js';
+import { historyQuery, lookupQuery, routesQuery, type PrefixKey, type RoutePosition } from './sql.js';
 import {
   MAX_TIME_US,
   MIN_TIME_US,
@@ -22,8 +16,8 @@ import {
   parseRange,
   parseTime,
   toRfc3339,
-  type TimeRange,
 } from '../shared/time.js';
+import type { TimeRange } from '../../common/sql/time-range.js';
 
 /** Next hops as the queries return them: four parallel arrays. */
 interface HopArrays {

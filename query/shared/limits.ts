@@ -1,7 +1,12 @@
 import {
+  getNamedType,
   GraphQLError,
+  isInterfaceType,
+  isObjectType,
   Kind,
   parse,
+  type GraphQLNamedType,
+  type GraphQLSchema,
   type ASTVisitor,
   type DocumentNode,
   type FragmentDefinitionNode,
@@ -28,14 +33,21 @@ export interface RequestLimits {
   maxArgumentValues: number;
 }
 
-/** What a root field costs: each runs at least one warehouse read. Any other field costs 1. */
-export const ROOT_FIELD_COST = 100;
+/**
+ * What a field that reads the warehouse costs: each root field runs at least one read, and so do
+ * the nested fields a domain names (Flow.alarms: one read for all the flows of the request). Any
+ * other field costs 1.
+ */
+export const READ_FIELD_COST = 100;
 
 const tooExpensive = (message: string): GraphQLError =>
   new GraphQLError(message, { extensions: { code: errorStatus.RESOURCE_EXHAUSTED.graphql } });
 
-/** The envelop plugin that applies the limits: tokens at parse, shape at validation, arguments before execution. */
-export function requestLimits(limits: RequestLimits): Plugin {
+/**
+ * The envelop plugin that applies the limits: tokens at parse, shape at validation, arguments before
+ * execution. `nestedReads`: the fields below the root that read the warehouse, as Type.field.
+ */
+export function requestLimits(limits: RequestLimits, nestedReads: ReadonlySet<string> = new Set()): Plugin {
   return {
     onParse({ setParseFn }) {
       setParseFn((source, options) => {
@@ -49,7 +61,7 @@ export function requestLimits(limits: RequestLimits): Plugin {
       });
     },
     onValidate({ addValidationRule }) {
-      addValidationRule(shapeRule(limits));
+      addValidationRule(shapeRule(limits, nestedReads));
     },
     onExecute({ args, setResultAndStopExecution }) {
       const refusal = argumentRefusal(args.document, args.variableValues ?? {}, limits);
@@ -59,9 +71,11 @@ export function requestLimits(limits: RequestLimits): Plugin {
 }
 
 /** Aliases, depth and cost of each operation, fragments followed, before anything runs. */
-function shapeRule(limits: RequestLimits) {
+function shapeRule(limits: RequestLimits, nestedReads: ReadonlySet<string>) {
+  const reading = [...nestedReads].join(', ');
   return (context: ValidationContext): ASTVisitor => {
     const document = context.getDocument();
+    const schema = context.getSchema();
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const d of document.definitions)
       if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
@@ -84,11 +98,15 @@ function shapeRule(limits: RequestLimits) {
           context.reportError(
             tooExpensive(`the query is ${depth} levels deep, more than ${limits.maxDepth} (query-max-depth)`),
           );
-        const cost = costOf(operation.selectionSet, fragments, true, new Set(), limits.maxCost);
+        const cost = new Cost(schema, fragments, nestedReads, limits.maxCost).of(
+          operation.selectionSet,
+          schema.getRootType(operation.operation) ?? undefined,
+          true,
+        );
         if (cost > limits.maxCost)
           context.reportError(
             tooExpensive(
-              `the query costs more than ${limits.maxCost} (query-max-cost; ${ROOT_FIELD_COST} a root field, 1 any other)`,
+              `the query costs more than ${limits.maxCost} (query-max-cost; ${READ_FIELD_COST} a field that reads the warehouse: a root field${reading ? `, ${reading}` : ''}; 1 any other)`,
             ),
           );
       },
@@ -131,32 +149,52 @@ function depthOf(
   return deepest;
 }
 
-/** The cost of `set`, each fragment counted where it is spread; stops counting once over `cap`. */
-function costOf(
-  set: SelectionSetNode | undefined,
-  fragments: Map<string, FragmentDefinitionNode>,
-  root: boolean,
-  expanding: Set<string>,
-  cap: number,
-): number {
-  let cost = 0;
-  for (const s of set?.selections ?? []) {
-    if (cost > cap) break;
-    if (s.kind === Kind.FIELD) {
-      // __typename and introspection at the root read nothing.
-      const reads = root && !s.name.value.startsWith('__');
-      cost += (reads ? ROOT_FIELD_COST : 1) + costOf(s.selectionSet, fragments, false, expanding, cap);
-    } else if (s.kind === Kind.INLINE_FRAGMENT) {
-      cost += costOf(s.selectionSet, fragments, root, expanding, cap);
-    } else {
-      const fragment = fragments.get(s.name.value);
-      if (!fragment || expanding.has(s.name.value)) continue;
-      expanding.add(s.name.value);
-      cost += costOf(fragment.selectionSet, fragments, root, expanding, cap);
-      expanding.delete(s.name.value);
+/**
+ * The cost of a selection set, each fragment counted where it is spread; stops counting once over
+ * `cap`. The type of each set's parent is followed, so that a nested field is known by its coordinate.
+ */
+class Cost {
+  private readonly expanding = new Set<string>();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly fragments: Map<string, FragmentDefinitionNode>,
+    private readonly nestedReads: ReadonlySet<string>,
+    private readonly cap: number,
+  ) {}
+
+  of(set: SelectionSetNode | undefined, parent: GraphQLNamedType | undefined, root: boolean): number {
+    let cost = 0;
+    for (const s of set?.selections ?? []) {
+      if (cost > this.cap) break;
+      if (s.kind === Kind.FIELD) {
+        const name = s.name.value;
+        // __typename and introspection at the root read nothing.
+        const reads = root ? !name.startsWith('__') : this.nestedReads.has(`${parent?.name}.${name}`);
+        cost += (reads ? READ_FIELD_COST : 1) + this.of(s.selectionSet, this.fieldType(parent, name), false);
+      } else if (s.kind === Kind.INLINE_FRAGMENT) {
+        cost += this.of(s.selectionSet, this.typeNamed(s.typeCondition?.name.value) ?? parent, root);
+      } else {
+        const fragment = this.fragments.get(s.name.value);
+        if (!fragment || this.expanding.has(s.name.value)) continue;
+        this.expanding.add(s.name.value);
+        cost += this.of(fragment.selectionSet, this.typeNamed(fragment.typeCondition.name.value), root);
+        this.expanding.delete(s.name.value);
+      }
     }
+    return cost;
   }
-  return cost;
+
+  /** The named type of a field of `parent`; undefined when unknown (validation refuses such a field). */
+  private fieldType(parent: GraphQLNamedType | undefined, name: string): GraphQLNamedType | undefined {
+    if (!isObjectType(parent) && !isInterfaceType(parent)) return undefined;
+    const field = parent.getFields()[name];
+    return field ? getNamedType(field.type) : undefined;
+  }
+
+  private typeNamed(name: string | undefined): GraphQLNamedType | undefined {
+    return name === undefined ? undefined : this.schema.getType(name);
+  }
 }
 
 /**

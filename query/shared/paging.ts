@@ -1,9 +1,7 @@
-import type { Params } from './params.js';
-
 /**
  * Keyset paging, as every connection of the API pages: a page starts right after the sort key of
  * the previous page's last row (its cursor), so pages neither skip nor repeat rows while new ones
- * arrive, and a page asks for one row more than it returns to know whether another follows.
+ * arrive (common/sql/keyset.ts), and a page asks for one row more than it returns to know whether another follows.
  */
 
 /** PageInfo, which every connection shares. */
@@ -32,18 +30,4 @@ export async function keysetPage<Row, Node>(
   const rows = await fetch(first + 1);
   const edges = rows.slice(0, first).map((row) => ({ cursor: cursor(row), node: node(row) }));
   return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
-}
-
-/** A sort key: its columns, each with the type a position's value binds as. */
-export type SortKey = readonly (readonly [column: string, type: string])[];
-
-/** The rows after `position` (a value per key column) in the order of `key`, all ascending or all descending. */
-export function afterPosition<Key extends SortKey>(
-  key: Key,
-  position: { readonly [I in keyof Key]: string | number },
-  order: 'ascending' | 'descending',
-  params: Params,
-): string {
-  const values = key.map(([, type], i) => params.add(type, position[i]!));
-  return `(${key.map(([column]) => column).join(', ')}) ${order === 'ascending' ? '>' : '<'} (${values.join(', ')})`;
 }

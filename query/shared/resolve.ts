@@ -26,14 +26,24 @@ export function resolver<F extends Field>(
   field: F,
   fn: (args: Args<F>) => Promise<Answer<F>>,
 ): (parent: unknown, args: Args<F>) => Promise<Answer<F>> {
-  return (_parent, args) => {
-    const stop = duration.startTimer({ field });
-    return fn(args)
-      .catch((err: unknown) => {
-        const fault = clientFault(err);
-        if (!fault) throw err;
-        throw new GraphQLError(fault.message, { extensions: { code: errorStatus[fault.code].graphql } });
-      })
-      .finally(stop);
-  };
+  return (_parent, args) => answered(field, () => fn(args));
+}
+
+/** Wraps the resolver of a field below the root (`coordinate`: Type.field) as resolver does a root one. */
+export function fieldResolver<P, C, T>(
+  coordinate: string,
+  fn: (parent: P, context: C) => Promise<T>,
+): (parent: P, args: unknown, context: C) => Promise<T> {
+  return (parent, _args, context) => answered(coordinate, () => fn(parent, context));
+}
+
+function answered<T>(field: string, answer: () => Promise<T>): Promise<T> {
+  const stop = duration.startTimer({ field });
+  return answer()
+    .catch((err: unknown) => {
+      const fault = clientFault(err);
+      if (!fault) throw err;
+      throw new GraphQLError(fault.message, { extensions: { code: errorStatus[fault.code].graphql } });
+    })
+    .finally(stop);
 }

@@ -1,11 +1,6 @@
 import { parseDuration } from '../../common/duration.js';
 import { invalid } from '../../common/errors.js';
-
-/** A time range in microseconds since the epoch, [from, to). */
-export interface TimeRange {
-  fromUs: number;
-  toUs: number;
-}
+import type { TimeRange } from '../../common/sql/time-range.js';
 
 /** The furthest a relative time reaches from now: ten years, beyond any retention. */
 export const MAX_RELATIVE_MS = 3653 * 86400e3;

@@ -7,7 +7,7 @@ import { checkFirst } from '../shared/arguments.js';
 import { cursorCodec } from '../shared/cursor.js';
 import { keysetPage } from '../shared/paging.js';
 import { resolver } from '../shared/resolve.js';
-import type { BuiltQuery } from '../shared/params.js';
+import type { BuiltQuery } from '../../common/sql/params.js';
 import { generatorsQuery, historyQuery, listQuery, partsQuery, typesQuery } from './sql.js';
 import { parseRange, toRfc3339 } from '../shared/time.js';
 
@@ -57,6 +57,19 @@ function toUve(type: string, name: string, rows: PartRow[]) {
   return { type, name, value, structs };
 }
 
+/**
+ * A UVE and a UVE of a listing as the resolvers build them: codegen maps Uve and UveSummary to these
+ * (query/codegen.yml), whose alarms their own resolvers read (alarms/links.ts).
+ */
+export type UveNode = ReturnType<typeof toUve>;
+export interface UveSummaryNode {
+  type: string;
+  name: string;
+  structs: string[];
+  sources: string[];
+  updatedAt: string;
+}
+
 function toGenerator(row: GeneratorRow) {
   const [source = '', nodeType = '', module = '', instanceId = ''] = row.generator.split(':');
   return {
@@ -88,7 +101,7 @@ export function uveResolvers(warehouse: Warehouse): QueryResolvers {
       const rows = await run<{ name: string; structs: string[]; sources: string[]; updated_at: string }>(
         listQuery(args.type, args.match, args.first),
       );
-      return rows.map((r) => ({
+      return rows.map((r): UveSummaryNode => ({
         type: args.type,
         name: r.name,
         structs: [...r.structs].sort(),

@@ -1,6 +1,6 @@
 import { liveUveParts as liveParts } from '../../common/schema/live-uves.js';
-import type { TimeRange } from '../shared/time.js';
-import { Params, type BuiltQuery } from '../shared/params.js';
+import type { TimeRange } from '../../common/sql/time-range.js';
+import { Params, type BuiltQuery } from '../../common/sql/params.js';
 
 /** UVE types with how many live UVEs each has. */
 export function typesQuery(): BuiltQuery {

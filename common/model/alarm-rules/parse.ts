@@ -258,7 +258,7 @@ function toTimers(input: RuleInput): AlarmTimers {
 }
 
 /** The rule's name for the error message, if the input has a readable one. */
-function nameOf(input: unknown): string | undefined {
+export function nameOf(input: unknown): string | undefined {
   if (typeof input !== 'object' || input === null) return undefined;
   const { name, fq_name } = input as { name?: unknown; fq_name?: unknown };
   if (typeof name === 'string') return name;
@@ -267,7 +267,7 @@ function nameOf(input: unknown): string | undefined {
 }
 
 /** `["alarm_rules", "or_list", 0]` → `alarm_rules.or_list[0]`; an unknown key is named in the path. */
-function describeIssue(issue: z.core.$ZodIssue): RuleIssue {
+export function describeIssue(issue: z.core.$ZodIssue): RuleIssue {
   const path = issue.path.reduce<string>(
     (text, part) =>
       typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part),

@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { ruleChangeMessage } from '../../../common/bus/alarm-commands.js';
 import { KafkaBus, keyPartitioner } from '../../../common/bus/kafka.js';
 import { loadConfig } from '../../../common/config.js';
 import type { UveUpdate } from '../../../common/proto.js';
+import { readRuleVersions } from '../../../common/schema/alarm-rules.js';
 import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { uveBusMessage, withdrawalBusMessage } from '../../../harness/bus-records.js';
@@ -212,6 +214,34 @@ describe(
       for (const control of topo.controlNodes) await flap(control).up();
       const cleared = Object.fromEntries(topo.controlNodes.map((c) => [`${c.name} ${BGP}`, ['Active>Idle']]));
       assert.deepEqual(await transitions.next(), cleared);
+    });
+
+    it('takes a rule change up on every instance: a rule disabled clears its alarms on both, stored once', async () => {
+      await startInstance();
+      const alive = instances.filter((i) => i.child.exitCode === null && i.child.signalCode === null);
+      await sharedBy(alive);
+      for (const vrouter of topo.vrouters) await withdraw(vrouter.generator);
+      await transitions.next();
+      const owners = new Set(topo.vrouters.map((v) => ownerOf(vrouterKey(v.name))));
+      assert.equal(owners.size, 2, 'the vRouters are evaluated on both instances');
+      // As the API sends it: to every partition.
+      const disable = { operation: 'disable', name: `default-global-system-config:${NODE_STATUS}` } as const;
+      await bus.broadcast('alarms', [
+        ruleChangeMessage({ ...disable, rule: '', expectedVersion: 0, author: 'test' }),
+      ]);
+      const expected = Object.fromEntries(
+        topo.vrouters
+          .map((v) => `${v.name} ${NODE_STATUS}`)
+          .sort((a, b) => a.localeCompare(b))
+          .map((id) => [id, ['Active>Idle']]),
+      );
+      assert.deepEqual(await transitions.next(), expected);
+      const versions = (await readRuleVersions(warehouse)).filter((v) => v.name === disable.name);
+      assert.deepEqual(
+        versions.map((v) => `${v.version} ${v.status}`),
+        ['1 disabled'],
+        'one version, however many instances and partitions took it',
+      );
     });
   },
 );

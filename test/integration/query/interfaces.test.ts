@@ -9,7 +9,7 @@ import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../../query/index.js';
 import { post as postApi } from '../../support/query-api-client.js';
-import { chooseInterfaceTable } from '../../../query/interfaces/sql.js';
+import { chooseInterfaceTable } from '../../../common/sql/interfaces.js';
 import { busMessage } from '../../../harness/bus-records.js';
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { acknowledgementMessage } from '../../../common/bus/alarm-commands.js';
+import { acknowledgementMessage, ruleChangeMessage } from '../../../common/bus/alarm-commands.js';
 import { AlarmCommandSchema, encode, GeneratorEventType } from '../../../common/proto.js';
 import { busMessage } from '../../../harness/bus-records.js';
 import { readAlarmInput, routeUves, routeWithdrawals } from '../../../alarms/bus-records.js';
@@ -50,9 +50,25 @@ describe("the alarm engine's bus records: the collector's batches routed by UVE"
     });
   });
 
+  it('reads the API’s rule changes, keyed by the rule', () => {
+    const change = {
+      operation: 'replace',
+      name: 'default-global-system-config:custom',
+      rule: '{"id_perms":{}}',
+      expectedVersion: 3,
+      author: 'ops',
+    } as const;
+    const message = ruleChangeMessage(change);
+    assert.equal(message.key, 'rule:default-global-system-config:custom');
+    assert.deepEqual(readAlarmInput(message), { kind: 'command', command: { kind: 'rule', ...change } });
+  });
+
   it('reads the API’s acknowledgements, and names a message that carries no input it knows', () => {
     const ack = { uveType: 'control-node', uveName: 'control-1', alarmType: 'bgp', token: 't1' };
-    assert.deepEqual(readAlarmInput(acknowledgementMessage(ack)), { kind: 'command', acknowledgement: ack });
+    assert.deepEqual(readAlarmInput(acknowledgementMessage(ack)), {
+      kind: 'command',
+      command: { kind: 'acknowledge', ...ack },
+    });
     // A bare AlarmCommand, as the topic carried before its inputs were wrapped.
     const bare = encode(AlarmCommandSchema, {
       uveType: 'control-node',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { interfaceWhere } from '../../../query/interfaces/sql.js';
-import { Params } from '../../../query/shared/params.js';
+import { interfaceWhere } from '../../../common/sql/interfaces.js';
+import { Params } from '../../../common/sql/params.js';
 
 describe('interface filter SQL', () => {
   it('keeps filter values in parameters, never in the SQL text', () => {

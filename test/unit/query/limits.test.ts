@@ -1,13 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getIntrospectionQuery } from 'graphql';
+import { getIntrospectionQuery, isObjectType } from 'graphql';
 import {
   limitError,
   type QueryParams,
   type QuerySettings,
   type Warehouse,
 } from '../../../common/warehouse/warehouse.js';
-import { createQueryApi, defaultQueryConfig, type QueryConfig } from '../../../query/index.js';
+import {
+  createQueryApi,
+  defaultQueryConfig,
+  nestedReads,
+  querySchema,
+  type QueryConfig,
+} from '../../../query/index.js';
 
 /** A warehouse that answers every read with no rows and keeps what it was asked. */
 function fakeWarehouse() {
@@ -124,6 +130,35 @@ describe('GraphQL request limits', () => {
     // The limit comes from the configuration.
     const cheap = await ask(`{ ${groups('a')} }`, {}, { queryMaxCost: 50 });
     refused(cheap, 'QUERY_TOO_EXPENSIVE', /costs more than 50 /);
+  });
+
+  it('charges a nested field that reads the warehouse as a root field, fragments followed', async () => {
+    // flows 100 + edges 1 + node 1 + alarms 100 + type 1.
+    const nested = '{ flows { edges { node { alarms { type } } } } }';
+    assert.equal((await ask(nested, {}, { queryMaxCost: 203 })).errors, undefined);
+    refused(
+      await ask(nested, {}, { queryMaxCost: 202 }),
+      'QUERY_TOO_EXPENSIVE',
+      /costs more than 202 \(query-max-cost; 100 a field that reads the warehouse: a root field, .*Flow\.alarms/,
+    );
+    const spread = `{ flows { edges { ... on FlowEdge { node { ...f } } } } } fragment f on Flow { alarms { type } }`;
+    refused(await ask(spread, {}, { queryMaxCost: 202 }), 'QUERY_TOO_EXPENSIVE', /costs more than 202 /);
+    // uve 100 + name 1 + alarms 100 + type 1; the listing's UVEs link too.
+    const uve = '{ uve(type: "vrouter", name: "compute-1") { name alarms { type } } }';
+    assert.equal((await ask(uve, {}, { queryMaxCost: 202 })).errors, undefined);
+    refused(await ask(uve, {}, { queryMaxCost: 201 }), 'QUERY_TOO_EXPENSIVE', /costs more than 201 /);
+    const listing = '{ uves(type: "vrouter") { alarms { type } } }';
+    refused(await ask(listing, {}, { queryMaxCost: 200 }), 'QUERY_TOO_EXPENSIVE', /costs more than 200 /);
+  });
+
+  it('names only fields of the schema as nested reads', () => {
+    const schema = querySchema(fakeWarehouse().warehouse);
+    assert.ok(nestedReads.size > 0);
+    for (const coordinate of nestedReads) {
+      const [type = '', field = ''] = coordinate.split('.');
+      const parent = schema.getType(type);
+      assert.ok(isObjectType(parent) && parent.getFields()[field], `${coordinate} is not in the schema`);
+    }
   });
 
   it('refuses a deep query, fragments followed', async () => {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { parseAddress, parseAddressOrCidr, parseCidr } from '../../../query/shared/cidr.js';
+import { parseAddress, parseAddressOrCidr, parseCidr } from '../../../common/sql/cidr.js';
 import { cursorCodec } from '../../../query/shared/cursor.js';
-import { afterPosition, keysetPage } from '../../../query/shared/paging.js';
-import { Params } from '../../../query/shared/params.js';
+import { afterPosition } from '../../../common/sql/keyset.js';
+import { keysetPage } from '../../../query/shared/paging.js';
+import { Params } from '../../../common/sql/params.js';
 
 describe('user-given addresses and CIDR prefixes', () => {
   it('counts lengths in the IPv6 column, IPv4 in its mapped form', () => {

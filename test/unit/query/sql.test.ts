@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dimensions } from '../../../query/flows/fields.js';
-import { flowWhere, type FlowFilterInput } from '../../../query/flows/sql/filter.js';
-import { chooseTable } from '../../../query/flows/sql/tables.js';
-import { timeCondition } from '../../../query/shared/rollup-tables.js';
-import { Params } from '../../../query/shared/params.js';
+import { dimensions } from '../../../common/sql/flows/fields.js';
+import { flowWhere, type FlowFilterInput } from '../../../common/sql/flows/filter.js';
+import { chooseTable } from '../../../common/sql/flows/tables.js';
+import { timeCondition } from '../../../common/sql/rollup-tables.js';
+import { Params } from '../../../common/sql/params.js';
 
 const hour = 3600e6;
 const range = (hours: number) => ({ fromUs: 1_795_000_000e6, toUs: 1_795_000_000e6 + hours * hour });

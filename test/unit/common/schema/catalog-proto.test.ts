@@ -64,6 +64,8 @@ const applied: Record<number, string> = {
   4: '07aefdaf33fcbec4',
   5: '1b49f65281c0e064',
   6: '20a7d8e3e7f31b86',
+  7: '1dae13242fb75746',
+  8: '5987eb97fb4418c9',
 };
 
 describe('applied migrations', () => {

@@ -1,8 +1,8 @@
-import { invalid } from '../../common/errors.js';
-import type { TimeRange } from '../shared/time.js';
-import { interfaceStatsCatalog } from '../../common/schema/catalog/index.js';
-import { coarsestTable, tableFamily, timeCondition, type TimeTable } from '../shared/rollup-tables.js';
-import { Params, type TableQuery } from '../shared/params.js';
+import { invalid } from '../errors.js';
+import type { TimeRange } from './time-range.js';
+import { interfaceStatsCatalog } from '../schema/catalog/index.js';
+import { coarsestTable, tableFamily, timeCondition, type TimeTable } from './rollup-tables.js';
+import { Params, type TableQuery } from './params.js';
 
 /**
  * Interface counters (if_stats and its rollups) read as rates, as Prometheus' rate() does: every
@@ -112,7 +112,7 @@ function samples(table: InterfaceTable, selection: InterfaceSelection, lookback:
  * with the increase of every counter: cur − prev, or cur after a reset. A reset is the interface
  * (or its vRouter) restarting, which restarts all its counters: bytes, packets or the drops in all
  * going down mark one. A drop reason that alone went down counts from zero too, so no increase is
- * ever negative. `key` is the group of the later sample; `bucket` (with a step) the point it counts in.
+ * ever negative. `key` is the group of the later sample; `bucket` the point it counts in (0 without a step).
  */
 function pairs(
   table: InterfaceTable,
@@ -124,7 +124,8 @@ function pairs(
   const lookback = lookbackSeconds(table, stepSeconds);
   const previous = ['st', 'ib', 'ob', 'ipk', 'opk', 'dr'].map((c) => `lagInFrame(${c}) OVER w AS p_${c}`);
   const step = stepSeconds === undefined ? undefined : params.add('UInt32', stepSeconds);
-  const bucket = step === undefined ? '' : `intDiv(toUnixTimestamp(time), ${step}) * ${step} AS bucket,`;
+  const bucket =
+    step === undefined ? '0 AS bucket,' : `intDiv(toUnixTimestamp(time), ${step}) * ${step} AS bucket,`;
   const counters = ['ib', 'ob', 'ipk', 'opk'];
   const reset = [
     ...counters.map((c) => `${c} < p_${c}`),
@@ -146,10 +147,29 @@ function pairs(
 }
 
 /**
- * Rates per group and point for the top groups by bytes (in + out) over the range. A rate is taken
- * per interface first (its increases over the time its pairs span in the point), then summed over
- * the group's interfaces. Rows: t, key, inBps, outBps, inPps, outPps, drops (reason → per second),
- * activeFlows (the last sample's, summed), ordered by rank then time.
+ * Per interface and point: its group (`key`, of its latest sample), the seconds its pairs span and
+ * the increases of its counters (`inc_dr`: reason → drops), its active flows as last sampled. A rate
+ * is taken per interface first (its increases over the time its pairs span), then summed over a
+ * group's interfaces.
+ */
+function perInterface(
+  table: InterfaceTable,
+  selection: InterfaceSelection,
+  by: InterfaceDimension,
+  params: Params,
+  stepSeconds?: number,
+): string {
+  return `SELECT bucket, argMax(k, st) AS key, sum(dt_us) / 1e6 AS seconds,
+      sum(d_ib) AS inc_ib, sum(d_ob) AS inc_ob, sum(d_ipk) AS inc_ipk, sum(d_opk) AS inc_opk,
+      sumMap(d_dr) AS inc_dr, argMax(af, st) AS flows
+    FROM (${pairs(table, selection, interfaceDimensions[by], params, stepSeconds)})
+    GROUP BY vmi_uuid, bucket`;
+}
+
+/**
+ * Rates per group and point for the top groups by bytes (in + out) over the range, each per
+ * interface first (perInterface). Rows: t, key, inBps, outBps, inPps, outPps, drops (reason → per
+ * second), activeFlows (the last sample's, summed), ordered by rank then time.
  */
 export function interfaceSeriesQuery(
   selection: InterfaceSelection,
@@ -159,16 +179,11 @@ export function interfaceSeriesQuery(
 ): TableQuery<InterfaceTable> {
   const params = new Params();
   const table = chooseInterfaceTable(selection.range, stepSeconds);
-  const perInterface = `SELECT bucket, argMax(k, st) AS key, sum(dt_us) / 1e6 AS seconds,
-      sum(d_ib) AS inc_ib, sum(d_ob) AS inc_ob, sum(d_ipk) AS inc_ipk, sum(d_opk) AS inc_opk,
-      sumMap(d_dr) AS inc_dr, argMax(af, st) AS flows
-    FROM (${pairs(table, selection, interfaceDimensions[by], params, stepSeconds)})
-    GROUP BY vmi_uuid, bucket`;
   const perGroup = `SELECT bucket, key, sum(inc_ib / seconds) AS inBps, sum(inc_ob / seconds) AS outBps,
       sum(inc_ipk / seconds) AS inPps, sum(inc_opk / seconds) AS outPps,
       sumMap(mapApply((r, n) -> (r, n / seconds), inc_dr)) AS drops, sum(flows) AS activeFlows,
       sum(inc_ib + inc_ob) AS bytes
-    FROM (${perInterface})
+    FROM (${perInterface(table, selection, by, params, stepSeconds)})
     GROUP BY key, bucket`;
   const sql = `SELECT bucket AS t, key, inBps, outBps, inPps, outPps, drops, activeFlows
     FROM (
@@ -187,5 +202,37 @@ export function interfaceTotalsQuery(selection: InterfaceSelection): TableQuery<
   const sql = `SELECT sum(d_ib) AS inBytes, sum(d_ob) AS outBytes, sum(d_ipk) AS inPackets,
       sum(d_opk) AS outPackets, sumMap(d_dr) AS drops
     FROM (${pairs(table, selection, "''", params)})`;
+  return { sql, params: params.values, table };
+}
+
+/** What interfaceGroupsQuery gives per group: counters increased over the range, and per second. */
+export const interfaceCounters = ['inBytes', 'outBytes', 'inPackets', 'outPackets', 'drops'] as const;
+export type InterfaceCounter = (typeof interfaceCounters)[number];
+
+/**
+ * Every group over the whole range (at most `limit`, by key): for each counter of interfaceCounters
+ * its increase (`<counter>`) and its rate (`<counter>PerSec`, summed per interface as the series
+ * are), drops summed over their reasons. Increases as strings, rates as numbers.
+ */
+export function interfaceGroupsQuery(
+  selection: InterfaceSelection,
+  by: InterfaceDimension,
+  limit: number,
+): TableQuery<InterfaceTable> {
+  const params = new Params();
+  const table = chooseInterfaceTable(selection.range);
+  const increases: Record<InterfaceCounter, string> = {
+    inBytes: 'inc_ib',
+    outBytes: 'inc_ob',
+    inPackets: 'inc_ipk',
+    outPackets: 'inc_opk',
+    drops: 'arraySum(mapValues(inc_dr))',
+  };
+  const columns = Object.entries(increases).map(
+    ([name, increase]) => `sum(${increase}) AS ${name}, sum(${increase} / seconds) AS ${name}PerSec`,
+  );
+  const sql = `SELECT key, ${columns.join(', ')}
+    FROM (${perInterface(table, selection, by, params)})
+    GROUP BY key ORDER BY key LIMIT ${params.add('UInt32', limit)}`;
   return { sql, params: params.values, table };
 }

@@ -1,13 +1,12 @@
-import type { TimeRange } from '../../shared/time.js';
-import { flowCatalog } from '../../../common/schema/catalog/index.js';
-import { measure } from '../../../common/schema/rollups.js';
-import { dimensions, recordColumns, type Dimension } from '../fields.js';
-import type { FlowDimension } from '../../generated/graphql.js';
+import type { TimeRange } from '../time-range.js';
+import { flowCatalog } from '../../schema/catalog/index.js';
+import { measure } from '../../schema/rollups.js';
+import { dimensions, recordColumns, type Dimension } from './fields.js';
 import { flowWhere, type FlowFilterInput } from './filter.js';
 import { chooseTable, metricColumns, rawFlows } from './tables.js';
-import { timeCondition, type TimeTable } from '../../shared/rollup-tables.js';
-import { afterPosition } from '../../shared/paging.js';
-import { Params, type TableQuery } from '../../shared/params.js';
+import { timeCondition, type TimeTable } from '../rollup-tables.js';
+import { afterPosition } from '../keyset.js';
+import { Params, type TableQuery } from '../params.js';
 
 export type FlowMetric = 'records' | 'bytes' | 'packets';
 
@@ -18,7 +17,7 @@ export interface FlowSelection {
 }
 
 /** Picks the table and builds the WHERE clause shared by every aggregate. */
-function scope(selection: FlowSelection, by: readonly FlowDimension[], stepSeconds?: number) {
+function scope(selection: FlowSelection, by: readonly string[], stepSeconds?: number) {
   const params = new Params();
   const where = flowWhere(selection.filter, selection.exclude, params);
   const table = chooseTable(selection.range, [...where.uses, ...by.map(dimensionOf)], stepSeconds);
@@ -32,19 +31,19 @@ export function totalsQuery(selection: FlowSelection): TableQuery<TimeTable> {
   return { sql, params: params.values, table };
 }
 
-/** A dimension the API names; the GraphQL enum lists only these. */
-function dimensionOf(name: FlowDimension): Dimension {
+/** A dimension by its name in `dimensions` (the GraphQL enum FlowDimension lists only these). */
+function dimensionOf(name: string): Dimension {
   const dimension = dimensions[name];
   if (!dimension) throw new Error(`no flow dimension ${name}`);
   return dimension;
 }
 
-const keyColumns = (by: readonly FlowDimension[]): string[] => by.map((d) => dimensionOf(d).output);
+const keyColumns = (by: readonly string[]): string[] => by.map((d) => dimensionOf(d).output);
 
 /** Top groups by one metric; each row has k0..kN (the group's values) and the three metrics. */
 export function groupsQuery(
   selection: FlowSelection,
-  by: readonly FlowDimension[],
+  by: readonly string[],
   metric: FlowMetric,
   top: number,
 ): TableQuery<TimeTable> {
@@ -63,7 +62,7 @@ export function groupsQuery(
  */
 export function seriesQuery(
   selection: FlowSelection,
-  by: readonly FlowDimension[],
+  by: readonly string[],
   metric: FlowMetric,
   top: number,
   stepSeconds: number,

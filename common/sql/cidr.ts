@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { invalid } from '../../common/errors.js';
+import { invalid } from '../errors.js';
 
 /**
  * Addresses and CIDR prefixes as users write them, IPv4 or IPv6. The warehouse keeps both families

@@ -1,7 +1,7 @@
-import { invalid } from '../../../common/errors.js';
-import { filters as fields, type Dimension, type FilterSpec } from '../fields.js';
-import { parseAddressOrCidr } from '../../shared/cidr.js';
-import type { Params } from '../../shared/params.js';
+import { invalid } from '../../errors.js';
+import { filters as fields, type Dimension, type FilterSpec } from './fields.js';
+import { parseAddressOrCidr } from '../cidr.js';
+import type { Params } from '../params.js';
 
 /** One filter as the API takes it: each field a list (OR inside a field), fields AND together. */
 export type FlowFilterInput = Readonly<Record<string, readonly (string | number)[] | null | undefined>>;

@@ -1,6 +1,6 @@
-import type { RecordCatalog } from '../../common/schema/catalog/types.js';
-import { levels } from '../../common/schema/rollups.js';
-import type { TimeRange } from './time.js';
+import type { RecordCatalog } from '../schema/catalog/types.js';
+import { levels } from '../schema/rollups.js';
+import type { TimeRange } from './time-range.js';
 import type { Params } from './params.js';
 
 /** A table that answers over time: raw rows (`bucketSeconds` 0) or a rollup with `bucketSeconds` resolution. */

@@ -1,4 +1,4 @@
-import type { QueryParams } from '../../common/warehouse/warehouse.js';
+import type { QueryParams } from '../warehouse/warehouse.js';
 
 /** SQL and the parameters it binds. */
 export interface BuiltQuery {

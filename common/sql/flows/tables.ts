@@ -1,8 +1,8 @@
-import { flowCatalog } from '../../../common/schema/catalog/index.js';
-import { measures } from '../../../common/schema/rollups.js';
-import type { TimeRange } from '../../shared/time.js';
-import { coarsestTable, tableFamily, type TimeTable } from '../../shared/rollup-tables.js';
-import type { Dimension } from '../fields.js';
+import { flowCatalog } from '../../schema/catalog/index.js';
+import { measures } from '../../schema/rollups.js';
+import type { TimeRange } from '../time-range.js';
+import { coarsestTable, tableFamily, type TimeTable } from '../rollup-tables.js';
+import type { Dimension } from './fields.js';
 
 /** A table that answers flow aggregates: the raw records or a rollup. */
 const { raw, rollups } = tableFamily(flowCatalog);

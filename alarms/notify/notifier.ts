@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import type { ConfigOf } from '../../common/config.js';
+import { errorMessage } from '../../common/errors.js';
+import { logger } from '../../common/log.js';
+import { latestAlarms } from '../../common/schema/alarms.js';
+import type { Warehouse } from '../../common/warehouse/warehouse.js';
+import type { AlarmStatus, Transition } from '../lifecycle.js';
+import { alertmanagerChannel, alertmanagerName, webhookChannel } from './channels.js';
+import type { notifyOptions } from './config.js';
+import { Dispatcher, type Channel } from './dispatcher.js';
+import { alarmEvent, deliveryId, notificationOf, type AlarmEvent, type AlarmFacts } from './events.js';
+import { deliveryOf, Outbox, type Delivery } from './outbox.js';
+import { receives } from './receivers.js';
+
+const log = logger('alarms');
+
+export type NotifyConfig = ConfigOf<typeof notifyOptions>;
+
+/** A transition as the store writes it, with its alarm. */
+export interface StoredTransition {
+  change: AlarmFacts;
+  transition: Transition;
+}
+
+interface Route {
+  name: string;
+  accepts(alarm: AlarmFacts): boolean;
+  /** Sent the active alarms every resend interval. */
+  alertmanager: boolean;
+}
+
+/** Retry delays: a receiver back within seconds is reached within seconds. */
+const RETRY = { minMs: 250, maxMs: 60_000 };
+/** An Alertmanager alert expires this many resend intervals after it was last sent (as Prometheus). */
+const RESEND_TTL_INTERVALS = 4;
+
+/**
+ * Alarm notifications: for each stored transition a receiver hears of, a delivery per receiver that
+ * takes it, written to the outbox in the engine's step, sent once the step is stored. At start the
+ * pending deliveries of the outbox are sent again; while Alertmanagers are configured, the active
+ * alarms are sent to them every resend interval.
+ */
+export class Notifier {
+  private resendTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly outbox: Outbox,
+    private readonly dispatcher: Dispatcher,
+    private readonly routes: readonly Route[],
+    private readonly config: NotifyConfig,
+    private readonly describe: (alarmType: string) => string,
+    private readonly warehouse: Warehouse,
+  ) {}
+
+  static async start(
+    config: NotifyConfig,
+    warehouse: Warehouse,
+    describe: (alarmType: string) => string,
+  ): Promise<Notifier> {
+    const ttlMs = config.alertmanagerResendInterval * RESEND_TTL_INTERVALS;
+    const channels: Channel[] = [
+      ...config.alarmWebhooks.map(webhookChannel),
+      ...config.alertmanagerUrls.map((url) => alertmanagerChannel(url, ttlMs)),
+    ];
+    const routes: Route[] = [
+      ...config.alarmWebhooks.map((r) => ({
+        name: r.name,
+        accepts: (a: AlarmFacts) => receives(r, a),
+        alertmanager: false,
+      })),
+      ...config.alertmanagerUrls.map((url) => ({
+        name: alertmanagerName(url),
+        accepts: () => true,
+        alertmanager: true,
+      })),
+    ];
+    const outbox = new Outbox(warehouse);
+    const dispatcher = new Dispatcher(channels, outbox, {
+      ...RETRY,
+      deadAfterMs: config.alarmDeliveryDeadAfter,
+    });
+    const notifier = new Notifier(outbox, dispatcher, routes, config, describe, warehouse);
+    // Twice the dead age: a delivery older than that was due to be dead before fabricscope stopped,
+    // unless it was down longer than the dead age (README "Alarm delivery").
+    const pending = await outbox.pending(Date.now() - 2 * config.alarmDeliveryDeadAfter);
+    if (pending.length > 0) log.info({ pending: pending.length }, 'resuming pending alarm notifications');
+    dispatcher.enqueue(pending);
+    if (config.alertmanagerUrls.length > 0) notifier.scheduleResend();
+    return notifier;
+  }
+
+  /**
+   * Writes the deliveries of the transitions to the outbox; the returned function sends them, called
+   * once the transitions are stored (so that a resend, which reads the stored state, never overtakes
+   * the notification of a change it does not show yet).
+   */
+  async write(stored: readonly StoredTransition[]): Promise<() => void> {
+    const deliveries = this.deliveriesOf(stored);
+    await this.outbox.write(deliveries);
+    return () => this.dispatcher.enqueue(deliveries);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.resendTimer);
+    await this.dispatcher.close();
+  }
+
+  private deliveriesOf(stored: readonly StoredTransition[]): Delivery[] {
+    const deliveries: Delivery[] = [];
+    for (const { change, transition } of stored) {
+      const kind = notificationOf(transition);
+      if (!kind) continue;
+      for (const route of this.routes) {
+        if (!route.accepts(change)) continue;
+        const id = deliveryId(route.name, change, transition);
+        const event = alarmEvent(id, kind, transition.at, change, this.context(change.alarmType));
+        deliveries.push(deliveryOf(route.name, transition.at, event));
+      }
+    }
+    return deliveries;
+  }
+
+  private context(alarmType: string): { description: string; graphqlUrl: string } {
+    return { description: this.describe(alarmType), graphqlUrl: this.config.alarmLinkUrl };
+  }
+
+  private scheduleResend(): void {
+    if (this.closed) return;
+    this.resendTimer = setTimeout(() => {
+      this.resend()
+        .catch((err: unknown) =>
+          log.warn({ err: errorMessage(err) }, 'could not read the active alarms to send them again'),
+        )
+        .finally(() => this.scheduleResend());
+    }, this.config.alertmanagerResendInterval);
+  }
+
+  /** Every alarm shown, as stored, to every Alertmanager: queued behind the notifications before it. */
+  private async resend(): Promise<void> {
+    const rows = await this.warehouse.query<{
+      uve_type: string;
+      uve_name: string;
+      alarm_type: string;
+      severity: number;
+      at: string;
+      status: string;
+    }>(
+      `SELECT uve_type, uve_name, alarm_type, severity, toUnixTimestamp64Milli(at) AS at, status
+       FROM (${latestAlarms()}) WHERE state IN ('Active', 'Soak_Idle')`,
+    );
+    if (rows.length === 0) return;
+    const events: AlarmEvent[] = rows.map((row) => {
+      const facts: AlarmFacts = {
+        uveType: row.uve_type,
+        uveName: row.uve_name,
+        alarmType: row.alarm_type,
+        severity: Number(row.severity),
+        status: JSON.parse(row.status) as AlarmStatus,
+      };
+      return alarmEvent('', 'raised', Number(row.at), facts, this.context(row.alarm_type));
+    });
+    const body = JSON.stringify(events);
+    this.dispatcher.enqueue(
+      this.routes
+        .filter((route) => route.alertmanager)
+        .map((route) => ({
+          id: randomUUID(),
+          receiver: route.name,
+          created: Date.now(),
+          body,
+          transient: true,
+        })),
+    );
+  }
+}
