@@ -3,8 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { toJson } from '@bufbuild/protobuf';
-import { AckStatus, UveUpdateSchema, type UveUpdate } from '../../common/proto.js';
+import type { UveUpdate } from '../../common/proto.js';
 import { cleanUp } from '../../harness/child-processes.js';
 import { startModernClickHouse, type ClickHouseServer } from '../../harness/clickhouse.js';
 import { kafkaTools, startKafka, type KafkaBroker } from '../../harness/kafka.js';
@@ -12,7 +11,7 @@ import { graphql, startPipelineProcess, type PipelineProcess } from '../../harne
 import { suiteNeeds } from '../../harness/system-tools.js';
 import { readUntil } from '../../harness/wait.js';
 import { buildFabricState, buildTopology, planEvents } from '../../simulator/index.js';
-import { openPublishStream, type PublishStream } from '../support/publish-stream.js';
+import { publishUves, type PublishStream } from '../support/publish-stream.js';
 
 const BGP = 'system-defined-bgp-connectivity';
 const NODE_STATUS = 'system-defined-node-status';
@@ -68,15 +67,9 @@ describe(
         .filter((t) => t.kind === 'STATE' && t.name === name)
         .reverse()
         .map((t) => `${t.from}>${t.to}`);
-    async function publish(
-      generator: string,
-      epoch: number,
-      uves: readonly UveUpdate[],
-    ): Promise<PublishStream> {
-      const stream = openPublishStream(collector().grpcTarget, generator, epoch);
+    async function publish(generator: string, epoch: number, uves: readonly UveUpdate[]) {
+      const stream = await publishUves(collector().grpcTarget, generator, epoch, uves);
       streams.push(stream);
-      const records = uves.map((u) => toJson(UveUpdateSchema, u) as object);
-      assert.equal((await stream.send('uves', records)).status, AckStatus.OK);
       return stream;
     }
 

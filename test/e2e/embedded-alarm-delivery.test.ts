@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { toJson } from '@bufbuild/protobuf';
 import { startWebhookReceiver, type AlarmEvent, type ReceivedNotification } from '../../alarms/index.js';
 import { startHttpServer, type HttpServer } from '../../common/http.js';
-import { AckStatus, UveUpdateSchema, type UveUpdate } from '../../common/proto.js';
+import type { UveUpdate } from '../../common/proto.js';
 import { startAlertmanager, type AlertmanagerServer } from '../../harness/alertmanager.js';
 import { cleanUp } from '../../harness/child-processes.js';
 import { freePort } from '../../harness/kafka.js';
@@ -15,7 +14,7 @@ import { graphql, startPipelineProcess, type PipelineProcess } from '../../harne
 import { suiteNeeds, tools } from '../../harness/system-tools.js';
 import { readUntil } from '../../harness/wait.js';
 import { buildFabricState, buildTopology, planEvents } from '../../simulator/index.js';
-import { openPublishStream, type PublishStream } from '../support/publish-stream.js';
+import { publishUves, type PublishStream } from '../support/publish-stream.js';
 
 const BGP = 'system-defined-bgp-connectivity';
 const SECRET = 'a-receiver-secret-of-some-length';
@@ -90,14 +89,10 @@ describe(
     let args: string[];
     const streams: PublishStream[] = [];
 
-    async function publish(generator: string, epoch: number, uves: readonly UveUpdate[]): Promise<void> {
-      const stream = openPublishStream(pipeline.grpcTarget, generator, epoch);
+    async function publish(generator: string, epoch: number, uves: readonly UveUpdate[]) {
+      const stream = await publishUves(pipeline.grpcTarget, generator, epoch, uves);
       streams.push(stream);
-      const ack = await stream.send(
-        'uves',
-        uves.map((u) => toJson(UveUpdateSchema, u) as object),
-      );
-      assert.equal(ack.status, AckStatus.OK);
+      return stream;
     }
     const eventsOf = (r: Recorder, kind: string): ReceivedNotification[] =>
       r.received.filter((n) => n.event.alarm.type.endsWith(BGP) && n.event.event === kind);

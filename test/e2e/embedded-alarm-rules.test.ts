@@ -3,8 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { toJson } from '@bufbuild/protobuf';
-import { AckStatus, UveUpdateSchema, type UveUpdate } from '../../common/proto.js';
+import type { UveUpdate } from '../../common/proto.js';
 import { cleanUp } from '../../harness/child-processes.js';
 import {
   graphql,
@@ -14,7 +13,7 @@ import {
 } from '../../harness/pipeline-process.js';
 import { pipelineDrained, readUntil } from '../../harness/wait.js';
 import { buildFabricState, buildTopology, planEvents } from '../../simulator/index.js';
-import { openPublishStream, type PublishStream } from '../support/publish-stream.js';
+import { publishUves, type PublishStream } from '../support/publish-stream.js';
 
 const CUSTOM = 'default-global-system-config:vrouter-control-ip';
 const BGP = 'default-global-system-config:system-defined-bgp-connectivity';
@@ -92,14 +91,10 @@ describe('embedded pipeline: alarm rules created, replaced, refused and disabled
       .filter((t) => t.kind === 'STATE')
       .map((t) => [t.name, t.from, t.to])
       .reverse();
-  async function publish(generator: string, epoch: number, uves: readonly UveUpdate[]): Promise<void> {
-    const stream = openPublishStream(pipeline.grpcTarget, generator, epoch);
+  async function publish(generator: string, epoch: number, uves: readonly UveUpdate[]) {
+    const stream = await publishUves(pipeline.grpcTarget, generator, epoch, uves);
     streams.push(stream);
-    const ack = await stream.send(
-      'uves',
-      uves.map((u) => toJson(UveUpdateSchema, u) as object),
-    );
-    assert.equal(ack.status, AckStatus.OK);
+    return stream;
   }
   const controlIp = (): string => {
     const agent = state

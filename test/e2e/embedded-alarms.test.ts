@@ -3,8 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { toJson } from '@bufbuild/protobuf';
-import { AckStatus, UveUpdateSchema, type UveUpdate } from '../../common/proto.js';
+import type { UveUpdate } from '../../common/proto.js';
 import { cleanUp } from '../../harness/child-processes.js';
 import { readUntil } from '../../harness/wait.js';
 import {
@@ -14,7 +13,7 @@ import {
   type PipelineProcess,
 } from '../../harness/pipeline-process.js';
 import { buildFabricState, buildTopology, planEvents } from '../../simulator/index.js';
-import { openPublishStream, type PublishStream } from '../support/publish-stream.js';
+import { publishUves, type PublishStream } from '../support/publish-stream.js';
 
 const BGP = 'system-defined-bgp-connectivity';
 const NODE_STATUS = 'system-defined-node-status';
@@ -66,19 +65,9 @@ describe('embedded pipeline: alarms raised and cleared by simulated faults, acro
       .filter((t) => t.kind === 'STATE')
       .reverse();
   /** A generator's stream (a new epoch after a restart) with its UVEs sent and acked. */
-  async function publish(
-    generator: string,
-    epoch: number,
-    uves: readonly UveUpdate[],
-  ): Promise<PublishStream> {
-    const stream = openPublishStream(pipeline.grpcTarget, generator, epoch);
+  async function publish(generator: string, epoch: number, uves: readonly UveUpdate[]) {
+    const stream = await publishUves(pipeline.grpcTarget, generator, epoch, uves);
     streams.push(stream);
-    const ack = await stream.send(
-      'uves',
-      uves.map((u) => toJson(UveUpdateSchema, u) as object),
-    );
-    assert.equal(ack.status, AckStatus.OK);
-    assert.equal(ack.accepted, uves.length);
     return stream;
   }
   const stateOf = (generator: string) => state.find((g) => g.generator === generator)!.uves;

@@ -1,14 +1,18 @@
+import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { fromBinary } from '@bufbuild/protobuf';
+import { fromBinary, toJson } from '@bufbuild/protobuf';
 import {
+  AckStatus,
   Collector,
   encodeFields,
   methodPath,
   PublishRequestSchema,
   PublishResponseSchema,
+  UveUpdateSchema,
   type Ack,
   type PayloadKind,
   type PublishResponse,
+  type UveUpdate,
 } from '../../common/proto.js';
 
 /**
@@ -70,4 +74,24 @@ export function openPublishStream(
       client.close();
     },
   };
+}
+
+/**
+ * Opens a generator's stream and sends its UVE updates as one batch, which must be acked OK with every
+ * record accepted; the stream stays open (a hang-up starts the generator's grace), so it is returned.
+ */
+export async function publishUves(
+  target: string,
+  generator: string,
+  epoch: number,
+  uves: readonly UveUpdate[],
+): Promise<PublishStream> {
+  const stream = openPublishStream(target, generator, epoch);
+  const ack = await stream.send(
+    'uves',
+    uves.map((u) => toJson(UveUpdateSchema, u) as object),
+  );
+  assert.equal(ack.status, AckStatus.OK, `${generator}: ${ack.message}`);
+  assert.equal(ack.accepted, uves.length, `${generator}: records accepted`);
+  return stream;
 }
