@@ -2,11 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fromBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { Ingest } from '../../../collector/ingest.js';
 import { readBatch } from '../../../collector/requests.js';
-import { startCollector, type CollectorServer } from '../../../collector/server.js';
-import { Sessions } from '../../../collector/sessions.js';
-import type { Bus } from '../../../common/bus/bus.js';
 import { clientFault } from '../../../common/errors.js';
 import {
   AckSchema,
@@ -22,6 +18,7 @@ import {
   type PublishResponse,
 } from '../../../common/proto.js';
 import { rawLen, rawVarint, varint } from '../../support/raw-protobuf.js';
+import { startTestCollector, type TestCollector } from '../../support/test-collector.js';
 
 /**
  * Batches the ingest fuzzer (test/integration/collector/ingest-fuzz.test.ts) found answered wrongly:
@@ -54,25 +51,14 @@ const goodBatch = (seq: bigint): Buffer =>
   Buffer.concat([seqField(seq), rawLen(PayloadField.flows, rawLen(1, flow))]);
 
 describe('malformed batches are the sender’s fault, answered, and end nothing else', () => {
-  let server: CollectorServer;
+  let collector: TestCollector;
   let client: grpc.Client;
-  const bus = { publish: async () => undefined } as unknown as Bus;
-  const sessions = new Sessions({ graceMs: 1000, report: async () => undefined });
 
   before(async () => {
-    const options = { host: '127.0.0.1', port: 0, tokens: [], maxInFlight: 4, maxBatchRecords: 10 };
-    server = await startCollector(
-      options,
-      new Ingest(bus, { maxBatchRecords: 10, maxUveBytes: 1024 }),
-      sessions,
-    );
-    client = new grpc.Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+    collector = await startTestCollector();
+    client = collector.client;
   });
-  after(async () => {
-    client.close();
-    await server.close();
-    sessions.stop();
-  });
+  after(() => collector.close());
 
   const hello = rawLen(1, encodeFields(HelloSchema, { generator, epoch: 1 }));
 

@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { Ingest } from '../../../collector/ingest.js';
-import { startCollector, type CollectorServer } from '../../../collector/server.js';
-import { Sessions } from '../../../collector/sessions.js';
-import type { Bus } from '../../../common/bus/bus.js';
 import { registry } from '../../../common/metrics.js';
 import {
   Collector,
@@ -13,6 +9,7 @@ import {
   PublishBatchRequestSchema,
   PublishRequestSchema,
 } from '../../../common/proto.js';
+import { startTestCollector, type TestCollector } from '../../support/test-collector.js';
 
 const generator = 'compute-1:Compute:contrail-vrouter-agent:0';
 
@@ -24,25 +21,14 @@ async function refused(): Promise<Record<string, number>> {
 }
 
 describe('stream-level refusals are answered and counted', () => {
-  let server: CollectorServer;
+  let collector: TestCollector;
   let client: grpc.Client;
-  const bus = { publish: async () => undefined } as unknown as Bus;
-  const sessions = new Sessions({ graceMs: 1000, report: async () => undefined });
 
   before(async () => {
-    const options = { host: '127.0.0.1', port: 0, tokens: ['secret'], maxInFlight: 4, maxBatchRecords: 10 };
-    server = await startCollector(
-      options,
-      new Ingest(bus, { maxBatchRecords: 10, maxUveBytes: 1024 }),
-      sessions,
-    );
-    client = new grpc.Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+    collector = await startTestCollector({ tokens: ['secret'] });
+    client = collector.client;
   });
-  after(async () => {
-    client.close();
-    await server.close();
-    sessions.stop();
-  });
+  after(() => collector.close());
 
   const publishBatch = (hello: object): Promise<grpc.ServiceError> =>
     new Promise((resolve, reject) =>
@@ -88,25 +74,14 @@ describe('stream-level refusals are answered and counted', () => {
 });
 
 describe('a Hello over the stream limits', () => {
-  let server: CollectorServer;
+  let collector: TestCollector;
   let client: grpc.Client;
-  const bus = { publish: async () => undefined } as unknown as Bus;
-  const sessions = new Sessions({ graceMs: 1000, report: async () => undefined, maxStreamsPerPeer: 1 });
 
   before(async () => {
-    const options = { host: '127.0.0.1', port: 0, tokens: [], maxInFlight: 4, maxBatchRecords: 10 };
-    server = await startCollector(
-      options,
-      new Ingest(bus, { maxBatchRecords: 10, maxUveBytes: 1024 }),
-      sessions,
-    );
-    client = new grpc.Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+    collector = await startTestCollector({ maxStreamsPerPeer: 1 });
+    client = collector.client;
   });
-  after(async () => {
-    client.close();
-    await server.close();
-    sessions.stop();
-  });
+  after(() => collector.close());
 
   /** A Publish stream that has sent its Hello; resolves its welcome or its status. */
   function hello(name: string) {
