@@ -1,3 +1,4 @@
+import { counter } from '../metrics.js';
 import type { BusPayloadKind } from '../proto.js';
 
 /** The bus between the collector and its consumers (writer, alarms): Kafka or in-process. */
@@ -80,3 +81,10 @@ export interface Bus {
   committed(kind: TopicKind, group: string): Promise<Positions>;
   close(): Promise<void>;
 }
+
+/** Deliveries a consumer failed and gets again, on either bus. */
+export const busRedeliveries = counter(
+  'fabricscope_bus_redeliveries_total',
+  'Deliveries retried because a consumer failed them',
+  ['topic'],
+);

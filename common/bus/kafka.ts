@@ -14,6 +14,7 @@ import { FabricError, errorMessage } from '../errors.js';
 import { logger } from '../log.js';
 import { counter, gauge } from '../metrics.js';
 import {
+  busRedeliveries,
   topicKinds,
   topicName,
   type Bus,
@@ -28,12 +29,6 @@ import {
 
 const log = logger('bus');
 
-// Same name as the in-process bus's counter: counter() returns the one already registered.
-const redeliveries = counter(
-  'fabricscope_bus_redeliveries_total',
-  'Deliveries retried because a consumer failed them',
-  ['topic'],
-);
 const published = counter('fabricscope_bus_published_messages_total', 'Messages acknowledged by Kafka', [
   'topic',
 ]);
@@ -271,7 +266,7 @@ class KafkaSubscription implements Subscription {
         );
         return true;
       } catch (err) {
-        redeliveries.inc({ topic: this.kind });
+        busRedeliveries.inc({ topic: this.kind });
         log.warn(
           { topic: this.kind, group: this.group, err: errorMessage(err), retryInMs: backoff },
           'consumer failed a delivery',

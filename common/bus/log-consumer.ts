@@ -1,16 +1,9 @@
 import { errorMessage } from '../errors.js';
 import { logger } from '../log.js';
-import { counter } from '../metrics.js';
-import type { BusHandler, SubscribeOptions, TopicKind } from './bus.js';
+import { busRedeliveries, type BusHandler, type SubscribeOptions, type TopicKind } from './bus.js';
 import type { TopicLog } from './topic-log.js';
 
 const log = logger('bus');
-// Same name as the Kafka bus's counter: counter() returns the one already registered.
-const redeliveries = counter(
-  'fabricscope_bus_redeliveries_total',
-  'Deliveries retried because a consumer failed them',
-  ['topic'],
-);
 
 /**
  * Feeds one consumer group of a topic of the local log, in order, from its committed position:
@@ -90,7 +83,7 @@ export class LogConsumer {
         backoff = 100;
       } catch (err) {
         // Kept and delivered again: nothing published is dropped, and publishers stay held back.
-        redeliveries.inc({ topic: this.kind });
+        busRedeliveries.inc({ topic: this.kind });
         log.warn(
           { topic: this.kind, group: this.group, err: errorMessage(err), retryInMs: backoff },
           'consumer failed a delivery',
