@@ -18,7 +18,7 @@ import { alarmMetrics } from './metrics.js';
 const log = rateLimited(logger('alarms'));
 
 /** The most groups one evaluation reads; more are counted and logged, never dropped unsaid. */
-export const MAX_GROUPS = 10_000;
+const MAX_GROUPS = 10_000;
 
 /**
  * Threshold rules at work: each rule, at every multiple of its interval, aggregates its source over

@@ -8,7 +8,7 @@ import type { RecordCatalog } from '../common/schema/catalog/types.js';
  * ClickHouse's max_partitions_per_insert_block at its default: an insert whose rows fall into more
  * partitions is refused whole, and the writer's topic would stall behind it.
  */
-export const MAX_PARTITIONS_PER_INSERT = 100;
+const MAX_PARTITIONS_PER_INSERT = 100;
 /**
  * Days of arrival one writer insert may mix: it joins the batches it finds on the bus, which after an
  * outage arrived up to Kafka's retention (7 days by default) apart; twice that for room.

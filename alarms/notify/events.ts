@@ -76,7 +76,7 @@ export function deliveryId(receiver: string, facts: AlarmFacts, transition: Tran
 }
 
 /** The GraphQL GET that shows an alarm's UVE's alarms. */
-export function alarmLink(graphqlUrl: string, uveType: string, uveName: string): string {
+function alarmLink(graphqlUrl: string, uveType: string, uveName: string): string {
   const query = `{ alarm(uveType: ${JSON.stringify(uveType)}, name: ${JSON.stringify(uveName)}) { type severity state acknowledged token alarmRules } }`;
   return `${graphqlUrl}?query=${encodeURIComponent(query)}`;
 }
@@ -113,4 +113,4 @@ export function alarmEvent(
 }
 
 /** `default-global-system-config:system-defined-bgp-connectivity` → `system-defined-bgp-connectivity`. */
-export const shortName = (alarmType: string): string => alarmType.split(':').at(-1) ?? alarmType;
+const shortName = (alarmType: string): string => alarmType.split(':').at(-1) ?? alarmType;
