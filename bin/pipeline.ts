@@ -1,7 +1,7 @@
 import type { Bus } from '../common/bus/bus.js';
 import { openBus } from '../common/bus/open.js';
 import { FabricError } from '../common/errors.js';
-import { startHttpServer, type RequestListener } from '../common/http.js';
+import { startHttpServer, type RequestListener, type UpgradeListener } from '../common/http.js';
 import { logger } from '../common/log.js';
 import { migrate } from '../common/schema/migrate.js';
 import { openWarehouse } from '../common/warehouse/open.js';
@@ -44,11 +44,14 @@ export async function startServices(config: Config, run: readonly Service[]): Pr
   const has = (s: Service): boolean => run.includes(s);
   // The query API sends acknowledgements to the alarm engine: over Kafka, or in-process beside it.
   const reachesAlarms = has('query') && (config.kafkaBrokers.length > 0 || has('alarms'));
+  // Its live streams follow the bus: Kafka, or the collector's log in this process.
+  const follows = has('query') && (config.kafkaBrokers.length > 0 || has('collector'));
   const bus =
     has('collector') || has('writer') || has('alarms') || reachesAlarms ? openBusFor(config, run) : undefined;
   const warehouse = has('writer') || has('query') || has('alarms') ? await openWarehouse(config) : undefined;
   if (warehouse) await migrate(warehouse);
   const routes: Record<string, RequestListener> = {};
+  const upgrades: Record<string, UpgradeListener> = {};
   const writing = has('writer')
     ? await writer.start(config, { bus: bus!, warehouse: warehouse! })
     : undefined;
@@ -56,13 +59,20 @@ export async function startServices(config: Config, run: readonly Service[]): Pr
     ? await alarms.start(config, { bus: bus!, warehouse: warehouse! })
     : undefined;
   const querying = has('query')
-    ? await query.start(config, { warehouse: warehouse!, routes, bus: reachesAlarms ? bus : undefined })
+    ? await query.start(config, {
+        warehouse: warehouse!,
+        routes,
+        upgrades,
+        bus: reachesAlarms ? bus : undefined,
+        feed: follows ? bus : undefined,
+      })
     : undefined;
   const collecting = has('collector') ? await collector.start(config, { bus: bus! }) : undefined;
   const http = await startHttpServer({
     host: config.httpHost,
     port: config.httpPort,
     routes,
+    upgrades,
     health: async () => !warehouse || (await warehouse.query('SELECT 1 AS ok')).length === 1,
   });
   log.info({ services: run }, 'started');
@@ -72,8 +82,9 @@ export async function startServices(config: Config, run: readonly Service[]): Pr
     close: async () => {
       // Intake first, then the writer drains what it holds, then the stores.
       await collecting?.close();
-      await http.close();
+      // Before the HTTP server: its subscriptions end, so their connections do not hold it open.
       await querying?.close();
+      await http.close();
       await alarming?.close();
       await writing?.close();
       await bus?.close();

@@ -1,14 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { registry } from './metrics.js';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+/** Takes an HTTP upgrade (a WebSocket) on its path. */
+export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 export interface HttpOptions {
   host: string;
   port: number;
   /** Other handlers by path prefix, e.g. { '/graphql': yoga }. */
   routes?: Record<string, RequestListener>;
+  /** Upgrade handlers by exact path, e.g. { '/graphql': WebSocket server }; others are refused. */
+  upgrades?: Record<string, UpgradeListener>;
   /** Reports readiness for /healthz; throws or returns false when not ready. */
   health?: () => Promise<boolean>;
 }
@@ -29,6 +34,11 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
     const route = routes.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`));
     if (route) return route[1](req, res);
     res.writeHead(404, { 'content-type': 'text/plain' }).end(`no route for ${path}\n`);
+  });
+  server.on('upgrade', (req, socket: Duplex, head: Buffer) => {
+    const upgrade = options.upgrades?.[(req.url ?? '/').split('?')[0] ?? '/'];
+    if (upgrade) return upgrade(req, socket, head);
+    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

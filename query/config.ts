@@ -100,4 +100,18 @@ export const queryOptions = {
     schema: count,
     help: 'Threads one warehouse read of the API may use (max_threads; 0: the engine default, its cores); embedded, fewer than the cores leaves the rest to ingest',
   },
+  queryMaxSubscriptions: {
+    flag: 'query-max-subscriptions',
+    env: 'FABRICSCOPE_QUERY_MAX_SUBSCRIPTIONS',
+    default: 100,
+    schema: positive,
+    help: 'GraphQL subscriptions (SSE and WebSocket) open at once; more are refused',
+  },
+  querySubscriptionMaxQueue: {
+    flag: 'query-subscription-max-queue',
+    env: 'FABRICSCOPE_QUERY_SUBSCRIPTION_MAX_QUEUE',
+    default: 10_000,
+    schema: positive,
+    help: 'Events one subscription may have waiting for a slow client; one more cuts it off (counted, logged)',
+  },
 } as const satisfies OptionTable;

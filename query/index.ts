@@ -2,7 +2,7 @@ import type { GraphQLSchema } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
 import type { Bus } from '../common/bus/bus.js';
 import type { ConfigOf } from '../common/config.js';
-import type { RequestListener } from '../common/http.js';
+import type { RequestListener, UpgradeListener } from '../common/http.js';
 import { FabricError } from '../common/errors.js';
 import { logger } from '../common/log.js';
 import type { QuerySettings, Warehouse } from '../common/warehouse/warehouse.js';
@@ -16,7 +16,12 @@ import { flowResolvers } from './flows/resolvers.js';
 import { interfaceStatsResolvers } from './interfaces/resolvers.js';
 import { routeResolvers } from './routes/resolvers.js';
 import { flowsTypeDefs } from './flows/schema.js';
-import type { MutationResolvers, QueryResolvers, Resolvers } from './generated/graphql.js';
+import type {
+  MutationResolvers,
+  QueryResolvers,
+  Resolvers,
+  SubscriptionResolvers,
+} from './generated/graphql.js';
 import { interfaceStatsTypeDefs } from './interfaces/schema.js';
 import { routesTypeDefs } from './routes/schema.js';
 import { readSettings, requestLimits } from './shared/limits.js';
@@ -24,6 +29,13 @@ import { pagingTypeDefs } from './shared/paging.js';
 import { scalarsTypeDefs } from './shared/scalars.js';
 import { uvesTypeDefs } from './uves/schema.js';
 import { uveResolvers } from './uves/resolvers.js';
+import { alarmSource, alarmSubscriptions } from './alarms/stream.js';
+import { busSources } from './streams/bus-sources.js';
+import { Streams, type Source, type StreamName } from './streams/hub.js';
+import { Identities } from './streams/identities.js';
+import { streamResolvers } from './streams/resolvers.js';
+import { streamsTypeDefs } from './streams/schema.js';
+import { graphqlWebSocket } from './streams/ws.js';
 
 /**
  * What the mutations reach: the bus to the alarm engine, when this process has one to it, and how
@@ -32,6 +44,8 @@ import { uveResolvers } from './uves/resolvers.js';
 export interface MutationDeps {
   bus?: Bus;
   waitMs: number;
+  /** The live streams the subscriptions follow (none: every subscription is refused, named). */
+  streams?: Streams;
 }
 
 /**
@@ -51,9 +65,10 @@ const requestContext = (warehouse: Warehouse): QueryContext => ({ alarmLinks: al
  */
 interface Domain {
   typeDefs: string;
-  resolvers: (warehouse: Warehouse) => QueryResolvers;
+  resolvers?: (warehouse: Warehouse) => QueryResolvers;
   mutations?: (warehouse: Warehouse, deps: MutationDeps) => MutationResolvers;
-  types?: Omit<Resolvers, 'Query' | 'Mutation'>;
+  subscriptions?: (streams: Streams) => SubscriptionResolvers;
+  types?: Omit<Resolvers, 'Query' | 'Mutation' | 'Subscription'>;
   reads?: readonly string[];
 }
 
@@ -67,9 +82,11 @@ const domains: Domain[] = [
     typeDefs: alarmsTypeDefs,
     resolvers: alarmResolvers,
     mutations: alarmMutations,
+    subscriptions: alarmSubscriptions,
     types: alarmLinkResolvers,
     reads: ALARM_LINK_FIELDS,
   },
+  { typeDefs: streamsTypeDefs, subscriptions: streamResolvers },
 ];
 
 /** The fields below the root that read the warehouse, as Type.field. */
@@ -79,6 +96,10 @@ const log = logger('query');
 
 export interface QueryApi {
   handler: RequestListener;
+  /** GraphQL over WebSocket (graphql-ws) on /graphql. */
+  upgrade: UpgradeListener;
+  /** Ends the subscriptions (each told why) and the WebSocket connections. */
+  close(): Promise<void>;
   /** For tests and embedding: answers a Fetch API request. */
   fetch: (url: string, init?: RequestInit) => Promise<Response>;
 }
@@ -92,14 +113,21 @@ export function querySchema(
     typeDefs: [scalarsTypeDefs, pagingTypeDefs, ...domains.map((d) => d.typeDefs)],
     resolvers: {
       ...Object.assign({}, ...domains.map((d) => d.types)),
-      Query: domains.reduce<QueryResolvers>((all, d) => ({ ...all, ...d.resolvers(warehouse) }), {}),
+      Query: domains.reduce<QueryResolvers>((all, d) => ({ ...all, ...d.resolvers?.(warehouse) }), {}),
       Mutation: domains.reduce<MutationResolvers>(
         (all, d) => ({ ...all, ...d.mutations?.(warehouse, deps) }),
+        {},
+      ),
+      Subscription: domains.reduce<SubscriptionResolvers>(
+        (all, d) => ({ ...all, ...d.subscriptions?.(deps.streams ?? noStreams) }),
         {},
       ),
     },
   });
 }
+
+/** Where no live stream is fed (printing the schema): every subscription is refused. */
+const noStreams = new Streams({}, { maxSubscriptions: 1, maxQueued: 1 });
 
 /** The query service's options: the limits of a request and of each warehouse read it makes. */
 export const options = queryOptions;
@@ -168,10 +196,17 @@ function limitedReads(
 }
 
 /**
- * The GraphQL API over the warehouse, served at /graphql with GraphiQL for people. A request over
- * the limits of `config` is refused before it runs; each read it makes is bounded in the engine.
+ * The GraphQL API over the warehouse, served at /graphql with GraphiQL for people (subscriptions over
+ * SSE there too, and over WebSocket through `upgrade`). A request over the limits of `config` is
+ * refused before it runs; each read it makes is bounded in the engine. `feed`, the bus the live
+ * streams follow; without one, subscriptions are refused, named.
  */
-export function createQueryApi(warehouse: Warehouse, config: Partial<QueryConfig> = {}, bus?: Bus): QueryApi {
+export function createQueryApi(
+  warehouse: Warehouse,
+  config: Partial<QueryConfig> = {},
+  bus?: Bus,
+  feed?: Bus,
+): QueryApi {
   const limits = { ...defaultQueryConfig, ...config };
   const reads = limitedReads(
     warehouse,
@@ -179,11 +214,12 @@ export function createQueryApi(warehouse: Warehouse, config: Partial<QueryConfig
     limits.queryMaxConcurrentReads,
     limits.queryTimeout,
   );
+  const streams = liveStreams(reads, limits, feed);
   const yoga = createYoga<object, QueryContext>({
-    schema: querySchema(reads, { bus, waitMs: limits.queryTimeout }),
+    schema: querySchema(reads, { bus, waitMs: limits.queryTimeout, streams }),
     context: () => requestContext(reads),
     graphqlEndpoint: '/graphql',
-    graphiql: { title: 'fabricscope' },
+    graphiql: { title: 'fabricscope', subscriptionsProtocol: 'WS' },
     landingPage: false,
     plugins: [
       requestLimits(
@@ -206,7 +242,28 @@ export function createQueryApi(warehouse: Warehouse, config: Partial<QueryConfig
       error: (...args) => log.error(args.map(String).join(' ')),
     },
   });
-  return { handler: yoga, fetch: async (url, init) => yoga.fetch(new Request(url, init)) };
+  const ws = graphqlWebSocket(yoga);
+  return {
+    handler: yoga,
+    upgrade: ws.upgrade,
+    fetch: async (url, init) => yoga.fetch(new Request(url, init)),
+    close: async () => {
+      await streams.close();
+      await ws.close();
+    },
+  };
+}
+
+/** The live streams: flows, UVE changes and generator events from the bus, alarms from the warehouse. */
+function liveStreams(warehouse: Warehouse, limits: QueryConfig, feed?: Bus): Streams {
+  const sources: Partial<Record<StreamName, Source<unknown>>> = feed
+    ? { ...busSources(feed, new Identities(warehouse)), alarms: alarmSource(warehouse) }
+    : {};
+  return new Streams(
+    sources,
+    { maxSubscriptions: limits.queryMaxSubscriptions, maxQueued: limits.querySubscriptionMaxQueue },
+    'this query service follows no bus: run it with the collector (embedded) or with --kafka-brokers',
+  );
 }
 
 /**
@@ -228,14 +285,24 @@ async function checkReadSettingsAllowed(warehouse: Warehouse): Promise<void> {
 }
 
 /**
- * The query service: mounts the GraphQL API at /graphql on the routes of the process's HTTP server.
- * `bus`, where the process reaches the alarm engine through one, carries acknowledgements.
+ * The query service: mounts the GraphQL API at /graphql on the routes of the process's HTTP server
+ * (WebSocket upgrades on `upgrades`). `bus`, where the process reaches the alarm engine through one,
+ * carries acknowledgements; `feed`, where the process can follow the bus (Kafka, or the collector's
+ * log in this process), feeds the live streams.
  */
 export async function start(
   config: QueryConfig,
-  deps: { warehouse: Warehouse; routes: Record<string, RequestListener>; bus?: Bus },
+  deps: {
+    warehouse: Warehouse;
+    routes: Record<string, RequestListener>;
+    upgrades?: Record<string, UpgradeListener>;
+    bus?: Bus;
+    feed?: Bus;
+  },
 ): Promise<{ close(): Promise<void> }> {
   await checkReadSettingsAllowed(deps.warehouse);
-  deps.routes['/graphql'] = createQueryApi(deps.warehouse, config, deps.bus).handler;
-  return { close: async () => undefined };
+  const api = createQueryApi(deps.warehouse, config, deps.bus, deps.feed);
+  deps.routes['/graphql'] = api.handler;
+  if (deps.upgrades) deps.upgrades['/graphql'] = api.upgrade;
+  return { close: () => api.close() };
 }

@@ -64,6 +64,12 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/**
+ * Takes the messages a tail follows, as they are published. It must return at once (hand them on,
+ * never wait): the bus does not wait for a tail, and a tail never holds a publisher back.
+ */
+export type TailHandler = (messages: BusMessage[]) => void;
+
 export interface Bus {
   /** Resolves once the messages are durable on the bus; waits while the bus is full (backpressure). */
   publish(kind: TopicKind, messages: BusMessage[]): Promise<void>;
@@ -75,6 +81,12 @@ export interface Bus {
     handler: BusHandler,
     options: SubscribeOptions,
   ): Promise<Subscription>;
+  /**
+   * Follows the topic from its end, outside every consumer group: nothing is committed and nothing is
+   * kept for it (a live view, such as the API's subscriptions). Messages published once it resolves
+   * reach `handler`; a tail that lost its place (Kafka restarted it) goes on from the end again.
+   */
+  tail(kind: TopicKind, handler: TailHandler): Promise<Subscription>;
   /** Where the topic ends now: the offset the next message of each partition will take. */
   ends(kind: TopicKind): Promise<Positions>;
   /** Where the group stands: the offset of the next message it reads, per partition. */

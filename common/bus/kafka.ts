@@ -24,8 +24,10 @@ import {
   type Positions,
   type SubscribeOptions,
   type Subscription,
+  type TailHandler,
   type TopicKind,
 } from './bus.js';
+import { startKafkaTail, toBusMessage } from './kafka-tail.js';
 
 const log = logger('bus');
 
@@ -121,10 +123,6 @@ function kafkaLogCreator(): (entry: LogEntry) => void {
 
 /** A message to publish, to the partition its key chooses unless one is given. */
 type Outgoing = BusMessage & { partition?: number };
-
-function toBusMessage(m: KafkaMessage): BusMessage {
-  return { key: m.key?.toString('utf8') ?? '', value: m.value ?? Buffer.alloc(0) };
-}
 
 /** Splits a fetched batch into deliveries of about maxBytes (a larger single message goes alone). */
 function chunks(messages: KafkaMessage[], maxBytes: number): KafkaMessage[][] {
@@ -315,6 +313,7 @@ export class KafkaBus implements Bus {
   private readonly producer: Lazy<Producer>;
   private readonly ready: Lazy<void>;
   private readonly subscriptions = new Set<KafkaSubscription>();
+  private readonly tails = new Set<Subscription>();
   private readonly lagTimer: NodeJS.Timeout;
   private measuring = false;
 
@@ -399,6 +398,23 @@ export class KafkaBus implements Bus {
     };
   }
 
+  async tail(kind: TopicKind, handler: TailHandler): Promise<Subscription> {
+    const tail = await startKafkaTail(
+      this.kafka,
+      this.options.clientId,
+      kind,
+      handler,
+      await this.ends(kind),
+    );
+    this.tails.add(tail);
+    return {
+      close: async () => {
+        this.tails.delete(tail);
+        await tail.close();
+      },
+    };
+  }
+
   async ends(kind: TopicKind): Promise<Positions> {
     await this.start();
     const admin = await this.admin.get();
@@ -426,8 +442,9 @@ export class KafkaBus implements Bus {
 
   async close(): Promise<void> {
     clearInterval(this.lagTimer);
-    const subscriptions = [...this.subscriptions];
+    const subscriptions = [...this.subscriptions, ...this.tails];
     this.subscriptions.clear();
+    this.tails.clear();
     await Promise.allSettled(subscriptions.map((s) => s.close()));
     await Promise.allSettled([this.producer, this.admin].map((lazy) => disconnect(lazy.peek())));
   }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { FabricError } from '../errors.js';
+import { FabricError, errorMessage } from '../errors.js';
 import { logger } from '../log.js';
 import { gauge } from '../metrics.js';
 import {
@@ -10,6 +10,7 @@ import {
   type Positions,
   type SubscribeOptions,
   type Subscription,
+  type TailHandler,
   type TopicKind,
 } from './bus.js';
 import { LogConsumer } from './log-consumer.js';
@@ -42,6 +43,7 @@ export class LocalLogBus implements Bus {
   private readonly topics = new Map<TopicKind, Promise<TopicLog>>();
   private readonly opened: TopicLog[] = [];
   private readonly consumers = new Set<LogConsumer>();
+  private readonly tails = new Map<TopicKind, Set<TailHandler>>();
   private readonly segmentBytes: number;
   private used = 0;
   private readonly waiters: (() => void)[] = [];
@@ -72,6 +74,8 @@ export class LocalLogBus implements Bus {
     } finally {
       this.reserve(-size);
     }
+    // Appends resolve in the order they were written, so tails see the log's order.
+    for (const tail of this.tails.get(kind) ?? []) feedTail(kind, tail, messages);
   }
 
   /** One partition: every group's one member reads every message. */
@@ -97,6 +101,14 @@ export class LocalLogBus implements Bus {
     };
   }
 
+  /** Handed each publish once it is durable, from memory: no position, no file, nothing held. */
+  async tail(kind: TopicKind, handler: TailHandler): Promise<Subscription> {
+    if (this.closed) throw new FabricError('UNAVAILABLE', 'the bus is closed');
+    const tails = this.tails.get(kind) ?? new Set<TailHandler>();
+    this.tails.set(kind, tails.add(handler));
+    return { close: async () => void tails.delete(handler) };
+  }
+
   async ends(kind: TopicKind): Promise<Positions> {
     return new Map([[0, (await this.topic(kind)).durableEnd]]);
   }
@@ -108,6 +120,7 @@ export class LocalLogBus implements Bus {
   /** Lets each consumer finish its delivery and the appends under way reach the disk. */
   async close(): Promise<void> {
     this.closed = true;
+    this.tails.clear();
     for (const wake of this.waiters.splice(0)) wake();
     await Promise.all([...this.consumers].map((c) => c.close()));
     this.consumers.clear();
@@ -145,5 +158,14 @@ export class LocalLogBus implements Bus {
     usedBytes.set(this.used);
     if (this.used < this.options.maxBytes) this.full = false;
     while (this.waiters.length > 0 && this.used < this.options.maxBytes) this.waiters.shift()!();
+  }
+}
+
+/** A tail that throws is a fault of its own: logged, never the publisher's failure. */
+function feedTail(kind: TopicKind, tail: TailHandler, messages: BusMessage[]): void {
+  try {
+    tail(messages);
+  } catch (err) {
+    log.error({ topic: kind, err: errorMessage(err) }, 'bus tail failed on a publish');
   }
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { acknowledgementMessage } from '../../common/bus/alarm-commands.js';
 import { FabricError } from '../../common/errors.js';
 import type { Warehouse } from '../../common/warehouse/warehouse.js';
-import type { AlarmTransitionKind, MutationResolvers, QueryResolvers } from '../generated/graphql.js';
+import type { MutationResolvers, QueryResolvers } from '../generated/graphql.js';
 import type { MutationDeps } from '../index.js';
 import { checkFirst } from '../shared/arguments.js';
 import { cursorCodec } from '../shared/cursor.js';
@@ -11,15 +11,13 @@ import { keysetPage } from '../shared/paging.js';
 import { resolver } from '../shared/resolve.js';
 import { parseRange } from '../shared/time.js';
 import {
-  msToRfc3339,
   severityNumber,
-  severityOf,
   SHOWN,
-  STATES,
   storedState,
   toAlarm,
+  toTransition,
   type AlarmRow,
-  type StoredState,
+  type TransitionRow,
 } from './rows.js';
 import { alarmRuleMutations, alarmRuleResolvers } from './rules.js';
 import {
@@ -32,21 +30,6 @@ import {
 
 /** How long transitions are kept (migration 6's TTL): the default reach of the history. */
 const KEPT_US = 30 * 86400e6;
-
-interface TransitionRow {
-  version: string;
-  at_ms: string;
-  uve_type: string;
-  uve_name: string;
-  alarm_type: string;
-  severity: number;
-  kind: Lowercase<AlarmTransitionKind>;
-  from_state: StoredState;
-  state: StoredState;
-  token: string;
-  acknowledged: boolean;
-  flapping: boolean;
-}
 
 export function alarmResolvers(warehouse: Warehouse): QueryResolvers {
   return {
@@ -92,19 +75,7 @@ export function alarmResolvers(warehouse: Warehouse): QueryResolvers {
           return warehouse.query<TransitionRow>(query.sql, query.params);
         },
         (row) => transitionCursor.encode([row.version, row.uve_type, row.uve_name, row.alarm_type]),
-        (row) => ({
-          time: msToRfc3339(Number(row.at_ms)),
-          uveType: row.uve_type,
-          name: row.uve_name,
-          type: row.alarm_type,
-          severity: severityOf(Number(row.severity)),
-          kind: row.kind.toUpperCase() as AlarmTransitionKind,
-          from: STATES[row.from_state],
-          to: STATES[row.state],
-          token: row.token,
-          acknowledged: Boolean(row.acknowledged),
-          flapping: Boolean(row.flapping),
-        }),
+        toTransition,
       );
     }),
     ...alarmRuleResolvers(warehouse),

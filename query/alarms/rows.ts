@@ -1,5 +1,5 @@
 import { BUILTIN_RULES } from '../../common/model/alarm-rules/builtin/index.js';
-import type { AlarmSeverity, AlarmState } from '../generated/graphql.js';
+import type { AlarmSeverity, AlarmState, AlarmTransitionKind } from '../generated/graphql.js';
 import { microsToRfc3339 } from '../shared/time.js';
 
 /** How the alarms domain reads the alarm tables' rows (common/schema/alarms.ts) and shows them. */
@@ -60,3 +60,35 @@ export function toAlarm(row: AlarmRow) {
 }
 
 export type Alarm = ReturnType<typeof toAlarm>;
+
+/** A transition as historyQuery (sql.ts) reads it. */
+export interface TransitionRow {
+  version: string;
+  at_ms: string;
+  uve_type: string;
+  uve_name: string;
+  alarm_type: string;
+  severity: number;
+  kind: Lowercase<AlarmTransitionKind>;
+  from_state: StoredState;
+  state: StoredState;
+  token: string;
+  acknowledged: boolean;
+  flapping: boolean;
+}
+
+/** A transition as the API shows it (AlarmTransition). */
+export const toTransition = (row: TransitionRow) => ({
+  time: msToRfc3339(Number(row.at_ms)),
+  uveType: row.uve_type,
+  name: row.uve_name,
+  type: row.alarm_type,
+  severity: severityOf(Number(row.severity)),
+  kind: row.kind.toUpperCase() as AlarmTransitionKind,
+  from: STATES[row.from_state],
+  to: STATES[row.state],
+  token: row.token,
+  acknowledged: Boolean(row.acknowledged),
+  flapping: Boolean(row.flapping),
+});
+export type AlarmTransitionNode = ReturnType<typeof toTransition>;

@@ -67,6 +67,10 @@ export function requestLimits(limits: RequestLimits, nestedReads: ReadonlySet<st
       const refusal = argumentRefusal(args.document, args.variableValues ?? {}, limits);
       if (refusal) setResultAndStopExecution({ errors: [tooExpensive(refusal)] });
     },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const refusal = argumentRefusal(args.document, args.variableValues ?? {}, limits);
+      if (refusal) setResultAndStopExecution({ errors: [tooExpensive(refusal)] });
+    },
   };
 }
 

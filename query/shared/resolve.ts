@@ -41,9 +41,14 @@ function answered<T>(field: string, answer: () => Promise<T>): Promise<T> {
   const stop = duration.startTimer({ field });
   return answer()
     .catch((err: unknown) => {
-      const fault = clientFault(err);
-      if (!fault) throw err;
-      throw new GraphQLError(fault.message, { extensions: { code: errorStatus[fault.code].graphql } });
+      throw toGraphqlError(err);
     })
     .finally(stop);
+}
+
+/** An error the client may be told as a GraphQL error with its code; anything else as it is (masked). */
+export function toGraphqlError(err: unknown): unknown {
+  const fault = clientFault(err);
+  if (!fault) return err;
+  return new GraphQLError(fault.message, { extensions: { code: errorStatus[fault.code].graphql } });
 }

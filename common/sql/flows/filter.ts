@@ -83,14 +83,14 @@ function condition(
   }
 }
 
-function port(value: string | number, name: string): number {
+export function port(value: string | number, name: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw invalid(`filter.${name}: ${value} is not a port (0-65535)`);
   return n;
 }
 
-function protocol(value: string | number, name: string): number {
+export function protocol(value: string | number, name: string): number {
   const n =
     typeof value === 'number' || /^\d+$/.test(value) ? Number(value) : protocolNumbers[value.toLowerCase()];
   if (n === undefined || !Number.isInteger(n) || n < 0 || n > 255) {
@@ -101,7 +101,7 @@ function protocol(value: string | number, name: string): number {
   return n;
 }
 
-function oneOf(value: string | number, allowed: readonly string[], name: string): string {
+export function oneOf(value: string | number, allowed: readonly string[], name: string): string {
   const v = String(value).toLowerCase();
   if (!allowed.includes(v)) throw invalid(`filter.${name}: "${value}" is not one of ${allowed.join(', ')}`);
   return v;
