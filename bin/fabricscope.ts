@@ -8,6 +8,8 @@ import { parseServices, startServices } from './pipeline.js';
 import { EVENT_KINDS } from '../simulator/index.js';
 import { runSimulate } from './simulate.js';
 import { runWebhookReceiver } from './webhook-receiver.js';
+import { DEFAULT_SERVER, runObserve } from './observe.js';
+import { outputs } from './observe-format.js';
 
 const program = new Command('fabricscope').description(
   'Analytics and observability pipeline for Tungsten Fabric-style SDN fabrics',
@@ -134,6 +136,40 @@ program
   .option('--port <port>', 'port to listen on (0 picks a free one)', '9099')
   .option('--tolerance <seconds>', 'how far a signed timestamp may be from now (replay window)', '300')
   .action(runWebhookReceiver);
+
+const many = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',')];
+
+program
+  .command('observe')
+  .description(
+    'Print flows as hubble observe does: the last ones stored, or with --follow those acked from now on',
+  )
+  .option('--server <url>', 'the GraphQL API', DEFAULT_SERVER)
+  .option('--since <time>', 'from this time: RFC 3339 or relative (now-15m)')
+  .option('--until <time>', 'up to this time (default now)')
+  .option('--last <n>', 'the last n flows (default 20; 1000 at most)')
+  .option('-f, --follow', 'then print flows as they are acked, until stopped')
+  .option('--from-pod <[namespace/]pod>', 'source workload (pod or VM)')
+  .option('--to-pod <[namespace/]pod>', 'destination workload (pod or VM)')
+  .option('--from-ip <ip>', 'source address or CIDR (repeatable, comma-separated)', many)
+  .option('--to-ip <ip>', 'destination address or CIDR', many)
+  .option('--namespace <ns>', 'namespace or project at either end', many)
+  .option('--vn <fq-name>', 'virtual network at either end', many)
+  .option('--vrouter <host>', 'exporting vRouter', many)
+  .option('--verdict <verdict>', 'FORWARDED, DROPPED, or an action (pass, deny, drop, nat, mirror)', many)
+  .option('--drop-reason <reason>', "TF's drop reason, e.g. SHORT_ACL_DENY", many)
+  .option('--protocol <proto>', 'tcp, udp, icmp, … or a number', many)
+  .option('--port <port>', 'port at either end', many)
+  .addOption(new Option('-o, --output <format>', 'how flows are printed').choices(outputs).default('compact'))
+  .addHelpText(
+    'after',
+    `
+Examples:
+  fabricscope observe --last 5 --output json
+  fabricscope observe --follow --verdict DROPPED --namespace test-isolated-ns
+  fabricscope observe --since now-1h --from-pod dev/client-1 --to-ip 10.0.0.0/8 --port 443 -o table`,
+  )
+  .action(runObserve);
 
 program
   .command('config')

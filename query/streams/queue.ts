@@ -11,9 +11,11 @@ export class CutOff {
     readonly message: string,
   ) {}
 
+  /** A slow client went over its bound (as a request over a limit); the others are the server's. */
   toError(): GraphQLError {
+    const code = this.reason === 'slow' ? 'RESOURCE_EXHAUSTED' : 'UNAVAILABLE';
     return new GraphQLError(this.message, {
-      extensions: { code: errorStatus.RESOURCE_EXHAUSTED.graphql, reason: this.reason },
+      extensions: { code: errorStatus[code].graphql, reason: this.reason },
     });
   }
 }
