@@ -6,6 +6,7 @@ export type Output = (typeof outputs)[number];
 /** The Flow fields observe asks for. */
 export const FLOW_FIELDS = [
   'time',
+  'flowUuid',
   'vrouter',
   'direction',
   'sourceVn',

@@ -32,7 +32,7 @@ export interface Source<T> {
 export interface StreamLimits {
   /** Subscriptions open at once in this service, all streams together. */
   maxSubscriptions: number;
-  /** Events one subscriber may have waiting; one more cuts it off. */
+  /** Events one subscriber still behind may have waiting; a delivery beyond it cuts it off. */
   maxQueued: number;
 }
 
@@ -52,9 +52,7 @@ class Feed<T> {
   ) {}
 
   deliver(events: readonly T[], slow: () => CutOff): void {
-    for (const s of this.subscribers) {
-      for (const event of events) if (s.queue.open && s.test(event)) s.queue.push(event, slow);
-    }
+    for (const s of this.subscribers) if (s.queue.open) s.queue.push(events.filter(s.test), slow);
   }
 }
 
@@ -147,7 +145,7 @@ export class Streams {
   private slow<T>(feed: Feed<T>): CutOff {
     return new CutOff(
       'slow',
-      `subscription ${feed.name} cut off: more than ${this.limits.maxQueued} events waited for the client (query-subscription-max-queue)`,
+      `subscription ${feed.name} cut off: more than ${this.limits.maxQueued} events would wait for the client (query-subscription-max-queue)`,
     );
   }
 

@@ -21,11 +21,11 @@ export class CutOff {
 }
 
 /**
- * One subscriber's events on their way to its connection, at most `maxQueued` of them. The transport
- * (SSE, WebSocket) takes the next event only once the last one is written, so events wait here while
- * the client reads slowly; one more than the bound cuts the subscriber off (its queue is dropped,
- * the cut-off is its last event), so a slow client costs a bounded amount of memory and never holds
- * anything else back. `onEnd` is told once, however it ends.
+ * One subscriber's events on their way to its connection. The transport (SSE, WebSocket) takes the
+ * next event only once the last one is written, so events wait here while the client reads slowly;
+ * a subscriber still behind when a delivery would leave more than `maxQueued` waiting is cut off (its
+ * queue is dropped, the cut-off is its last event): a slow client costs at most the bound plus one
+ * delivery of memory and never holds anything else back. `onEnd` is told once, however it ends.
  */
 export class StreamQueue<T> implements AsyncIterableIterator<T | CutOff> {
   private items: (T | CutOff)[] = [];
@@ -42,12 +42,17 @@ export class StreamQueue<T> implements AsyncIterableIterator<T | CutOff> {
     return !this.ending;
   }
 
-  /** An event for the subscriber; one over the bound cuts it off with `slow`'s message. */
-  push(item: T, slow: () => CutOff): void {
-    if (this.ending) return;
-    if (this.waiting) return this.hand({ value: item, done: false });
-    if (this.items.length >= this.maxQueued) return this.cutOff(slow());
-    this.items.push(item);
+  /**
+   * The events of one delivery that the subscriber takes. A subscriber with nothing waiting takes a
+   * delivery whole (a batch of any size); one still behind is cut off, with `slow`'s message, when
+   * the delivery would leave more than the bound waiting.
+   */
+  push(events: readonly T[], slow: () => CutOff): void {
+    if (this.ending || events.length === 0) return;
+    if (this.items.length > 0 && this.items.length + events.length > this.maxQueued)
+      return this.cutOff(slow());
+    this.items.push(...events);
+    if (this.waiting) this.hand({ value: this.items.shift()!, done: false });
   }
 
   /** Drops what waits and ends the stream with the cut-off as its last event. */
