@@ -273,4 +273,43 @@ describe('local log bus', () => {
     await sub.close();
     await bus.close();
   });
+
+  it('tails from the end: each durable publish, in order, with no group, no file and nothing held', async () => {
+    const dir = newDir();
+    const bus = new LocalLogBus({ dir, maxBytes: 1 << 20 });
+    const writer = recorder();
+    await bus.subscribe('flows', 'writer', writer.handler, now);
+    await bus.publish('flows', [message('before')]);
+    const tailed: string[] = [];
+    let never = true;
+    const tail = await bus.tail('flows', (ms) => void tailed.push(...texts(ms)));
+    const stuck = await bus.tail('flows', () => void (never = false));
+    await stuck.close();
+    await Promise.all([
+      bus.publish('flows', [message('one')]),
+      bus.publish('flows', [message('two'), message('three')]),
+    ]);
+    assert.deepEqual(tailed, ['one', 'two', 'three'], 'from the end, in log order, once durable');
+    assert.ok(never, 'a closed tail is told nothing');
+    await writer.received(4);
+    assert.deepEqual(
+      readdirSync(flowsDir(dir)).filter((n) => n.endsWith('.offset')),
+      ['writer.offset'],
+      'a tail has no position on disk',
+    );
+    const buffered = async () =>
+      (await registry.getSingleMetric('fabricscope_bus_buffered_bytes')!.get()).values[0]?.value;
+    await until('nothing held once the writer committed', async () => (await buffered()) === 0, 10_000);
+    await tail.close();
+    await bus.close();
+  });
+
+  it('never holds a publisher back for a tail that throws', async () => {
+    const bus = new LocalLogBus({ dir: newDir(), maxBytes: 1 << 20 });
+    await bus.tail('uves', () => {
+      throw new Error('a broken tail');
+    });
+    await bus.publish('uves', [message('still acked')]);
+    await bus.close();
+  });
 });
