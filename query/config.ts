@@ -107,11 +107,11 @@ export const queryOptions = {
     schema: positive,
     help: 'GraphQL subscriptions (SSE and WebSocket) open at once; more are refused',
   },
-  querySubscriptionMaxQueue: {
-    flag: 'query-subscription-max-queue',
-    env: 'FABRICSCOPE_QUERY_SUBSCRIPTION_MAX_QUEUE',
+  querySubscriptionQueue: {
+    flag: 'query-subscription-queue',
+    env: 'FABRICSCOPE_QUERY_SUBSCRIPTION_QUEUE',
     default: 10_000,
     schema: positive,
-    help: 'Events one subscription may have waiting for a slow client; one more cuts it off (counted, logged)',
+    help: 'Events a subscription still behind may have waiting for its client; a delivery beyond that cuts it off (counted, logged)',
   },
 } as const satisfies OptionTable;

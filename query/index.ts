@@ -261,7 +261,7 @@ function liveStreams(warehouse: Warehouse, limits: QueryConfig, feed?: Bus): Str
     : {};
   return new Streams(
     sources,
-    { maxSubscriptions: limits.queryMaxSubscriptions, maxQueued: limits.querySubscriptionMaxQueue },
+    { maxSubscriptions: limits.queryMaxSubscriptions, maxQueued: limits.querySubscriptionQueue },
     'this query service follows no bus: run it with the collector (embedded) or with --kafka-brokers',
   );
 }

@@ -9,7 +9,7 @@ const limited = rateLimited(logger('streams'));
 const open = gauge('fabricscope_query_subscriptions', 'GraphQL subscriptions open, by stream', ['stream']);
 const cutOffs = counter(
   'fabricscope_query_subscription_cutoffs_total',
-  'Subscriptions the API ended: slow (its queue over --query-subscription-max-queue), lagging (the stream fell behind the bus), shutdown',
+  'Subscriptions the API ended: slow (its queue over --query-subscription-queue), lagging (the stream fell behind the bus), shutdown',
   ['stream', 'reason'],
 );
 const refused = counter(
@@ -145,7 +145,7 @@ export class Streams {
   private slow<T>(feed: Feed<T>): CutOff {
     return new CutOff(
       'slow',
-      `subscription ${feed.name} cut off: more than ${this.limits.maxQueued} events would wait for the client (query-subscription-max-queue)`,
+      `subscription ${feed.name} cut off: more than ${this.limits.maxQueued} events would wait for the client (query-subscription-queue)`,
     );
   }
 

@@ -29,7 +29,7 @@ export const streamsTypeDefs = /* GraphQL */ `
 
   """
   Live streams, from the moment of subscribing (nothing is replayed). A subscriber that reads more
-  slowly than events come is cut off once more than --query-subscription-max-queue events would wait
+  slowly than events come is cut off once more than --query-subscription-queue events would wait
   for it: its last event is an error (extensions.code QUERY_TOO_EXPENSIVE, extensions.reason slow).
   """
   type Subscription {

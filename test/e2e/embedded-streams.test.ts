@@ -102,7 +102,7 @@ describe('live streams on the embedded pipeline: SSE, WebSocket, slow subscriber
   }
 
   before(async () => {
-    pipeline = await startPipelineProcess(dataDir, { args: ['--query-subscription-max-queue', '50'] });
+    pipeline = await startPipelineProcess(dataDir, { args: ['--query-subscription-queue', '50'] });
     generator = openPublishStream(pipeline.grpcTarget, 'compute-9:Compute:contrail-vrouter-agent:0', 1);
   });
   after(() =>
@@ -186,7 +186,7 @@ describe('live streams on the embedded pipeline: SSE, WebSocket, slow subscriber
     assert.equal(last.errors?.[0]?.extensions?.reason, 'slow');
     assert.match(
       last.errors![0]!.message,
-      /more than 50 events would wait for the client \(query-subscription-max-queue\)/,
+      /more than 50 events would wait for the client \(query-subscription-queue\)/,
     );
   });
 

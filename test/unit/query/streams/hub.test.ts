@@ -46,7 +46,7 @@ describe('live streams: subscribers, bounds and cut-offs', () => {
     assert.ok(rest[0] instanceof CutOff && rest[0].reason === 'slow');
     assert.match(
       rest[0].message,
-      /more than 5 events would wait for the client \(query-subscription-max-queue\)/,
+      /more than 5 events would wait for the client \(query-subscription-queue\)/,
     );
     assert.equal(await cutOffs('slow'), before + 1);
     assert.equal(fed.closes, 0, 'the source runs on for the other subscriber');
