@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { cleanUp, killedOnExit, stopChild } from '../../harness/child-processes.js';
 import { freePort } from '../../harness/kafka.js';
 import { graphql, startPipelineProcess, type PipelineProcess } from '../../harness/pipeline-process.js';
-import { pipelineDrained } from '../../harness/wait.js';
+import { pipelineDrained, until } from '../../harness/wait.js';
 import { openPublishStream, type PublishStream } from '../support/publish-stream.js';
 import { pausedSse, sseSubscribe, wsSubscribe, type HeldSubscription } from '../support/subscriptions.js';
 
@@ -187,6 +187,64 @@ describe('live streams on the embedded pipeline: SSE, WebSocket, slow subscriber
     assert.match(
       last.errors![0]!.message,
       /more than 50 events would wait for the client \(query-subscription-queue\)/,
+    );
+  });
+
+  it('streams UVE changes of a type and name glob, and generators connecting and disconnecting', async () => {
+    const changes = hold(
+      sseSubscribe(
+        pipeline.graphqlUrl,
+        'subscription { uveChanges(type: "virtual-network", match: "default-domain:admin:*") { type name struct generator deleted attributes } }',
+      ),
+    );
+    const sessions = hold(
+      wsSubscribe(pipeline.graphqlUrl, 'subscription { generatorEvents { generator event epoch } }'),
+    );
+    const uve = (name: string, inBytes: number) => ({
+      type: 'virtual-network',
+      name,
+      struct_type: 'UveVirtualNetworkAgent',
+      attributes_json: JSON.stringify({ in_bytes: inBytes }),
+      timestamp: Date.now() * 1000,
+    });
+    const events = (s: HeldSubscription, field: string) =>
+      s.events.flatMap((e) => (e.data?.[field] ? [e.data[field] as Record<string, unknown>] : []));
+    // A generator per attempt: each one connects (and disconnects once closed) after the subscriptions.
+    let attempt = 0;
+    await until('a UVE change and a session event', async () => {
+      const name = `compute-streams-${++attempt}:Compute:contrail-vrouter-agent:0`;
+      const session = openPublishStream(pipeline.grpcTarget, name, 1);
+      await session.send('uves', [
+        uve('default-domain:admin:vn1', attempt),
+        uve('default-domain:other:vn2', 1),
+      ]);
+      await session.send('uves', [
+        {
+          ...uve('virtual-machine-interface', 1),
+          type: 'virtual-machine-interface',
+          name: 'default-domain:admin:vmi',
+        },
+      ]);
+      await session.close();
+      return (
+        events(changes, 'uveChanges').length > 0 &&
+        events(sessions, 'generatorEvents').some((e) => e.event === 'DISCONNECTED')
+      );
+    });
+    for (const change of events(changes, 'uveChanges')) {
+      assert.deepEqual(
+        [change.type, change.name, change.struct, change.deleted],
+        ['virtual-network', 'default-domain:admin:vn1', 'UveVirtualNetworkAgent', false],
+      );
+      assert.match(String(change.generator), /^compute-streams-\d+:Compute:contrail-vrouter-agent:0$/);
+      assert.deepEqual(Object.keys(change.attributes as object), ['in_bytes']);
+    }
+    const seen = events(sessions, 'generatorEvents').filter((e) =>
+      String(e.generator).startsWith('compute-streams-'),
+    );
+    assert.ok(
+      seen.some((e) => e.event === 'CONNECTED' && e.epoch === '1'),
+      JSON.stringify(seen),
     );
   });
 
