@@ -14,11 +14,13 @@ import type { Identities } from './identities.js';
 const limited = rateLimited(logger('streams'));
 
 /**
- * Bus messages a stream's tail holds before it is decoded, at most. The tail hands messages over on
- * the publisher's path (embedded, right after the append): they are only queued there and decoded on
- * a later turn of the event loop; a stream that falls this far behind drops them and is `lagging`.
+ * Bus messages (batches) a stream's tail holds before they are read, at most. The tail hands messages
+ * over on the publisher's path (embedded, right after the append): they are only queued there, and
+ * read one per turn of the event loop, so the collector's work goes on between them. A stream that
+ * falls this far behind the bus (more flows than the process can read besides ingesting them) drops
+ * them and is `lagging`: its subscribers are cut off, and ingest has the process to itself again.
  */
-const MAX_INBOX = 1000;
+const MAX_INBOX = 64;
 
 /** A stream fed by a bus tail (Bus.tail: from the end, no group position, no commits). */
 export function busSource<T>(
@@ -31,10 +33,12 @@ export function busSource<T>(
     async start(deliver, lagging) {
       await around?.acquire();
       let inbox: BusMessage[] = [];
-      const drain = (): void => {
-        const taken = inbox;
-        inbox = [];
-        for (const message of taken) deliver(decoded(kind, message, decode));
+      let scheduled = false;
+      const next = (): void => {
+        const message = inbox.shift();
+        if (message) deliver(decoded(kind, message, decode));
+        scheduled = inbox.length > 0;
+        if (scheduled) setImmediate(next);
       };
       try {
         const tail = await bus.tail(kind, (messages) => {
@@ -42,8 +46,11 @@ export function busSource<T>(
             inbox = [];
             return lagging();
           }
-          if (inbox.length === 0) setImmediate(drain);
           inbox.push(...messages);
+          if (!scheduled) {
+            scheduled = true;
+            setImmediate(next);
+          }
         });
         return {
           close: async () => {
