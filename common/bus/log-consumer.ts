@@ -23,6 +23,8 @@ export class LogConsumer {
   private pendingSince: number | undefined;
   /** The commits written so far, in order. */
   private committing: Promise<void> = Promise.resolve();
+  /** A delivery's write failed (the consumer is closing): neither it nor any after it is committed. */
+  private unsettled = false;
 
   constructor(
     private readonly kind: TopicKind,
@@ -85,11 +87,11 @@ export class LogConsumer {
       // What remains after this delivery has waited as long as its first message: it lingers no more.
       if (end >= this.topic.durableEnd) this.pendingSince = undefined;
       try {
-        await this.handler(
+        const settling = await this.handler(
           batch.map((e) => e.message),
           { partition: 0 },
         );
-        this.commit(end);
+        this.commit(end, settling?.settled);
         next = end;
         backoff = 100;
       } catch (err) {
@@ -109,14 +111,28 @@ export class LogConsumer {
   }
 
   /**
-   * Queues the group's position behind the commits before it. One that fails is logged and left to
-   * the next: positions only grow, and a restart reads again from the last one written.
+   * Queues the group's position behind the commits before it, once the delivery's write (if any) is
+   * done. A commit that fails is logged and left to the next: positions only grow, and a restart reads
+   * again from the last one written.
    */
-  private commit(position: number): void {
-    this.committing = this.committing
-      .then(() => this.topic.commit(this.group, position))
-      .catch((err: unknown) =>
-        log.warn({ topic: this.kind, group: this.group, err: errorMessage(err) }, 'commit failed'),
-      );
+  private commit(position: number, settled?: Promise<void>): void {
+    this.committing = this.committing.then(async () => {
+      if (this.unsettled) return;
+      try {
+        await settled;
+      } catch (err) {
+        this.unsettled = true;
+        log.warn(
+          { topic: this.kind, group: this.group, err: errorMessage(err) },
+          'a delivery was not settled: it is read again from there by the next consumer',
+        );
+        return;
+      }
+      await this.topic
+        .commit(this.group, position)
+        .catch((err: unknown) =>
+          log.warn({ topic: this.kind, group: this.group, err: errorMessage(err) }, 'commit failed'),
+        );
+    });
   }
 }
