@@ -22,9 +22,10 @@ import { expandPanelSql, type VariableState } from '../support/grafana-macros.js
  * Every ClickHouse query of dashboards/ run as Grafana would run it, on a warehouse the simulator
  * filled through the embedded pipeline: flows, interface counters sampled over two minutes (the
  * one-minute rollup then holds consecutive samples), routes with a BGP flap, and alarms (a process
- * down, then every generator withdrawn when the simulator stops). Each query variable is run for its
- * options; each panel's SQL is expanded with the plugin's macros for a range over the data, with
- * every variable at All and then at its first options, and must give its panel what it draws.
+ * down, then every generator withdrawn when the simulator stops: node-status alarms, active). Each
+ * query variable is run for its options; each panel's SQL is expanded with the plugin's macros for a
+ * range over the data, with every variable at All and then at its first options, and must give its
+ * panel what it draws.
  */
 
 /** A query's answer: its columns (name and ClickHouse type) and rows in their order. */
@@ -131,7 +132,7 @@ describe('dashboards: every ClickHouse panel and variable query runs on a simula
 
   before(async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'fs-dashboards-'));
-    pipeline = await startPipelineProcess(dataDir, { args: ['--generator-grace', '1s'] });
+    pipeline = await startPipelineProcess(dataDir, { args: ['--generator-grace', '5s'] });
     await simulate({
       target: pipeline.grpcTarget,
       vrouters: 4,
@@ -142,6 +143,9 @@ describe('dashboards: every ClickHouse panel and variable query runs on a simula
       interfaceStatsIntervalMs: 30_000,
       events: [{ kind: 'bgp-flap' }, { kind: 'process-down' }],
     });
+    // The range ends as the simulator stops: its generators are withdrawn a grace period later, and
+    // their routes with them (the route table at a later instant is empty, as it should be).
+    to = new Date();
     await pipelineDrained(pipeline);
     // The simulator's generators are gone: once withdrawn, their node-status alarms are active.
     const url = pipeline.graphqlUrl;
@@ -157,7 +161,6 @@ describe('dashboards: every ClickHouse panel and variable query runs on a simula
     await pipeline.stop();
     pipeline = undefined;
     warehouse = new ChdbWarehouse(dataDir);
-    to = new Date(Date.now() + 60e3);
     for (const dashboard of dashboards) await resolveVariables(dashboard);
   });
   after(async () => {
@@ -172,6 +175,22 @@ describe('dashboards: every ClickHouse panel and variable query runs on a simula
           assert.ok(options.get(dashboard.uid)!.get(v.name)!.length > 0, `no values for $${v.name}`);
         });
       }
+      if (dashboard.uid === 'fabricscope-flows')
+        it('a vRouter chosen narrows a panel to its flows; All shows every vRouter', async () => {
+          const panel = clickhousePanels(dashboard).find((p) => p.title === 'Bytes/s by vRouter')!;
+          const ctx = { from, to, intervalMs: panelInterval(panel) };
+          const vrouters = options.get(dashboard.uid)!.get('vrouter')!;
+          assert.ok(vrouters.length > 1, 'flows from several vRouters');
+          const run = async (vars: VariableState[]) =>
+            (
+              await runPanelSql(expandPanelSql(panel.targets![0]!.rawSql!, { ...ctx, variables: vars }))
+            ).rows.map((r) => r[1]);
+          assert.deepEqual(new Set(await run(variables(dashboard, 'all'))), new Set(vrouters));
+          const one = variables(dashboard, 'all').map((v) =>
+            v.name === 'vrouter' ? { ...v, selected: [vrouters[1]!] } : v,
+          );
+          assert.deepEqual(new Set(await run(one)), new Set([vrouters[1]]));
+        });
       for (const panel of clickhousePanels(dashboard)) {
         it(`${panel.type} "${panel.title}"`, async () => {
           const sql = panel.targets![0]!.rawSql!;
