@@ -141,7 +141,10 @@ export class BatchWriter {
     } finally {
       this.logDead(progress.stored);
     }
-    await this.route.afterInsert?.(this.warehouse);
+    await this.route.afterInsert?.(
+      this.warehouse,
+      batches.map((batch) => batch.value),
+    );
     for (const batch of batches) {
       this.partial.delete(batchKey(batch.header));
       if (this.route.dedup) this.seen.add(batch.header);
