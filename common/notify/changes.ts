@@ -123,7 +123,8 @@ export function planReceiverChange(
     case 'disable':
     case 'enable': {
       const status = change.operation === 'enable' ? 'enabled' : 'disabled';
-      return current.status === status ? undefined : next({ ...current, status });
+      const { source, receiver, secret } = current;
+      return current.status === status ? undefined : next({ source, receiver, secret, status });
     }
     case 'delete':
       configured(current, 'deleted');
