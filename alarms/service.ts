@@ -245,6 +245,7 @@ export class AlarmService {
   /**
    * A receiver change, which comes to every partition as a rule change does: stored unless stored
    * already, then the receivers read again (their deliveries from the next step on, their queues now).
+   * A service without a notifier (a test's) counts it refused.
    */
   private async receiverChanged(change: ReceiverChange): Promise<void> {
     const outcome = (await this.receivers?.receiverChanged(change)) ?? 'refused';

@@ -54,8 +54,8 @@ const FIELDS = 'name source enabled url types secretSet version';
 /**
  * Receivers managed at run time on the embedded pipeline (a real process, chdb): one created through
  * GraphQL is sent a real alarm, signed under its secret; test-sent; disabled (the clear reaches only
- * the configured receiver), enabled again (the next raise reaches it). No GraphQL answer and no line
- * of the pipeline's log (at debug) holds a secret.
+ * the configured receiver), enabled again (the next raise reaches it), kept across a restart. No
+ * GraphQL answer and no line of the pipeline's log (at debug) holds a secret.
  */
 describe('embedded pipeline: webhook receivers created, tested, disabled and deleted through GraphQL', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'fs-receivers-'));
@@ -69,6 +69,9 @@ describe('embedded pipeline: webhook receivers created, tested, disabled and del
   let configured: Awaited<ReturnType<typeof recorder>>;
   let pipeline: PipelineProcess;
   const streams: PublishStream[] = [];
+  let args: string[];
+  /** The log of each pipeline process stopped. */
+  const logs: string[] = [];
   /** Every GraphQL answer, as the client read it. */
   const answers: string[] = [];
 
@@ -107,10 +110,8 @@ describe('embedded pipeline: webhook receivers created, tested, disabled and del
     runtime = await recorder(SECRET);
     configured = await recorder(CONFIG_SECRET);
     const webhooks = [{ name: 'configured', url: configured.url, secret: CONFIG_SECRET, types: [`*${BGP}`] }];
-    pipeline = await startPipelineProcess(dataDir, {
-      args: ['--generator-grace', '1s', '--log-level', 'debug', '--alarm-webhooks', JSON.stringify(webhooks)],
-      keepOutput: true,
-    });
+    args = ['--generator-grace', '1s', '--log-level', 'debug', '--alarm-webhooks', JSON.stringify(webhooks)];
+    pipeline = await startPipelineProcess(dataDir, { args, keepOutput: true });
     for (const { generator, uves } of state) {
       streams.push(await publishUves(pipeline.grpcTarget, generator, 1, uves));
     }
@@ -229,8 +230,24 @@ describe('embedded pipeline: webhook receivers created, tested, disabled and del
     );
   });
 
-  it('never showed nor logged a secret', () => {
+  it('keeps across a restart the receivers written at run time and a configured one disabled', async () => {
+    await data('mutation { disableAlarmReceiver(name: "configured") { enabled } }');
+    const kept = await receivers();
     const log = pipeline.output();
+    await pipeline.stop();
+    for (const stream of streams.splice(0)) await stream.close();
+    pipeline = await startPipelineProcess(dataDir, { args, keepOutput: true });
+    assert.deepEqual(
+      await receivers(),
+      kept,
+      'the same versions: the configuration, unchanged, stored nothing',
+    );
+    assert.equal(kept.find((r) => r.name === 'configured')?.enabled, false);
+    logs.push(log);
+  });
+
+  it('never showed nor logged a secret', () => {
+    const log = [...logs, pipeline.output()].join('');
     assert.match(log, /stored an alarm receiver/, 'the log holds the receiver changes');
     assert.match(log, /sent a test delivery/);
     assert.match(log, /"level":20/, 'the log is at debug');
