@@ -5,6 +5,7 @@ import { clientFault, errorMessage, FabricError } from '../common/errors.js';
 import { logger, rateLimited } from '../common/log.js';
 import type { RuleChange } from '../common/model/alarm-rules/changes.js';
 import type { AlarmRule } from '../common/model/alarm-rules/types.js';
+import type { ReceiverChange } from '../common/notify/changes.js';
 import { readAlarmInput, type AlarmInput } from './bus-records.js';
 import type { AlarmEngine, Change, Evaluation } from './engine.js';
 import { alarmMetrics } from './metrics.js';
@@ -71,6 +72,11 @@ export class AlarmService {
     private readonly restore: Restore,
     private readonly options: AlarmServiceOptions,
     private readonly rules: StoredRules,
+    /** The notifier's receivers (notify/notifier.ts): changed by the API's commands, read again on a gain. */
+    private readonly receivers?: {
+      receiverChanged(change: ReceiverChange): Promise<string>;
+      reload(): Promise<void>;
+    },
   ) {}
 
   /** Follows the bus; resolves once the partitions first assigned are restored. */
@@ -152,6 +158,8 @@ export class AlarmService {
       this.restore.uves(),
       this.restore.alarms(),
       this.rules.load(),
+      // As rules: an instance that owned no partition heard of no receiver change.
+      this.receivers?.reload(),
     ]);
     const alarms = held.filter((alarm) => gained.has(partitionOf(uveKey(alarm.uveType, alarm.uveName))));
     const states = new Map<number, UveState>();
@@ -207,7 +215,8 @@ export class AlarmService {
         this.evaluate(state, touched);
         touched.clear();
         if (input.command.kind === 'acknowledge') await this.acknowledge(input.command);
-        else await this.ruleChanged(input.command);
+        else if (input.command.kind === 'rule') await this.ruleChanged(input.command);
+        else await this.receiverChanged(input.command);
       }
     }
     this.evaluate(state, touched);
@@ -245,6 +254,16 @@ export class AlarmService {
     alarmMetrics.commands.inc({ command: change.operation, outcome });
     const changed = this.engine.useRules(await this.rules.load());
     await this.settle(this.engine.evaluate(this.covered(changed), Date.now()));
+  }
+
+  /**
+   * A receiver change, which comes to every partition as a rule change does: stored unless stored
+   * already, then the receivers read again (their deliveries from the next step on, their queues now).
+   * A service without a notifier (a test's) counts it refused.
+   */
+  private async receiverChanged(change: ReceiverChange): Promise<void> {
+    const outcome = (await this.receivers?.receiverChanged(change)) ?? 'refused';
+    alarmMetrics.commands.inc({ command: `receiver-${change.operation}`, outcome });
   }
 
   /** The UVEs of the partitions owned, held or alarmed, that one of `rules` covers. */

@@ -8,6 +8,8 @@ import { logger } from '../common/log.js';
 import type { QuerySettings, Warehouse } from '../common/warehouse/warehouse.js';
 import { queryOptions } from './config.js';
 import { ALARM_LINK_FIELDS, alarmLinkResolvers, alarmLinks, type AlarmLinks } from './alarms/links.js';
+import { alarmReceiverMutations, alarmReceiverResolvers } from './alarms/receivers.js';
+import { alarmReceiversTypeDefs } from './alarms/receivers-schema.js';
 import { alarmMutations, alarmResolvers } from './alarms/resolvers.js';
 import { alarmsTypeDefs } from './alarms/schema.js';
 import { deadLetterResolvers } from './deadletters/resolvers.js';
@@ -70,6 +72,7 @@ const domains: Domain[] = [
     types: alarmLinkResolvers,
     reads: ALARM_LINK_FIELDS,
   },
+  { typeDefs: alarmReceiversTypeDefs, resolvers: alarmReceiverResolvers, mutations: alarmReceiverMutations },
 ];
 
 /** The fields below the root that read the warehouse, as Type.field. */
