@@ -262,6 +262,8 @@ export class AlarmService {
    * A service without a notifier (a test's) counts it refused.
    */
   private async receiverChanged(change: ReceiverChange): Promise<void> {
+    // The steps taken before it are notified to the receivers as they were (stores write the outbox).
+    await this.storing.catch(() => undefined);
     const outcome = (await this.receivers?.receiverChanged(change)) ?? 'refused';
     alarmMetrics.commands.inc({ command: `receiver-${change.operation}`, outcome });
   }
