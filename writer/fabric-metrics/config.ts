@@ -82,7 +82,7 @@ export const fabricMetricsOptions = {
     env: 'FABRICSCOPE_FABRIC_METRICS_LABELS',
     default: '',
     schema: labelContextsSchema,
-    help: `Labels kept per fabric metric, e.g. \`flows=action,drop_reason;vrouter_up=\` (a label left out is summed over; an empty list exports the total); unlisted metrics keep all. Metrics and labels: ${metricNames.map((m) => `${m} (${fabricMetricLabels[m].join(', ')})`).join('; ')}`,
+    help: 'Labels kept per fabric metric, `metric=label,…;…` (e.g. `flows=action,drop_reason;vrouter_up=`): one left out is summed over; unlisted metrics keep all',
   },
   fabricMetricsMaxSeries: {
     flag: 'fabric-metrics-max-series',
