@@ -15,6 +15,8 @@ type GeneratorState = 'connected' | 'disconnected' | 'withdrawn';
 
 /** A node's state as its UVE structs told it, and the generator (and when) they came from. */
 interface NodeState {
+  type: string;
+  name: string;
   generator: string;
   /** When the collector received its latest struct (µs): a withdrawal covers what came before it. */
   receivedAt: number;
@@ -70,22 +72,23 @@ function functional(statuses: unknown): number | undefined {
 export class FabricState {
   private readonly generators = new Map<string, GeneratorState>();
   private readonly nodes = new Map<string, NodeState>();
+  /** A generator's nodes, for its session events. */
+  private readonly byGenerator = new Map<string, Set<NodeState>>();
 
   constructor(private readonly gauges: StateGauges) {}
 
   uve(generator: string, receivedAt: number, uve: UveUpdate): void {
     const fields = readers[uve.type]?.[uve.structType];
     if (!fields) return;
-    const id = `${uve.type}\u0000${uve.name}`;
-    const node = this.nodes.get(id) ?? { generator, receivedAt, values: new Map() };
-    this.nodes.set(id, Object.assign(node, { generator, receivedAt }));
+    const node = this.node(uve.type, uve.name, generator);
+    node.receivedAt = receivedAt;
     const attributes = uve.deleted ? {} : (JSON.parse(uve.attributesJson || '{}') as Attributes);
     for (const [field, read] of Object.entries(fields)) {
       const value = uve.deleted ? undefined : read(attributes);
       if (uve.deleted) node.values.delete(field);
       else if (value !== undefined) node.values.set(field, value);
     }
-    this.export(uve.type, uve.name);
+    this.export(node);
   }
 
   generatorEvent(event: GeneratorEvent): void {
@@ -94,30 +97,39 @@ export class FabricState {
     this.generators.set(event.generator, state);
     const nodeType = event.generator.split(':')[1] ?? '';
     this.gauges.generators.set(event.generator, { node_type: nodeType, state }, 1);
-    for (const [id, node] of this.nodes) {
-      if (node.generator !== event.generator) continue;
+    for (const node of [...(this.byGenerator.get(event.generator) ?? [])]) {
       // Parts received after the withdrawal (the generator is back) stay.
       if (state === 'withdrawn' && node.receivedAt < Number(event.time)) node.values.clear();
-      const [type, name] = id.split('\u0000') as [string, string];
-      this.export(type, name);
+      this.export(node);
     }
   }
 
-  /** Sets or removes the node's series from what it holds now. */
-  private export(type: string, name: string): void {
+  /** The node's state, told by `generator` from now on. */
+  private node(type: string, name: string, generator: string): NodeState {
     const id = `${type}\u0000${name}`;
-    const node = this.nodes.get(id);
-    const values = node?.values ?? new Map<string, number>();
-    if (values.size === 0) this.nodes.delete(id);
+    let node = this.nodes.get(id);
+    if (node?.generator !== generator) {
+      if (node) this.byGenerator.get(node.generator)?.delete(node);
+      node ??= { type, name, generator, receivedAt: 0, values: new Map() };
+      node.generator = generator;
+      this.nodes.set(id, node);
+      const nodes = this.byGenerator.get(generator) ?? new Set();
+      this.byGenerator.set(generator, nodes.add(node));
+    }
+    return node;
+  }
+
+  /** Sets or removes the node's series from what it holds now; a node holding nothing is forgotten. */
+  private export(node: NodeState): void {
+    const { type, name, values } = node;
+    if (values.size === 0) {
+      this.nodes.delete(`${type}\u0000${name}`);
+      this.byGenerator.get(node.generator)?.delete(node);
+    }
     if (type === 'vrouter') {
       const labels = { vrouter: name };
-      const connected = node !== undefined && this.generators.get(node.generator) !== 'disconnected';
-      this.put(
-        'vrouter_up',
-        name,
-        labels,
-        values.size > 0 ? Number(connected && values.get('functional') !== 0) : undefined,
-      );
+      const up = this.generators.get(node.generator) !== 'disconnected' && values.get('functional') !== 0;
+      this.put('vrouter_up', name, labels, values.size > 0 ? Number(up) : undefined);
       this.put('vrouter_xmpp_sessions', name, labels, values.get('vrouter_xmpp_sessions'));
       this.put('vrouter_active_flows', name, labels, values.get('vrouter_active_flows'));
     } else {
