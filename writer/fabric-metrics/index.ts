@@ -13,8 +13,6 @@ import { FabricState, readsStruct, type StateGauges } from './fabric-state.js';
 import { flowGroups } from './flows.js';
 import { CappedCounter, EntityGauge, overflowCounter, type SeriesOptions } from './series.js';
 
-export { fabricMetricsOptions } from './config.js';
-
 const log = rateLimited(logger('fabric-metrics'));
 
 export interface FabricMetricsConfig {
