@@ -13,6 +13,7 @@ export interface SystemTool {
 export const tools = {
   kcat: { command: 'kcat', debianPackage: 'kcat' },
   promtool: { command: 'promtool', debianPackage: 'prometheus' },
+  prometheus: { command: 'prometheus', debianPackage: 'prometheus' },
   amtool: { command: 'amtool', debianPackage: 'prometheus-alertmanager' },
   openssl: { command: 'openssl', debianPackage: 'openssl' },
   // Debian names the server binary after its package.

@@ -315,9 +315,15 @@ describe('fabric state: nodes', () => {
     assert.equal(config.uves.length, 1 + topo.vrouters.length + topo.controlNodes.length + 1);
   });
 
-  it("gives every vRouter a VrouterStatsAgent: its physical interface's bandwidth, steady", () => {
+  it("gives every vRouter a VrouterStatsAgent: its physical interface's bandwidth, steady, and its flows", () => {
+    const rates = interfaceRates(topo);
     for (const vr of topo.vrouters) {
       const stats = attrs(find(vrouterState(vr.name).uves, 'vrouter', vr.name, 'VrouterStatsAgent'));
+      const flows = rates
+        .filter((r) => r.workload.vrouter === vr.name)
+        .reduce((n, r) => n + r.activeFlows, 0);
+      assert.ok(flows > 0);
+      assert.equal(stats['active_flows'], flows);
       const inBps = (stats['phy_band_in_bps'] as Record<string, number>)['eth0'] ?? 0;
       assert.ok(inBps > 0);
       assert.deepEqual((stats['in_bps_ewm'] as Record<string, object>)['eth0'], {
