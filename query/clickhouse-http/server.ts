@@ -354,6 +354,7 @@ function fail(res: ServerResponse, err: unknown, queryId: string): void {
     .writeHead(reply.status, {
       'Content-Type': 'text/plain; charset=UTF-8',
       'X-ClickHouse-Exception-Code': String(reply.code),
+      'X-ClickHouse-Exception-Name': reply.name,
     })
     .end(reply.body);
 }
