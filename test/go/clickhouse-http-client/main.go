@@ -16,6 +16,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
+// A flow as read: the time in microseconds since the epoch, addresses as Go prints them.
 type flow struct {
 	Time        string `json:"time"`
 	Vrouter     string `json:"vrouter"`
@@ -60,7 +61,7 @@ func main() {
 	}
 	out.Server = version.String()
 
-	rows, err := conn.Query(ctx, `SELECT time, vrouter, source_ip, toIPv4(replaceRegexpOne(IPv6NumToString(vrouter_ip), '^::ffff:', '')) AS vrouter_ipv4, diff_bytes
+	rows, err := conn.Query(ctx, `SELECT time, vrouter, source_ip, toIPv4OrDefault(replaceRegexpOne(IPv6NumToString(vrouter_ip), '^::ffff:', '')) AS vrouter_ipv4, diff_bytes
 		FROM flows ORDER BY time, flow_uuid LIMIT {limit:UInt32}`, clickhouse.Named("limit", "5"))
 	if err != nil {
 		fail(fmt.Errorf("select flows: %w", err))
@@ -77,7 +78,7 @@ func main() {
 			fail(fmt.Errorf("scan: %w", err))
 		}
 		out.Flows = append(out.Flows, flow{
-			Time: t.UTC().Format(time.RFC3339Nano), Vrouter: vrouter, SourceIP: source.String(),
+			Time: fmt.Sprint(t.UnixMicro()), Vrouter: vrouter, SourceIP: source.String(),
 			VrouterIPv4: vrouterV4.String(), Bytes: fmt.Sprint(bytes),
 		})
 	}
@@ -86,7 +87,7 @@ func main() {
 	}
 	rows.Close()
 
-	totals, err := conn.Query(ctx, "SELECT vrouter, sum(diff_bytes) FROM flows GROUP BY vrouter")
+	totals, err := conn.Query(ctx, "SELECT vrouter, sum(diff_bytes * greatest(sampling, 1)) FROM flows GROUP BY vrouter")
 	if err != nil {
 		fail(fmt.Errorf("select totals: %w", err))
 	}
