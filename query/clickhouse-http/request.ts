@@ -20,7 +20,6 @@ export interface ClickHouseRequest {
   settings: Map<string, string>;
   /** Query parameters as the client wrote them (ClickHouse's escaped text form). */
   params: Map<string, string>;
-  queryId?: string;
   /** The client's native protocol revision (clickhouse-go sends it), 0 when not sent. */
   clientProtocolVersion: number;
 }
@@ -32,6 +31,7 @@ const ACCEPTED = new Set([
   'default_format',
   'user',
   'password',
+  // The server reads it before the request is parsed, to name the query in every answer.
   'query_id',
   'client_protocol_version',
   // No effect here: a result is always sent complete, there are no quotas, no stack traces.
@@ -95,7 +95,6 @@ export function parseRequest(
     database: header('X-ClickHouse-Database') || params.get('database') || undefined,
     settings,
     params: queryParams,
-    queryId: params.get('query_id') || header('X-ClickHouse-Query-Id') || undefined,
     clientProtocolVersion: Number(version),
   };
 }

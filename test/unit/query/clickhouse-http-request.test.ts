@@ -32,7 +32,6 @@ describe('ClickHouse HTTP requests as the server reads them', () => {
       'SELECT 1',
     );
     assert.equal(request.database, 'fs');
-    assert.equal(request.queryId, 'q1');
     assert.equal(request.clientProtocolVersion, 54460);
     assert.deepEqual([...request.settings], [['max_threads', '2']]);
     assert.deepEqual([...request.params], [['vrouter', 'a\\tb']]);

@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ChdbWarehouse, type EngineConnection } from '../../../common/warehouse/chdb.js';
+import { FabricError } from '../../../common/errors.js';
+import { ClickHouseWarehouse } from '../../../common/warehouse/clickhouse.js';
 import { exceptionReply } from '../../../query/clickhouse-http/exceptions.js';
+import { startClickHouseHttp } from '../../../query/clickhouse-http/server.js';
+import { defaultQueryConfig } from '../../../query/index.js';
 import { nativeForClient } from '../../../query/clickhouse-http/native.js';
 
 /** One expression of each type the engine may send, varying by row (`number`), some rows empty or NULL. */
@@ -132,5 +136,34 @@ describe('Native output for a client with a protocol version', () => {
         return true;
       },
     );
+  });
+});
+
+describe('starting the ClickHouse HTTP endpoint', () => {
+  const config = { ...defaultQueryConfig, clickhouseHttpHost: '127.0.0.1', clickhouseHttpPassword: 'p' };
+  const configError = (pattern: RegExp) => (err: unknown) => {
+    assert.ok(err instanceof FabricError && err.code === 'CONFIG', String(err));
+    assert.match(err.message, pattern);
+    return true;
+  };
+
+  it('is refused with a ClickHouse server as the warehouse, pointing clients at it', async () => {
+    const server = new ClickHouseWarehouse({ url: 'http://127.0.0.1:1', retries: 0 });
+    await assert.rejects(startClickHouseHttp(server, 0, config), configError(/--clickhouse-url.*directly/));
+    await server.close();
+  });
+
+  it('is refused without a password', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fs-native-'));
+    const warehouse = new ChdbWarehouse(dir);
+    try {
+      await assert.rejects(
+        startClickHouseHttp(warehouse, 0, { ...config, clickhouseHttpPassword: '' }),
+        configError(/--clickhouse-http-password/),
+      );
+    } finally {
+      await warehouse.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
