@@ -9,6 +9,7 @@ import { ClickHouseWarehouse } from '../../../common/warehouse/clickhouse.js';
 import { exceptionReply } from '../../../query/clickhouse-http/exceptions.js';
 import { startClickHouseHttp } from '../../../query/clickhouse-http/server.js';
 import { defaultQueryConfig } from '../../../query/index.js';
+import { serveClickHouseHttp } from '../../support/clickhouse-http.js';
 import { nativeForClient } from '../../../query/clickhouse-http/native.js';
 
 /** One expression of each type the engine may send, varying by row (`number`), some rows empty or NULL. */
@@ -123,6 +124,26 @@ describe('Native output for a client with a protocol version', () => {
       nativeForClient(plain, 54453),
       Buffer.concat([Buffer.from([1, 0, 2, 0xff, 0xff, 0xff, 0xff, 0]), plain]),
     );
+  });
+
+  it('sends RowBinary byte for byte, bytes over 0x7f included', async () => {
+    const endpoint = await serveClickHouseHttp(warehouse);
+    try {
+      const response = await fetch(`${endpoint.url}/?default_format=RowBinaryWithNamesAndTypes`, {
+        method: 'POST',
+        headers: { 'X-ClickHouse-User': endpoint.user, 'X-ClickHouse-Key': endpoint.password },
+        body: "SELECT toUInt32(4294967295) AS x, unhex('00FF80') AS b",
+      });
+      assert.equal(response.headers.get('x-clickhouse-format'), 'RowBinaryWithNamesAndTypes');
+      assert.equal(response.headers.get('content-type'), 'application/octet-stream');
+      const header = [2, 1, 0x78, 1, 0x62, 6, ...Buffer.from('UInt32'), 6, ...Buffer.from('String')];
+      assert.deepEqual(
+        Buffer.from(await response.arrayBuffer()),
+        Buffer.from([...header, 0xff, 0xff, 0xff, 0xff, 3, 0x00, 0xff, 0x80]),
+      );
+    } finally {
+      await endpoint.close();
+    }
   });
 
   it('refuses a type it cannot walk, naming it', async () => {
