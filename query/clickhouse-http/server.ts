@@ -156,13 +156,11 @@ interface Endpoint {
 
 async function handle(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = process.hrtime.bigint();
-  const url = new URL(req.url ?? '/', 'http://endpoint');
-  const queryId =
-    req.headers['x-clickhouse-query-id']?.toString() || url.searchParams.get('query_id') || randomUUID();
   res.setHeader('X-ClickHouse-Server-Display-Name', 'fabricscope');
-  res.setHeader('X-ClickHouse-Query-Id', queryId);
   let format = 'none';
   try {
+    const url = new URL(req.url ?? '/', 'http://endpoint');
+    res.setHeader('X-ClickHouse-Query-Id', queryId(req, url));
     if (url.pathname === '/ping' || (url.pathname === '/' && isBareGet(req, url)))
       return void res.writeHead(200, { 'Content-Type': 'text/html; charset=UTF-8' }).end('Ok.\n');
     if (url.pathname !== '/' || !['GET', 'POST', 'HEAD'].includes(req.method ?? ''))
@@ -178,11 +176,20 @@ async function handle(endpoint: Endpoint, req: IncomingMessage, res: ServerRespo
     format = request.format;
     await send(req, res, request, output);
   } catch (err) {
-    fail(res, err, queryId);
+    fail(res, err);
   } finally {
     requests.inc({ status: String(res.statusCode), format });
     duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
   }
+}
+
+/** The client's query id (X-ClickHouse-Query-Id or query_id), else a new one; it names the query in every answer. */
+function queryId(req: IncomingMessage, url: URL): string {
+  const given = req.headers['x-clickhouse-query-id']?.toString() || url.searchParams.get('query_id');
+  if (!given) return randomUUID();
+  if (!/^[\x20-\x7e]{1,256}$/.test(given))
+    throw exception('BAD_ARGUMENTS', 'query_id must be printable ASCII, at most 256 characters');
+  return given;
 }
 
 /** GET / with no query at all is ClickHouse's health check. */
@@ -338,7 +345,8 @@ function refusalReason(code: number, body: string): string | undefined {
   return undefined;
 }
 
-function fail(res: ServerResponse, err: unknown, queryId: string): void {
+function fail(res: ServerResponse, err: unknown): void {
+  const queryId = res.getHeader('X-ClickHouse-Query-Id');
   const reply = exceptionReply(err);
   const reason = refusalReason(reply.code, reply.body);
   if (reason) refusals.inc({ reason });

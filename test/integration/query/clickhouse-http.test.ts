@@ -126,12 +126,13 @@ describe('Native output for a client with a protocol version', () => {
     );
   });
 
-  it('sends RowBinary byte for byte, bytes over 0x7f included', async () => {
+  it('sends RowBinary byte for byte, bytes over 0x7f included, named by the query id', async () => {
     const endpoint = await serveClickHouseHttp(warehouse);
     try {
+      const auth = { 'X-ClickHouse-User': endpoint.user, 'X-ClickHouse-Key': endpoint.password };
       const response = await fetch(`${endpoint.url}/?default_format=RowBinaryWithNamesAndTypes`, {
         method: 'POST',
-        headers: { 'X-ClickHouse-User': endpoint.user, 'X-ClickHouse-Key': endpoint.password },
+        headers: auth,
         body: "SELECT toUInt32(4294967295) AS x, unhex('00FF80') AS b",
       });
       assert.equal(response.headers.get('x-clickhouse-format'), 'RowBinaryWithNamesAndTypes');
@@ -141,6 +142,12 @@ describe('Native output for a client with a protocol version', () => {
         Buffer.from(await response.arrayBuffer()),
         Buffer.from([...header, 0xff, 0xff, 0xff, 0xff, 3, 0x00, 0xff, 0x80]),
       );
+      // The query id names the query in the answer's headers: one that cannot be a header is refused.
+      const named = await fetch(`${endpoint.url}/?query=SELECT%201&query_id=mine`, { headers: auth });
+      assert.equal(named.headers.get('x-clickhouse-query-id'), 'mine');
+      const bad = await fetch(`${endpoint.url}/?query=SELECT%201&query_id=a%0Ab`, { headers: auth });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.headers.get('x-clickhouse-exception-code'), '36');
     } finally {
       await endpoint.close();
     }
