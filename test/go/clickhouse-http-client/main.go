@@ -43,8 +43,10 @@ func main() {
 		Addr:     []string{os.Args[1]},
 		Auth:     clickhouse.Auth{Username: os.Args[2], Password: os.Args[3]},
 		Protocol: clickhouse.HTTP,
-		// What Grafana's plugin sends: its query timeout as max_execution_time.
+		// As Grafana's plugin configures it in HTTP mode: its query timeout as max_execution_time,
+		// gzip asked for (the server compresses only with enable_http_compression=1).
 		Settings:    clickhouse.Settings{"max_execution_time": 60},
+		Compression: &clickhouse.Compression{Method: clickhouse.CompressionGZIP},
 		DialTimeout: 10 * time.Second,
 	})
 	if err != nil {
