@@ -14,7 +14,6 @@ import {
   type Warehouse,
 } from './warehouse.js';
 
-/** The embedded warehouse: the ClickHouse engine in this process, its data on disk. */
 /** What one statement on an EngineConnection answers: the output bytes as the engine wrote them. */
 export interface EngineResult {
   bytes: Buffer;
@@ -35,6 +34,7 @@ export interface EngineConnection {
   close(): void;
 }
 
+/** The embedded warehouse: the ClickHouse engine in this process, its data on disk. */
 export class ChdbWarehouse implements Warehouse {
   private readonly session: Session;
   private readonly path: string;
