@@ -7,6 +7,7 @@ import { FabricError } from '../common/errors.js';
 import { logger } from '../common/log.js';
 import type { QuerySettings, Warehouse } from '../common/warehouse/warehouse.js';
 import { queryOptions } from './config.js';
+import { startClickHouseHttp } from './clickhouse-http/server.js';
 import { ALARM_LINK_FIELDS, alarmLinkResolvers, alarmLinks, type AlarmLinks } from './alarms/links.js';
 import { alarmReceiverMutations, alarmReceiverResolvers } from './alarms/receivers.js';
 import { alarmReceiversTypeDefs } from './alarms/receivers-schema.js';
@@ -23,6 +24,7 @@ import { interfaceStatsTypeDefs } from './interfaces/schema.js';
 import { routesTypeDefs } from './routes/schema.js';
 import { readSettings, requestLimits } from './shared/limits.js';
 import { pagingTypeDefs } from './shared/paging.js';
+import { slots } from './shared/slots.js';
 import { scalarsTypeDefs } from './shared/scalars.js';
 import { uvesTypeDefs } from './uves/schema.js';
 import { uveResolvers } from './uves/resolvers.js';
@@ -125,43 +127,23 @@ function limitedReads(
   concurrent: number,
   waitMs: number,
 ): Warehouse {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  const slot = async (): Promise<void> => {
-    if (running < concurrent) {
-      running++;
-      return;
-    }
-    await new Promise<void>((resolve, reject) => {
-      const turn = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        waiting.splice(waiting.indexOf(turn), 1);
-        reject(
-          new FabricError(
-            'RESOURCE_EXHAUSTED',
-            `the warehouse is busy: no read of this request could start within ${waitMs} ms (query-timeout, query-max-concurrent-reads)`,
-          ),
-        );
-      }, waitMs);
-      waiting.push(turn);
-    });
-  };
-  const release = (): void => {
-    const next = waiting.shift();
-    if (next) next();
-    else running--;
-  };
+  const reads = slots(
+    concurrent,
+    waitMs,
+    () =>
+      new FabricError(
+        'RESOURCE_EXHAUSTED',
+        `the warehouse is busy: no read of this request could start within ${waitMs} ms (query-timeout, query-max-concurrent-reads)`,
+      ),
+  );
   return {
     dictionarySource: () => warehouse.dictionarySource(),
     query: async (sql, params, more) => {
-      await slot();
+      await reads.take();
       try {
         return await warehouse.query(sql, params, { ...settings, ...more });
       } finally {
-        release();
+        reads.release();
       }
     },
     exec: () => Promise.reject(new Error('the query API does not write')),
@@ -231,7 +213,9 @@ async function checkReadSettingsAllowed(warehouse: Warehouse): Promise<void> {
 }
 
 /**
- * The query service: mounts the GraphQL API at /graphql on the routes of the process's HTTP server.
+ * The query service: mounts the GraphQL API at /graphql on the routes of the process's HTTP server,
+ * and, when --clickhouse-http-port is set, serves the embedded warehouse over ClickHouse's HTTP
+ * interface on that port (query/clickhouse-http/).
  * `bus`, where the process reaches the alarm engine through one, carries acknowledgements.
  */
 export async function start(
@@ -239,6 +223,10 @@ export async function start(
   deps: { warehouse: Warehouse; routes: Record<string, RequestListener>; bus?: Bus },
 ): Promise<{ close(): Promise<void> }> {
   await checkReadSettingsAllowed(deps.warehouse);
+  const clickhouseHttp =
+    config.clickhouseHttpPort === undefined
+      ? undefined
+      : await startClickHouseHttp(deps.warehouse, config.clickhouseHttpPort, config);
   deps.routes['/graphql'] = createQueryApi(deps.warehouse, config, deps.bus).handler;
-  return { close: async () => undefined };
+  return { close: async () => clickhouseHttp?.close() };
 }

@@ -15,6 +15,7 @@ import {
 import { suiteNeeds, tools } from '../../../harness/system-tools.js';
 import { readUntil } from '../../../harness/wait.js';
 import { simulate } from '../../../simulator/index.js';
+import { allPanels, loadDashboards, PROMETHEUS } from '../../support/dashboards.js';
 
 const rulesDir = fileURLToPath(new URL('../../../../deploy/prometheus/', import.meta.url));
 const ruleFiles = readdirSync(rulesDir)
@@ -42,9 +43,21 @@ describe('deploy/prometheus rules, checked and unit-tested by promtool', suiteNe
   });
 });
 
+/** Every Prometheus panel of dashboards/: its title and its targets' expressions. */
+const prometheusPanels = loadDashboards().flatMap((dashboard) =>
+  allPanels(dashboard)
+    .filter((panel) => panel.datasource?.type === PROMETHEUS)
+    .map((panel) => ({
+      title: `${dashboard.uid}: ${panel.title}`,
+      // Grafana's $__rate_interval is at least four scrape intervals: 15 s over this 1 s scrape.
+      exprs: (panel.targets ?? []).map((t) => t.expr!.replaceAll('$__rate_interval', '15s')),
+    })),
+);
+
 /**
  * The same rules in a real Prometheus (Debian's 2.42) scraping a pipeline that simulated vRouters
- * publish to: every recording rule returns data, every alert's expression evaluates.
+ * publish to: every recording rule returns data, every alert's expression evaluates; and so does
+ * every Prometheus panel of the dashboards.
  */
 describe(
   'deploy/prometheus rules in a real Prometheus scraping a pipeline',
@@ -65,6 +78,8 @@ describe(
         rate: 500,
         batchSize: 50,
         durationMs: 10 * 60_000,
+        // An alarm active all along, for the panels of active alarms.
+        events: [{ kind: 'disk-full', target: 'compute-0', durationMs: 10 * 60_000 }],
         signal: stopSimulator.signal,
       });
       prometheus = await startPrometheus({ targets: [new URL(pipeline.httpUrl).host], ruleFiles });
@@ -124,6 +139,20 @@ describe(
         ['compute-2', 1],
         ['compute-3', 1],
       ]);
+    });
+
+    it('answers every Prometheus panel of dashboards/ with data', async () => {
+      assert.ok(prometheusPanels.length >= 20, `${prometheusPanels.length} Prometheus panels`);
+      for (const { title, exprs } of prometheusPanels) {
+        // Each expression evaluates (a query Prometheus refuses rejects); the panel shows data.
+        const answers = await readUntil(
+          `${title} to show data`,
+          () => Promise.all(exprs.map((expr) => queryPrometheus(prometheus!.url, expr))),
+          (found) => found.some((samples) => samples.length > 0),
+          90_000,
+        );
+        assert.ok(answers.length > 0, title);
+      }
     });
   },
 );
