@@ -3,8 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ChdbWarehouse } from '../../common/warehouse/chdb.js';
-import { graphql, startPipelineProcess, type PipelineProcess } from '../../harness/pipeline-process.js';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { cleanUp } from '../../harness/child-processes.js';
+import { graphql, type PipelineProcess } from '../../harness/pipeline-process.js';
 import { pipelineDrained, readUntil } from '../../harness/wait.js';
 import { simulate } from '../../simulator/index.js';
 import {
@@ -16,10 +17,12 @@ import {
   type Panel,
   type Variable,
 } from '../support/dashboards.js';
+import { startPipelineWithClickHouseHttp } from '../support/clickhouse-http.js';
 import { expandPanelSql, type VariableState } from '../support/grafana-macros.js';
 
 /**
- * Every ClickHouse query of dashboards/ run as Grafana would run it, on a warehouse the simulator
+ * Every ClickHouse query of dashboards/ run as Grafana would run it, through the pipeline's read-only
+ * ClickHouse HTTP endpoint (what Grafana's ClickHouse plugin reaches), on a warehouse the simulator
  * filled through the embedded pipeline: flows, interface counters sampled over two minutes (the
  * one-minute rollup then holds consecutive samples), routes with a BGP flap, and alarms (a process
  * down, then every generator withdrawn when the simulator stops: node-status alarms, active). Each
@@ -34,20 +37,13 @@ interface Answer {
   rows: unknown[][];
 }
 
-let warehouse: ChdbWarehouse;
+let client: ClickHouseClient;
 
-/**
- * Runs one expanded panel query: the one place that says how. Today through the warehouse itself
- * (the pipeline stopped, its chdb opened here); the read-only ClickHouse HTTP endpoint of issue 12
- * is what Grafana reaches, and this is where the suite switches to it.
- */
+/** Runs one expanded panel query, as a ClickHouse client over the embedded endpoint. */
 async function runPanelSql(sql: string): Promise<Answer> {
-  const columns = await warehouse.query<{ name: string; type: string }>(`DESCRIBE TABLE (${sql})`);
-  const rows = await warehouse.query<Record<string, unknown>>(sql);
-  return {
-    columns: columns.map(({ name, type }) => ({ name, type })),
-    rows: rows.map((r) => Object.values(r)),
-  };
+  const result = await client.query({ query: sql, format: 'JSONCompact' });
+  const { meta, data } = await result.json<unknown[]>();
+  return { columns: (meta ?? []).map(({ name, type }) => ({ name, type })), rows: data };
 }
 
 const dashboards = loadDashboards();
@@ -132,7 +128,10 @@ describe('dashboards: every ClickHouse panel and variable query runs on a simula
 
   before(async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'fs-dashboards-'));
-    pipeline = await startPipelineProcess(dataDir, { args: ['--generator-grace', '5s'] });
+    const started = await startPipelineWithClickHouseHttp(dataDir, ['--generator-grace', '5s']);
+    pipeline = started.pipeline;
+    const { url: endpoint, user: username, password } = started.endpoint;
+    client = createClient({ url: endpoint, username, password });
     await simulate({
       target: pipeline.grpcTarget,
       vrouters: 4,
@@ -158,15 +157,14 @@ describe('dashboards: every ClickHouse panel and variable query runs on a simula
         ),
       (answer) => answer.alarms.edges.some((e) => e.node.state === 'ACTIVE'),
     );
-    await pipeline.stop();
-    pipeline = undefined;
-    warehouse = new ChdbWarehouse(dataDir);
     for (const dashboard of dashboards) await resolveVariables(dashboard);
   });
-  after(async () => {
-    await pipeline?.stop();
-    await warehouse?.close();
-  });
+  after(() =>
+    cleanUp(
+      () => client?.close(),
+      () => pipeline?.stop(),
+    ),
+  );
 
   for (const dashboard of dashboards) {
     describe(dashboard.title, () => {
