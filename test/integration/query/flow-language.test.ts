@@ -13,12 +13,12 @@ import { randomFilter } from '../../support/random-flow-filters.js';
 /**
  * 120 flows over 4 minutes that differ in every filtered field: vRouters, both address families,
  * two destinations, protocols, ports, actions and drop reasons, directions, namespaces, workloads,
- * VNs and labels.
+ * VNs, labels and security group rules.
  */
 const start = Math.floor(Date.now() / 60e3) * 60 - 600;
 const insert = `INSERT INTO flows (time, generator, batch_seq, flow_uuid, vrouter, direction, source_vn, dest_vn,
     source_ip, dest_ip, protocol, sport, dport, action, drop_reason, diff_bytes, diff_packets, sampling,
-    source_namespace, dest_namespace, source_workload, dest_workload, source_labels)
+    source_namespace, dest_namespace, source_workload, dest_workload, source_labels, sg_rule_uuid)
   SELECT toDateTime64({start:UInt32} + intDiv(number, 30) * 60 + number % 30, 6, 'UTC'), 'g:Compute:m:0', number,
     generateUUIDv4(), concat('compute-', toString(number % 3 + 1)), if(number % 2 = 0, 'ingress', 'egress'),
     if(number < 50, 'default-domain:payments:vn', 'default-domain:web:vn'), 'default-domain:db:vn',
@@ -28,7 +28,7 @@ const insert = `INSERT INTO flows (time, generator, batch_seq, flow_uuid, vroute
     if(number % 4 = 3, 'POLICY_DENY', ''), 100, 1, 1,
     if(number < 40, 'payments', 'default'), if(number % 5 = 0, 'db', 'web'),
     concat('pod-', toString(number % 4)), concat('vm-', toString(number % 2)),
-    map('app', if(number % 3 = 0, 'web', 'api'))
+    map('app', if(number % 3 = 0, 'web', 'api')), concat('rule-', toString(number % 5))
   FROM numbers(120)`;
 const TOTAL = 120;
 
@@ -63,6 +63,10 @@ const questions: [where: string, structured: string][] = [
   [
     'src.vn = default-domain:web:vn and src.label = "app=web"',
     'filter: [{ sourceVn: ["default-domain:web:vn"], sourceLabel: ["app=web"] }]',
+  ],
+  [
+    'sg_rule_uuid = rule-1 and vrouter != compute-1',
+    'filter: [{ sgRuleUuid: ["rule-1"] }], exclude: [{ vrouter: ["compute-1"] }]',
   ],
   [
     '(dst.namespace = db or dst.port = 8080) and not (vrouter = compute-1)',
