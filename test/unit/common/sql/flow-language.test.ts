@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { FabricError } from '../../../../common/errors.js';
 import {
@@ -253,5 +254,22 @@ describe('flow filter language: limits', () => {
 
   it('reads a long run of nots as one or none', () => {
     assert.deepEqual(parsed(`${'not '.repeat(1000)}vrouter = a`), test('vrouter', 'in', 'a'));
+  });
+});
+
+describe('flow filter language: the README', () => {
+  it('reads every example of its section', () => {
+    const readme = readFileSync(new URL('../../../../../README.md', import.meta.url), 'utf8');
+    const start = readme.indexOf('### Filter language');
+    const section = readme.slice(start, readme.indexOf('\n## ', start));
+    const examples = [
+      ...[...section.matchAll(/^\s*where: "(.*)"$/gm)].map((m) => m[1]!),
+      ...[...section.matchAll(/```text\n([^`]*)```/g)]
+        .map((m) => m[1]!)
+        .filter((block) => !block.startsWith('filter '))
+        .flatMap((block) => block.trim().split('\n')),
+    ];
+    assert.ok(examples.length >= 5, `${examples.length} examples`);
+    for (const example of examples) assert.ok('and' in parsed(example), example);
   });
 });
