@@ -36,7 +36,6 @@ interface TestNode {
 }
 type TextOperator = '=' | 'in' | '<' | '<=' | '>' | '>=' | '<<' | '~' | 'like';
 interface ValueNode {
-  type: 'string' | 'number' | 'address' | 'cidr' | 'word';
   /** A string's content, any other value as written. */
   text: string;
   at: Span;
