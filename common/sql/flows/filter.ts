@@ -3,7 +3,7 @@ import type { FilterKind } from '../../schema/catalog/flows.js';
 import { filters as fields, type Dimension, type FilterSpec } from './fields.js';
 import { parseAddressOrCidr } from '../cidr.js';
 import type { Params } from '../params.js';
-import { labelSelector, oneOf, port, protocol } from './values.js';
+import { checkedValue, labelSelector } from './values.js';
 
 /** One filter as the API takes it: each field a list (OR inside a field), fields AND together. */
 export type FlowFilterInput = Readonly<Record<string, readonly (string | number)[] | null | undefined>>;
@@ -61,7 +61,7 @@ export function flowWhere(
 }
 
 /** The structured filter as a tree; a field it does not know, or given no values, is passed over. */
-export function structuredCondition(
+function structuredCondition(
   filters: readonly FlowFilterInput[] | null | undefined,
   excludes: readonly FlowFilterInput[] | null | undefined,
 ): FlowCondition {
@@ -105,8 +105,13 @@ function testSql({ field, op, values }: FlowTest, params: Params, uses: Set<Dime
   return either.length === 1 ? either[0]! : `(${either.join(' OR ')})`;
 }
 
-/** The SQL type a number of the kind binds as. */
-const numberTypes: Partial<Record<FilterKind, string>> = { port: 'UInt16', protocol: 'UInt8' };
+/** The SQL type of a value of each kind held in a parameter (addresses and labels are split first). */
+const valueTypes: Partial<Record<FilterKind, string>> = {
+  text: 'String',
+  enum: 'String',
+  port: 'UInt16',
+  protocol: 'UInt8',
+};
 
 function condition(
   { kind, values: allowed }: FilterSpec,
@@ -116,34 +121,14 @@ function condition(
   values: readonly (string | number)[],
   params: Params,
 ): string {
-  if (op === 'like') return `${column} LIKE ${params.add('String', one(values, what))}`;
-  if (op !== 'in') {
-    const n = kind === 'port' ? port(one(values, what), what) : protocol(one(values, what), what);
-    return `${column} ${op} ${params.add(numberTypes[kind]!, n)}`;
-  }
-  switch (kind) {
-    case 'text':
-      return `${column} IN ${params.add('Array(String)', values.map(String))}`;
-    case 'port':
-      return `${column} IN ${params.add(
-        'Array(UInt16)',
-        values.map((v) => port(v, what)),
-      )}`;
-    case 'protocol':
-      return `${column} IN ${params.add(
-        'Array(UInt8)',
-        values.map((v) => protocol(v, what)),
-      )}`;
-    case 'enum':
-      return `${column} IN ${params.add(
-        'Array(String)',
-        values.map((v) => oneOf(v, allowed, what)),
-      )}`;
-    case 'ip':
-      return `(${values.map((v) => addressCondition(column, String(v), what, params)).join(' OR ')})`;
-    case 'label':
-      return `(${values.map((v) => labelCondition(column, String(v), what, params)).join(' OR ')})`;
-  }
+  if (op === 'like') return `${column} LIKE ${params.add('String', String(one(values, what)))}`;
+  const checked = values.map((v) => checkedValue(kind, allowed, v, what));
+  if (op !== 'in') return `${column} ${op} ${params.add(valueTypes[kind]!, one(checked, what))}`;
+  if (kind === 'ip')
+    return `(${checked.map((v) => addressCondition(column, String(v), what, params)).join(' OR ')})`;
+  if (kind === 'label')
+    return `(${checked.map((v) => labelCondition(column, String(v), what, params)).join(' OR ')})`;
+  return `${column} IN ${params.add(`Array(${valueTypes[kind]!})`, checked)}`;
 }
 
 /** The single value an operator other than `in` takes. */

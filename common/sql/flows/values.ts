@@ -21,14 +21,14 @@ const protocolNumbers: Record<string, number> = {
 const isDecimal = (value: string | number): boolean =>
   typeof value === 'number' ? Number.isInteger(value) : /^\d+$/.test(value);
 
-export function port(value: string | number, what: string): number {
+function port(value: string | number, what: string): number {
   const n = Number(value);
   if (!isDecimal(value) || n < 0 || n > 65535) throw invalid(`${what}: ${value} is not a port (0-65535)`);
   return n;
 }
 
 /** A protocol number, or its name (tcp, udp, …) as a number. */
-export function protocol(value: string | number, what: string): number {
+function protocol(value: string | number, what: string): number {
   const n = isDecimal(value) ? Number(value) : protocolNumbers[String(value).toLowerCase()];
   if (n === undefined || n < 0 || n > 255) {
     throw invalid(
@@ -39,7 +39,7 @@ export function protocol(value: string | number, what: string): number {
 }
 
 /** An enum column's value, as stored (lower case). */
-export function oneOf(value: string | number, allowed: readonly string[], what: string): string {
+function oneOf(value: string | number, allowed: readonly string[], what: string): string {
   const v = String(value).toLowerCase();
   if (!allowed.includes(v)) throw invalid(`${what}: "${value}" is not one of ${allowed.join(', ')}`);
   return v;
