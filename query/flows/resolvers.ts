@@ -15,6 +15,7 @@ import {
   type FlowMetric,
   type FlowSelection,
 } from '../../common/sql/flows/queries.js';
+import { parseFlowFilter } from '../../common/sql/flows/language/parse.js';
 import { parseRange } from '../shared/time.js';
 import { flowNode } from './fields.js';
 
@@ -27,11 +28,12 @@ type Row = Record<string, string | number>;
  */
 export type FlowNode = Readonly<Record<string, unknown>>;
 
-/** What every flow field selects by: the range, filters and excludes. */
+/** What every flow field selects by: the range, filters and excludes, and the filter language's where. */
 const selection = (args: QueryFlowTotalsArgs): FlowSelection => ({
   range: parseRange(args.from, args.to),
   filter: args.filter,
   exclude: args.exclude,
+  where: args.where ? parseFlowFilter(args.where) : undefined,
 });
 
 const metrics = (row: Row | undefined) => ({

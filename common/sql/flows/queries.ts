@@ -2,7 +2,7 @@ import type { TimeRange } from '../time-range.js';
 import { flowCatalog } from '../../schema/catalog/index.js';
 import { measure } from '../../schema/rollups.js';
 import { dimensions, recordColumns, type Dimension } from './fields.js';
-import { flowWhere, type FlowFilterInput } from './filter.js';
+import { flowWhere, type FlowCondition, type FlowFilterInput } from './filter.js';
 import { chooseTable, metricColumns, rawFlows } from './tables.js';
 import { timeCondition, type TimeTable } from '../rollup-tables.js';
 import { afterPosition } from '../keyset.js';
@@ -14,12 +14,14 @@ export interface FlowSelection {
   range: TimeRange;
   filter?: readonly FlowFilterInput[] | null;
   exclude?: readonly FlowFilterInput[] | null;
+  /** A condition that must hold too: the filter language's (language/parse.ts). */
+  where?: FlowCondition | null;
 }
 
 /** Picks the table and builds the WHERE clause shared by every aggregate. */
 function scope(selection: FlowSelection, by: readonly string[], stepSeconds?: number) {
   const params = new Params();
-  const where = flowWhere(selection.filter, selection.exclude, params);
+  const where = flowWhere(selection.filter, selection.exclude, params, selection.where);
   const table = chooseTable(selection.range, [...where.uses, ...by.map(dimensionOf)], stepSeconds);
   const conditions = `${timeCondition(table, selection.range, params)} AND ${where.sql}`;
   return { params, table, conditions };
@@ -132,7 +134,7 @@ export function recordsQuery(
   after?: FlowCursor,
 ): TableQuery<TimeTable> {
   const params = new Params();
-  const where = flowWhere(selection.filter, selection.exclude, params);
+  const where = flowWhere(selection.filter, selection.exclude, params, selection.where);
   const table = rawFlows;
   let conditions = `${timeCondition(table, selection.range, params)} AND ${where.sql}`;
   if (after) {
