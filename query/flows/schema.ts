@@ -1,4 +1,5 @@
 import { flowFieldTypeDefs } from './fields.js';
+import { ruleTypeDefs } from './rules.js';
 
 /**
  * The flows domain of the GraphQL API; FlowDimension, FlowFilter and Flow come from the flow catalog
@@ -6,6 +7,7 @@ import { flowFieldTypeDefs } from './fields.js';
  */
 export const flowsTypeDefs = /* GraphQL */ `
   ${flowFieldTypeDefs}
+  ${ruleTypeDefs}
   enum FlowMetric {
     RECORDS
     BYTES
