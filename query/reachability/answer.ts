@@ -97,7 +97,8 @@ async function verdictGroups(
   destination: Endpoint,
   range: TimeRange,
 ): Promise<VerdictGroup[]> {
-  const query = verdictGroupsQuery(source.address, destination.address, range, MAX_GROUPS);
+  const end = (e: Endpoint) => ({ address: e.address, ...(e.workload ? { vn: e.workload.vn } : {}) });
+  const query = verdictGroupsQuery(end(source), end(destination), range, MAX_GROUPS);
   const rows = await warehouse.query<GroupRow>(query.sql, query.params);
   return Promise.all(
     rows.map(async (row) => ({
