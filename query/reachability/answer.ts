@@ -141,11 +141,17 @@ async function direction(
     route: route && {
       vrf,
       prefix: route.prefix,
-      hops: route.paths.flatMap((p) =>
-        p.nextHops.map(
-          (h) => `${h.tunnelType || 'local'}${h.destination ? ` to ${h.destination}` : ''} label ${h.label}`,
+      // Each control node holds the route: the same hops once.
+      hops: [
+        ...new Set(
+          route.paths.flatMap((p) =>
+            p.nextHops.map(
+              (h) =>
+                `${h.tunnelType || 'local'}${h.destination ? ` to ${h.destination}` : ''} label ${h.label}`,
+            ),
+          ),
         ),
-      ),
+      ],
     },
   });
   return {

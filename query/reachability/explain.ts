@@ -48,11 +48,19 @@ export interface DirectionContext {
 const REVERSE_REASON = /^DROP_REVERSE_/;
 export const isReverseHalf = (dropReason: string): boolean => REVERSE_REASON.test(dropReason);
 
+const via = (route: RouteSummary): string =>
+  `${route.prefix}${route.hops.length ? ` via ${route.hops.join(', ')}` : ''}`;
+
 const routeText = (ctx: DirectionContext): string => {
   if (!ctx.sourceVrf) return '';
   if (!ctx.route) return `no route to ${ctx.destinationAddress} in ${ctx.sourceVrf}`;
-  const via = ctx.route.hops.length ? ` via ${ctx.route.hops.join(', ')}` : '';
-  return `longest match in ${ctx.sourceVrf}: ${ctx.route.prefix}${via}`;
+  return `longest match in ${ctx.sourceVrf}: ${via(ctx.route)}`;
+};
+
+/** A drop for want of a route: the route the source's VRF has, if any, is not one to the destination. */
+const noRouteText = (ctx: DirectionContext): string => {
+  const where = ctx.sourceVrf ? ` in ${ctx.sourceVrf}` : '';
+  return `no route to ${ctx.destinationAddress}${where}${ctx.route ? ` (only ${via(ctx.route)})` : ''}`;
 };
 
 /** The rule or the missing route a denial names. */
@@ -68,12 +76,8 @@ function deciding(g: VerdictGroup, ctx: DirectionContext): string {
       : 'security groups';
     return `by ${named}: no ${way} rule admits it (implicit deny)`;
   }
-  if (
-    g.dropReason.startsWith('SHORT_NO_DST_ROUTE') ||
-    g.dropReason === 'DROP_NO_ROUTE' ||
-    g.dropReason === ''
-  )
-    return `: ${routeText(ctx) || `no route to ${ctx.destinationAddress}`}`;
+  if (g.dropReason.startsWith('SHORT_NO_DST_ROUTE') || g.dropReason === 'DROP_NO_ROUTE')
+    return `: ${noRouteText(ctx)}`;
   const uuids = [g.sgRuleUuid, g.nwAceUuid].filter((u) => u !== '').join(', ');
   return uuids ? `by rule ${uuids} (not in the configuration)` : '';
 }
