@@ -8,6 +8,7 @@ import { parseServices, startServices } from './pipeline.js';
 import { EVENT_KINDS } from '../simulator/index.js';
 import { runSimulate } from './simulate.js';
 import { runWebhookReceiver } from './webhook-receiver.js';
+import { runWhy } from './why.js';
 
 const program = new Command('fabricscope').description(
   'Analytics and observability pipeline for Tungsten Fabric-style SDN fabrics',
@@ -134,6 +135,25 @@ program
   .option('--port <port>', 'port to listen on (0 picks a free one)', '9099')
   .option('--tolerance <seconds>', 'how far a signed timestamp may be from now (replay window)', '300')
   .action(runWebhookReceiver);
+
+program
+  .command('why')
+  .description(
+    'Why A does or does not reach B: the reachability answer of the GraphQL API — verdicts per direction ' +
+      'and vRouter with the deciding rule, the route, both endpoints and their vRouters',
+  )
+  .argument('<source>', 'an IP, namespace/pod, project/vm, namespace/service or a VMI (uuid or UVE name)')
+  .argument('<destination>', 'the same')
+  .addOption(
+    new Option('--server <url>', 'the query service (its base URL or /graphql)')
+      .env('FABRICSCOPE_SERVER')
+      .default('http://localhost:8081'),
+  )
+  .option('--from <time>', 'start of the flows looked at: RFC 3339 or now-15m (default: an hour before --to)')
+  .option('--to <time>', 'end of the flows looked at (default: now)')
+  .option('--json', "print the API's answer as JSON")
+  .addHelpText('after', '\nExample:\n  fabricscope why seamless/cont admin/vm --server http://localhost:8081')
+  .action(runWhy);
 
 program
   .command('config')

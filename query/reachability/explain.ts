@@ -123,7 +123,10 @@ export function explainDirection(
   const before = passed.filter((g) => g.vrouter !== top.vrouter);
   if (before.length) parts.push(`after passing ${[...new Set(before.map(where))].join(', ')}`);
   const alongside = passed.filter((g) => g.vrouter === top.vrouter);
-  if (alongside.length) parts.push(`${sum(alongside)} of its records on ${top.vrouter} passed`);
+  if (alongside.length)
+    parts.push(
+      `${sum(alongside)} records on ${top.vrouter} passed (replies to connections opened the other way, or other ports)`,
+    );
   return { verdict: word === 'dropped' ? 'DROPPED' : 'DENIED', explanation: parts.join('; ') };
 }
 

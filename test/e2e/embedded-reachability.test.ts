@@ -18,6 +18,8 @@ import {
   type PipelineProcess,
 } from '../../harness/pipeline-process.js';
 import { pipelineDrained } from '../../harness/wait.js';
+import { runTool } from '../../harness/child-processes.js';
+import { fileURLToPath } from 'node:url';
 
 const vrouters = 4;
 const seed = 11;
@@ -288,5 +290,34 @@ describe('embedded pipeline on a simulated fabric: workloads and reachability', 
       ),
     );
     assert.equal(answer.reverse.verdict, 'NO_FLOWS');
+  });
+
+  it('`fabricscope why` prints the same answer, and fails with exit 1 on a name nobody has', async () => {
+    const cli = fileURLToPath(new URL('../../bin/fabricscope.js', import.meta.url));
+    const why = (...args: string[]) =>
+      runTool(
+        process.execPath,
+        [cli, 'why', ...args, '--server', pipeline.graphqlUrl, '--from', 'now-1h', '--to', 'now+1h'],
+        {
+          timeoutMs: 60_000,
+        },
+      );
+    const answer = await reach('seamless/cont', 'admin/vm');
+    const { stdout } = await why('seamless/cont', 'admin/vm');
+    const lines = stdout.split('\n');
+    assert.equal(
+      lines[0],
+      `seamless/cont (${answer.source.address}) → admin/vm (${answer.destination.address}): denied`,
+    );
+    assert.ok(lines.includes(answer.explanation), stdout);
+    assert.ok(
+      lines.some((l) => l.startsWith('  route in ')),
+      stdout,
+    );
+    const refused = await why('nosuch/pod', 'admin/vm').then(
+      () => assert.fail('succeeded'),
+      (e: Error) => e.message,
+    );
+    assert.match(refused, /exit 1\n.*source: no pod, VM, service or VMI is known as "nosuch\/pod"/s);
   });
 });
