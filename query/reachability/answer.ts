@@ -47,7 +47,10 @@ async function resolveEndpoint(warehouse: Warehouse, given: string, what: string
   }
   const vmi = UUID.test(text) || UUID.test(text.slice(text.lastIndexOf(':') + 1));
   const { matches } = await lookupWorkloads(warehouse, vmi ? { vmi: text } : { match: text });
-  if (matches.length === 0) throw invalid(`${what}: no pod, VM, service or VMI is known as "${text}"`);
+  if (matches.length === 0)
+    throw invalid(
+      `${what}: no pod, VM, service or VMI is known as "${text}"${await nearby(warehouse, text, vmi)}`,
+    );
   if (matches.length > 1)
     throw invalid(
       `${what}: "${text}" names ${matches.length} workloads (${matches
@@ -57,6 +60,16 @@ async function resolveEndpoint(warehouse: Warehouse, given: string, what: string
     );
   const workload = matches[0]!;
   return { given, workload, address: workload.addresses[0] ?? '' };
+}
+
+/** Names that start like an unknown one (a pod is `<deployment>-<hash>-<suffix>`), to suggest. */
+async function nearby(warehouse: Warehouse, text: string, vmi: boolean): Promise<string> {
+  if (vmi || text.includes('*') || text.includes('?')) return '';
+  const base = text.replace(/-\d+$/, '');
+  const { matches } = await lookupWorkloads(warehouse, { match: `${base}*` });
+  if (matches.length === 0) return '';
+  const names = matches.slice(0, 5).map((w) => `${w.namespace}/${w.name}`);
+  return ` (known: ${names.join(', ')}${matches.length > 5 ? ', …' : ''})`;
 }
 
 /** Both ends in one family: a dual-stack end takes the address of the other end's family. */
