@@ -149,6 +149,16 @@ export const ruleTypeDefs = /* GraphQL */ `
     text: String!
   }
 
+  extend type FlowGroup {
+    "The rules among its keys (by SG_RULE_UUID or NW_ACE_UUID), in the order of by; none unknown."
+    rules: [RuleRef!]!
+  }
+
+  extend type FlowSeries {
+    "The rules among its keys (by SG_RULE_UUID or NW_ACE_UUID), in the order of by; none unknown."
+    rules: [RuleRef!]!
+  }
+
   extend type Flow {
     "The security-group rule of sgRuleUuid; null when the record names none or the configuration lacks it."
     sgRule: RuleRef
@@ -158,7 +168,21 @@ export const ruleTypeDefs = /* GraphQL */ `
 `;
 
 /** The fields below the root that read the warehouse. */
-export const RULE_FIELDS = ['Flow.sgRule', 'Flow.nwAce'] as const;
+export const RULE_FIELDS = ['Flow.sgRule', 'Flow.nwAce', 'FlowGroup.rules', 'FlowSeries.rules'] as const;
+
+/** The dimensions whose values are rule uuids. */
+const RULE_DIMENSIONS: ReadonlySet<string> = new Set(['SG_RULE_UUID', 'NW_ACE_UUID']);
+
+/** A group's or series' keys that are rule uuids, resolved; `by` is the dimensions it was grouped by. */
+const keyRules = (coordinate: string) =>
+  fieldResolver(
+    coordinate,
+    async (parent: { keys: readonly string[]; by?: readonly string[] }, context: QueryContext) => {
+      const uuids = parent.keys.filter((_, i) => RULE_DIMENSIONS.has(parent.by?.[i] ?? ''));
+      const rules = await Promise.all(uuids.map((uuid) => context.ruleNames(uuid)));
+      return rules.filter((r): r is RuleRef => r !== null);
+    },
+  );
 
 const ofFlow = (coordinate: string, field: 'sgRuleUuid' | 'nwAceUuid') =>
   fieldResolver(coordinate, (flow: FlowNode, context: QueryContext) =>
@@ -167,4 +191,6 @@ const ofFlow = (coordinate: string, field: 'sgRuleUuid' | 'nwAceUuid') =>
 
 export const flowRuleResolvers: Resolvers = {
   Flow: { sgRule: ofFlow('Flow.sgRule', 'sgRuleUuid'), nwAce: ofFlow('Flow.nwAce', 'nwAceUuid') },
+  FlowGroup: { rules: keyRules('FlowGroup.rules') },
+  FlowSeries: { rules: keyRules('FlowSeries.rules') },
 };

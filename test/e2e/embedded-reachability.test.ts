@@ -196,6 +196,19 @@ describe('embedded pipeline on a simulated fabric: workloads and reachability', 
       assert.equal(node.nwAce.action, 'deny');
       assert.equal(node.nwAce.text, `deny any from any to ${c.destVn}`);
     }
+    const { flowGroups } = await ask<{
+      flowGroups: { groups: { keys: string[]; rules: { uuid: string; owner: string; number: number }[] }[] };
+    }>(
+      `{ flowGroups(${window}, by: [ACTION, NW_ACE_UUID], filter: [{ destIp: ["${c.destIp}"], action: ["deny"] }], top: 10) {
+        groups { keys rules { uuid owner number } } } }`,
+    );
+    assert.ok(flowGroups.groups.length > 0);
+    for (const g of flowGroups.groups) {
+      assert.deepEqual(
+        g.rules.map((r) => ({ owner: r.owner, number: r.number })),
+        [entry(g.keys[1]!)],
+      );
+    }
   });
 
   it('isolated namespace: denied on the source vRouter by the isolation policy', async () => {
