@@ -95,12 +95,17 @@ interface GroupRow {
   lastUs: string;
 }
 
+/**
+ * Which end's vRouter took a verdict. A service has no vRouter of its own: any vRouter but the other
+ * end's is one of its backends'.
+ */
 function sideOf(vrouter: string, source: Endpoint, destination: Endpoint): Side {
-  const [s, d] = [source.workload?.vrouter, destination.workload?.vrouter];
-  if (vrouter === s && vrouter === d) return 'LOCAL';
-  if (vrouter === s) return 'SOURCE';
-  if (vrouter === d || (destination.workload?.kind === 'service' && s !== undefined)) return 'DESTINATION';
-  return 'OTHER';
+  const at = (e: Endpoint, other: Endpoint): boolean =>
+    e.workload?.kind === 'service' ? vrouter !== other.workload?.vrouter : vrouter === e.workload?.vrouter;
+  const [s, d] = [at(source, destination), at(destination, source)];
+  if (s && d) return 'LOCAL';
+  if (s) return 'SOURCE';
+  return d ? 'DESTINATION' : 'OTHER';
 }
 
 async function verdictGroups(

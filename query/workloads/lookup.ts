@@ -58,6 +58,10 @@ export interface WorkloadAnswer {
 /** At most this many interfaces are read for one question: a glob over a large fabric is cut here. */
 export const MAX_WORKLOADS = 500;
 
+/** An address in one spelling: IPv6 as URLs print it (lower case, zeros compressed), IPv4 as given. */
+export const canonicalAddress = (ip: string): string =>
+  isIP(ip) === 6 ? new URL(`http://[${ip}]`).hostname.slice(1, -1) : ip;
+
 /** TF names a VN's routing instance after the VN: `<vn fq name>:<vn name>`. */
 export const vrfOf = (vn: string): string => (vn === '' ? '' : `${vn}:${vn.slice(vn.lastIndexOf(':') + 1)}`);
 
@@ -97,7 +101,7 @@ function fits(w: Workload, q: WorkloadQuestion, name?: string, namespace?: strin
     (!name || globRegExp(name).test(w.name)) &&
     (!ns || w.namespace === ns) &&
     (!q.vn || w.vn === q.vn) &&
-    (!q.ip || w.addresses.includes(q.ip)) &&
+    (!q.ip || w.addresses.some((a) => canonicalAddress(a) === canonicalAddress(q.ip ?? ''))) &&
     (!q.vmi || w.vmi === q.vmi || w.vmiUuid === q.vmi) &&
     (!q.project || w.project === q.project || lastPart(w.project) === q.project || w.namespace === q.project)
   );

@@ -239,6 +239,9 @@ describe('embedded pipeline on a simulated fabric: workloads and reachability', 
       new RegExp(`^allowed: \\d+ records passed on ${open.source.vrouter} `),
     );
     assert.equal(allowed.forward.routeVrf, vrfName(open.source.vn));
+    // A service has no vRouter: its backends' vRouters count as its side, in both directions.
+    const sides = [...allowed.forward.verdicts, ...allowed.reverse.verdicts].map((v) => v.side);
+    assert.ok(sides.length > 0 && !sides.includes('OTHER'), sides.join());
     const closed = first('isolated-service-closed');
     const denied = await reach(named(closed.source), `${closed.service!.namespace}/${closed.service!.name}`);
     const { owner, number } = entry(closed.verdict.nwAceUuid);
