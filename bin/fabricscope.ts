@@ -92,7 +92,8 @@ State: every vRouter agent publishes its VrouterAgent, NodeStatus, VrouterStatsA
 UveVirtualNetworkAgent, UveVirtualMachineAgent, UveVMInterfaceAgent (workload identity) and VMIStats
 UVEs; every control node its BgpRouterState, NodeStatus, BgpPeerInfoData and XmppPeerInfoData UVEs
 and its routes (a host route per workload, an ECMP route per Kubernetes service, the SDN gateway's
-default route); the config node its NodeStatus and every node's ContrailConfig. The healthy fabric
+default route); the config node its NodeStatus, every node's ContrailConfig and the tenants' (security
+groups and their rules, network policies, networks and VRFs, interfaces, load balancers). The healthy fabric
 raises none of Tungsten Fabric's system alarms; each event raises its own while it lasts.
 Flows start once the collector has answered all of it. With --flows the run ends when the flows are acked and the
 samples and events asked for are through.
