@@ -8,6 +8,7 @@ import { parseServices, startServices } from './pipeline.js';
 import { EVENT_KINDS } from '../simulator/index.js';
 import { runSimulate } from './simulate.js';
 import { runWebhookReceiver } from './webhook-receiver.js';
+import { runWhy } from './why.js';
 
 const program = new Command('fabricscope').description(
   'Analytics and observability pipeline for Tungsten Fabric-style SDN fabrics',
@@ -91,7 +92,8 @@ State: every vRouter agent publishes its VrouterAgent, NodeStatus, VrouterStatsA
 UveVirtualNetworkAgent, UveVirtualMachineAgent, UveVMInterfaceAgent (workload identity) and VMIStats
 UVEs; every control node its BgpRouterState, NodeStatus, BgpPeerInfoData and XmppPeerInfoData UVEs
 and its routes (a host route per workload, an ECMP route per Kubernetes service, the SDN gateway's
-default route); the config node its NodeStatus and every node's ContrailConfig. The healthy fabric
+default route); the config node its NodeStatus, every node's ContrailConfig and the tenants' (security
+groups and their rules, network policies, networks and VRFs, interfaces, load balancers). The healthy fabric
 raises none of Tungsten Fabric's system alarms; each event raises its own while it lasts.
 Flows start once the collector has answered all of it. With --flows the run ends when the flows are acked and the
 samples and events asked for are through.
@@ -134,6 +136,25 @@ program
   .option('--port <port>', 'port to listen on (0 picks a free one)', '9099')
   .option('--tolerance <seconds>', 'how far a signed timestamp may be from now (replay window)', '300')
   .action(runWebhookReceiver);
+
+program
+  .command('why')
+  .description(
+    'Why A does or does not reach B: the reachability answer of the GraphQL API — verdicts per direction ' +
+      'and vRouter with the deciding rule, the route, both endpoints and their vRouters',
+  )
+  .argument('<source>', 'an IP, namespace/pod, project/vm, namespace/service or a VMI (uuid or UVE name)')
+  .argument('<destination>', 'the same')
+  .addOption(
+    new Option('--server <url>', 'the query service (its base URL or /graphql)')
+      .env('FABRICSCOPE_SERVER')
+      .default('http://localhost:8081'),
+  )
+  .option('--from <time>', 'start of the flows looked at: RFC 3339 or now-15m (default: an hour before --to)')
+  .option('--to <time>', 'end of the flows looked at (default: now)')
+  .option('--json', "print the API's answer as JSON")
+  .addHelpText('after', '\nExample:\n  fabricscope why seamless/cont admin/vm --server http://localhost:8081')
+  .action(runWhy);
 
 program
   .command('config')

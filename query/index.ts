@@ -16,6 +16,7 @@ import { alarmsTypeDefs } from './alarms/schema.js';
 import { deadLetterResolvers } from './deadletters/resolvers.js';
 import { deadLettersTypeDefs } from './deadletters/schema.js';
 import { flowResolvers } from './flows/resolvers.js';
+import { flowRuleResolvers, RULE_FIELDS, ruleNames, type RuleNames } from './flows/rules.js';
 import { interfaceStatsResolvers } from './interfaces/resolvers.js';
 import { routeResolvers } from './routes/resolvers.js';
 import { flowsTypeDefs } from './flows/schema.js';
@@ -28,6 +29,14 @@ import { slots } from './shared/slots.js';
 import { scalarsTypeDefs } from './shared/scalars.js';
 import { uvesTypeDefs } from './uves/schema.js';
 import { uveResolvers } from './uves/resolvers.js';
+import { workloadResolvers } from './workloads/resolvers.js';
+import { workloadsTypeDefs } from './workloads/schema.js';
+import {
+  REACHABILITY_READS,
+  reachabilityResolvers,
+  reachabilityTypeResolvers,
+} from './reachability/resolvers.js';
+import { reachabilityTypeDefs } from './reachability/schema.js';
 
 /**
  * What the mutations reach: the bus to the alarm engine, when this process has one to it, and how
@@ -44,9 +53,13 @@ export interface MutationDeps {
  */
 export interface QueryContext {
   alarmLinks: AlarmLinks;
+  ruleNames: RuleNames;
 }
 
-const requestContext = (warehouse: Warehouse): QueryContext => ({ alarmLinks: alarmLinks(warehouse) });
+const requestContext = (warehouse: Warehouse): QueryContext => ({
+  alarmLinks: alarmLinks(warehouse),
+  ruleNames: ruleNames(warehouse),
+});
 
 /**
  * Each domain brings its SDL, its root resolvers and its mutations if any; the resolvers of fields
@@ -62,7 +75,7 @@ interface Domain {
 }
 
 const domains: Domain[] = [
-  { typeDefs: flowsTypeDefs, resolvers: flowResolvers },
+  { typeDefs: flowsTypeDefs, resolvers: flowResolvers, types: flowRuleResolvers, reads: RULE_FIELDS },
   { typeDefs: interfaceStatsTypeDefs, resolvers: interfaceStatsResolvers },
   { typeDefs: uvesTypeDefs, resolvers: uveResolvers },
   { typeDefs: routesTypeDefs, resolvers: routeResolvers },
@@ -75,7 +88,23 @@ const domains: Domain[] = [
     reads: ALARM_LINK_FIELDS,
   },
   { typeDefs: alarmReceiversTypeDefs, resolvers: alarmReceiverResolvers, mutations: alarmReceiverMutations },
+  { typeDefs: workloadsTypeDefs, resolvers: workloadResolvers },
+  {
+    typeDefs: reachabilityTypeDefs,
+    resolvers: reachabilityResolvers,
+    types: reachabilityTypeResolvers,
+    reads: REACHABILITY_READS,
+  },
 ];
+
+/** The domains' resolvers of fields below the root, merged per type (two domains may add fields to Flow). */
+function typeResolvers(): Omit<Resolvers, 'Query' | 'Mutation'> {
+  const merged: Record<string, object> = {};
+  for (const d of domains) {
+    for (const [type, fields] of Object.entries(d.types ?? {})) merged[type] = { ...merged[type], ...fields };
+  }
+  return merged;
+}
 
 /** The fields below the root that read the warehouse, as Type.field. */
 export const nestedReads: ReadonlySet<string> = new Set(domains.flatMap((d) => d.reads ?? []));
@@ -96,7 +125,7 @@ export function querySchema(
   return createSchema({
     typeDefs: [scalarsTypeDefs, pagingTypeDefs, ...domains.map((d) => d.typeDefs)],
     resolvers: {
-      ...Object.assign({}, ...domains.map((d) => d.types)),
+      ...typeResolvers(),
       Query: domains.reduce<QueryResolvers>((all, d) => ({ ...all, ...d.resolvers(warehouse) }), {}),
       Mutation: domains.reduce<MutationResolvers>(
         (all, d) => ({ ...all, ...d.mutations?.(warehouse, deps) }),

@@ -1,4 +1,5 @@
 import { flowFieldTypeDefs } from './fields.js';
+import { ruleTypeDefs } from './rules.js';
 
 /** The filter language argument of every flow field (common/sql/flows/language/, README "Filter language"). */
 const whereArgument = `"""
@@ -16,6 +17,7 @@ const whereArgument = `"""
  */
 export const flowsTypeDefs = /* GraphQL */ `
   ${flowFieldTypeDefs}
+  ${ruleTypeDefs}
   enum FlowMetric {
     RECORDS
     BYTES

@@ -123,7 +123,10 @@ describe('fabric state: generators', () => {
     for (const vn of topo.virtualNetworks) {
       const members = topo.workloads.filter((w) => w.vn === vn.fqName);
       const parts = state.flatMap((g) =>
-        g.uves.filter((u) => u.type === 'virtual-network' && u.name === vn.fqName),
+        g.uves.filter(
+          (u) =>
+            u.type === 'virtual-network' && u.name === vn.fqName && u.structType === 'UveVirtualNetworkAgent',
+        ),
       );
       assert.equal(parts.length, new Set(members.map((w) => w.vrouter)).size, vn.fqName);
       if (parts.length === 0) continue;
@@ -312,7 +315,14 @@ describe('fabric state: nodes', () => {
       );
     }
     assert.equal(elements('config-node', 'config-1')['config_node_ip_address'], '"192.168.200.8"');
-    assert.equal(config.uves.length, 1 + topo.vrouters.length + topo.controlNodes.length + 1);
+    const nodes = 1 + topo.vrouters.length + topo.controlNodes.length + 1;
+    const tenants =
+      topo.securityGroups.length +
+      topo.networkPolicies.length +
+      2 * topo.virtualNetworks.length +
+      topo.workloads.length +
+      topo.services.length;
+    assert.equal(config.uves.length, nodes + tenants);
   });
 
   it("gives every vRouter a VrouterStatsAgent: its physical interface's bandwidth, steady, and its flows", () => {
