@@ -9,6 +9,7 @@ COPY common common
 COPY collector collector
 COPY writer writer
 COPY query query
+COPY alarms alarms
 COPY simulator simulator
 COPY bin bin
 COPY harness harness

@@ -21,7 +21,17 @@ const noImportsOf = (forbidden, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/', 'data/', 'node_modules/', '.cache/', 'query/generated/', 'proto/gen/'] },
+  {
+    ignores: [
+      'dist/',
+      'data/',
+      'node_modules/',
+      '.cache/',
+      'query/generated/',
+      'proto/gen/',
+      'common/sql/flows/language/generated/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -56,6 +56,7 @@ export async function start(
     warehouseRestore(deps.bus, deps.warehouse, store),
     { maxBytes: config.alarmsMaxBytes, lingerMs: config.alarmsLingerMs },
     rules,
+    notifier,
   );
   await service.start(deps.bus);
   // Every instance computes each threshold rule; the service settles the groups whose UVE it owns.

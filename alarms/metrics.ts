@@ -24,7 +24,7 @@ export const alarmMetrics = {
   transitions: counter('fabricscope_alarms_transitions_total', 'Alarm transitions stored, by kind', ['kind']),
   commands: counter(
     'fabricscope_alarms_commands_total',
-    'Commands from the alarms topic (acknowledge, rule changes): applied, refused (changed since the API checked it) or unchanged',
+    'Commands from the alarms topic (acknowledge, rule changes, receiver-<operation>): applied, refused (changed since the API checked it) or unchanged',
     ['command', 'outcome'],
   ),
   thresholdGroupsCut: counter(

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AlarmAcknowledgement } from '../common/bus/alarm-commands.js';
-import type { Assignment, Bus, BusMessage, Delivery, Subscription } from '../common/bus/bus.js';
+import type { Assignment, Bus, BusMessage, Delivery, Settling, Subscription } from '../common/bus/bus.js';
 import { clientFault, errorMessage, FabricError } from '../common/errors.js';
 import { logger, rateLimited } from '../common/log.js';
 import type { RuleChange } from '../common/model/alarm-rules/changes.js';
 import type { AlarmRule } from '../common/model/alarm-rules/types.js';
+import type { ReceiverChange } from '../common/notify/changes.js';
 import { readAlarmInput, type AlarmInput } from './bus-records.js';
 import type { AlarmEngine, Change, Evaluation } from './engine.js';
 import { alarmMetrics } from './metrics.js';
@@ -29,6 +30,8 @@ const ENGINE_GROUP = 'alarms';
 const MAX_RETRY_MS = 5000;
 /** The longest delay setTimeout takes; a later wakeup is re-armed when this one fires early. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Steps whose stores may be under way at once before the next delivery waits for them. */
+const MAX_STEPS_UNSTORED = 8;
 
 /**
  * The engine at work. Its first stage (router.ts) republishes the collector's UVE batches and
@@ -39,14 +42,19 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * Rule changes come to every partition, so every instance reads the rules in force again; the groups
  * of threshold rules are UVEs too, each stepped by the instance that owns its key's partition.
  *
- * One step at a time (deliveries, timers and reassignments queue behind each other), and each step's
- * transitions are stored before the engine takes them and before the delivery is committed: a crash
- * loses no transition the bus would not deliver again. A failed store is tried again in place, not by
- * redelivery: the UVE state has taken the delivery already, and a withdrawal applied twice would find
- * nothing left to evaluate.
+ * One step at a time (deliveries, timers and reassignments queue behind each other). The engine takes
+ * a step's transitions at once, so the next step builds on them, while their store goes on behind the
+ * stores of the steps before (in order, a few steps deep): a delivery is committed only once its
+ * transitions are stored, so a crash loses no transition the bus would not deliver again, and the
+ * next delivery is evaluated while the warehouse writes this one. A failed store is tried again in
+ * place, not by redelivery: the UVE state has taken the delivery already, and a withdrawal applied
+ * twice would find nothing left to evaluate.
  */
 export class AlarmService {
   private queue: Promise<unknown> = Promise.resolve();
+  /** The stores of the steps taken, in order: each resolves once its step and all before it are stored. */
+  private storing: Promise<void> = Promise.resolve();
+  private unstoredSteps = 0;
   private readonly subscriptions: Subscription[] = [];
   /** Partition → the state of its UVEs, for the partitions this instance owns. */
   private readonly states = new Map<number, UveState>();
@@ -64,6 +72,11 @@ export class AlarmService {
     private readonly restore: Restore,
     private readonly options: AlarmServiceOptions,
     private readonly rules: StoredRules,
+    /** The notifier's receivers (notify/notifier.ts): changed by the API's commands, read again on a gain. */
+    private readonly receivers?: {
+      receiverChanged(change: ReceiverChange): Promise<string>;
+      reload(): Promise<void>;
+    },
   ) {}
 
   /** Follows the bus; resolves once the partitions first assigned are restored. */
@@ -88,6 +101,7 @@ export class AlarmService {
     clearTimeout(this.timer);
     for (const subscription of this.subscriptions) await subscription.close();
     await this.queue;
+    await this.storing.catch(() => undefined);
   }
 
   /**
@@ -113,6 +127,8 @@ export class AlarmService {
    * happened while no instance owned them, or while the engine was down).
    */
   private async reassign({ member, partitions, partitionOf }: Assignment): Promise<void> {
+    // What this instance took is stored before it lets UVEs go or reads the warehouse for others.
+    await this.storing.catch(() => undefined);
     const kept = new Set(member === this.member ? partitions.filter((p) => this.states.has(p)) : []);
     for (const p of this.states.keys()) if (!kept.has(p)) this.states.delete(p);
     this.engine.release((key) => !kept.has(partitionOf(key)));
@@ -142,6 +158,8 @@ export class AlarmService {
       this.restore.uves(),
       this.restore.alarms(),
       this.rules.load(),
+      // As rules: an instance that owned no partition heard of no receiver change.
+      this.receivers?.reload(),
     ]);
     const alarms = held.filter((alarm) => gained.has(partitionOf(uveKey(alarm.uveType, alarm.uveName))));
     const states = new Map<number, UveState>();
@@ -176,7 +194,7 @@ export class AlarmService {
    * A delivery of one partition, in order: UVE changes and withdrawals applied to its state and the
    * UVEs they touched evaluated together; an acknowledgement after what came before it.
    */
-  private async onInput(messages: BusMessage[], { partition }: Delivery): Promise<void> {
+  private async onInput(messages: BusMessage[], { partition }: Delivery): Promise<Settling> {
     const state = this.states.get(partition);
     if (!state)
       throw new FabricError('INTERNAL', `alarms delivery from partition ${partition}, not assigned`);
@@ -194,13 +212,18 @@ export class AlarmService {
           for (const key of state.withdraw(generator, time)) touched.set(key, undefined);
         }
       } else if (input?.kind === 'command') {
-        await this.evaluate(state, touched);
+        this.evaluate(state, touched);
         touched.clear();
         if (input.command.kind === 'acknowledge') await this.acknowledge(input.command);
-        else await this.ruleChanged(input.command);
+        else if (input.command.kind === 'rule') await this.ruleChanged(input.command);
+        else await this.receiverChanged(input.command);
       }
     }
-    await this.evaluate(state, touched);
+    this.evaluate(state, touched);
+    // Stores run behind each other: the newest resolves once every one before it has.
+    const settled = this.storing;
+    if (this.unstoredSteps > MAX_STEPS_UNSTORED) await settled;
+    return { settled };
   }
 
   /**
@@ -233,6 +256,18 @@ export class AlarmService {
     await this.settle(this.engine.evaluate(this.covered(changed), Date.now()));
   }
 
+  /**
+   * A receiver change, which comes to every partition as a rule change does: stored unless stored
+   * already, then the receivers read again (their deliveries from the next step on, their queues now).
+   * A service without a notifier (a test's) counts it refused.
+   */
+  private async receiverChanged(change: ReceiverChange): Promise<void> {
+    // The steps taken before it are notified to the receivers as they were (stores write the outbox).
+    await this.storing.catch(() => undefined);
+    const outcome = (await this.receivers?.receiverChanged(change)) ?? 'refused';
+    alarmMetrics.commands.inc({ command: `receiver-${change.operation}`, outcome });
+  }
+
   /** The UVEs of the partitions owned, held or alarmed, that one of `rules` covers. */
   private covered(rules: readonly AlarmRule[]): Map<string, Evaluation> {
     const evaluations = new Map<string, Evaluation>();
@@ -251,14 +286,12 @@ export class AlarmService {
   }
 
   /** Each UVE touched, over its value once the whole delivery is applied (unless gone). */
-  private async evaluate(
-    state: UveState,
-    touched: ReadonlyMap<string, Evaluation | undefined>,
-  ): Promise<void> {
+  private evaluate(state: UveState, touched: ReadonlyMap<string, Evaluation | undefined>): void {
     if (touched.size === 0) return;
     const evaluations = new Map<string, Evaluation>();
     for (const [key, gone] of touched) evaluations.set(key, gone ?? { uve: state.aggregated(key) });
-    await this.settle(this.engine.evaluate(evaluations, Date.now()));
+    // Not awaited: the delivery waits for its stores through the Settling it answers the bus.
+    this.settle(this.engine.evaluate(evaluations, Date.now())).catch(() => undefined);
   }
 
   /**
@@ -279,18 +312,28 @@ export class AlarmService {
     }
   }
 
-  /** Stores the changes' transitions (retrying until stored or stopped), then the engine takes them. */
-  private async settle(changes: Change[]): Promise<void> {
-    const stored = await this.retried('store', async () => {
-      await this.store.store(changes);
-      return true;
-    });
-    if (!stored) throw new FabricError('UNAVAILABLE', 'alarm transitions not stored: the engine is stopping');
+  /**
+   * The engine takes the changes now; their transitions are stored behind the stores before them
+   * (retrying until stored or stopped). Resolves once stored, rejects when the service stops first.
+   */
+  private settle(changes: Change[]): Promise<void> {
     this.engine.apply(changes);
-    for (const change of changes) {
-      for (const transition of change.transitions) alarmMetrics.transitions.inc({ kind: transition.kind });
-    }
     this.schedule();
+    this.unstoredSteps++;
+    const stored = this.storing.then(async () => {
+      const done = await this.retried('store', async () => {
+        await this.store.store(changes);
+        return true;
+      });
+      if (!done) throw new FabricError('UNAVAILABLE', 'alarm transitions not stored: the engine is stopping');
+      for (const change of changes) {
+        for (const transition of change.transitions) alarmMetrics.transitions.inc({ kind: transition.kind });
+      }
+    });
+    const counted = (): void => void this.unstoredSteps--;
+    stored.then(counted, counted);
+    this.storing = stored;
+    return stored;
   }
 
   /** Arms the timer for the engine's next wakeup. */

@@ -544,7 +544,7 @@ async function flipAt(perSecond: number, send: () => boolean): Promise<number> {
 /** CPU seconds used so far by the pipeline process (its /metrics) and by this one. */
 async function cpuSeconds(httpUrl: string): Promise<{ pipeline: number; bench: number }> {
   const metrics = await (await fetch(`${httpUrl}/metrics`)).text();
-  const pipeline = /^fabricscope_process_process_cpu_seconds_total (\S+)$/m.exec(metrics)?.[1];
+  const pipeline = /^fabricscope_process_cpu_seconds_total (\S+)$/m.exec(metrics)?.[1];
   const { user, system } = process.cpuUsage();
   return { pipeline: Number(pipeline), bench: (user + system) / 1e6 };
 }

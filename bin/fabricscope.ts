@@ -10,6 +10,7 @@ import { runSimulate } from './simulate.js';
 import { runWebhookReceiver } from './webhook-receiver.js';
 import { DEFAULT_SERVER, runObserve } from './observe.js';
 import { outputs } from './observe-format.js';
+import { runWhy } from './why.js';
 
 const program = new Command('fabricscope').description(
   'Analytics and observability pipeline for Tungsten Fabric-style SDN fabrics',
@@ -93,7 +94,8 @@ State: every vRouter agent publishes its VrouterAgent, NodeStatus, VrouterStatsA
 UveVirtualNetworkAgent, UveVirtualMachineAgent, UveVMInterfaceAgent (workload identity) and VMIStats
 UVEs; every control node its BgpRouterState, NodeStatus, BgpPeerInfoData and XmppPeerInfoData UVEs
 and its routes (a host route per workload, an ECMP route per Kubernetes service, the SDN gateway's
-default route); the config node its NodeStatus and every node's ContrailConfig. The healthy fabric
+default route); the config node its NodeStatus, every node's ContrailConfig and the tenants' (security
+groups and their rules, network policies, networks and VRFs, interfaces, load balancers). The healthy fabric
 raises none of Tungsten Fabric's system alarms; each event raises its own while it lasts.
 Flows start once the collector has answered all of it. With --flows the run ends when the flows are acked and the
 samples and events asked for are through.
@@ -144,7 +146,7 @@ program
   .description(
     'Print flows as hubble observe does: the last ones stored, or with --follow those acked from now on',
   )
-  .option('--server <url>', 'the GraphQL API', DEFAULT_SERVER)
+  .option('--server <url>', 'the query service (its base URL or /graphql)', DEFAULT_SERVER)
   .option('--since <time>', 'from this time: RFC 3339 or relative (now-15m)')
   .option('--until <time>', 'up to this time (default now)')
   .option('--last <n>', 'the last n flows (default 20; 1000 at most)')
@@ -170,6 +172,25 @@ Examples:
   fabricscope observe --since now-1h --from-pod dev/client-1 --to-ip 10.0.0.0/8 --port 443 -o table`,
   )
   .action(runObserve);
+
+program
+  .command('why')
+  .description(
+    'Why A does or does not reach B: the reachability answer of the GraphQL API — verdicts per direction ' +
+      'and vRouter with the deciding rule, the route, both endpoints and their vRouters',
+  )
+  .argument('<source>', 'an IP, namespace/pod, project/vm, namespace/service or a VMI (uuid or UVE name)')
+  .argument('<destination>', 'the same')
+  .addOption(
+    new Option('--server <url>', 'the query service (its base URL or /graphql)')
+      .env('FABRICSCOPE_SERVER')
+      .default('http://localhost:8081'),
+  )
+  .option('--from <time>', 'start of the flows looked at: RFC 3339 or now-15m (default: an hour before --to)')
+  .option('--to <time>', 'end of the flows looked at (default: now)')
+  .option('--json', "print the API's answer as JSON")
+  .addHelpText('after', '\nExample:\n  fabricscope why seamless/cont admin/vm --server http://localhost:8081')
+  .action(runWhy);
 
 program
   .command('config')

@@ -1,4 +1,5 @@
 import { errorMessage, FabricError, invalid } from '../common/errors.js';
+import { graphqlEndpoint, queryServer } from './graphql-client.js';
 import { FLOW_FIELDS, outputs, printer, type ObservedFlow, type Output } from './observe-format.js';
 
 /**
@@ -28,7 +29,7 @@ export interface ObserveFlags {
 }
 
 /** The local query service (the default --http-port). */
-export const DEFAULT_SERVER = 'http://localhost:8081/graphql';
+export const DEFAULT_SERVER = 'http://localhost:8081';
 /** Flows printed without --follow when neither --last nor --since says how many: hubble's 20. */
 const DEFAULT_LAST = 20;
 /** The most one flows query returns. */
@@ -103,25 +104,30 @@ async function history(flags: ObserveFlags, filter: Filter): Promise<ObservedFlo
     flows(from: $from, to: $to, filter: $filter, first: $first) { edges { node { ${selection} } } }
   }`;
   const variables = { from: flags.since, to: flags.until, filter: [filter], first: lastCount(flags) };
-  const response = await post(flags.server, { query, variables }, 'application/json');
-  const body = (await response.json()) as {
-    data?: { flows: { edges: { node: ObservedFlow }[] } };
-    errors?: { message: string }[];
-  };
-  if (body.errors?.length) throw answered(flags.server, body.errors);
+  const data = await queryServer<{ flows: { edges: { node: ObservedFlow }[] } }>(
+    flags.server,
+    query,
+    variables,
+  );
   // Newest first from the API: printed oldest first, as a log reads.
-  return body.data!.flows.edges.map((e) => e.node).reverse();
+  return data.flows.edges.map((e) => e.node).reverse();
 }
 
 /** The flows subscription over SSE (graphql-yoga's protocol: `event: next` / `event: complete`). */
 async function follow(server: string, filter: Filter, print: (flow: ObservedFlow) => void): Promise<void> {
   const query = `subscription Observe($filter: [FlowFilter!]) { flows(filter: $filter) { ${selection} } }`;
-  const response = await post(server, { query, variables: { filter: [filter] } }, 'text/event-stream');
+  const response = await openStream(server, { query, variables: { filter: [filter] } });
+  const type = response.headers.get('content-type') ?? '';
   // Refused before it streams (a bad filter, a limit): an ordinary JSON answer.
-  if (response.headers.get('content-type')?.includes('json')) {
+  if (type.includes('json')) {
     const body = (await response.json()) as { errors?: { message: string }[] };
-    throw answered(server, body.errors ?? [{ message: `status ${response.status}` }]);
+    throw answered(server, body.errors ?? [{ message: `HTTP ${response.status}` }]);
   }
+  if (!type.includes('event-stream'))
+    throw new FabricError(
+      'UNAVAILABLE',
+      `${server} answered HTTP ${response.status} ${type}: not fabricscope's GraphQL API`,
+    );
   const decoder = new TextDecoder();
   let buffered = '';
   for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
@@ -141,33 +147,23 @@ async function follow(server: string, filter: Filter, print: (flow: ObservedFlow
   throw new FabricError('UNAVAILABLE', `the GraphQL API at ${server} ended the stream`);
 }
 
-async function post(server: string, body: object, accept: string): Promise<Response> {
-  let response: Response;
+/** The subscription request; the API unreachable, or not answering with a stream, is said so. */
+async function openStream(server: string, body: object): Promise<Response> {
+  const url = graphqlEndpoint(server);
   try {
-    response = await fetch(server, {
+    return await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept },
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
       body: JSON.stringify(body),
     });
   } catch (err) {
-    const cause = (err as { cause?: unknown }).cause;
+    const cause = (err as { cause?: { code?: string } }).cause;
     throw new FabricError(
       'UNAVAILABLE',
-      `cannot reach the GraphQL API at ${server} (${errorMessage(cause ?? err)}): is the query service running? Point --server at it`,
+      `cannot reach the GraphQL API at ${url.href}: ${cause?.code ?? errorMessage(err)} (is \`fabricscope start\` running there? see --server)`,
     );
   }
-  const type = response.headers.get('content-type') ?? '';
-  if (!type.includes('json') && !type.includes('event-stream')) {
-    throw new FabricError(
-      'UNAVAILABLE',
-      `${server} answered ${response.status} ${type || 'without a content type'}: is it fabricscope's /graphql?`,
-    );
-  }
-  return response;
 }
 
 const answered = (server: string, errors: { message: string }[]): FabricError =>
-  new FabricError(
-    'INVALID_ARGUMENT',
-    `the GraphQL API at ${server} answered: ${errors.map((e) => e.message).join('; ')}`,
-  );
+  invalid(`the GraphQL API at ${server} answered: ${errors.map((e) => e.message).join('; ')}`);

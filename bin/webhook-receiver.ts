@@ -26,6 +26,7 @@ export async function runWebhookReceiver(flags: WebhookReceiverFlags): Promise<v
     port: listenPort.data,
     toleranceS,
     onNotification: (n) => console.log(JSON.stringify({ received: new Date().toISOString(), ...n })),
+    onTest: (test) => console.log(JSON.stringify({ received: new Date().toISOString(), test })),
     onRefused: (reason) => console.error(`refused: ${reason}`),
   });
   console.error(`webhook receiver listening on http://${flags.host}:${server.port}/`);

@@ -5,10 +5,11 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  * labels are bounded (kinds, reasons, statuses), never IPs, flow ids or workload names.
  */
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'fabricscope_process_' });
+// prom-client names them process_* and nodejs_*: the prefix alone makes fabricscope_process_*.
+collectDefaultMetrics({ register: registry, prefix: 'fabricscope_' });
 // prom-client names these gauges *_total, which Prometheus reserves for counters (promtool rejects them).
 for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
-  registry.removeSingleMetric(`fabricscope_process_nodejs_${name}`);
+  registry.removeSingleMetric(`fabricscope_nodejs_${name}`);
 }
 
 /** A metric two modules share (e.g. both bus drivers) is registered once and found by the second. */

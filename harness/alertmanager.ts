@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { killedOnExit, stopChild } from './child-processes.js';
+import { killedOnExit, stopChild, untilReady } from './child-processes.js';
 import { freePort } from './kafka.js';
 import { tools } from './system-tools.js';
 
@@ -53,28 +52,10 @@ receivers:
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await ready(child, url);
+    await untilReady(child, tools.alertmanager.command, `${url}/-/ready`);
     return { url, stop };
   } catch (err) {
     await stop();
     throw err;
   }
-}
-
-/** Until /-/ready answers; an Alertmanager that exits or stays silent 30 s rejects. */
-async function ready(child: ChildProcess, url: string): Promise<void> {
-  let spawnError: Error | undefined;
-  child.once('error', (err) => (spawnError = err));
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (spawnError) throw new Error(`cannot run ${tools.alertmanager.command}: ${spawnError.message}`);
-    if (child.exitCode !== null) throw new Error(`alertmanager exited with ${child.exitCode}`);
-    const up = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) }).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (up) return;
-    await sleep(100);
-  }
-  throw new Error('alertmanager did not answer /-/ready within 30 s');
 }

@@ -1,5 +1,6 @@
 import { execFile, type ChildProcess, type ExecFileException } from 'node:child_process';
 import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
@@ -99,4 +100,30 @@ export async function cleanUp(...steps: (() => Promise<unknown> | undefined)[]):
   }
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new AggregateError(errors, `${errors.length} clean-up steps failed`);
+}
+
+/**
+ * Until the server `child` runs answers GET `url` (its /-/ready) with 2xx; one that cannot start,
+ * exits or stays silent `timeoutMs` rejects, naming `name`.
+ */
+export async function untilReady(
+  child: ChildProcess,
+  name: string,
+  url: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  let spawnError: Error | undefined;
+  child.once('error', (err) => (spawnError = err));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (spawnError) throw new Error(`cannot run ${name}: ${spawnError.message}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    const up = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) return;
+    await sleep(100);
+  }
+  throw new Error(`${name} did not answer ${url} within ${timeoutMs / 1000} s`);
 }

@@ -11,6 +11,8 @@ export interface PipelineProcess {
   child: ChildProcess;
   /** SIGTERM and wait (SIGKILL after a grace period, and reject), or SIGKILL (a crash) and wait. */
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Everything it wrote on stdout (its log) so far, when started with `keepOutput`; else ''. */
+  output(): string;
 }
 
 export interface StartOptions {
@@ -18,6 +20,8 @@ export interface StartOptions {
   services?: string[];
   /** More flags, e.g. ['--kafka-brokers', '127.0.0.1:9092']. */
   args?: string[];
+  /** Keep its whole stdout (its log) for `output()`, e.g. to check what it logged. */
+  keepOutput?: boolean;
 }
 
 /**
@@ -32,16 +36,19 @@ export async function startPipelineProcess(
   args.push('--grpc-port', '0', '--http-host', '127.0.0.1', '--http-port', '0', '--log-level', 'warn');
   args.push(...(options.args ?? []));
   const child = killedOnExit(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] }));
+  const kept: Buffer[] = [];
+  if (options.keepOutput) child.stdout!.on('data', (chunk: Buffer) => kept.push(chunk));
   try {
     const ready = await waitForReady(child);
-    return { ...ready, child, stop: (signal) => stopChild(child, signal) };
+    const output = () => Buffer.concat(kept).toString('utf8');
+    return { ...ready, child, stop: (signal) => stopChild(child, signal), output };
   } catch (err) {
     await stopChild(child, 'SIGKILL');
     throw err;
   }
 }
 
-function waitForReady(child: ChildProcess): Promise<Omit<PipelineProcess, 'child' | 'stop'>> {
+function waitForReady(child: ChildProcess): Promise<Omit<PipelineProcess, 'child' | 'stop' | 'output'>> {
   return new Promise((resolve, reject) => {
     let output = '';
     const fail = (why: string): void => {

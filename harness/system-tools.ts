@@ -13,6 +13,7 @@ export interface SystemTool {
 export const tools = {
   kcat: { command: 'kcat', debianPackage: 'kcat' },
   promtool: { command: 'promtool', debianPackage: 'prometheus' },
+  prometheus: { command: 'prometheus', debianPackage: 'prometheus' },
   amtool: { command: 'amtool', debianPackage: 'prometheus-alertmanager' },
   openssl: { command: 'openssl', debianPackage: 'openssl' },
   // Debian names the server binary after its package.
@@ -22,6 +23,8 @@ export const tools = {
   dockerCompose: { command: 'docker-compose', debianPackage: 'docker-compose' },
   java: { command: 'java', debianPackage: 'openjdk-17-jre-headless' },
   mvn: { command: 'mvn', debianPackage: 'maven' },
+  // Builds the clickhouse-go client of the ClickHouse HTTP endpoint's test (test/go/).
+  go: { command: 'go', debianPackage: 'golang-go' },
 } as const satisfies Record<string, SystemTool>;
 
 /**

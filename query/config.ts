@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { duration, positive, type OptionTable } from '../common/config.js';
+import { duration, port, positive, type OptionTable } from '../common/config.js';
 
 const count = z.coerce.number().int().min(0);
+/** A port, or '' for off. */
+const optionalPort = z.preprocess((v) => (v === '' ? undefined : v), port.optional());
 
 /**
  * The query service's section of the configuration: how much one GraphQL request may ask for, and
@@ -113,5 +115,55 @@ export const queryOptions = {
     default: 10_000,
     schema: positive,
     help: 'Events a subscription still behind may have waiting for its client; a delivery beyond that cuts it off (counted, logged)',
+  },
+  clickhouseHttpPort: {
+    flag: 'clickhouse-http-port',
+    env: 'FABRICSCOPE_CLICKHOUSE_HTTP_PORT',
+    default: '',
+    schema: optionalPort,
+    help: "Serve the embedded warehouse read-only over ClickHouse's HTTP interface on this port, for ClickHouse clients (Grafana's ClickHouse plugin, clickhouse-go, @clickhouse/client); empty: off. Embedded mode only: with --clickhouse-url, point clients at that server",
+  },
+  clickhouseHttpHost: {
+    flag: 'clickhouse-http-host',
+    env: 'FABRICSCOPE_CLICKHOUSE_HTTP_HOST',
+    default: '0.0.0.0',
+    schema: z.string().min(1),
+    help: 'Address the ClickHouse HTTP endpoint listens on',
+  },
+  clickhouseHttpUser: {
+    flag: 'clickhouse-http-user',
+    env: 'FABRICSCOPE_CLICKHOUSE_HTTP_USER',
+    default: 'default',
+    schema: z.string().min(1),
+    help: 'The user ClickHouse clients of the endpoint log in as',
+  },
+  clickhouseHttpPassword: {
+    flag: 'clickhouse-http-password',
+    env: 'FABRICSCOPE_CLICKHOUSE_HTTP_PASSWORD',
+    default: '',
+    schema: z.string(),
+    help: 'Its password; required when --clickhouse-http-port is set',
+    redact: (value: string) => (value === '' ? '' : '(withheld)'),
+  },
+  clickhouseHttpMaxExecutionTime: {
+    flag: 'clickhouse-http-max-execution-time',
+    env: 'FABRICSCOPE_CLICKHOUSE_HTTP_MAX_EXECUTION_TIME',
+    default: '60s',
+    schema: duration,
+    help: "Longest query of the endpoint (ClickHouse's max_execution_time; a client may ask for less). Its other limits are the API's: --query-max-threads, --query-max-memory, --query-max-rows-to-read, --query-max-query-size",
+  },
+  clickhouseHttpMaxResultBytes: {
+    flag: 'clickhouse-http-max-result-bytes',
+    env: 'FABRICSCOPE_CLICKHOUSE_HTTP_MAX_RESULT_BYTES',
+    default: 100 * 1024 * 1024,
+    schema: count,
+    help: 'Bytes (uncompressed, in memory) of one result of the endpoint (max_result_bytes, result_overflow_mode=throw; 0: no limit)',
+  },
+  clickhouseHttpMaxConcurrentQueries: {
+    flag: 'clickhouse-http-max-concurrent-queries',
+    env: 'FABRICSCOPE_CLICKHOUSE_HTTP_MAX_CONCURRENT_QUERIES',
+    default: 2,
+    schema: positive,
+    help: 'Queries of the endpoint running at once; more wait, and one that cannot start within --clickhouse-http-max-execution-time is refused (TOO_MANY_SIMULTANEOUS_QUERIES)',
   },
 } as const satisfies OptionTable;

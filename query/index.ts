@@ -7,12 +7,16 @@ import { FabricError } from '../common/errors.js';
 import { logger } from '../common/log.js';
 import type { QuerySettings, Warehouse } from '../common/warehouse/warehouse.js';
 import { queryOptions } from './config.js';
+import { startClickHouseHttp } from './clickhouse-http/server.js';
 import { ALARM_LINK_FIELDS, alarmLinkResolvers, alarmLinks, type AlarmLinks } from './alarms/links.js';
+import { alarmReceiverMutations, alarmReceiverResolvers } from './alarms/receivers.js';
+import { alarmReceiversTypeDefs } from './alarms/receivers-schema.js';
 import { alarmMutations, alarmResolvers } from './alarms/resolvers.js';
 import { alarmsTypeDefs } from './alarms/schema.js';
 import { deadLetterResolvers } from './deadletters/resolvers.js';
 import { deadLettersTypeDefs } from './deadletters/schema.js';
 import { flowResolvers } from './flows/resolvers.js';
+import { flowRuleResolvers, RULE_FIELDS, ruleNames, type RuleNames } from './flows/rules.js';
 import { interfaceStatsResolvers } from './interfaces/resolvers.js';
 import { routeResolvers } from './routes/resolvers.js';
 import { flowsTypeDefs } from './flows/schema.js';
@@ -26,6 +30,7 @@ import { interfaceStatsTypeDefs } from './interfaces/schema.js';
 import { routesTypeDefs } from './routes/schema.js';
 import { readSettings, requestLimits } from './shared/limits.js';
 import { pagingTypeDefs } from './shared/paging.js';
+import { slots } from './shared/slots.js';
 import { scalarsTypeDefs } from './shared/scalars.js';
 import { uvesTypeDefs } from './uves/schema.js';
 import { uveResolvers } from './uves/resolvers.js';
@@ -36,6 +41,14 @@ import { Identities } from './streams/identities.js';
 import { streamResolvers } from './streams/resolvers.js';
 import { streamsTypeDefs } from './streams/schema.js';
 import { graphqlWebSocket } from './streams/ws.js';
+import { workloadResolvers } from './workloads/resolvers.js';
+import { workloadsTypeDefs } from './workloads/schema.js';
+import {
+  REACHABILITY_READS,
+  reachabilityResolvers,
+  reachabilityTypeResolvers,
+} from './reachability/resolvers.js';
+import { reachabilityTypeDefs } from './reachability/schema.js';
 
 /**
  * What the mutations reach: the bus to the alarm engine, when this process has one to it, and how
@@ -54,9 +67,13 @@ export interface MutationDeps {
  */
 export interface QueryContext {
   alarmLinks: AlarmLinks;
+  ruleNames: RuleNames;
 }
 
-const requestContext = (warehouse: Warehouse): QueryContext => ({ alarmLinks: alarmLinks(warehouse) });
+const requestContext = (warehouse: Warehouse): QueryContext => ({
+  alarmLinks: alarmLinks(warehouse),
+  ruleNames: ruleNames(warehouse),
+});
 
 /**
  * Each domain brings its SDL, its root resolvers and its mutations if any; the resolvers of fields
@@ -73,7 +90,7 @@ interface Domain {
 }
 
 const domains: Domain[] = [
-  { typeDefs: flowsTypeDefs, resolvers: flowResolvers },
+  { typeDefs: flowsTypeDefs, resolvers: flowResolvers, types: flowRuleResolvers, reads: RULE_FIELDS },
   { typeDefs: interfaceStatsTypeDefs, resolvers: interfaceStatsResolvers },
   { typeDefs: uvesTypeDefs, resolvers: uveResolvers },
   { typeDefs: routesTypeDefs, resolvers: routeResolvers },
@@ -87,7 +104,24 @@ const domains: Domain[] = [
     reads: ALARM_LINK_FIELDS,
   },
   { typeDefs: streamsTypeDefs, subscriptions: streamResolvers },
+  { typeDefs: alarmReceiversTypeDefs, resolvers: alarmReceiverResolvers, mutations: alarmReceiverMutations },
+  { typeDefs: workloadsTypeDefs, resolvers: workloadResolvers },
+  {
+    typeDefs: reachabilityTypeDefs,
+    resolvers: reachabilityResolvers,
+    types: reachabilityTypeResolvers,
+    reads: REACHABILITY_READS,
+  },
 ];
+
+/** The domains' resolvers of fields below the root, merged per type (two domains may add fields to Flow). */
+function typeResolvers(): Omit<Resolvers, 'Query' | 'Mutation'> {
+  const merged: Record<string, object> = {};
+  for (const d of domains) {
+    for (const [type, fields] of Object.entries(d.types ?? {})) merged[type] = { ...merged[type], ...fields };
+  }
+  return merged;
+}
 
 /** The fields below the root that read the warehouse, as Type.field. */
 export const nestedReads: ReadonlySet<string> = new Set(domains.flatMap((d) => d.reads ?? []));
@@ -112,7 +146,7 @@ export function querySchema(
   return createSchema({
     typeDefs: [scalarsTypeDefs, pagingTypeDefs, ...domains.map((d) => d.typeDefs)],
     resolvers: {
-      ...Object.assign({}, ...domains.map((d) => d.types)),
+      ...typeResolvers(),
       Query: domains.reduce<QueryResolvers>((all, d) => ({ ...all, ...d.resolvers?.(warehouse) }), {}),
       Mutation: domains.reduce<MutationResolvers>(
         (all, d) => ({ ...all, ...d.mutations?.(warehouse, deps) }),
@@ -150,43 +184,23 @@ function limitedReads(
   concurrent: number,
   waitMs: number,
 ): Warehouse {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  const slot = async (): Promise<void> => {
-    if (running < concurrent) {
-      running++;
-      return;
-    }
-    await new Promise<void>((resolve, reject) => {
-      const turn = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        waiting.splice(waiting.indexOf(turn), 1);
-        reject(
-          new FabricError(
-            'RESOURCE_EXHAUSTED',
-            `the warehouse is busy: no read of this request could start within ${waitMs} ms (query-timeout, query-max-concurrent-reads)`,
-          ),
-        );
-      }, waitMs);
-      waiting.push(turn);
-    });
-  };
-  const release = (): void => {
-    const next = waiting.shift();
-    if (next) next();
-    else running--;
-  };
+  const reads = slots(
+    concurrent,
+    waitMs,
+    () =>
+      new FabricError(
+        'RESOURCE_EXHAUSTED',
+        `the warehouse is busy: no read of this request could start within ${waitMs} ms (query-timeout, query-max-concurrent-reads)`,
+      ),
+  );
   return {
     dictionarySource: () => warehouse.dictionarySource(),
     query: async (sql, params, more) => {
-      await slot();
+      await reads.take();
       try {
         return await warehouse.query(sql, params, { ...settings, ...more });
       } finally {
-        release();
+        reads.release();
       }
     },
     exec: () => Promise.reject(new Error('the query API does not write')),
@@ -286,9 +300,11 @@ async function checkReadSettingsAllowed(warehouse: Warehouse): Promise<void> {
 
 /**
  * The query service: mounts the GraphQL API at /graphql on the routes of the process's HTTP server
- * (WebSocket upgrades on `upgrades`). `bus`, where the process reaches the alarm engine through one,
- * carries acknowledgements; `feed`, where the process can follow the bus (Kafka, or the collector's
- * log in this process), feeds the live streams.
+ * (WebSocket upgrades on `upgrades`), and, when --clickhouse-http-port is set, serves the embedded
+ * warehouse over ClickHouse's HTTP interface on that port (query/clickhouse-http/).
+ * `bus`, where the process reaches the alarm engine through one, carries acknowledgements; `feed`,
+ * where the process can follow the bus (Kafka, or the collector's log in this process), feeds the
+ * live streams.
  */
 export async function start(
   config: QueryConfig,
@@ -301,8 +317,17 @@ export async function start(
   },
 ): Promise<{ close(): Promise<void> }> {
   await checkReadSettingsAllowed(deps.warehouse);
+  const clickhouseHttp =
+    config.clickhouseHttpPort === undefined
+      ? undefined
+      : await startClickHouseHttp(deps.warehouse, config.clickhouseHttpPort, config);
   const api = createQueryApi(deps.warehouse, config, deps.bus, deps.feed);
   deps.routes['/graphql'] = api.handler;
   if (deps.upgrades) deps.upgrades['/graphql'] = api.upgrade;
-  return { close: () => api.close() };
+  return {
+    close: async () => {
+      await api.close();
+      await clickhouseHttp?.close();
+    },
+  };
 }

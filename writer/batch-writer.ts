@@ -1,4 +1,10 @@
-import { writerGroup, type Bus, type BusMessage, type Subscription } from '../common/bus/bus.js';
+import {
+  writerGroup,
+  type Bus,
+  type BusMessage,
+  type Subscription,
+  type TopicKind,
+} from '../common/bus/bus.js';
 import { decodeBusBatch, encodeStamp, frameRows, type BusBatchHeader } from '../common/bus/envelope.js';
 import { errorMessage } from '../common/errors.js';
 import { logger, rateLimited } from '../common/log.js';
@@ -7,6 +13,7 @@ import { storedBatches } from '../common/schema/stored-batches.js';
 import { forEachRecord, frameRecords } from '../common/wire/frames.js';
 import { classifyWarehouseError } from '../common/warehouse/errors.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
+import type { StoredBatch } from './fabric-metrics/index.js';
 import { deadLetteredBatches, storeDeadLetters, type DeadLetter } from './dead-letters.js';
 import { batchKey, heldRecords } from './held-records.js';
 import type { WriterRoute } from './routes.js';
@@ -37,6 +44,8 @@ export interface WriterOptions {
   maxBytes: number;
   lingerMs: number;
   dedupWindowHours: number;
+  /** Told each batch once it is stored, once (a resend recognised is not): the fabric metrics. */
+  onStored?: (topic: TopicKind, batch: StoredBatch) => void;
 }
 
 /** A fresh batch of a delivery. */
@@ -141,10 +150,14 @@ export class BatchWriter {
     } finally {
       this.logDead(progress.stored);
     }
-    await this.route.afterInsert?.(this.warehouse);
+    await this.route.afterInsert?.(
+      this.warehouse,
+      batches.map((batch) => batch.value),
+    );
     for (const batch of batches) {
       this.partial.delete(batchKey(batch.header));
       if (this.route.dedup) this.seen.add(batch.header);
+      this.options.onStored?.(this.route.topic, batch);
     }
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration, positive, type OptionTable } from '../common/config.js';
+import { fabricMetricsOptions } from './fabric-metrics/config.js';
 import { MAX_SNAPSHOT_INTERVAL_DAYS } from '../common/schema/catalog/retention.js';
 
 const maxIntervalMs = MAX_SNAPSHOT_INTERVAL_DAYS * 86400e3;
@@ -37,4 +38,5 @@ export const writerOptions = {
     }),
     help: 'How often the writer snapshots routing tables and generator states, and deletes UVE state dead past retention (1m to 1d)',
   },
+  ...fabricMetricsOptions,
 } as const satisfies OptionTable;

@@ -3,6 +3,7 @@ import type { ConfigOf } from '../common/config.js';
 import { repairDerivedTables } from '../common/schema/repair.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
 import { BatchWriter } from './batch-writer.js';
+import { FabricMetrics } from './fabric-metrics/index.js';
 import { writerOptions } from './config.js';
 import { writerRoutes } from './routes.js';
 import { SnapshotSchedule } from './snapshots.js';
@@ -21,19 +22,28 @@ export async function start(
   deps: { bus: Bus; warehouse: Warehouse },
 ): Promise<{ close(): Promise<void> }> {
   await repairDerivedTables(deps.warehouse);
+  const fabric = new FabricMetrics(config);
   const options = {
     maxBytes: config.writerMaxBytes,
     lingerMs: config.writerLingerMs,
     dedupWindowHours: config.dedupWindowHours,
+    onStored: fabric.observe.bind(fabric),
   };
   const writers = writerRoutes.map((route) => new BatchWriter(deps.warehouse, route, options));
-  for (const writer of writers) await writer.start(deps.bus);
+  try {
+    for (const writer of writers) await writer.start(deps.bus);
+  } catch (err) {
+    for (const writer of writers) await writer.stop();
+    fabric.close();
+    throw err;
+  }
   const snapshots = new SnapshotSchedule(deps.warehouse, config.snapshotInterval);
   snapshots.start();
   return {
     close: async () => {
       await snapshots.stop();
       for (const writer of writers) await writer.stop();
+      fabric.close();
     },
   };
 }

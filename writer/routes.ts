@@ -1,5 +1,5 @@
 import type { TopicKind } from '../common/bus/bus.js';
-import { reloadWorkloadIdentity } from '../common/schema/dictionaries.js';
+import { mayChangeWorkloadIdentity, reloadWorkloadIdentity } from '../common/schema/dictionaries.js';
 import {
   flowCatalog,
   generatorEventCatalog,
@@ -16,13 +16,20 @@ export interface WriterRoute {
   insert: ProtobufInsert;
   /** Skip batches the warehouse holds already. Off where a repeat is harmless (session events). */
   dedup: boolean;
-  /** Runs once an insert is stored, before the delivery is committed. */
-  afterInsert?: (warehouse: Warehouse) => Promise<void>;
+  /** Runs once a delivery's batches (their bus values) are stored, before the delivery is committed. */
+  afterInsert?: (warehouse: Warehouse, stored: readonly Buffer[]) => Promise<void>;
 }
 
 export const writerRoutes: readonly WriterRoute[] = [
   { topic: 'flows', insert: rowsInsert(flowCatalog), dedup: true },
-  { topic: 'uves', insert: rowsInsert(uveCatalog), dedup: true, afterInsert: reloadWorkloadIdentity },
+  {
+    topic: 'uves',
+    insert: rowsInsert(uveCatalog),
+    dedup: true,
+    afterInsert: async (warehouse, stored) => {
+      if (mayChangeWorkloadIdentity(stored)) await reloadWorkloadIdentity(warehouse);
+    },
+  },
   { topic: 'routes', insert: rowsInsert(routeCatalog), dedup: true },
   { topic: 'ifstats', insert: rowsInsert(interfaceStatsCatalog), dedup: true },
   {

@@ -1,35 +1,21 @@
-import { readFileSync } from 'node:fs';
-import { FabricError } from '../../common/errors.js';
+import { post } from '../../common/notify/post.js';
+import type { WebhookReceiver } from '../../common/notify/receivers.js';
+import { receiverCa, sendSigned } from '../../common/notify/send.js';
 import { alertOf } from './alertmanager.js';
 import type { Channel } from './dispatcher.js';
 import type { AlarmEvent } from './events.js';
-import { post } from './post.js';
-import type { WebhookReceiver } from './receivers.js';
-import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature.js';
 
-/** A webhook: the stored body, signed at each attempt (the timestamp is the attempt's). */
+/**
+ * A webhook: the stored body, signed at each attempt (the timestamp is the attempt's). Its CA file is
+ * read here: one that cannot be read throws CONFIG, naming the receiver and the file.
+ */
 export function webhookChannel(receiver: WebhookReceiver): Channel {
-  let ca: Buffer | undefined;
-  try {
-    ca = receiver.ca === undefined ? undefined : readFileSync(receiver.ca);
-  } catch (err) {
-    throw new FabricError('CONFIG', `webhook ${receiver.name}: ca ${receiver.ca}: ${(err as Error).message}`);
-  }
+  const ca = receiverCa(receiver);
   return {
     name: receiver.name,
     concurrency: receiver.concurrency,
     send: async (delivery, signal) => {
-      const timestamp = Math.floor(Date.now() / 1000);
-      await post(
-        receiver.url,
-        delivery.body,
-        {
-          [SIGNATURE_HEADER]: signatureHeader(receiver.secret, delivery.body, timestamp),
-          [IDEMPOTENCY_HEADER]: delivery.id,
-          'user-agent': 'fabricscope',
-        },
-        { timeoutMs: receiver.timeout, signal, ...(ca ? { ca } : {}) },
-      );
+      await sendSigned(receiver, delivery.body, delivery.id, { signal, ...(ca ? { ca } : {}) });
     },
   };
 }

@@ -34,10 +34,15 @@ const SETTLE_EVERY_MS = 1000;
 
 class DeadError extends Error {}
 
+/** Why a delivery was given up: too old to retry, or its receiver disabled or deleted. */
+type DeadReason = 'expired' | 'disabled';
+
 interface Queue {
   channel: Channel;
   waiting: Delivery[];
   active: number;
+  /** Aborted when the receiver is disabled or deleted: its attempts stop, its deliveries are given up. */
+  off: AbortController;
 }
 
 /**
@@ -45,10 +50,13 @@ interface Queue {
  * Each receiver has its own queue and slots, so one that fails or hangs delays only its own
  * deliveries; each attempt has the receiver's timeout. Order is not kept beyond one slot: events
  * carry their time. Closing abandons the attempts under way; their deliveries stay pending in the
- * outbox and the next start sends them again (same idempotency key).
+ * outbox and the next start sends them again (same idempotency key). The receivers change at run
+ * time (useChannels): a receiver disabled or deleted has its deliveries given up, dead.
  */
 export class Dispatcher {
   private readonly queues = new Map<string, Queue>();
+  /** Receivers disabled or deleted: a delivery for one is dead at once. */
+  private refused = new Set<string>();
   /** Deliveries queued or in flight, by id: the same one enqueued twice (a step retried) is sent once. */
   private readonly held = new Set<string>();
   private readonly running = new Set<Promise<void>>();
@@ -64,13 +72,51 @@ export class Dispatcher {
   ) {
     // Every attempt in flight listens to this one signal: as many as the receivers' slots allow.
     setMaxListeners(0, this.abort.signal);
-    for (const channel of channels) this.queues.set(channel.name, { channel, waiting: [], active: 0 });
+    this.useChannels(channels, []);
+  }
+
+  /**
+   * The receivers from now on. A channel of a name already queued takes over its deliveries (their
+   * next attempts are made with it: a new URL, secret or concurrency). Each name of `refused` (a
+   * receiver disabled or deleted) is stopped: its attempts in flight abandoned and every delivery it
+   * holds, or is given later, dead (reason `disabled`, counted and logged), so that it is sent nothing
+   * and, enabled again, resumes with new notifications only (never a raise whose clear it missed).
+   * A queued name in neither list keeps its channel.
+   */
+  useChannels(channels: readonly Channel[], refused: readonly string[]): void {
+    this.refused = new Set(refused);
+    for (const name of this.refused) {
+      const queue = this.queues.get(name);
+      if (queue) this.stop(queue);
+    }
+    for (const channel of channels) {
+      this.refused.delete(channel.name);
+      const queue = this.queues.get(channel.name);
+      if (!queue) {
+        this.queues.set(channel.name, { channel, waiting: [], active: 0, off: new AbortController() });
+        continue;
+      }
+      queue.channel = channel;
+      this.pump(queue);
+    }
   }
 
   /** Queues the deliveries; one for a receiver not configured stays pending (counted and logged). */
   enqueue(deliveries: readonly Delivery[]): void {
     for (const delivery of deliveries) {
+      if (this.held.has(delivery.id) || this.abort.signal.aborted) continue;
       const queue = this.queues.get(delivery.receiver);
+      if (this.refused.has(delivery.receiver)) {
+        limited.warn(
+          `disabled ${delivery.receiver}`,
+          { receiver: delivery.receiver, id: delivery.id },
+          'alarm notification dead: its receiver is disabled or deleted',
+        );
+        this.held.add(delivery.id);
+        notifyMetrics.queued.inc({ receiver: delivery.receiver });
+        this.giveUp(delivery, 0, 'disabled');
+        continue;
+      }
       if (!queue) {
         notifyMetrics.unrouted.inc({ receiver: delivery.receiver });
         limited.warn(
@@ -80,7 +126,6 @@ export class Dispatcher {
         );
         continue;
       }
-      if (this.held.has(delivery.id) || this.abort.signal.aborted) continue;
       this.held.add(delivery.id);
       queue.waiting.push(delivery);
       notifyMetrics.queued.inc({ receiver: queue.channel.name });
@@ -95,12 +140,25 @@ export class Dispatcher {
     await this.flush();
   }
 
+  /** A receiver disabled or deleted: what it waits for is dead now, what is in flight once abandoned. */
+  private stop(queue: Queue): void {
+    const { name } = queue.channel;
+    this.queues.delete(name);
+    queue.off.abort(new Error(`receiver ${name} disabled`));
+    const waiting = queue.waiting.splice(0);
+    for (const delivery of waiting) this.giveUp(delivery, 0, 'disabled');
+    log.warn(
+      { receiver: name, waiting: waiting.length, inFlight: queue.active },
+      'alarm receiver disabled or deleted: the notifications it had pending are given up (dead)',
+    );
+  }
+
   private pump(queue: Queue): void {
-    if (this.abort.signal.aborted) return;
+    if (this.abort.signal.aborted || queue.off.signal.aborted) return;
     while (queue.active < queue.channel.concurrency && queue.waiting.length > 0) {
       const delivery = queue.waiting.shift()!;
       queue.active += 1;
-      const run = this.deliver(queue.channel, delivery).finally(() => {
+      const run = this.deliver(queue, delivery).finally(() => {
         queue.active -= 1;
         this.running.delete(run);
         this.pump(queue);
@@ -109,10 +167,10 @@ export class Dispatcher {
     }
   }
 
-  private async deliver(channel: Channel, delivery: Delivery): Promise<void> {
-    if (delivery.transient) return this.sendOnce(channel, delivery);
-    const labels = { receiver: channel.name };
-    const signal = this.abort.signal;
+  private async deliver(queue: Queue, delivery: Delivery): Promise<void> {
+    if (delivery.transient) return this.sendOnce(queue.channel, delivery);
+    const labels = { receiver: queue.channel.name };
+    const signal = AbortSignal.any([this.abort.signal, queue.off.signal]);
     let attempts = 0;
     let retrying = false;
     const markRetrying = (on: boolean): void => {
@@ -126,7 +184,8 @@ export class Dispatcher {
           markRetrying(false);
           const stop = notifyMetrics.attemptSeconds.startTimer(labels);
           try {
-            await channel.send(delivery, signal);
+            // The channel of now: a receiver replaced meanwhile is tried with its new definition.
+            await queue.channel.send(delivery, signal);
           } finally {
             stop();
           }
@@ -145,8 +204,8 @@ export class Dispatcher {
             if (Date.now() - delivery.created >= this.retry.deadAfterMs) throw new DeadError(err.message);
             markRetrying(true);
             limited.warn(
-              channel.name,
-              { receiver: channel.name, id: delivery.id, attempt: attempts, err: err.message },
+              labels.receiver,
+              { receiver: labels.receiver, id: delivery.id, attempt: attempts, err: err.message },
               'alarm notification attempt failed: retrying',
             );
           },
@@ -155,19 +214,31 @@ export class Dispatcher {
       notifyMetrics.delivered.inc(labels);
       notifyMetrics.delaySeconds.observe(labels, (Date.now() - delivery.created) / 1000);
       this.settle({ delivery, state: 'delivered', attempts, at: Date.now() });
+      this.release(delivery);
     } catch (err) {
-      if (signal.aborted) return;
-      notifyMetrics.dead.inc(labels);
+      if (this.abort.signal.aborted) return this.release(delivery);
+      if (queue.off.signal.aborted) return this.giveUp(delivery, attempts, 'disabled');
       log.error(
-        { receiver: channel.name, id: delivery.id, attempts, err: errorMessage(err) },
+        { receiver: labels.receiver, id: delivery.id, attempts, err: errorMessage(err) },
         'alarm notification dead: given up after --alarm-delivery-dead-after',
       );
-      this.settle({ delivery, state: 'dead', attempts, at: Date.now() });
+      this.giveUp(delivery, attempts, 'expired');
     } finally {
       markRetrying(false);
-      notifyMetrics.queued.dec(labels);
-      this.held.delete(delivery.id);
     }
+  }
+
+  /** A delivery no longer held: neither queued nor in flight. */
+  private release(delivery: Delivery): void {
+    notifyMetrics.queued.dec({ receiver: delivery.receiver });
+    this.held.delete(delivery.id);
+  }
+
+  /** A delivery given up: dead in the outbox, counted with its reason. */
+  private giveUp(delivery: Delivery, attempts: number, reason: DeadReason): void {
+    notifyMetrics.dead.inc({ receiver: delivery.receiver, reason });
+    this.settle({ delivery, state: 'dead', attempts, at: Date.now() });
+    this.release(delivery);
   }
 
   /** One attempt, counted and logged: the next resend is the retry. */

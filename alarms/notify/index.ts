@@ -10,4 +10,4 @@ export {
   SignatureError,
   signatureHeader,
   verifySignature,
-} from './signature.js';
+} from '../../common/notify/signature.js';

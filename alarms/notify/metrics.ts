@@ -14,8 +14,8 @@ export const notifyMetrics = {
   ),
   dead: counter(
     'fabricscope_alarm_notifications_dead_total',
-    'Alarm notifications given up after --alarm-delivery-dead-after (logged)',
-    ['receiver'],
+    'Alarm notifications given up (logged), by reason: expired (failing past --alarm-delivery-dead-after) or disabled (the receiver disabled or deleted)',
+    ['receiver', 'reason'],
   ),
   retrying: gauge(
     'fabricscope_alarm_notifications_retrying',
@@ -44,9 +44,14 @@ export const notifyMetrics = {
     'Active alarms sent again to an Alertmanager, by outcome (a failure is logged; the next interval sends again)',
     ['receiver', 'outcome'],
   ),
+  receiverErrors: counter(
+    'fabricscope_alarm_receiver_errors_total',
+    'Stored alarm receivers that no longer check, left out at a load (logged), and run-time ones whose CA file cannot be read',
+    ['receiver'],
+  ),
   unrouted: counter(
     'fabricscope_alarm_notifications_unrouted_total',
-    'Pending notifications found at start for a receiver no longer configured (left pending, logged)',
+    'Pending notifications found for a receiver not known (left pending, logged)',
     ['receiver'],
   ),
 };

@@ -5,12 +5,16 @@ import { logger } from '../../common/log.js';
 import { latestAlarms } from '../../common/schema/alarms.js';
 import type { Warehouse } from '../../common/warehouse/warehouse.js';
 import type { AlarmStatus, Transition } from '../lifecycle.js';
-import { alertmanagerChannel, alertmanagerName, webhookChannel } from './channels.js';
+import type { ReceiverChange } from '../../common/notify/changes.js';
+import { PostError } from '../../common/notify/post.js';
+import { alertmanagerChannel, webhookChannel } from './channels.js';
 import type { notifyOptions } from './config.js';
 import { Dispatcher, type Channel } from './dispatcher.js';
 import { alarmEvent, deliveryId, notificationOf, type AlarmEvent, type AlarmFacts } from './events.js';
+import { notifyMetrics } from './metrics.js';
 import { deliveryOf, Outbox, type Delivery } from './outbox.js';
-import { receives } from './receivers.js';
+import { receives, type WebhookReceiver } from './receivers.js';
+import { StoredReceivers } from './stored.js';
 
 const log = logger('alarms');
 
@@ -29,6 +33,28 @@ interface Route {
   alertmanager: boolean;
 }
 
+/**
+ * A stored receiver's channel; one whose CA file cannot be read here (a run-time receiver's file is
+ * on the engine's host) fails each attempt naming the file, counted and logged, until it is dead.
+ */
+function channelOf(receiver: WebhookReceiver): Channel {
+  try {
+    return webhookChannel(receiver);
+  } catch (err) {
+    const message = errorMessage(err);
+    notifyMetrics.receiverErrors.inc({ receiver: receiver.name });
+    log.error(
+      { receiver: receiver.name, err: message },
+      'alarm receiver without its CA: every attempt fails',
+    );
+    return {
+      name: receiver.name,
+      concurrency: 1,
+      send: () => Promise.reject(new PostError(message)),
+    };
+  }
+}
+
 /** Retry delays: a receiver back within seconds is reached within seconds. */
 const RETRY = { minMs: 250, maxMs: 60_000 };
 /** An Alertmanager alert expires this many resend intervals after it was last sent (as Prometheus). */
@@ -38,16 +64,20 @@ const RESEND_TTL_INTERVALS = 4;
  * Alarm notifications: for each stored transition a receiver hears of, a delivery per receiver that
  * takes it, written to the outbox in the engine's step, sent once the step is stored. At start the
  * pending deliveries of the outbox are sent again; while Alertmanagers are configured, the active
- * alarms are sent to them every resend interval.
+ * alarms are sent to them every resend interval. The webhook receivers are those stored in
+ * alarm_receivers (the configured ones stored there at start, the API's written at run time), read
+ * again at each change the engine is sent and whenever it gains partitions (reload).
  */
 export class Notifier {
   private resendTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private routes: Route[] = [];
 
   private constructor(
     private readonly outbox: Outbox,
     private readonly dispatcher: Dispatcher,
-    private readonly routes: readonly Route[],
+    private readonly receivers: StoredReceivers,
+    private readonly alertmanagers: readonly Channel[],
     private readonly config: NotifyConfig,
     private readonly describe: (alarmType: string) => string,
     private readonly warehouse: Warehouse,
@@ -58,29 +88,19 @@ export class Notifier {
     warehouse: Warehouse,
     describe: (alarmType: string) => string,
   ): Promise<Notifier> {
+    // A configured receiver's CA file is checked now (CONFIG, naming it); a run-time one's at each load.
+    for (const receiver of config.alarmWebhooks) webhookChannel(receiver);
+    const receivers = new StoredReceivers(warehouse);
+    await receivers.syncConfig(config.alarmWebhooks);
     const ttlMs = config.alertmanagerResendInterval * RESEND_TTL_INTERVALS;
-    const channels: Channel[] = [
-      ...config.alarmWebhooks.map(webhookChannel),
-      ...config.alertmanagerUrls.map((url) => alertmanagerChannel(url, ttlMs)),
-    ];
-    const routes: Route[] = [
-      ...config.alarmWebhooks.map((r) => ({
-        name: r.name,
-        accepts: (a: AlarmFacts) => receives(r, a),
-        alertmanager: false,
-      })),
-      ...config.alertmanagerUrls.map((url) => ({
-        name: alertmanagerName(url),
-        accepts: () => true,
-        alertmanager: true,
-      })),
-    ];
+    const alertmanagers = config.alertmanagerUrls.map((url) => alertmanagerChannel(url, ttlMs));
     const outbox = new Outbox(warehouse);
-    const dispatcher = new Dispatcher(channels, outbox, {
+    const dispatcher = new Dispatcher([], outbox, {
       ...RETRY,
       deadAfterMs: config.alarmDeliveryDeadAfter,
     });
-    const notifier = new Notifier(outbox, dispatcher, routes, config, describe, warehouse);
+    const notifier = new Notifier(outbox, dispatcher, receivers, alertmanagers, config, describe, warehouse);
+    await notifier.reload();
     // Twice the dead age: a delivery older than that was due to be dead before fabricscope stopped,
     // unless it was down longer than the dead age (README "Alarm delivery").
     const pending = await outbox.pending(Date.now() - 2 * config.alarmDeliveryDeadAfter);
@@ -88,6 +108,38 @@ export class Notifier {
     dispatcher.enqueue(pending);
     if (config.alertmanagerUrls.length > 0) notifier.scheduleResend();
     return notifier;
+  }
+
+  /**
+   * Reads the receivers in force again: they take the next transitions, and the dispatcher sends
+   * what is queued with their definitions; those disabled or deleted have their deliveries given up.
+   */
+  async reload(): Promise<void> {
+    const { enabled, refused } = await this.receivers.load();
+    this.routes = [
+      ...enabled.map((r) => ({
+        name: r.name,
+        accepts: (a: AlarmFacts) => receives(r, a),
+        alertmanager: false,
+      })),
+      ...this.alertmanagers.map((channel) => ({
+        name: channel.name,
+        accepts: () => true,
+        alertmanager: true,
+      })),
+    ];
+    this.dispatcher.useChannels([...enabled.map(channelOf), ...this.alertmanagers], refused);
+  }
+
+  /**
+   * A receiver change the API sent (on every partition of the alarms topic): stored unless stored
+   * already (stored.ts), then the receivers in force read again. Taken up again when refused or
+   * repeated: what is stored is what runs.
+   */
+  async receiverChanged(change: ReceiverChange): Promise<'applied' | 'refused' | 'unchanged'> {
+    const outcome = await this.receivers.apply(change);
+    await this.reload();
+    return outcome;
   }
 
   /**

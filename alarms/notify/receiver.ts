@@ -1,7 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startHttpServer, type HttpServer } from '../../common/http.js';
+import type { TestEvent } from '../../common/notify/send.js';
+import {
+  IDEMPOTENCY_HEADER,
+  SIGNATURE_HEADER,
+  SignatureError,
+  verifySignature,
+} from '../../common/notify/signature.js';
 import type { AlarmEvent } from './events.js';
-import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, SignatureError, verifySignature } from './signature.js';
 
 /** A delivery the receiver verified. */
 export interface ReceivedNotification {
@@ -24,6 +30,8 @@ export interface WebhookReceiverOptions {
    * retries (the delivery then counts as not seen).
    */
   onNotification(notification: ReceivedNotification): void | Promise<void>;
+  /** Called with each verified test delivery (the API's testAlarmReceiver); accepted when absent. */
+  onTest?(test: TestEvent): void;
   /** Called with each refused request's reason (bad signature, replay, not JSON). */
   onRefused?(reason: string): void;
 }
@@ -62,11 +70,15 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     }
     const key = req.headers[IDEMPOTENCY_HEADER];
     if (typeof key !== 'string' || key === '') return refuse(400, `no ${IDEMPOTENCY_HEADER} header`);
-    let event: AlarmEvent;
+    let event: AlarmEvent | TestEvent;
     try {
-      event = JSON.parse(body) as AlarmEvent;
+      event = JSON.parse(body) as AlarmEvent | TestEvent;
     } catch {
       return refuse(400, 'body is not JSON');
+    }
+    if (event.event === 'test') {
+      options.onTest?.(event);
+      return void res.writeHead(204).end();
     }
     try {
       await options.onNotification({ idempotencyKey: key, duplicate: seen.has(key), timestamp, event });

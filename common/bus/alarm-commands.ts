@@ -1,9 +1,11 @@
 import { fromBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { FabricError } from '../errors.js';
 import { ruleOperations, type RuleChange, type RuleOperation } from '../model/alarm-rules/changes.js';
+import { receiverOperations, type ReceiverChange, type ReceiverOperation } from '../notify/changes.js';
 import {
   AlarmCommandSchema,
   AlarmInputSchema,
+  AlarmReceiverCommand_Operation,
   AlarmRuleCommand_Operation,
   encode,
   type AlarmCommand as AlarmCommandMessage,
@@ -15,7 +17,8 @@ import type { BusMessage } from './bus.js';
  * acknowledgement is keyed by the alarm's UVE, as the engine's UVE changes are: the commands of one
  * alarm reach the engine instance that owns its UVE, in order with its changes. A rule change is
  * keyed rule:<fq name> and sent to every partition (`Bus.broadcast`): every instance runs the rules in
- * force, so every one of them must hear of it.
+ * force, so every one of them must hear of it. A receiver change likewise, keyed receiver:<name>: every
+ * instance sends notifications.
  */
 export interface AlarmAcknowledgement {
   uveType: string;
@@ -26,7 +29,10 @@ export interface AlarmAcknowledgement {
   token: string;
 }
 
-export type AlarmCommand = ({ kind: 'acknowledge' } & AlarmAcknowledgement) | ({ kind: 'rule' } & RuleChange);
+export type AlarmCommand =
+  | ({ kind: 'acknowledge' } & AlarmAcknowledgement)
+  | ({ kind: 'rule' } & RuleChange)
+  | ({ kind: 'receiver' } & ReceiverChange);
 
 /** The operations as bus.proto numbers them. */
 const OPERATIONS: Record<RuleOperation, AlarmRuleCommand_Operation> = {
@@ -35,6 +41,14 @@ const OPERATIONS: Record<RuleOperation, AlarmRuleCommand_Operation> = {
   disable: AlarmRuleCommand_Operation.DISABLE,
   enable: AlarmRuleCommand_Operation.ENABLE,
   delete: AlarmRuleCommand_Operation.DELETE,
+};
+
+const RECEIVER_OPERATIONS: Record<ReceiverOperation, AlarmReceiverCommand_Operation> = {
+  create: AlarmReceiverCommand_Operation.CREATE,
+  replace: AlarmReceiverCommand_Operation.REPLACE,
+  disable: AlarmReceiverCommand_Operation.DISABLE,
+  enable: AlarmReceiverCommand_Operation.ENABLE,
+  delete: AlarmReceiverCommand_Operation.DELETE,
 };
 
 export function acknowledgementMessage(ack: AlarmAcknowledgement): BusMessage {
@@ -62,6 +76,23 @@ export function ruleChangeMessage(change: RuleChange): BusMessage {
   });
 }
 
+/** A receiver change's message: the API broadcasts it (every partition). Its secret is in it. */
+export function receiverChangeMessage(change: ReceiverChange): BusMessage {
+  return commandMessage(`receiver:${change.name}`, {
+    command: {
+      case: 'receiver',
+      value: {
+        operation: RECEIVER_OPERATIONS[change.operation],
+        name: change.name,
+        receiver: change.receiver,
+        secret: change.secret,
+        expectedVersion: BigInt(change.expectedVersion),
+        author: change.author,
+      },
+    },
+  });
+}
+
 function commandMessage(key: string, command: MessageInitShape<typeof AlarmCommandSchema>): BusMessage {
   return { key, value: encode(AlarmInputSchema, { input: { case: 'command', value: command } }) };
 }
@@ -81,6 +112,20 @@ export function alarmCommandOf(input: AlarmCommandMessage, key: string): AlarmCo
         operation: known,
         name: alarmType,
         rule,
+        expectedVersion: Number(expectedVersion),
+        author,
+      };
+    }
+    case 'receiver': {
+      const { operation, name, receiver, secret, expectedVersion, author } = command.value;
+      const known = receiverOperations.find((op) => RECEIVER_OPERATIONS[op] === operation);
+      if (!known) break;
+      return {
+        kind: 'receiver',
+        operation: known,
+        name,
+        receiver,
+        secret,
         expectedVersion: Number(expectedVersion),
         author,
       };

@@ -30,8 +30,21 @@ export interface Delivery {
   partition: number;
 }
 
-/** Resolving commits the delivered messages; rejecting has them delivered again. */
-export type BusHandler = (messages: BusMessage[], delivery: Delivery) => Promise<void>;
+/**
+ * Resolving commits the delivered messages; rejecting has them delivered again. A handler whose work
+ * on a delivery is done but for a write under way may resolve with `Settling` instead: the bus hands
+ * it the next delivery at once and commits this one when the write is done, in order.
+ */
+export type BusHandler = (messages: BusMessage[], delivery: Delivery) => Promise<void | Settling>;
+
+/**
+ * What a delivery still waits for before it is committed. `settled` must not reject but when the
+ * consumer is closing: the deliveries from that one on are then not committed, and the next member of
+ * the group reads them again.
+ */
+export interface Settling {
+  settled: Promise<void>;
+}
 
 /**
  * The partitions of a topic a group member reads. Kafka hands them out (and moves them when members

@@ -20,6 +20,7 @@ import {
   type Bus,
   type Assignment,
   type BusHandler,
+  type Settling,
   type BusMessage,
   type Positions,
   type SubscribeOptions,
@@ -239,14 +240,48 @@ class KafkaSubscription implements Subscription {
     }
   }
 
+  /**
+   * Delivers the batch chunk by chunk, each as soon as the handler is done with the one before; a
+   * chunk is committed once its handler's write (if it left one under way) is done, in order, and all
+   * are before the batch returns: a rebalance waits for that, so no new owner reads a partition whose
+   * writes are still under way here.
+   */
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
+    let committed: Promise<boolean> = Promise.resolve(true);
     for (const chunk of chunks(batch.messages, this.options.maxBytes)) {
-      if (!this.current(payload)) return;
-      if (!(await this.deliver(chunk.map(toBusMessage), payload))) return;
-      payload.resolveOffset(chunk[chunk.length - 1]!.offset);
-      await payload.commitOffsetsIfNecessary(payload.uncommittedOffsets());
+      if (!this.current(payload)) break;
+      const delivered = await this.deliver(chunk.map(toBusMessage), payload);
+      if (!delivered) break;
+      committed = this.commitAfter(committed, payload, chunk[chunk.length - 1]!.offset, delivered.settled);
+      // Awaited below: marked handled so that a failed commit is not taken for an unhandled rejection.
+      committed.catch(() => undefined);
     }
+    await this.withHeartbeats(payload, async () => void (await committed));
+  }
+
+  /** Commits up to `offset` after the commits before it, once `settled`; false from a failed write on. */
+  private commitAfter(
+    before: Promise<boolean>,
+    payload: EachBatchPayload,
+    offset: string,
+    settled: Promise<void> | undefined,
+  ): Promise<boolean> {
+    return before.then(async (ok) => {
+      if (!ok) return false;
+      try {
+        await settled;
+      } catch (err) {
+        log.warn(
+          { topic: this.kind, group: this.group, err: errorMessage(err) },
+          'a delivery was not settled: it is read again from there by the next member',
+        );
+        return false;
+      }
+      payload.resolveOffset(offset);
+      await payload.commitOffsetsIfNecessary(payload.uncommittedOffsets());
+      return true;
+    });
   }
 
   /** Still ours to process: not closing, and no seek or rebalance has overtaken this batch. */
@@ -254,15 +289,22 @@ class KafkaSubscription implements Subscription {
     return !this.closed && payload.isRunning() && !payload.isStale();
   }
 
-  /** Calls the handler until it succeeds; false when we must stop first (nothing is committed then). */
-  private async deliver(messages: BusMessage[], payload: EachBatchPayload): Promise<boolean> {
+  /**
+   * Calls the handler until it succeeds, and answers what the delivery still waits for; false when we
+   * must stop first (nothing is committed then).
+   */
+  private async deliver(
+    messages: BusMessage[],
+    payload: EachBatchPayload,
+  ): Promise<Partial<Settling> | false> {
     let backoff = 100;
     for (;;) {
       try {
-        await this.withHeartbeats(payload, () =>
-          this.handler(messages, { partition: payload.batch.partition }),
-        );
-        return true;
+        let settling: Settling | void = undefined;
+        await this.withHeartbeats(payload, async () => {
+          settling = await this.handler(messages, { partition: payload.batch.partition });
+        });
+        return settling ?? {};
       } catch (err) {
         busRedeliveries.inc({ topic: this.kind });
         log.warn(

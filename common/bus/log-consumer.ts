@@ -7,8 +7,11 @@ const log = logger('bus');
 
 /**
  * Feeds one consumer group of a topic of the local log, in order, from its committed position:
- * deliveries of about `maxBytes`, after lingering up to `lingerMs` for more; a delivery is committed
- * once its handler resolves, and delivered again, with backoff, when it rejects.
+ * deliveries of about `maxBytes`, once the oldest message undelivered has lingered `lingerMs` for
+ * more (so a busy consumer, finding messages that arrived during its last delivery, waits no longer);
+ * a delivery is committed once its handler resolves, and delivered again, with backoff, when it rejects.
+ * Commits are written in order while the next delivery is under way: a crash between a handler and
+ * its commit has the delivery read again, as it would a moment earlier.
  */
 export class LogConsumer {
   private wakeUp: (() => void) | undefined;
@@ -16,6 +19,12 @@ export class LogConsumer {
   /** Backing off after a failure: new messages do not cut the pause short, closing does. */
   private backingOff = false;
   private stopped: Promise<void> = Promise.resolve();
+  /** When the oldest message not yet delivered became durable; undefined when all are delivered. */
+  private pendingSince: number | undefined;
+  /** The commits written so far, in order. */
+  private committing: Promise<void> = Promise.resolve();
+  /** A delivery's write failed (the consumer is closing): neither it nor any after it is committed. */
+  private unsettled = false;
 
   constructor(
     private readonly kind: TopicKind,
@@ -32,6 +41,7 @@ export class LogConsumer {
 
   /** New messages are durable. */
   wake(): void {
+    this.pendingSince ??= Date.now();
     if (!this.backingOff) this.interrupt();
   }
 
@@ -46,6 +56,7 @@ export class LogConsumer {
     this.closed = true;
     this.interrupt();
     await this.stopped;
+    await this.committing;
     this.topic.leave(this.group);
   }
 
@@ -66,19 +77,21 @@ export class LogConsumer {
     while (!this.closed) {
       if (this.topic.durableEnd <= next) await this.sleep();
       if (this.closed) break;
-      const deadline = Date.now() + this.options.lingerMs;
+      const deadline = (this.pendingSince ?? Date.now()) + this.options.lingerMs;
       while (!this.closed && this.topic.durableEnd - next < this.options.maxBytes && Date.now() < deadline) {
         await this.sleep(deadline - Date.now());
       }
       if (this.closed) break;
       const batch = this.topic.read(next, this.options.maxBytes);
       const end = batch.at(-1)!.end;
+      // What remains after this delivery has waited as long as its first message: it lingers no more.
+      if (end >= this.topic.durableEnd) this.pendingSince = undefined;
       try {
-        await this.handler(
+        const settling = await this.handler(
           batch.map((e) => e.message),
           { partition: 0 },
         );
-        await this.topic.commit(this.group, end);
+        this.commit(end, settling?.settled);
         next = end;
         backoff = 100;
       } catch (err) {
@@ -88,11 +101,38 @@ export class LogConsumer {
           { topic: this.kind, group: this.group, err: errorMessage(err), retryInMs: backoff },
           'consumer failed a delivery',
         );
+        this.pendingSince ??= Date.now();
         this.backingOff = true;
         await this.sleep(backoff);
         this.backingOff = false;
         backoff = Math.min(backoff * 2, 5000);
       }
     }
+  }
+
+  /**
+   * Queues the group's position behind the commits before it, once the delivery's write (if any) is
+   * done. A commit that fails is logged and left to the next: positions only grow, and a restart reads
+   * again from the last one written.
+   */
+  private commit(position: number, settled?: Promise<void>): void {
+    this.committing = this.committing.then(async () => {
+      if (this.unsettled) return;
+      try {
+        await settled;
+      } catch (err) {
+        this.unsettled = true;
+        log.warn(
+          { topic: this.kind, group: this.group, err: errorMessage(err) },
+          'a delivery was not settled: it is read again from there by the next consumer',
+        );
+        return;
+      }
+      await this.topic
+        .commit(this.group, position)
+        .catch((err: unknown) =>
+          log.warn({ topic: this.kind, group: this.group, err: errorMessage(err) }, 'commit failed'),
+        );
+    });
   }
 }

@@ -7,6 +7,7 @@ import {
   uveCatalog,
 } from './catalog/index.js';
 import type { RecordCatalog } from './catalog/types.js';
+import { alarmReceiverStatements } from './alarm-receivers.js';
 import { alarmRuleStatements } from './alarm-rules.js';
 import { alarmDeliveryStatements } from './alarm-deliveries.js';
 import { alarmStateView, alarmTableStatements } from './alarms.js';
@@ -158,6 +159,7 @@ const written: Migration[] = [
   },
   { id: 7, name: 'alarm rules written at run time, every version', statements: [...alarmRuleStatements] },
   { id: 8, name: "alarm notifications' outbox", statements: [...alarmDeliveryStatements] },
+  { id: 9, name: 'webhook receivers, every version', statements: [...alarmReceiverStatements] },
 ];
 
 /**

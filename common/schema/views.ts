@@ -35,6 +35,9 @@ export const uveLatestView: LatestView = {
     FROM uve_updates`,
 };
 
+/** The UVE struct that says which workload an interface serves: what workloads and its dictionary read. */
+export const WORKLOAD_STRUCT = 'UveVMInterfaceAgent';
+
 export const workloadsView: LatestView = {
   target: 'workloads',
   key: ['vmi', 'generator'],
@@ -49,7 +52,7 @@ export const workloadsView: LatestView = {
       CAST(JSONExtractKeysAndValues(attributes, 'labels', 'String'), 'Map(String, String)') AS labels,
       deleted
     FROM uve_updates`,
-  where: `type = 'virtual-machine-interface' AND struct_type = 'UveVMInterfaceAgent'`,
+  where: `type = 'virtual-machine-interface' AND struct_type = '${WORKLOAD_STRUCT}'`,
 };
 
 /** The DDL of a latest-row view. */

@@ -14,9 +14,30 @@ import {
   type Warehouse,
 } from './warehouse.js';
 
+/** What one statement on an EngineConnection answers: the output bytes as the engine wrote them. */
+export interface EngineResult {
+  bytes: Buffer;
+  /** Rows and bytes (in memory) of the result, as the engine counts them. */
+  resultRows: number;
+  resultBytes: number;
+  elapsedSeconds: number;
+}
+
+/**
+ * A connection of its own to the embedded engine: same data, its own session state (settings, query
+ * parameters, current database), so what a caller SETs on it never reaches the writer's session.
+ * Statements run one after another; an engine error is thrown as the engine wrote it
+ * (`Code: N. DB::Exception: …`).
+ */
+export interface EngineConnection {
+  run(sql: string, format: string): Promise<EngineResult>;
+  close(): void;
+}
+
 /** The embedded warehouse: the ClickHouse engine in this process, its data on disk. */
 export class ChdbWarehouse implements Warehouse {
   private readonly session: Session;
+  private readonly path: string;
   private readonly spool: string;
   private spooled = 0;
 
@@ -31,8 +52,9 @@ export class ChdbWarehouse implements Warehouse {
     this.spool = join(dir, 'spool');
     rmSync(this.spool, { recursive: true, force: true });
     mkdirSync(this.spool, { recursive: true });
+    this.path = join(dir, 'chdb');
     // 64-bit integers as JSON strings, as a ClickHouse server sends them: exact beyond 2^53.
-    this.session = new Session(join(dir, 'chdb'), {
+    this.session = new Session(this.path, {
       connectionArgs: ['--output_format_json_quote_64bit_integers=1'],
     });
   }
@@ -74,6 +96,25 @@ export class ChdbWarehouse implements Warehouse {
 
   async close(): Promise<void> {
     this.session.close();
+  }
+
+  /** Opens a new connection (about a millisecond); close it when done. */
+  connect(): EngineConnection {
+    const session = new Session(this.path);
+    return {
+      run: async (sql, format) => {
+        const result = await session.queryAsync(sql, { format });
+        const bytes = result.bytes();
+        return {
+          // The engine's bytes as they are: binary formats must never pass through a string.
+          bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+          resultRows: result.rowsRead,
+          resultBytes: result.bytesRead,
+          elapsedSeconds: result.elapsed,
+        };
+      },
+      close: () => session.close(),
+    };
   }
 
   private async run(sql: string, params: QueryParams, format: string): Promise<string> {

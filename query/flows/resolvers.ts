@@ -15,6 +15,7 @@ import {
   type FlowMetric,
   type FlowSelection,
 } from '../../common/sql/flows/queries.js';
+import { parseFlowFilter } from '../../common/sql/flows/language/parse.js';
 import { parseRange } from '../shared/time.js';
 import { flowNode } from './fields.js';
 
@@ -27,11 +28,26 @@ type Row = Record<string, string | number>;
  */
 export type FlowNode = Readonly<Record<string, unknown>>;
 
-/** What every flow field selects by: the range, filters and excludes. */
+/** A group and a series as the resolvers make them: `by` lets their rule keys be resolved (rules.ts). */
+export interface FlowGroupNode {
+  keys: string[];
+  by: readonly string[];
+  records: number;
+  bytes: number;
+  packets: number;
+}
+export interface FlowSeriesNode {
+  keys: string[];
+  by: readonly string[];
+  points: { time: string; value: number }[];
+}
+
+/** What every flow field selects by: the range, filters and excludes, and the filter language's where. */
 const selection = (args: QueryFlowTotalsArgs): FlowSelection => ({
   range: parseRange(args.from, args.to),
   filter: args.filter,
   exclude: args.exclude,
+  where: args.where ? parseFlowFilter(args.where) : undefined,
 });
 
 const metrics = (row: Row | undefined) => ({
@@ -72,7 +88,7 @@ export function flowResolvers(warehouse: Warehouse): QueryResolvers {
       const rows = await warehouse.query<Row>(query.sql, query.params);
       return {
         table: query.table.name,
-        groups: rows.map((r) => ({ keys: keysOf(r, args.by.length), ...metrics(r) })),
+        groups: rows.map((r) => ({ keys: keysOf(r, args.by.length), by: args.by, ...metrics(r) })),
       };
     }),
 
@@ -81,7 +97,8 @@ export function flowResolvers(warehouse: Warehouse): QueryResolvers {
       const step = stepSeconds(args.step, scope.range.toUs - scope.range.fromUs);
       const query = seriesQuery(scope, args.by, metricColumns[args.metric], checkTop(args.top), step);
       const rows = await warehouse.query<Row>(query.sql, query.params);
-      return { step, table: query.table.name, series: toSeries(rows, args.by.length) };
+      const series = toSeries(rows, args.by.length).map((one) => ({ ...one, by: args.by }));
+      return { step, table: query.table.name, series };
     }),
   };
 }

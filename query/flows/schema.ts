@@ -1,4 +1,15 @@
 import { flowFieldTypeDefs } from './fields.js';
+import { ruleTypeDefs } from './rules.js';
+
+/** The filter language argument of every flow field (common/sql/flows/language/, README "Filter language"). */
+const whereArgument = `"""
+      A filter in the filter language, ANDed with filter and exclude, e.g.
+      src.namespace = "payments" and action = deny and dst.port in (80, 443) and not dst.ip << 10.0.0.0/8.
+      Fields as FlowFilter's with src./dst. for source/dest (src.port, dst.ip, vn, drop_reason, …);
+      operators = != < <= > >= in (…) not in (…) << !<< (in a CIDR) ~ !~ (glob) like, not like (SQL
+      LIKE); and, or, not, parentheses. An error names the line:column and what was expected.
+      """
+      where: String`;
 
 /**
  * The flows domain of the GraphQL API; FlowDimension, FlowFilter and Flow come from the flow catalog
@@ -6,6 +17,7 @@ import { flowFieldTypeDefs } from './fields.js';
  */
 export const flowsTypeDefs = /* GraphQL */ `
   ${flowFieldTypeDefs}
+  ${ruleTypeDefs}
   enum FlowMetric {
     RECORDS
     BYTES
@@ -64,23 +76,32 @@ export const flowsTypeDefs = /* GraphQL */ `
   type Query {
     """
     Flow records, newest first. from/to: RFC 3339 or relative (now, now-15m, now-2h, now-7d); from
-    defaults to an hour before to, to to now. filter: OR of filters; exclude: drop what matches any.
+    defaults to an hour before to, to to now. filter: OR of filters; exclude: drop what matches any;
+    where: the filter language, which must hold too. Every flow field takes the three.
     """
     flows(
       from: String
       to: String
       filter: [FlowFilter!]
       exclude: [FlowFilter!]
+      ${whereArgument}
       first: Int = 100
       after: String
     ): FlowConnection!
-    flowTotals(from: String, to: String, filter: [FlowFilter!], exclude: [FlowFilter!]): FlowTotals!
+    flowTotals(
+      from: String
+      to: String
+      filter: [FlowFilter!]
+      exclude: [FlowFilter!]
+      ${whereArgument}
+    ): FlowTotals!
     "Top groups by metric over any flow dimensions."
     flowGroups(
       from: String
       to: String
       filter: [FlowFilter!]
       exclude: [FlowFilter!]
+      ${whereArgument}
       by: [FlowDimension!]!
       metric: FlowMetric = BYTES
       top: Int = 10
@@ -91,6 +112,7 @@ export const flowsTypeDefs = /* GraphQL */ `
       to: String
       filter: [FlowFilter!]
       exclude: [FlowFilter!]
+      ${whereArgument}
       by: [FlowDimension!] = []
       metric: FlowMetric = BYTES
       top: Int = 10

@@ -82,20 +82,9 @@ export function routeResolvers(warehouse: Warehouse): QueryResolvers {
       return { at: microsToRfc3339(atUs), ...page };
     }),
 
-    routeLookup: resolver('routeLookup', async (args) => {
-      const { family } = parseAddress(args.address, 'address');
-      const atUs = instant(args.at);
-      const query = lookupQuery(args.vrf, atUs, args.address, family === 4 ? 0 : 1);
-      const rows = await warehouse.query<RouteRow>(query.sql, query.params);
-      if (rows.length === 0) return null;
-      return {
-        vrf: args.vrf,
-        address: args.address,
-        at: microsToRfc3339(atUs),
-        prefix: rows[0]!.routePrefix,
-        paths: rows.map((row) => route(args.vrf, row)),
-      };
-    }),
+    routeLookup: resolver('routeLookup', async (args) =>
+      lookupRoute(warehouse, args.vrf, args.address, instant(args.at)),
+    ),
 
     routeHistory: resolver('routeHistory', async (args) => {
       checkFirst(args.first);
@@ -119,6 +108,21 @@ export function routeResolvers(warehouse: Warehouse): QueryResolvers {
       const rows = await warehouse.query<CountRow>(query.sql, query.params);
       return countSeries(rows, boundaries, step);
     }),
+  };
+}
+
+/** The longest prefix match of an address in a VRF's table at an instant, with every path of it; null when none. */
+export async function lookupRoute(warehouse: Warehouse, vrf: string, address: string, atUs: number) {
+  const { family } = parseAddress(address, 'address');
+  const query = lookupQuery(vrf, atUs, address, family === 4 ? 0 : 1);
+  const rows = await warehouse.query<RouteRow>(query.sql, query.params);
+  if (rows.length === 0) return null;
+  return {
+    vrf,
+    address,
+    at: microsToRfc3339(atUs),
+    prefix: rows[0]!.routePrefix,
+    paths: rows.map((row) => route(vrf, row)),
   };
 }
 

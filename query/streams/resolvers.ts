@@ -6,7 +6,9 @@ import type {
 } from '../generated/graphql.js';
 import { toGraphqlError } from '../shared/resolve.js';
 import type { GeneratorEventNode, UveChangeEvent } from './bus-sources.js';
-import { flowPredicate, structuredCondition } from './flow-predicate.js';
+import { structuredCondition } from '../../common/sql/flows/filter.js';
+import { parseFlowFilter } from '../../common/sql/flows/language/parse.js';
+import { flowPredicate } from './flow-predicate.js';
 import { globTest } from './glob.js';
 import type { StreamName, Streams } from './hub.js';
 import { CutOff } from './queue.js';
@@ -34,9 +36,11 @@ export function stream<T, A>(streams: Streams, name: StreamName, test: (args: A)
 
 export function streamResolvers(streams: Streams): SubscriptionResolvers {
   return {
-    flows: stream<FlowNode, SubscriptionFlowsArgs>(streams, 'flows', (args) =>
-      flowPredicate(structuredCondition(args.filter, args.exclude)),
-    ),
+    // The flows query's tree: filter OR'ed, exclude removed, and the filter language's where.
+    flows: stream<FlowNode, SubscriptionFlowsArgs>(streams, 'flows', (args) => {
+      const structured = structuredCondition(args.filter, args.exclude);
+      return flowPredicate(args.where ? { and: [structured, parseFlowFilter(args.where)] } : structured);
+    }),
     uveChanges: stream<UveChangeEvent, SubscriptionUveChangesArgs>(streams, 'uveChanges', (args) => {
       const matches = globTest(args.match ?? '*');
       return (e) => (!args.type || e.type === args.type) && matches(e.name);

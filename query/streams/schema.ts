@@ -34,10 +34,10 @@ export const streamsTypeDefs = /* GraphQL */ `
   """
   type Subscription {
     """
-    Flows as the collector acks them, with the workload identity the stored flows get. filter and
-    exclude as the flows query takes them (OR of filters; exclude drops what matches any).
+    Flows as the collector acks them, with the workload identity the stored flows get. filter,
+    exclude and where (the filter language) as the flows query takes them.
     """
-    flows(filter: [FlowFilter!], exclude: [FlowFilter!]): Flow!
+    flows(filter: [FlowFilter!], exclude: [FlowFilter!], where: String): Flow!
     "UVE struct updates, of one type or all, whose UVE name matches a glob (* and ?)."
     uveChanges(type: String, match: String = "*"): UveChange!
     "Generators connecting, disconnecting and withdrawn."

@@ -34,7 +34,11 @@ export class Run {
   readonly byAction = Array.from({ length: ACTION_SLOTS }, zeroTotals);
   streams: GeneratorStream[] = [];
   player: StatePlayer | undefined;
-  remaining: number; // records still to hand out when `flows` is set
+  /**
+   * Flow records each vRouter's stream still hands out when `flows` is set: the budget split evenly,
+   * so that every vRouter exports its whole flow mix (first come, the fastest streams would take it all).
+   */
+  private readonly remaining = new Map<GeneratorStream, number>();
   stopped = false;
   private readonly limiter: RateLimiter | undefined;
   private doneResolve: (() => void) | undefined;
@@ -42,7 +46,6 @@ export class Run {
   fatal: Error | undefined;
 
   constructor(readonly options: SimulateOptions) {
-    this.remaining = options.flows ?? Number.POSITIVE_INFINITY;
     const rate = options.rate ?? 0;
     const batch = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.limiter = rate > 0 ? new RateLimiter(rate, Math.max(batch, rate / 10)) : undefined;
@@ -54,25 +57,36 @@ export class Run {
     const state = this.player?.next(stream.generator, seq, maxRecords);
     if (state) return state;
     if (!stream.flows || !(this.player?.flowsOpen ?? true)) return null;
-    const n = Math.min(maxRecords, this.options.batchSize ?? DEFAULT_BATCH_SIZE, this.remaining);
+    const left = this.budget(stream);
+    const n = Math.min(maxRecords, this.options.batchSize ?? DEFAULT_BATCH_SIZE, left);
     if (n <= 0) return null;
     const wait = this.limiter?.take(n) ?? 0;
     if (wait > 0) return wait;
-    this.remaining -= n;
+    this.remaining.set(stream, left - n);
     return stream.flows.encoder.encode(seq, n);
+  }
+
+  /** What a flow stream may still send: its share of `flows` (the first streams take the remainder). */
+  private budget(stream: GeneratorStream): number {
+    const flows = this.options.flows;
+    if (flows === undefined) return Number.POSITIVE_INFINITY;
+    if (!this.remaining.has(stream)) {
+      const senders = this.streams.filter((s) => s.flows);
+      const i = senders.indexOf(stream);
+      this.remaining.set(stream, Math.floor(flows / senders.length) + (i < flows % senders.length ? 1 : 0));
+    }
+    return this.remaining.get(stream) ?? 0;
   }
 
   outcome(stream: GeneratorStream, batch: Batch, outcome: BatchOutcome): void {
     if (isState(batch)) this.player?.settle(stream.generator, batch);
-    else if (stream.flows) this.flowOutcome(stream.flows, batch, outcome);
+    else if (stream.flows) this.flowOutcome(stream, batch, outcome);
     this.checkDone();
   }
 
-  private flowOutcome(
-    flows: NonNullable<GeneratorStream['flows']>,
-    batch: Flow,
-    outcome: BatchOutcome,
-  ): void {
+  private flowOutcome(stream: GeneratorStream, batch: Flow, outcome: BatchOutcome): void {
+    const flows = stream.flows;
+    if (!flows) return;
     const rejected = outcome.rejected;
     const totals = batch.totals.slice();
     for (const i of rejected) subtractRecord(flows.encoder, totals, batch.templates[i]);
@@ -88,8 +102,8 @@ export class Run {
     }
     if (this.options.flows !== undefined && rejected.length > 0) {
       // Rejected records do not count towards `flows`: hand them out again.
-      this.remaining += rejected.length;
-      this.kick();
+      this.remaining.set(stream, this.budget(stream) + rejected.length);
+      this.kick(stream.generator);
     }
   }
 

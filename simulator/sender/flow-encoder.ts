@@ -118,7 +118,9 @@ export class FlowBatchEncoder {
     this.lifetimeUs = (options.flowLifetimeMs ?? 30_000) * 1000;
     this.invalidEvery = options.invalidEvery ?? 0;
     this.nowUs = options.nowUs ?? (() => Date.now() * 1000);
-    this.heads = buildHeads(templates, uuidPrefixes(n, options.salt ?? 0, templates[0]?.vrouter ?? 0));
+    // A template whose reverse flow is never exported still names it: its uuid takes a slot past the pool.
+    const uuids = n + templates.filter((t) => t.pair === null).length;
+    this.heads = buildHeads(templates, uuidPrefixes(uuids, options.salt ?? 0, templates[0]?.vrouter ?? 0));
     // The head, the port (< 2^16) and four uint64 values with their tags.
     this.maxRecord = FRAME_MAX + this.heads.longest + 3 + TAIL_TAGS + 4 * 10;
     this.portSeed = Float64Array.from(templates, (t) => t.portSeed);
@@ -216,7 +218,8 @@ export class FlowBatchEncoder {
 
 /**
  * Per template, a record's bytes up to its ephemeral port but for the flow's generation: the static
- * fields, flow_uuid (12 fixed bytes, then 4 for the generation), reverse_uuid (the pair's, alike) and
+ * fields, flow_uuid (12 fixed bytes, then 4 for the generation), reverse_uuid (the pair's, alike, or
+ * one of its own when the reverse flow is not exported) and
  * the port's tag. All heads end to end, with where each starts and where its generations go.
  */
 interface Heads {
@@ -231,7 +234,9 @@ function buildHeads(templates: readonly FlowTemplate[], prefixes: Buffer): Heads
   const n = templates.length;
   const flowGenAt = new Uint32Array(n);
   const reverseGenAt = new Uint32Array(n);
+  let unexported = n;
   const heads = templates.map((t, i) => {
+    const pair = t.pair ?? unexported++;
     const statics = encodeStaticFields(t.fields);
     const uuids = SIZE.flowUuid + SIZE.reverseUuid + 2 * (1 + 16); // tags, lengths, uuids
     const head = Buffer.alloc(statics.length + uuids + SIZE[t.ephemeral]);
@@ -242,7 +247,7 @@ function buildHeads(templates: readonly FlowTemplate[], prefixes: Buffer): Heads
     flowGenAt[i] = pos;
     pos = putVarint(head, pos + 4, TAG.reverseUuid);
     head[pos++] = 16;
-    pos += prefixes.copy(head, pos, t.pair * 12, t.pair * 12 + 12);
+    pos += prefixes.copy(head, pos, pair * 12, pair * 12 + 12);
     reverseGenAt[i] = pos;
     putVarint(head, pos + 4, TAG[t.ephemeral]);
     return head;

@@ -17,6 +17,8 @@ export interface Dimension {
   rollup: boolean;
   /** How the value is printed in groups and series. */
   output: string;
+  /** The same printing of another expression of the column's type (e.g. the column grouped by). */
+  print: (expression: string) => string;
 }
 
 export interface FilterSpec {
@@ -51,8 +53,10 @@ const upperSnake = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, 
 const enumValues = (type: string): string[] =>
   [...type.matchAll(/'([^']+)' = (\d+)/g)].filter(([, , n]) => n !== '0').map(([, name]) => name!);
 
-const output = (column: string, api: FlowApi): string =>
-  api.printed === 'address' ? printedAddress(column) : `toString(${column})`;
+const printer =
+  (api: FlowApi) =>
+  (expression: string): string =>
+    api.printed === 'address' ? printedAddress(expression) : `toString(${expression})`;
 
 export function flowSqlFields(catalog: RecordCatalog<FlowField> = flowCatalog): FlowSqlFields {
   const columns: ApiColumn[] = [
@@ -61,7 +65,8 @@ export function flowSqlFields(catalog: RecordCatalog<FlowField> = flowCatalog): 
       api,
       type: '',
       rollup: false,
-      output: output(column, api),
+      output: printer(api)(column),
+      print: printer(api),
     })),
     ...catalog.fields
       .filter((f) => f.api)
@@ -70,7 +75,8 @@ export function flowSqlFields(catalog: RecordCatalog<FlowField> = flowCatalog): 
         api: f.api!,
         type: f.type,
         rollup: f.rollup !== undefined,
-        output: output(f.column, f.api!),
+        output: printer(f.api!)(f.column),
+        print: printer(f.api!),
       })),
   ];
   return {
@@ -83,7 +89,12 @@ export function flowSqlFields(catalog: RecordCatalog<FlowField> = flowCatalog): 
   };
 }
 
-const dimension = ({ column, rollup, output }: ApiColumn): Dimension => ({ column, rollup, output });
+const dimension = ({ column, rollup, output, print }: ApiColumn): Dimension => ({
+  column,
+  rollup,
+  output,
+  print,
+});
 
 /** Each filter field, and each "either end" field over the two ends, in catalog order. */
 function filtersOf(columns: readonly ApiColumn[]): Record<string, FilterSpec> {

@@ -28,8 +28,11 @@ export interface FlowTemplate {
   scenario: Scenario;
   vrouter: number; // index in topology.vrouters
   reverse: boolean;
-  /** Index (in the same vRouter's pool) of the other half of the flow pair, for reverse_uuid. */
-  pair: number;
+  /**
+   * Index (in the same vRouter's pool) of the other half of the flow pair, for reverse_uuid; null
+   * when the reverse flow is not exported (a denied connection: no packet ever takes it back).
+   */
+  pair: number | null;
   action: FlowActionName;
   fields: StaticFlowFields;
   /** Which port is the client's ephemeral one: it changes whenever the flow is re-established. */
@@ -42,11 +45,6 @@ export interface FlowPools {
   /** Templates per vRouter index: what that vRouter's agent exports. */
   pools: FlowTemplate[][];
 }
-
-const REVERSE_REASON: Readonly<Record<string, string>> = {
-  DROP_SG: 'DROP_REVERSE_SG',
-  DROP_OUT_SG: 'DROP_REVERSE_OUT_SG',
-};
 
 /** One record of a side: the forward or the reverse flow, as that vRouter's agent exports it. */
 function fieldsFor(
@@ -66,11 +64,8 @@ function fieldsFor(
     { ip: conn.destIp, vn: conn.destVn },
   ] as const;
   const [from, to] = reverse ? [ends[1], ends[0]] : [ends[0], ends[1]];
-  const dropReason = denied
-    ? reverse
-      ? (REVERSE_REASON[conn.verdict.dropReason] ?? conn.verdict.dropReason)
-      : conn.verdict.dropReason
-    : '';
+  // Only a forward flow is ever denied: a denied connection exports no reverse flow (buildFlowPools).
+  const dropReason = denied ? conn.verdict.dropReason : '';
   return {
     vrouter: vrouter.name,
     vrouterIp: ipToBytes(vrouter.ip),
@@ -89,7 +84,7 @@ function fieldsFor(
     vmiUuid: uuidToBytes(side.local.vmiUuid),
     diffBytes: t.bytes,
     diffPackets: t.packets,
-    tcpFlags: tcp ? (denied ? (reverse ? 0 : 0x02) : 0x1a) : 0,
+    tcpFlags: tcp ? (denied ? 0x02 : 0x1a) : 0,
     underlayProto: tunnel ? conn.underlayProto : '',
     underlaySourcePort: tunnel && conn.underlayProto !== 'MPLSoGRE' ? conn.underlaySourcePort : 0,
     sampling: conn.sampling,
@@ -114,14 +109,18 @@ export function buildFlowPools(topo: Topology, options: FlowPoolOptions = {}): F
         action: side.action,
       };
       const portSeed = conn.underlaySourcePort * 31 + conn.id;
+      // A denied connection carries nothing back, so its reverse flows have no samples to export; their
+      // records would read as traffic the other way (a DENY from the VM to the pod it reaches).
+      const oneWay = conn.verdict.action !== 'PASS';
       pool.push({
         ...common,
         reverse: false,
-        pair: at + 1,
+        pair: oneWay ? null : at + 1,
         fields: fieldsFor(conn, side, false, vrouter),
         ephemeral: 'sport',
         portSeed,
       });
+      if (oneWay) continue;
       pool.push({
         ...common,
         reverse: true,

@@ -47,7 +47,8 @@ export function addIpams(ctx: BuildContext): void {
       ['172.16.10.0/24', 'fd00:172:16:10::/64'],
       new Allocator(ipv4ToInt('172.16.10.3'), 1, 'fd00:172:16:10::'),
     ],
-    [`${DOMAIN}:demo:demo-ipam`, ['172.16.20.0/24'], new Allocator(ipv4ToInt('172.16.20.3'), 1)],
+    // OpenStack tenants reuse private subnets: demo's VMs hold the addresses admin's hold, in another VN.
+    [`${DOMAIN}:demo:demo-ipam`, ['172.16.10.0/24'], new Allocator(ipv4ToInt('172.16.10.3'), 1)],
   ];
   for (const [fqName, subnets, allocator] of specs) {
     ctx.topo.ipams.push({ fqName, subnets });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -51,6 +51,21 @@ describe('deployment files and the metrics endpoint, checked by their own tools'
     } finally {
       await pipeline.stop();
     }
+  });
+
+  it('the Dockerfile copies every folder the build compiles', () => {
+    const { include } = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')) as {
+      include: string[];
+    };
+    const copied = new Set(
+      [...readFileSync(join(root, 'Dockerfile'), 'utf8').matchAll(/^COPY (\S+) \1$/gm)].map((m) => m[1]),
+    );
+    // proto/gen is generated in the image from proto/.
+    const sources = include.map((folder) => folder.split('/')[0]!);
+    assert.deepEqual(
+      sources.filter((folder) => !copied.has(folder)),
+      [],
+    );
   });
 
   it('docker-compose.yml validates with the compose client', async (t) => {

@@ -3,11 +3,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { FlowFilterInput } from '../../../common/sql/flows/filter.js';
+import { structuredCondition, type FlowFilterInput } from '../../../common/sql/flows/filter.js';
+import { parseFlowFilter } from '../../../common/sql/flows/language/parse.js';
 import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../../query/index.js';
-import { flowPredicate, structuredCondition } from '../../../query/streams/flow-predicate.js';
+import { flowPredicate } from '../../../query/streams/flow-predicate.js';
+import { createRng } from '../../../simulator/fabric/random.js';
+import { randomFilter } from '../../support/random-flow-filters.js';
 import { ask as askApi, post } from '../../support/query-api-client.js';
 
 /**
@@ -100,6 +103,43 @@ describe('live flow filter (in memory) against the flows query (SQL), on the sam
       const what = JSON.stringify({ filter, exclude });
       assert.ok(bySql.length > 0 && bySql.length < all.length, `${what} selects some flows, not all`);
       assert.deepEqual(inMemory, bySql, what);
+    }
+  });
+
+  it('keeps exactly what the SQL selects for the filter language (operators, not, or, like, orders)', async () => {
+    const all = await uuidsOf();
+    const wheres = [
+      'src.namespace = "payments" and action = deny and dst.port in (80, 443) and not src.ip << 10.0.0.0/28',
+      'vrouter like "compute-%" and not (direction = egress or proto = udp)',
+      'src.port >= 1004 or dst.port < 60',
+      'dst.pod like "db-_" and src.label = "app=db"',
+      'vn = "vn-a" and dst.namespace != "default"',
+      'src.ip << 2001:db8::/120 or dst.ip = 10.1.0.2',
+      'drop_reason like "%LIMIT" or underlay_proto = VXLAN and protocol > 10',
+    ];
+    for (const where of wheres) {
+      const bySql = (await uuidsOf(`, where: ${JSON.stringify(where)}`)).map((n) => n.flowUuid).sort();
+      const test = flowPredicate(parseFlowFilter(where));
+      const inMemory = all
+        .filter(test)
+        .map((n) => n.flowUuid)
+        .sort();
+      assert.ok(bySql.length > 0 && bySql.length < all.length, `${where} selects some flows, not all`);
+      assert.deepEqual(inMemory, bySql, where);
+    }
+    // Random trees of every field, operator and value form (hostile text values match nothing).
+    const rng = createRng(0x57e4);
+    for (let i = 0; i < 40; i++) {
+      const { text } = randomFilter(rng, 2);
+      const bySql = (await uuidsOf(`, where: ${JSON.stringify(text)}`)).map((n) => n.flowUuid).sort();
+      assert.deepEqual(
+        all
+          .filter(flowPredicate(parseFlowFilter(text)))
+          .map((n) => n.flowUuid)
+          .sort(),
+        bySql,
+        text,
+      );
     }
   });
 

@@ -31,7 +31,7 @@ describe('flow filter SQL', () => {
     assert.equal(
       where.sql,
       '(((vrouter IN {p0:Array(String)} AND (sport IN {p1:Array(UInt16)} OR dport IN {p2:Array(UInt16)})) OR ' +
-        '(action IN {p3:Array(String)}))) AND (NOT (((source_namespace IN {p4:Array(String)} OR dest_namespace IN {p5:Array(String)}))))',
+        'action IN {p3:Array(String)}) AND NOT ((source_namespace IN {p4:Array(String)} OR dest_namespace IN {p5:Array(String)})))',
     );
   });
 

@@ -2,6 +2,7 @@ import type { UveUpdate } from '../../../../common/proto.js';
 import type { ConfigNode, Topology } from '../../topology/types.js';
 import type { FabricCondition } from '../condition.js';
 import { fabricNode } from '../fabric-nodes.js';
+import { tenantConfigObjects } from './config-objects.js';
 import { bgpRouterFqName } from './keys.js';
 import { nodeStatusUve } from './node-status.js';
 import { uve } from './uve.js';
@@ -74,12 +75,16 @@ function contrailConfigUves(topo: Topology, nowUs: number): UveUpdate[] {
   ];
 }
 
-/** Everything one config node reports: its NodeStatus, then the fabric's ContrailConfig. */
+/** Everything one config node reports: its NodeStatus, the nodes' ContrailConfig, then the tenants'. */
 export function configNodeUves(
   topo: Topology,
   config: ConfigNode,
   c: FabricCondition,
   nowUs: number,
 ): UveUpdate[] {
-  return [nodeStatusUve(fabricNode(topo, config.name), c, nowUs), ...contrailConfigUves(topo, nowUs)];
+  return [
+    nodeStatusUve(fabricNode(topo, config.name), c, nowUs),
+    ...contrailConfigUves(topo, nowUs),
+    ...tenantConfigObjects(topo).map((o) => contrailConfig(o.type, o.name, o.elements, nowUs)),
+  ];
 }

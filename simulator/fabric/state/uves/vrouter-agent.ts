@@ -115,10 +115,11 @@ const PHYSICAL_INTERFACE = 'eth0';
 
 /**
  * A vRouter's VrouterStatsAgent: the bandwidth of its physical interface, what its workloads send and
- * receive per second, and its moving average (TF's EWM), steady: sigma 0.
+ * receive per second, and its moving average (TF's EWM), steady: sigma 0; its flow entries (active_flows).
  */
 function vrouterStatsUve(ctx: UveContext, vr: VRouter, nowUs: number): UveUpdate {
-  const totals = ctx.topo.workloads.filter((w) => w.vrouter === vr.name).map((w) => countersOf(ctx, w));
+  const hosted = ctx.topo.workloads.filter((w) => w.vrouter === vr.name);
+  const totals = hosted.map((w) => countersOf(ctx, w));
   const bps = (key: 'inBytes' | 'outBytes'): number => 8 * totals.reduce((n, t) => n + t[key], 0);
   // Traffic delivered to the workloads came in on the physical interface; what they send goes out on it.
   const [inBps, outBps] = [bps('outBytes'), bps('inBytes')];
@@ -134,6 +135,7 @@ function vrouterStatsUve(ctx: UveContext, vr: VRouter, nowUs: number): UveUpdate
       phy_band_out_bps: { [PHYSICAL_INTERFACE]: outBps },
       in_bps_ewm: ewm(inBps),
       out_bps_ewm: ewm(outBps),
+      active_flows: hosted.reduce((n, w) => n + (ctx.rates.get(w.vmiUuid)?.activeFlows ?? 0), 0),
     },
     nowUs,
   );

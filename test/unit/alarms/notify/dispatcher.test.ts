@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Dispatcher, type Channel } from '../../../../alarms/notify/dispatcher.js';
 import type { Delivery, Settled } from '../../../../alarms/notify/outbox.js';
+import { registry } from '../../../../common/metrics.js';
 import { until } from '../../../../harness/wait.js';
 
 const retry = { minMs: 1, maxMs: 5, deadAfterMs: 60_000 };
@@ -109,4 +110,59 @@ describe('notification dispatcher', () => {
     await dispatcher.close();
     assert.deepEqual(sent, ['a']);
   });
+
+  it('gives up, dead, what a receiver disabled holds (waiting and in flight) and is given later, counted by reason', async () => {
+    const box = outbox();
+    const stuck = hanging('off', 1);
+    const dispatcher = new Dispatcher([stuck.channel], box, retry);
+    const before = await deadCount('off', 'disabled');
+    dispatcher.enqueue([delivery('off', '1'), delivery('off', '2')]);
+    await until('one in flight', () => stuck.inFlight.length === 1);
+    dispatcher.useChannels([], ['off']);
+    dispatcher.enqueue([delivery('off', '3')]);
+    await until('settled', () => box.settled.length === 3);
+    assert.deepEqual(box.settled.map((s) => [s.delivery.id, s.state]).sort(), [
+      ['1', 'dead'],
+      ['2', 'dead'],
+      ['3', 'dead'],
+    ]);
+    assert.equal((await deadCount('off', 'disabled')) - before, 3);
+    assert.deepEqual(stuck.inFlight, ['1'], 'nothing more sent');
+
+    const sent: string[] = [];
+    dispatcher.useChannels([{ name: 'off', concurrency: 1, send: async (d) => void sent.push(d.id) }], []);
+    dispatcher.enqueue([delivery('off', '4')]);
+    await until('enabled again', () => box.settled.length === 4);
+    await dispatcher.close();
+    assert.deepEqual(sent, ['4'], 'enabled again: new deliveries only, none of those given up');
+  });
+
+  it('tries what a receiver replaced holds with its new definition', async () => {
+    const box = outbox();
+    const tried: string[] = [];
+    const version = (name: string, accept: boolean): Channel => ({
+      name: 'r',
+      concurrency: 1,
+      send: async (d) => {
+        tried.push(`${name}:${d.id}`);
+        if (!accept) throw new Error('503');
+      },
+    });
+    const dispatcher = new Dispatcher([version('v1', false)], box, { ...retry, minMs: 20, maxMs: 20 });
+    dispatcher.enqueue([delivery('r', 'a')]);
+    await until('tried once', () => tried.length > 0);
+    dispatcher.useChannels([version('v2', true)], []);
+    await until('settled', () => box.settled.length === 1);
+    await dispatcher.close();
+    assert.equal(tried.at(-1), 'v2:a');
+    assert.deepEqual(
+      box.settled.map((s) => s.state),
+      ['delivered'],
+    );
+  });
 });
+
+async function deadCount(receiver: string, reason: string): Promise<number> {
+  const { values } = await registry.getSingleMetric('fabricscope_alarm_notifications_dead_total')!.get();
+  return values.find((v) => v.labels.receiver === receiver && v.labels.reason === reason)?.value ?? 0;
+}

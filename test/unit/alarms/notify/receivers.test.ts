@@ -53,6 +53,15 @@ describe('webhook receivers', () => {
       () => loadConfig(options, { alarmWebhooks: '/no/such/file.json' }, {}),
       /not a JSON array of receivers: ENOENT/,
     );
+    // Not JSON: V8's error would quote a stretch of the text, the secret with it.
+    assert.throws(
+      () => loadConfig(options, { alarmWebhooks: `[{"name":"ops","secret":${SECRET}}]` }, {}),
+      (err: Error) => {
+        assert.match(err.message, /not a JSON array of receivers: its text is not valid JSON/);
+        assert.doesNotMatch(err.message, new RegExp(SECRET.slice(0, 8)));
+        return true;
+      },
+    );
   });
 
   it('prints the configuration with the secrets withheld', () => {

@@ -123,7 +123,10 @@ describe('fabric state: generators', () => {
     for (const vn of topo.virtualNetworks) {
       const members = topo.workloads.filter((w) => w.vn === vn.fqName);
       const parts = state.flatMap((g) =>
-        g.uves.filter((u) => u.type === 'virtual-network' && u.name === vn.fqName),
+        g.uves.filter(
+          (u) =>
+            u.type === 'virtual-network' && u.name === vn.fqName && u.structType === 'UveVirtualNetworkAgent',
+        ),
       );
       assert.equal(parts.length, new Set(members.map((w) => w.vrouter)).size, vn.fqName);
       if (parts.length === 0) continue;
@@ -312,12 +315,25 @@ describe('fabric state: nodes', () => {
       );
     }
     assert.equal(elements('config-node', 'config-1')['config_node_ip_address'], '"192.168.200.8"');
-    assert.equal(config.uves.length, 1 + topo.vrouters.length + topo.controlNodes.length + 1);
+    const nodes = 1 + topo.vrouters.length + topo.controlNodes.length + 1;
+    const tenants =
+      topo.securityGroups.length +
+      topo.networkPolicies.length +
+      2 * topo.virtualNetworks.length +
+      topo.workloads.length +
+      topo.services.length;
+    assert.equal(config.uves.length, nodes + tenants);
   });
 
-  it("gives every vRouter a VrouterStatsAgent: its physical interface's bandwidth, steady", () => {
+  it("gives every vRouter a VrouterStatsAgent: its physical interface's bandwidth, steady, and its flows", () => {
+    const rates = interfaceRates(topo);
     for (const vr of topo.vrouters) {
       const stats = attrs(find(vrouterState(vr.name).uves, 'vrouter', vr.name, 'VrouterStatsAgent'));
+      const flows = rates
+        .filter((r) => r.workload.vrouter === vr.name)
+        .reduce((n, r) => n + r.activeFlows, 0);
+      assert.ok(flows > 0);
+      assert.equal(stats['active_flows'], flows);
       const inBps = (stats['phy_band_in_bps'] as Record<string, number>)['eth0'] ?? 0;
       assert.ok(inBps > 0);
       assert.deepEqual((stats['in_bps_ewm'] as Record<string, object>)['eth0'], {

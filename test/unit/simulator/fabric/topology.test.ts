@@ -49,7 +49,10 @@ describe('simulated topology', () => {
   });
 
   it('gives every address once per IPAM, inside its subnets', () => {
-    const ips = topo.workloads.flatMap((w) => [w.ipv4, w.ipv6].filter((ip): ip is string => !!ip));
+    const ipamOf = (w: { vn: string }) => topo.virtualNetworks.find((n) => n.fqName === w.vn)?.ipam;
+    const ips = topo.workloads.flatMap((w) =>
+      [w.ipv4, w.ipv6].filter((ip): ip is string => !!ip).map((ip) => `${ipamOf(w)} ${ip}`),
+    );
     assert.equal(new Set(ips).size, ips.length);
     for (const w of topo.workloads) {
       const vn = topo.virtualNetworks.find((n) => n.fqName === w.vn);

@@ -299,6 +299,11 @@ describe('simulator generator sessions against a fake collector', () => {
     );
     assert.ok(fake.outOfOrderAcks > 0, 'acks came back out of order');
     assert.ok(report.ackedByAction['PASS'] && report.ackedByAction['DENY'], 'allowed and denied flows');
+    // The budget is split between the vRouters (10,000 / 3): each exports its whole flow mix.
+    assert.deepEqual(
+      Object.values(report.ackedByVrouter).map((t) => t.records),
+      [3334, 3333, 3333],
+    );
   });
 
   it('keeps at most max_in_flight batches unacked and obeys max_batch_records', async () => {
@@ -339,6 +344,11 @@ describe('simulator generator sessions against a fake collector', () => {
     assertMatchesCollector(report, 3000);
     assert.ok(report.rejected > 0);
     assert.equal(report.sent, 3000 + report.rejected);
+    // Each vRouter replaces its own rejected records: its share is still acked in full.
+    assert.deepEqual(
+      Object.values(report.ackedByVrouter).map((t) => t.records),
+      [1500, 1500],
+    );
   });
 
   it('honours a rate cap over a duration', async () => {

@@ -5,7 +5,15 @@ import { request as httpsRequest } from 'node:https';
  * A POST refused or unanswered: retried, and its message logged. It names the receiver's origin only:
  * a webhook's path or query may hold a token (as chat webhooks' do), and the body is not logged.
  */
-export class PostError extends Error {}
+export class PostError extends Error {
+  constructor(
+    message: string,
+    /** The receiver's answer, when it gave one (not 2xx). */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * POSTs `body` and resolves on a 2xx; rejects on anything else, and when no answer is complete within
@@ -39,7 +47,7 @@ export function post(
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) return resolve(status);
         const answer = Buffer.concat(chunks).toString('utf8').slice(0, 200).trim();
-        reject(new PostError(`${target.origin} answered ${status}${answer && `: ${answer}`}`));
+        reject(new PostError(`${target.origin} answered ${status}${answer && `: ${answer}`}`, status));
       });
     });
     req.on('error', (err) =>
