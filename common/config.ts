@@ -133,7 +133,7 @@ export const sharedOptions = {
       }
     }),
     redact: (key: Buffer | undefined) => (key ? '(withheld)' : ''),
-    help: "Key sealing webhook receivers' secrets (AES-256-GCM) in the warehouse and on the bus: 32 bytes, base64 or hex (openssl rand -base64 32), the same for the alarm engine and the query API. Empty: embedded, <data-dir>/secrets.key, generated at first start; with --clickhouse-url, no secret is stored (configured receivers sign from the configuration, the API refuses secrets)",
+    help: "Key sealing webhook receivers' secrets in the warehouse and on the bus (AES-256-GCM): 32 bytes, base64 or hex, the same for alarms and query. Empty: embedded, <data-dir>/secrets.key (made at first start); with --clickhouse-url, no secret is stored",
   },
 } as const satisfies OptionTable;
 
