@@ -5,6 +5,7 @@ import type { ConfigOf } from '../common/config.js';
 import type { RequestListener } from '../common/http.js';
 import { FabricError } from '../common/errors.js';
 import { logger } from '../common/log.js';
+import type { SecretBox } from '../common/notify/secret-box.js';
 import type { QuerySettings, Warehouse } from '../common/warehouse/warehouse.js';
 import { queryOptions } from './config.js';
 import { startClickHouseHttp } from './clickhouse-http/server.js';
@@ -39,12 +40,13 @@ import {
 import { reachabilityTypeDefs } from './reachability/schema.js';
 
 /**
- * What the mutations reach: the bus to the alarm engine, when this process has one to it, and how
- * long a mutation waits for the engine (the query timeout).
+ * What the mutations reach: the bus to the alarm engine, when this process has one to it, how long
+ * a mutation waits for the engine (the query timeout), and the key of receivers' secrets if any.
  */
 export interface MutationDeps {
   bus?: Bus;
   waitMs: number;
+  secrets?: SecretBox;
 }
 
 /**
@@ -185,7 +187,12 @@ function limitedReads(
  * The GraphQL API over the warehouse, served at /graphql with GraphiQL for people. A request over
  * the limits of `config` is refused before it runs; each read it makes is bounded in the engine.
  */
-export function createQueryApi(warehouse: Warehouse, config: Partial<QueryConfig> = {}, bus?: Bus): QueryApi {
+export function createQueryApi(
+  warehouse: Warehouse,
+  config: Partial<QueryConfig> = {},
+  bus?: Bus,
+  secrets?: SecretBox,
+): QueryApi {
   const limits = { ...defaultQueryConfig, ...config };
   const reads = limitedReads(
     warehouse,
@@ -194,7 +201,7 @@ export function createQueryApi(warehouse: Warehouse, config: Partial<QueryConfig
     limits.queryTimeout,
   );
   const yoga = createYoga<object, QueryContext>({
-    schema: querySchema(reads, { bus, waitMs: limits.queryTimeout }),
+    schema: querySchema(reads, { bus, waitMs: limits.queryTimeout, secrets }),
     context: () => requestContext(reads),
     graphqlEndpoint: '/graphql',
     graphiql: { title: 'fabricscope' },
@@ -245,17 +252,18 @@ async function checkReadSettingsAllowed(warehouse: Warehouse): Promise<void> {
  * The query service: mounts the GraphQL API at /graphql on the routes of the process's HTTP server,
  * and, when --clickhouse-http-port is set, serves the embedded warehouse over ClickHouse's HTTP
  * interface on that port (query/clickhouse-http/).
- * `bus`, where the process reaches the alarm engine through one, carries acknowledgements.
+ * `bus`, where the process reaches the alarm engine through one, carries acknowledgements;
+ * `secrets` seals receivers' secrets and opens them to test-send.
  */
 export async function start(
   config: QueryConfig,
-  deps: { warehouse: Warehouse; routes: Record<string, RequestListener>; bus?: Bus },
+  deps: { warehouse: Warehouse; routes: Record<string, RequestListener>; bus?: Bus; secrets?: SecretBox },
 ): Promise<{ close(): Promise<void> }> {
   await checkReadSettingsAllowed(deps.warehouse);
   const clickhouseHttp =
     config.clickhouseHttpPort === undefined
       ? undefined
       : await startClickHouseHttp(deps.warehouse, config.clickhouseHttpPort, config);
-  deps.routes['/graphql'] = createQueryApi(deps.warehouse, config, deps.bus).handler;
+  deps.routes['/graphql'] = createQueryApi(deps.warehouse, config, deps.bus, deps.secrets).handler;
   return { close: async () => clickhouseHttp?.close() };
 }
