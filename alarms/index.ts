@@ -1,5 +1,6 @@
 import type { Bus } from '../common/bus/bus.js';
 import type { ConfigOf } from '../common/config.js';
+import type { SecretBox } from '../common/notify/secret-box.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
 import { BUILTIN_RULES } from '../common/model/alarm-rules/builtin/index.js';
 import { alarmsOptions } from './config.js';
@@ -31,15 +32,17 @@ export type AlarmsConfig = ConfigOf<typeof alarmsOptions>;
  * what the warehouse holds — the alarms' statuses, the UVE state — once the writer has stored what
  * they may have been evaluated over, and evaluated once (what happened while no instance owned
  * them). Commands (acks, rule changes) come on the same topic; threshold rules run on an interval.
+ * `secrets` seals and opens webhook receivers' secrets (common/notify/secrets-key.ts).
  */
 export async function start(
   config: AlarmsConfig,
-  deps: { bus: Bus; warehouse: Warehouse },
+  deps: { bus: Bus; warehouse: Warehouse; secrets?: SecretBox },
 ): Promise<{ close(): Promise<void> }> {
   const notifier = await Notifier.start(
     config,
     deps.warehouse,
     (type) => BUILTIN_RULES.find((rule) => rule.fqName === type)?.description ?? '',
+    deps.secrets,
   );
   const store = new AlarmStore(deps.warehouse, notifier);
   await store.open();

@@ -3,6 +3,7 @@ import { openBus } from '../common/bus/open.js';
 import { FabricError } from '../common/errors.js';
 import { startHttpServer, type RequestListener, type UpgradeListener } from '../common/http.js';
 import { logger } from '../common/log.js';
+import { secretBoxFor } from '../common/notify/secrets-key.js';
 import { migrate } from '../common/schema/migrate.js';
 import { openWarehouse } from '../common/warehouse/open.js';
 import * as alarms from '../alarms/index.js';
@@ -50,13 +51,14 @@ export async function startServices(config: Config, run: readonly Service[]): Pr
     has('collector') || has('writer') || has('alarms') || reachesAlarms ? openBusFor(config, run) : undefined;
   const warehouse = has('writer') || has('query') || has('alarms') ? await openWarehouse(config) : undefined;
   if (warehouse) await migrate(warehouse);
+  const secrets = has('query') || has('alarms') ? secretBoxFor(config) : undefined;
   const routes: Record<string, RequestListener> = {};
   const upgrades: Record<string, UpgradeListener> = {};
   const writing = has('writer')
     ? await writer.start(config, { bus: bus!, warehouse: warehouse! })
     : undefined;
   const alarming = has('alarms')
-    ? await alarms.start(config, { bus: bus!, warehouse: warehouse! })
+    ? await alarms.start(config, { bus: bus!, warehouse: warehouse!, secrets })
     : undefined;
   const querying = has('query')
     ? await query.start(config, {
@@ -64,6 +66,7 @@ export async function startServices(config: Config, run: readonly Service[]): Pr
         routes,
         upgrades,
         bus: reachesAlarms ? bus : undefined,
+        secrets,
         feed: follows ? bus : undefined,
       })
     : undefined;

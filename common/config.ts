@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { FabricError } from './errors.js';
+import { parseSecretsKey } from './notify/secret-box.js';
 
 /**
  * Configuration as one table of options: each option's flag, environment variable, default and
@@ -117,6 +118,22 @@ export const sharedOptions = {
     default: '',
     schema: z.string(),
     help: 'ClickHouse server HTTP URL (e.g. http://user:pass@host:8123/db); empty uses embedded chdb',
+  },
+  secretsKey: {
+    flag: 'secrets-key',
+    env: 'FABRICSCOPE_SECRETS_KEY',
+    default: '',
+    schema: z.string().transform((text, ctx) => {
+      if (text.trim() === '') return undefined;
+      try {
+        return parseSecretsKey(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+    redact: (key: Buffer | undefined) => (key ? '(withheld)' : ''),
+    help: "Key sealing webhook receivers' secrets in the warehouse and on the bus (AES-256-GCM): 32 bytes, base64 or hex, the same for alarms and query. Empty: embedded, <data-dir>/secrets.key (made at first start); with --clickhouse-url, no secret is stored",
   },
 } as const satisfies OptionTable;
 

@@ -5,6 +5,7 @@ import type { ConfigOf } from '../common/config.js';
 import type { RequestListener, UpgradeListener } from '../common/http.js';
 import { FabricError } from '../common/errors.js';
 import { logger } from '../common/log.js';
+import type { SecretBox } from '../common/notify/secret-box.js';
 import type { QuerySettings, Warehouse } from '../common/warehouse/warehouse.js';
 import { queryOptions } from './config.js';
 import { startClickHouseHttp } from './clickhouse-http/server.js';
@@ -51,12 +52,13 @@ import {
 import { reachabilityTypeDefs } from './reachability/schema.js';
 
 /**
- * What the mutations reach: the bus to the alarm engine, when this process has one to it, and how
- * long a mutation waits for the engine (the query timeout).
+ * What the mutations reach: the bus to the alarm engine, when this process has one to it, how long
+ * a mutation waits for the engine (the query timeout), and the key of receivers' secrets if any.
  */
 export interface MutationDeps {
   bus?: Bus;
   waitMs: number;
+  secrets?: SecretBox;
   /** The live streams the subscriptions follow (none: every subscription is refused, named). */
   streams?: Streams;
 }
@@ -219,6 +221,7 @@ export function createQueryApi(
   warehouse: Warehouse,
   config: Partial<QueryConfig> = {},
   bus?: Bus,
+  secrets?: SecretBox,
   feed?: Bus,
 ): QueryApi {
   const limits = { ...defaultQueryConfig, ...config };
@@ -230,7 +233,7 @@ export function createQueryApi(
   );
   const streams = liveStreams(reads, limits, feed);
   const yoga = createYoga<object, QueryContext>({
-    schema: querySchema(reads, { bus, waitMs: limits.queryTimeout, streams }),
+    schema: querySchema(reads, { bus, waitMs: limits.queryTimeout, secrets, streams }),
     context: () => requestContext(reads),
     graphqlEndpoint: '/graphql',
     graphiql: { title: 'fabricscope', subscriptionsProtocol: 'WS' },
@@ -302,9 +305,9 @@ async function checkReadSettingsAllowed(warehouse: Warehouse): Promise<void> {
  * The query service: mounts the GraphQL API at /graphql on the routes of the process's HTTP server
  * (WebSocket upgrades on `upgrades`), and, when --clickhouse-http-port is set, serves the embedded
  * warehouse over ClickHouse's HTTP interface on that port (query/clickhouse-http/).
- * `bus`, where the process reaches the alarm engine through one, carries acknowledgements; `feed`,
- * where the process can follow the bus (Kafka, or the collector's log in this process), feeds the
- * live streams.
+ * `bus`, where the process reaches the alarm engine through one, carries acknowledgements;
+ * `secrets` seals receivers' secrets and opens them to test-send; `feed`, where the process can
+ * follow the bus (Kafka, or the collector's log in this process), feeds the live streams.
  */
 export async function start(
   config: QueryConfig,
@@ -313,6 +316,7 @@ export async function start(
     routes: Record<string, RequestListener>;
     upgrades?: Record<string, UpgradeListener>;
     bus?: Bus;
+    secrets?: SecretBox;
     feed?: Bus;
   },
 ): Promise<{ close(): Promise<void> }> {
@@ -321,7 +325,7 @@ export async function start(
     config.clickhouseHttpPort === undefined
       ? undefined
       : await startClickHouseHttp(deps.warehouse, config.clickhouseHttpPort, config);
-  const api = createQueryApi(deps.warehouse, config, deps.bus, deps.feed);
+  const api = createQueryApi(deps.warehouse, config, deps.bus, deps.secrets, deps.feed);
   deps.routes['/graphql'] = api.handler;
   if (deps.upgrades) deps.upgrades['/graphql'] = api.upgrade;
   return {

@@ -1,4 +1,5 @@
 import { counter, gauge, histogram } from '../../common/metrics.js';
+import { receiverErrors } from '../../common/notify/metrics.js';
 
 /** Per receiver (a webhook's name, or `alertmanager:<url>`). */
 export const notifyMetrics = {
@@ -44,11 +45,7 @@ export const notifyMetrics = {
     'Active alarms sent again to an Alertmanager, by outcome (a failure is logged; the next interval sends again)',
     ['receiver', 'outcome'],
   ),
-  receiverErrors: counter(
-    'fabricscope_alarm_receiver_errors_total',
-    'Stored alarm receivers that no longer check, left out at a load (logged), and run-time ones whose CA file cannot be read',
-    ['receiver'],
-  ),
+  receiverErrors,
   unrouted: counter(
     'fabricscope_alarm_notifications_unrouted_total',
     'Pending notifications found for a receiver not known (left pending, logged)',

@@ -7,6 +7,7 @@ import type { Warehouse } from '../../common/warehouse/warehouse.js';
 import type { AlarmStatus, Transition } from '../lifecycle.js';
 import type { ReceiverChange } from '../../common/notify/changes.js';
 import { PostError } from '../../common/notify/post.js';
+import type { SecretBox } from '../../common/notify/secret-box.js';
 import { alertmanagerChannel, webhookChannel } from './channels.js';
 import type { notifyOptions } from './config.js';
 import { Dispatcher, type Channel } from './dispatcher.js';
@@ -87,10 +88,11 @@ export class Notifier {
     config: NotifyConfig,
     warehouse: Warehouse,
     describe: (alarmType: string) => string,
+    secrets: SecretBox | undefined,
   ): Promise<Notifier> {
     // A configured receiver's CA file is checked now (CONFIG, naming it); a run-time one's at each load.
     for (const receiver of config.alarmWebhooks) webhookChannel(receiver);
-    const receivers = new StoredReceivers(warehouse);
+    const receivers = new StoredReceivers(warehouse, secrets);
     await receivers.syncConfig(config.alarmWebhooks);
     const ttlMs = config.alertmanagerResendInterval * RESEND_TTL_INTERVALS;
     const alertmanagers = config.alertmanagerUrls.map((url) => alertmanagerChannel(url, ttlMs));

@@ -1,15 +1,20 @@
-import { clientFault } from '../../common/errors.js';
+import { clientFault, errorMessage } from '../../common/errors.js';
 import { logger } from '../../common/log.js';
 import {
   effectiveReceivers,
+  openedReceiver,
   planReceiverChange,
   type EffectiveReceiver,
   type ReceiverChange,
 } from '../../common/notify/changes.js';
 import { definitionOf, type WebhookReceiver } from '../../common/notify/receivers.js';
+import { isSealed, type SecretBox } from '../../common/notify/secret-box.js';
+import { SECRETS_KEY_OPTION } from '../../common/notify/secrets-key.js';
 import {
   newestReceiverVersions,
   readReceiverVersions,
+  sealPlainSecret,
+  storedPlain,
   storeReceiverVersion,
   type ReceiverVersion,
 } from '../../common/schema/alarm-receivers.js';
@@ -25,14 +30,26 @@ const CONFIG_AUTHOR = 'config';
  * The versions that make the stored receivers agree with `--alarm-webhooks`: a configured receiver
  * new, or whose definition or secret differs from its newest stored version, is stored (keeping its
  * status: one disabled at run time stays disabled); one stored from the configuration and no longer
- * in it is stored deleted. A receiver of the API with a configured one's name gives way to it.
+ * in it is stored deleted. A receiver of the API with a configured one's name gives way to it. The
+ * secret is stored sealed under `secrets`, or '' without a key (the engine signs from the
+ * configuration); a stored one that does not open under the key (another key) is stored again.
  */
 export function configVersions(
   versions: readonly ReceiverVersion[],
   configured: readonly WebhookReceiver[],
   now: number,
+  secrets: SecretBox | undefined,
 ): ReceiverVersion[] {
   const newest = newestReceiverVersions(versions);
+  const opened = (sealed: string): string | undefined => {
+    try {
+      return secrets?.open(sealed);
+    } catch {
+      return undefined;
+    }
+  };
+  const sameSecret = (stored: string, secret: string): boolean =>
+    secrets ? opened(stored) === secret : stored === '';
   const next = (name: string, fields: Pick<ReceiverVersion, 'receiver' | 'secret' | 'status'>) => ({
     name,
     version: (newest.get(name)?.version ?? 0) + 1,
@@ -46,7 +63,7 @@ export function configVersions(
     const stored = newest.get(receiver.name);
     const definition = JSON.stringify(definitionOf(receiver));
     const fromConfig = stored?.source === 'config' && stored.status !== 'deleted';
-    if (fromConfig && stored.receiver === definition && stored.secret === receiver.secret) continue;
+    if (fromConfig && stored.receiver === definition && sameSecret(stored.secret, receiver.secret)) continue;
     if (stored && !fromConfig && stored.status !== 'deleted') {
       log.warn(
         { receiver: receiver.name, version: stored.version },
@@ -54,7 +71,8 @@ export function configVersions(
       );
     }
     const status = fromConfig ? stored.status : 'enabled';
-    writes.push(next(receiver.name, { receiver: definition, secret: receiver.secret, status }));
+    const secret = secrets?.seal(receiver.secret) ?? '';
+    writes.push(next(receiver.name, { receiver: definition, secret, status }));
   }
   const names = new Set(configured.map((r) => r.name));
   for (const stored of newest.values()) {
@@ -73,40 +91,110 @@ export interface ReceiversInForce {
 /**
  * The receivers as the warehouse holds them (alarm_receivers). The engine alone writes them: its
  * configured ones at start, and the API's changes, which come to every partition of the alarms
- * topic (as rule changes do) and are checked again here against what is stored.
+ * topic (as rule changes do) and are checked again here against what is stored. Secrets are stored
+ * sealed under `secrets` (the API seals its receivers', the engine its configured ones') and opened
+ * here to sign; without a key the configured receivers sign from the configuration.
  */
 export class StoredReceivers {
-  constructor(private readonly warehouse: Warehouse) {}
+  private configured = new Map<string, WebhookReceiver>();
 
-  /** Stores what `--alarm-webhooks` changed since the last start (configVersions). */
+  constructor(
+    private readonly warehouse: Warehouse,
+    private readonly secrets: SecretBox | undefined,
+  ) {}
+
+  /**
+   * Seals the secrets stored before sealing, then stores what `--alarm-webhooks` changed since the
+   * last start (configVersions). Without a key, a configured receiver's secret is not stored (the
+   * API cannot test-send it): logged and counted.
+   */
   async syncConfig(configured: readonly WebhookReceiver[]): Promise<void> {
-    const writes = configVersions(await readReceiverVersions(this.warehouse), configured, Date.now());
+    this.configured = new Map(configured.map((r) => [r.name, r]));
+    await this.sealPlainSecrets(await readReceiverVersions(this.warehouse));
+    const versions = await readReceiverVersions(this.warehouse);
+    const writes = configVersions(versions, configured, Date.now(), this.secrets);
     for (const version of writes) await this.store(version);
+    if (this.secrets) return;
+    for (const { name } of configured) {
+      notifyMetrics.receiverErrors.inc({ receiver: name });
+      log.warn(
+        { receiver: name },
+        `configured alarm receiver's secret not stored (no ${SECRETS_KEY_OPTION} to seal it with): it signs from the configuration, the API cannot test-send it`,
+      );
+    }
   }
 
   /**
-   * The receivers in force. A stored version that no longer checks is left out, logged and counted
-   * (its deliveries stay pending); a receiver disabled or deleted is refused.
+   * The one-time step of an upgrade: every version stored with its secret plain (before sealing)
+   * is rewritten sealed; nothing once done. Without a key they stay as they are and are not used:
+   * logged and counted, each.
+   */
+  private async sealPlainSecrets(versions: readonly ReceiverVersion[]): Promise<void> {
+    for (const version of versions.filter((v) => storedPlain(v.secret))) {
+      const { name } = version;
+      if (!this.secrets) {
+        notifyMetrics.receiverErrors.inc({ receiver: name });
+        log.error(
+          { receiver: name, version: version.version },
+          `alarm receiver's secret stored unsealed, and not used: give the engine ${SECRETS_KEY_OPTION} and it is sealed at start`,
+        );
+        continue;
+      }
+      await sealPlainSecret(this.warehouse, version, this.secrets.seal(version.secret));
+      log.info(
+        { receiver: name, version: version.version },
+        "sealed an alarm receiver's secret stored plain",
+      );
+    }
+  }
+
+  /**
+   * The receivers in force, their secrets opened. A stored version that no longer checks, or whose
+   * secret does not open, is left out, logged and counted (its deliveries stay pending); a receiver
+   * disabled or deleted is refused.
    */
   async load(): Promise<ReceiversInForce> {
     const { receivers, gone, faults } = effectiveReceivers(await readReceiverVersions(this.warehouse));
+    const enabled: WebhookReceiver[] = [];
+    for (const receiver of receivers.filter((r) => r.enabled)) {
+      try {
+        enabled.push(this.opened(receiver));
+      } catch (err) {
+        const { name, version } = receiver.stored;
+        faults.push({ name, version, error: errorMessage(err) });
+      }
+    }
     for (const fault of faults) {
       notifyMetrics.receiverErrors.inc({ receiver: fault.name });
-      log.error(fault, 'a stored alarm receiver does not check: left out');
+      log.error(fault, 'a stored alarm receiver cannot be used: left out');
     }
     const off = (r: EffectiveReceiver): boolean => !r.enabled;
-    return {
-      enabled: receivers.filter((r) => r.enabled).map((r) => r.receiver),
-      refused: [...receivers.filter(off).map((r) => r.receiver.name), ...gone],
-    };
+    return { enabled, refused: [...receivers.filter(off).map((r) => r.receiver.name), ...gone] };
+  }
+
+  /** Its secret opened; a configured one stored without (no key) signs from the configuration. */
+  private opened(receiver: EffectiveReceiver): WebhookReceiver {
+    const configured = this.configured.get(receiver.receiver.name);
+    const { source, secret } = receiver.stored;
+    if (source === 'config' && secret === '' && configured)
+      return { ...receiver.receiver, secret: configured.secret };
+    return openedReceiver(receiver, this.secrets);
   }
 
   /**
-   * Stores the version a change makes. One refused (the receiver changed since the API checked it)
-   * is logged, and the API tells its caller; one stored already (a redelivery, or this change from
-   * another partition) is not stored again.
+   * Stores the version a change makes. One refused (the receiver changed since the API checked it,
+   * or its secret is not sealed) is logged, and the API tells its caller; one stored already (a
+   * redelivery, or this change from another partition) is not stored again.
    */
   async apply(change: ReceiverChange): Promise<'applied' | 'refused' | 'unchanged'> {
+    if (change.secret !== '' && !isSealed(change.secret)) {
+      notifyMetrics.receiverErrors.inc({ receiver: change.name });
+      log.warn(
+        { receiver: change.name, operation: change.operation },
+        'refused an alarm receiver change whose secret is not sealed (sent by a query service older than sealing?): not stored',
+      );
+      return 'refused';
+    }
     const versions = await readReceiverVersions(this.warehouse);
     let next: ReceiverVersion | undefined;
     try {

@@ -1,10 +1,20 @@
-import { errorMessage, FabricError } from '../errors.js';
+import { errorMessage, FabricError, invalid } from '../errors.js';
 import {
   newestReceiverVersions,
+  storedPlain,
   type ReceiverSource,
   type ReceiverVersion,
 } from '../schema/alarm-receivers.js';
-import { checkedReceiver, definitionOf, parseQuietly, type WebhookReceiver } from './receivers.js';
+import {
+  checkedReceiver,
+  definitionOf,
+  issuesOf,
+  parseQuietly,
+  receiverSchema,
+  type WebhookReceiver,
+} from './receivers.js';
+import type { SecretBox } from './secret-box.js';
+import { SECRETS_KEY_OPTION } from './secrets-key.js';
 
 export const receiverOperations = ['create', 'replace', 'disable', 'enable', 'delete'] as const;
 export type ReceiverOperation = (typeof receiverOperations)[number];
@@ -15,16 +25,22 @@ export interface ReceiverChange {
   name: string;
   /** Its definition's JSON, without name and secret (create, replace). */
   receiver: string;
-  /** The secret (create; replace: '' keeps the one stored). */
+  /**
+   * The secret (create; replace: '' keeps the one stored): sealed (secret-box.ts) once the API has
+   * checked it, so that the bus and the warehouse only ever hold it sealed.
+   */
   secret: string;
   /** The receiver's newest stored version the change was checked against (0: none). */
   expectedVersion: number;
   author: string;
 }
 
+/** A receiver as stored: everything but its secret, which `stored.secret` holds sealed. */
+export type StoredReceiver = Omit<WebhookReceiver, 'secret'>;
+
 /** A receiver as it stands: checked, where it comes from, whether it is sent anything. */
 export interface EffectiveReceiver {
-  receiver: WebhookReceiver;
+  receiver: StoredReceiver;
   source: ReceiverSource;
   enabled: boolean;
   stored: ReceiverVersion;
@@ -37,13 +53,49 @@ export interface ReceiverFault {
   error: string;
 }
 
-/** The receiver a stored version holds, checked as a configured one is. */
-const receiverOf = (v: ReceiverVersion): WebhookReceiver =>
-  checkedReceiver({
+const storedSchema = receiverSchema.omit({ secret: true });
+
+/** The receiver a stored version holds, checked as a configured one is (its secret aside). */
+function receiverOf(v: ReceiverVersion): StoredReceiver {
+  const parsed = storedSchema.safeParse({
     ...(parseQuietly(v.receiver, `alarm receiver ${v.name}`) as object),
     name: v.name,
-    secret: v.secret,
   });
+  if (!parsed.success) throw invalid(`alarm receiver refused: ${issuesOf(parsed.error)}`);
+  return parsed.data;
+}
+
+/**
+ * A receiver with its secret opened, to sign with. FAILED_PRECONDITION naming the receiver (never
+ * the secret, sealed or not) when there is no secret stored, no key here, or the secret stored does
+ * not open with it (another key, altered), or was stored unsealed (before sealing: the engine
+ * seals it at its start).
+ */
+export function openedReceiver(
+  { receiver, stored }: EffectiveReceiver,
+  secrets: SecretBox | undefined,
+): WebhookReceiver {
+  const refuse = (why: string): never => {
+    throw new FabricError('FAILED_PRECONDITION', `alarm receiver ${receiver.name}: ${why}`);
+  };
+  if (stored.secret === '') {
+    return refuse(`its secret is not stored (the alarm engine had no ${SECRETS_KEY_OPTION} to seal it with)`);
+  }
+  if (storedPlain(stored.secret)) {
+    return refuse(
+      `its secret is stored unsealed: the alarm engine seals it at its start with ${SECRETS_KEY_OPTION}`,
+    );
+  }
+  if (!secrets)
+    return refuse(`its secret is sealed and this process has no ${SECRETS_KEY_OPTION} (the alarm engine's)`);
+  try {
+    return { ...receiver, secret: secrets.open(stored.secret) };
+  } catch (err) {
+    return refuse(
+      `its secret ${errorMessage(err)}: give the key it was sealed with, or replace it with its secret`,
+    );
+  }
+}
 
 /**
  * The receivers in force, by name: the newest version of each name, unless a deletion. `gone`: the

@@ -82,7 +82,7 @@ const durationText = (ms: number): string => {
 };
 
 /** A checked receiver's definition, defaults written out: what is stored, and parses back to it. */
-export function definitionOf(receiver: WebhookReceiver): ReceiverDefinition {
+export function definitionOf(receiver: Omit<WebhookReceiver, 'secret'>): ReceiverDefinition {
   const { url, severities, types, uveTypes, names, concurrency, timeout, ca } = receiver;
   const fields = { url, severities, types, uveTypes, names, concurrency, timeout: durationText(timeout), ca };
   return Object.fromEntries(

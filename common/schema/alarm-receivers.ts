@@ -1,3 +1,4 @@
+import { SEALED_PREFIX } from '../notify/secret-box.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
 /**
@@ -6,8 +7,11 @@ import type { Warehouse } from '../warehouse/warehouse.js';
  * receivers written at run time through the API (source `api`), and at its start those of its
  * `--alarm-webhooks` (source `config`) whose definition or secret differs from the newest stored, so
  * that the API can list and test them and a run-time disable outlives a restart. No TTL: written by
- * hand, few rows. `secret` is the HMAC key, stored as given because every signature needs it: the
- * API never returns it; every version keeps its own (a rotated secret stays in the older version).
+ * hand, few rows. `secret` is the HMAC key, sealed (common/notify/secret-box.ts: whoever reads the
+ * warehouse reads no secret), or '' when the engine had no key to seal it with; the API never returns
+ * it; every version keeps its own (a rotated secret stays in the older version). Rows stored before
+ * sealing hold it plain until the engine's start seals them (sealPlainSecret): no migration, since
+ * only the engine has the key.
  */
 export const receiverStatuses = ['enabled', 'disabled', 'deleted'] as const;
 export type ReceiverStatus = (typeof receiverStatuses)[number];
@@ -71,6 +75,28 @@ export async function storeReceiverVersion(warehouse: Warehouse, v: ReceiverVers
     { ...v },
   );
 }
+
+/**
+ * Writes a version's secret, stored plain before sealing, sealed: a mutation, waited for. Its text
+ * (kept in system.mutations) names the row and holds the sealed secret, never the plain one; it
+ * changes nothing once done (only a row not sealed is rewritten), so two engines may both run it.
+ */
+export async function sealPlainSecret(
+  warehouse: Warehouse,
+  v: Pick<ReceiverVersion, 'name' | 'version'>,
+  sealed: string,
+): Promise<void> {
+  await warehouse.exec(
+    `ALTER TABLE alarm_receivers UPDATE secret = {sealed:String}
+     WHERE name = {name:String} AND version = {version:UInt64} AND secret != ''
+       AND NOT startsWith(secret, {prefix:String})
+     SETTINGS mutations_sync = 2`,
+    { name: v.name, version: v.version, sealed, prefix: SEALED_PREFIX },
+  );
+}
+
+/** Whether a stored secret predates sealing: the engine seals it at its start. */
+export const storedPlain = (secret: string): boolean => secret !== '' && !secret.startsWith(SEALED_PREFIX);
 
 /** The newest version of each name. */
 export function newestReceiverVersions(versions: readonly ReceiverVersion[]): Map<string, ReceiverVersion> {

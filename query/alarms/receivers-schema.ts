@@ -6,7 +6,7 @@
  * object, it refuses).
  */
 export const alarmReceiversTypeDefs = /* GraphQL */ `
-  "A webhook receiver's HMAC secret (at least 16 characters): write-only, never returned nor quoted in an error."
+  "A webhook receiver's HMAC secret (at least 16 characters): write-only, never returned nor quoted in an error; sent to the engine and stored sealed (--secrets-key)."
   scalar Secret
 
   "Where a receiver is defined: --alarm-webhooks (changed there; here only disabled or enabled), or this API."
@@ -81,8 +81,9 @@ export const alarmReceiversTypeDefs = /* GraphQL */ `
     engine, whose notifications take it from then on; the answer is the receiver once stored. author:
     who makes the change, kept with the version. A receiver that does not check is refused
     BAD_USER_INPUT naming every field at fault (as --alarm-webhooks is checked); one changed since
-    expectedVersion, or a configured one replaced or deleted, FAILED_PRECONDITION; UNAVAILABLE when this
-    process cannot reach the alarm engine or it has not stored the change within the query timeout.
+    expectedVersion, a configured one replaced or deleted, or a secret given where this process has no
+    --secrets-key to seal it with, FAILED_PRECONDITION; UNAVAILABLE when this process cannot reach
+    the alarm engine or it has not stored the change within the query timeout.
     """
     createAlarmReceiver(
       name: String!
@@ -104,7 +105,7 @@ export const alarmReceiversTypeDefs = /* GraphQL */ `
     enableAlarmReceiver(name: String!, author: String): AlarmReceiver!
     "Deletes a receiver of the API (a configured one is disabled, or removed from the configuration): true once stored."
     deleteAlarmReceiver(name: String!, author: String): Boolean!
-    "Sends one signed test delivery to a receiver, enabled or not, from this process: what it answered."
+    "Sends one signed test delivery to a receiver, enabled or not, from this process: what it answered. FAILED_PRECONDITION when its secret does not open here (no --secrets-key, another key)."
     testAlarmReceiver(name: String!): AlarmReceiverTest!
   }
 `;

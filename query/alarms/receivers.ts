@@ -1,15 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { receiverChangeMessage } from '../../common/bus/alarm-commands.js';
-import { FabricError, invalid } from '../../common/errors.js';
+import { errorMessage, FabricError, invalid } from '../../common/errors.js';
 import { logger, rateLimited } from '../../common/log.js';
 import {
   effectiveReceivers,
+  openedReceiver,
   planReceiverChange,
   type EffectiveReceiver,
   type ReceiverChange,
   type ReceiverOperation,
 } from '../../common/notify/changes.js';
-import { definitionOf } from '../../common/notify/receivers.js';
+import { receiverErrors } from '../../common/notify/metrics.js';
+import { definitionOf, type WebhookReceiver } from '../../common/notify/receivers.js';
+import type { SecretBox } from '../../common/notify/secret-box.js';
+import { SECRETS_KEY_OPTION } from '../../common/notify/secrets-key.js';
 import { sendTest } from '../../common/notify/send.js';
 import {
   newestReceiverVersions,
@@ -33,8 +37,9 @@ const log = logger('query');
 const limited = rateLimited(log);
 
 /**
- * A receiver as the API shows it: its fields one by one, never its secret (secretSet says one is).
- * The secret is in what the warehouse answered and nowhere in this object.
+ * A receiver as the API shows it: its fields one by one, never its secret (secretSet says one is:
+ * stored, or, for a configured one stored without, in the engine's configuration). The secret,
+ * sealed, is in what the warehouse answered and nowhere in this object.
  */
 function toAlarmReceiver({ receiver, source, enabled, stored }: EffectiveReceiver): AlarmReceiver {
   return {
@@ -49,7 +54,7 @@ function toAlarmReceiver({ receiver, source, enabled, stored }: EffectiveReceive
     concurrency: receiver.concurrency,
     timeout: definitionOf(receiver).timeout ?? '',
     ca: receiver.ca ?? null,
-    secretSet: receiver.secret !== '',
+    secretSet: stored.secret !== '' || source === 'config',
     version: stored.version,
     updatedBy: stored.author || null,
     updatedAt: microsToRfc3339(stored.at * 1000),
@@ -102,8 +107,20 @@ function secretText(secret: unknown): string {
  */
 export function alarmReceiverMutations(
   warehouse: Warehouse,
-  { bus, waitMs }: MutationDeps,
+  { bus, waitMs, secrets }: MutationDeps,
 ): MutationResolvers {
+  /** A secret sealed for the bus and the warehouse; refused where there is no key to seal it with. */
+  const sealed = (name: string, secret: string): string => {
+    if (secret === '') return '';
+    if (!secrets) {
+      throw new FabricError(
+        'FAILED_PRECONDITION',
+        `alarm receiver ${name}: its secret cannot be stored: this process has no ${SECRETS_KEY_OPTION} to seal it with (give it the alarm engine's key)`,
+      );
+    }
+    return secrets.seal(secret);
+  };
+
   async function change(
     operation: ReceiverOperation,
     name: string,
@@ -123,10 +140,12 @@ export function alarmReceiverMutations(
       expectedVersion: fields.expectedVersion ?? newestReceiverVersions(versions).get(name)?.version ?? 0,
       author: fields.author ?? '',
     };
-    const planned = planReceiverChange(versions, request, Date.now());
-    if (!planned) return;
+    // Checked with the secret as given, then sent and stored sealed: the version the engine stores.
+    if (!planReceiverChange(versions, request, Date.now())) return;
+    const sent = { ...request, secret: sealed(name, request.secret) };
+    const planned = planReceiverChange(versions, sent, Date.now())!;
     if (!bus) throw unreachable();
-    await bus.broadcast('alarms', [receiverChangeMessage(request)]);
+    await bus.broadcast('alarms', [receiverChangeMessage(sent)]);
     await storedBy(planned);
     log.info({ receiver: name, operation, version: planned.version }, 'alarm receiver changed');
   }
@@ -183,12 +202,26 @@ export function alarmReceiverMutations(
       return true;
     }),
     testAlarmReceiver: resolver('testAlarmReceiver', async ({ name }) => {
-      const { receiver } = await receiverNamed(warehouse, name);
-      const outcome = await sendTest(receiver);
+      const outcome = await sendTest(openedFor(await receiverNamed(warehouse, name), secrets));
       log.info({ receiver: name, ...outcome }, 'sent a test delivery to an alarm receiver');
       return { receiver: name, ...outcome };
     }),
   };
+}
+
+/** A receiver with its secret opened to sign; one that does not open is logged and counted. */
+function openedFor(found: EffectiveReceiver, secrets: SecretBox | undefined): WebhookReceiver {
+  try {
+    return openedReceiver(found, secrets);
+  } catch (err) {
+    receiverErrors.inc({ receiver: found.receiver.name });
+    limited.warn(
+      found.receiver.name,
+      { receiver: found.receiver.name, err: errorMessage(err) },
+      'cannot test-send an alarm receiver',
+    );
+    throw err;
+  }
 }
 
 function unreachable(): FabricError {

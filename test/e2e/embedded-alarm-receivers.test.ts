@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { startWebhookReceiver, type ReceivedNotification } from '../../alarms/index.js';
 import type { HttpServer } from '../../common/http.js';
 import type { TestEvent } from '../../common/notify/send.js';
 import type { UveUpdate } from '../../common/proto.js';
 import { cleanUp } from '../../harness/child-processes.js';
+import { freePort } from '../../harness/kafka.js';
 import { graphqlRaw, startPipelineProcess, type PipelineProcess } from '../../harness/pipeline-process.js';
 import { readUntil } from '../../harness/wait.js';
 import { buildFabricState, buildTopology, planEvents } from '../../simulator/index.js';
@@ -18,6 +20,14 @@ const SECRET = 'the-run-time-receivers-secret';
 const CONFIG_SECRET = 'the-configured-receivers-secret';
 const WRONG_SECRET = 'a-secret-the-receiver-does-not-know';
 const SECRETS = new RegExp([SECRET, CONFIG_SECRET, WRONG_SECRET].join('|'));
+const ENDPOINT_PASSWORD = 'the-grafana-users-password';
+
+/** Every file under a directory, with its bytes. */
+const filesUnder = (dir: string): { path: string; bytes: Buffer }[] =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((name) => join(dir, name))
+    .filter((path) => statSync(path).isFile())
+    .map((path) => ({ path, bytes: readFileSync(path) }));
 
 /** A signed-webhook receiver (the example one) keeping what it verified and what it refused. */
 async function recorder(secret: string) {
@@ -54,8 +64,10 @@ const FIELDS = 'name source enabled url types secretSet version';
 /**
  * Receivers managed at run time on the embedded pipeline (a real process, chdb): one created through
  * GraphQL is sent a real alarm, signed under its secret; test-sent; disabled (the clear reaches only
- * the configured receiver), enabled again (the next raise reaches it), kept across a restart. No
- * GraphQL answer and no line of the pipeline's log (at debug) holds a secret.
+ * the configured receiver), enabled again (the next raise reaches it), kept across a restart, after
+ * which it is still signed under its secret. No GraphQL answer, no line of the pipeline's log (at
+ * debug), no row the read-only ClickHouse HTTP endpoint answers and no byte of the bus log holds a
+ * secret: they are sealed under the key the pipeline generated in its data dir.
  */
 describe('embedded pipeline: webhook receivers created, tested, disabled and deleted through GraphQL', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'fs-receivers-'));
@@ -74,6 +86,8 @@ describe('embedded pipeline: webhook receivers created, tested, disabled and del
   const logs: string[] = [];
   /** Every GraphQL answer, as the client read it. */
   const answers: string[] = [];
+  /** A Grafana user of the ClickHouse HTTP endpoint, which may run any SELECT. */
+  let grafana: ClickHouseClient;
 
   const ask = async (query: string, variables: Record<string, unknown> = {}) => {
     const answer = await graphqlRaw(pipeline.graphqlUrl, query, variables);
@@ -110,7 +124,21 @@ describe('embedded pipeline: webhook receivers created, tested, disabled and del
     runtime = await recorder(SECRET);
     configured = await recorder(CONFIG_SECRET);
     const webhooks = [{ name: 'configured', url: configured.url, secret: CONFIG_SECRET, types: [`*${BGP}`] }];
-    args = ['--generator-grace', '1s', '--log-level', 'debug', '--alarm-webhooks', JSON.stringify(webhooks)];
+    const endpoint = [
+      '--clickhouse-http-port',
+      String(await freePort()),
+      '--clickhouse-http-host',
+      '127.0.0.1',
+    ];
+    args = [
+      ...['--generator-grace', '1s', '--log-level', 'debug', '--alarm-webhooks', JSON.stringify(webhooks)],
+      ...[...endpoint, '--clickhouse-http-user', 'grafana', '--clickhouse-http-password', ENDPOINT_PASSWORD],
+    ];
+    grafana = createClient({
+      url: `http://127.0.0.1:${endpoint[1]}`,
+      username: 'grafana',
+      password: ENDPOINT_PASSWORD,
+    });
     pipeline = await startPipelineProcess(dataDir, { args, keepOutput: true });
     for (const { generator, uves } of state) {
       streams.push(await publishUves(pipeline.grpcTarget, generator, 1, uves));
@@ -119,6 +147,7 @@ describe('embedded pipeline: webhook receivers created, tested, disabled and del
   after(() =>
     cleanUp(
       ...streams.map((s) => () => s.close()),
+      () => grafana?.close(),
       () => pipeline?.stop(),
       () => runtime?.server?.close(),
       () => configured?.server?.close(),
@@ -188,6 +217,32 @@ describe('embedded pipeline: webhook receivers created, tested, disabled and del
     });
   });
 
+  it('holds every secret sealed: in the warehouse, as any SELECT reads it, and in the bus log', async () => {
+    const rows = await (
+      await grafana.query({ query: 'SELECT name, secret FROM alarm_receivers', format: 'JSONEachRow' })
+    ).json<{ name: string; secret: string }>();
+    assert.deepEqual(rows.map((r) => r.name).sort(), ['configured', 'mismatched', 'runtime']);
+    for (const { name, secret } of rows) {
+      assert.match(secret, /^v1:[A-Za-z0-9+/]+=*$/, `${name}'s secret is sealed`);
+      assert.doesNotMatch(secret, SECRETS);
+    }
+    const bus = filesUnder(join(dataDir, 'bus'));
+    assert.ok(
+      bus.some((f) => f.bytes.includes('receiver:runtime')),
+      'the bus log holds the receiver commands',
+    );
+    for (const { path, bytes } of bus) {
+      for (const secret of [SECRET, CONFIG_SECRET, WRONG_SECRET]) {
+        assert.equal(bytes.includes(secret), false, `${path} holds no plain secret`);
+      }
+    }
+    assert.equal(
+      statSync(join(dataDir, 'secrets.key')).mode & 0o777,
+      0o600,
+      'the key, generated, is private',
+    );
+  });
+
   it('disables a receiver: the clear reaches only the configured one', async () => {
     const disabled = await data<{ disableAlarmReceiver: Receiver }>(
       'mutation { disableAlarmReceiver(name: "runtime", author: "e2e") { enabled version } }',
@@ -244,6 +299,22 @@ describe('embedded pipeline: webhook receivers created, tested, disabled and del
     );
     assert.equal(kept.find((r) => r.name === 'configured')?.enabled, false);
     logs.push(log);
+  });
+
+  it('signs under the same secret after the restart: a test delivery and the clear of the raise', async () => {
+    // The one refusal so far: the test delivery signed under the mismatched receiver's secret.
+    const refusals = runtime.refused.length;
+    const sent = await data<{ testAlarmReceiver: { delivered: boolean; statusCode: number } }>(
+      'mutation { testAlarmReceiver(name: "runtime") { delivered statusCode } }',
+    );
+    assert.deepEqual(sent.testAlarmReceiver, { delivered: true, statusCode: 204 });
+    await publish(5, up!.uves);
+    await readUntil(
+      'the clear at the receiver, from the restarted engine',
+      async () => runtime.events('cleared'),
+      (e) => e.length > 0,
+    );
+    assert.deepEqual(runtime.refused.slice(refusals), [], 'each verified under its secret');
   });
 
   it('never showed nor logged a secret', () => {

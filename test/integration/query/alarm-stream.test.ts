@@ -50,7 +50,7 @@ describe('alarms subscription', () => {
     store = new AlarmStore(warehouse);
     await store.open();
     bus = new LocalLogBus({ dir: join(dir, 'bus'), maxBytes: 1 << 20 });
-    api = createQueryApi(warehouse, {}, undefined, bus);
+    api = createQueryApi(warehouse, {}, undefined, undefined, bus);
     http = await startHttpServer({ host: '127.0.0.1', port: 0, routes: { '/graphql': api.handler } });
   });
   after(async () => {

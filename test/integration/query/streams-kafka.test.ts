@@ -72,7 +72,7 @@ describe(
         partitions: 3,
         replicationFactor: 1,
       });
-      const api = createQueryApi(warehouse, {}, undefined, bus);
+      const api = createQueryApi(warehouse, {}, undefined, undefined, bus);
       const http = await startHttpServer({
         host: '127.0.0.1',
         port: 0,

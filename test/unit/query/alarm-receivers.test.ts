@@ -4,12 +4,14 @@ import { StoredReceivers } from '../../../alarms/notify/stored.js';
 import { readAlarmCommand } from '../../../common/bus/alarm-commands.js';
 import type { Bus, BusMessage } from '../../../common/bus/bus.js';
 import { checkedReceiver } from '../../../common/notify/receivers.js';
+import { SecretBox } from '../../../common/notify/secret-box.js';
 import type { ReceiverVersion } from '../../../common/schema/alarm-receivers.js';
 import type { QueryParams, Warehouse } from '../../../common/warehouse/warehouse.js';
 import { createQueryApi } from '../../../query/index.js';
 
 const SECRET = 'a-receiver-secret-of-some-length';
 const CONFIG_SECRET = 'the-configured-receivers-secret';
+const box = new SecretBox(Buffer.alloc(32, 3));
 
 /** A warehouse holding alarm_receivers in memory: what the API reads and the engine (StoredReceivers) writes. */
 function receiversWarehouse(): Warehouse & { versions: ReceiverVersion[] } {
@@ -33,7 +35,7 @@ function receiversWarehouse(): Warehouse & { versions: ReceiverVersion[] } {
 
 /** A bus to an engine that stores each receiver change it is sent; `sent` keeps the messages. */
 function busToEngine(warehouse: Warehouse) {
-  const engine = new StoredReceivers(warehouse);
+  const engine = new StoredReceivers(warehouse, box);
   const sent: BusMessage[] = [];
   const bus = {
     broadcast: async (_kind: string, messages: BusMessage[]) => {
@@ -49,8 +51,15 @@ function busToEngine(warehouse: Warehouse) {
 }
 
 /** The API's answer as text (what a client reads) and parsed. */
-async function ask(warehouse: Warehouse, query: string, variables: Record<string, unknown>, bus?: Bus) {
-  const api = createQueryApi(warehouse, { queryTimeout: 2000 }, bus);
+async function ask(
+  warehouse: Warehouse,
+  query: string,
+  variables: Record<string, unknown>,
+  bus?: Bus,
+  /** null: no key. */
+  secrets: SecretBox | null = box,
+) {
+  const api = createQueryApi(warehouse, { queryTimeout: 2000 }, bus, secrets ?? undefined);
   const response = await api.fetch('http://localhost/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
@@ -74,7 +83,7 @@ describe('GraphQL alarm receivers, through the engine that stores them', () => {
   it('creates, lists, disables and deletes a receiver; no answer holds a secret', async () => {
     const warehouse = receiversWarehouse();
     const { bus, sent } = busToEngine(warehouse);
-    await new StoredReceivers(warehouse).syncConfig([
+    await new StoredReceivers(warehouse, box).syncConfig([
       checkedReceiver({ name: 'configured', url: 'http://127.0.0.1:1/', secret: CONFIG_SECRET }),
     ]);
     const answers: string[] = [];
@@ -104,6 +113,18 @@ describe('GraphQL alarm receivers, through the engine that stores them', () => {
     });
     assert.equal(sent.length, 1);
     assert.match(sent[0]!.key, /^receiver:ops$/, 'the key names the receiver, never its secret');
+    const command = readAlarmCommand(sent[0]!);
+    assert.ok(command.kind === 'receiver');
+    assert.equal(box.open(command.secret), SECRET, 'the command carries the secret sealed');
+    assert.doesNotMatch(sent[0]!.value.toString('latin1'), new RegExp(SECRET));
+    assert.deepEqual(
+      warehouse.versions.map((v) => [v.name, box.open(v.secret)]),
+      [
+        ['configured', CONFIG_SECRET],
+        ['ops', SECRET],
+      ],
+      'the warehouse holds each secret sealed',
+    );
 
     const disabled = await asked(
       'mutation { disableAlarmReceiver(name: "configured") { name source enabled version } }',
@@ -170,5 +191,64 @@ describe('GraphQL alarm receivers, through the engine that stores them', () => {
     assert.equal(good.errors?.[0]?.extensions?.code, 'UNAVAILABLE');
     const missing = await ask(warehouse, 'mutation { testAlarmReceiver(name: "nope") { delivered } }', {});
     assert.equal(missing.errors?.[0]?.extensions?.code, 'NOT_FOUND');
+  });
+  it('refuses a secret where there is no key to seal it with, naming the option', async () => {
+    const warehouse = receiversWarehouse();
+    const { bus, sent } = busToEngine(warehouse);
+    const refused = await ask(
+      warehouse,
+      CREATE,
+      { name: 'ops', receiver: { url: 'https://x/' }, secret: SECRET },
+      bus,
+      null,
+    );
+    assert.equal(refused.errors?.[0]?.extensions?.code, 'FAILED_PRECONDITION');
+    assert.match(
+      refused.errors?.[0]?.message ?? '',
+      /alarm receiver ops: .*--secrets-key \/ FABRICSCOPE_SECRETS_KEY/,
+    );
+    assert.doesNotMatch(refused.text, new RegExp(SECRET));
+    assert.deepEqual([sent, warehouse.versions], [[], []], 'nothing sent nor stored');
+  });
+
+  it('the engine refuses a change whose secret is not sealed, and stores nothing', async () => {
+    const warehouse = receiversWarehouse();
+    const outcome = await new StoredReceivers(warehouse, box).apply({
+      ...{ operation: 'create', name: 'ops', receiver: '{"url":"https://x/"}', secret: SECRET },
+      ...{ expectedVersion: 0, author: '' },
+    });
+    assert.equal(outcome, 'refused');
+    assert.deepEqual(warehouse.versions, []);
+  });
+
+  it('a secret that does not open fails the test delivery naming the receiver, and the engine leaves it out', async () => {
+    const warehouse = receiversWarehouse();
+    const { bus } = busToEngine(warehouse);
+    await ask(
+      warehouse,
+      CREATE,
+      { name: 'ops', receiver: { url: 'http://127.0.0.1:1/' }, secret: SECRET },
+      bus,
+    );
+    const otherKey = new SecretBox(Buffer.alloc(32, 4));
+    const test = 'mutation { testAlarmReceiver(name: "ops") { delivered } }';
+    const wrong = await ask(warehouse, test, {}, bus, otherKey);
+    assert.equal(wrong.errors?.[0]?.extensions?.code, 'FAILED_PRECONDITION');
+    assert.match(
+      wrong.errors?.[0]?.message ?? '',
+      /^alarm receiver ops: its secret does not open: sealed under another key/,
+    );
+    const none = await ask(warehouse, test, {}, bus, null);
+    assert.match(
+      none.errors?.[0]?.message ?? '',
+      /^alarm receiver ops: its secret is sealed and this process has no --secrets-key/,
+    );
+    const loaded = await new StoredReceivers(warehouse, otherKey).load();
+    assert.deepEqual(loaded, { enabled: [], refused: [] }, 'left out, neither sent to nor given up');
+    assert.deepEqual(
+      (await new StoredReceivers(warehouse, box).load()).enabled.map((r) => [r.name, r.secret]),
+      [['ops', SECRET]],
+      'opened under its key',
+    );
   });
 });
