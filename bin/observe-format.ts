@@ -26,7 +26,27 @@ export const FLOW_FIELDS = [
   'nwAceUuid',
 ] as const;
 
-export type ObservedFlow = Record<(typeof FLOW_FIELDS)[number], string | number>;
+/** The rules a flow names, resolved to their group or policy and text (Flow.sgRule, Flow.nwAce). */
+export const RULE_FIELDS = 'sgRule { owner number text } nwAce { owner number text }';
+
+interface RuleRef {
+  owner: string | null;
+  number: number | null;
+  text: string;
+}
+
+export type ObservedFlow = Record<(typeof FLOW_FIELDS)[number], string | number> & {
+  sgRule?: RuleRef | null;
+  nwAce?: RuleRef | null;
+};
+
+/** A rule as people name it (`default:admin:web` #2: its text), or its UUID when not resolved. */
+const ruleName = (kind: string, uuid: string | number, rule: RuleRef | null | undefined): string | false => {
+  if (!uuid) return false;
+  if (!rule) return `${kind} ${uuid}`;
+  const owner = rule.owner ? `${rule.owner}${rule.number ? ` #${rule.number}` : ''}: ` : '';
+  return `${kind} ${owner}${rule.text}`;
+};
 
 const PROTOCOLS: Record<number, string> = {
   1: 'ICMP',
@@ -75,8 +95,8 @@ function verdictText(flow: ObservedFlow, colour: boolean): string {
   const coloured = colour && COLOURS[verdict] ? `${COLOURS[verdict]}${verdict}${RESET}` : verdict;
   const why = [
     flow.dropReason,
-    flow.sgRuleUuid && `sg-rule ${flow.sgRuleUuid}`,
-    flow.nwAceUuid && `policy ${flow.nwAceUuid}`,
+    ruleName('sg-rule', flow.sgRuleUuid, flow.sgRule),
+    ruleName('policy', flow.nwAceUuid, flow.nwAce),
   ]
     .filter(Boolean)
     .join(', ');

@@ -1,6 +1,13 @@
 import { errorMessage, FabricError, invalid } from '../common/errors.js';
 import { graphqlEndpoint, queryServer } from './graphql-client.js';
-import { FLOW_FIELDS, outputs, printer, type ObservedFlow, type Output } from './observe-format.js';
+import {
+  FLOW_FIELDS,
+  outputs,
+  printer,
+  RULE_FIELDS,
+  type ObservedFlow,
+  type Output,
+} from './observe-format.js';
 
 /**
  * `fabricscope observe`, in the spirit of `hubble observe`: flows from the GraphQL API, filtered as
@@ -85,7 +92,7 @@ function lastCount(flags: ObserveFlags): number {
   return n;
 }
 
-const selection = FLOW_FIELDS.join(' ');
+const selection = `${FLOW_FIELDS.join(' ')} ${RULE_FIELDS}`;
 
 export async function runObserve(flags: ObserveFlags): Promise<void> {
   if (!(outputs as readonly string[]).includes(flags.output))

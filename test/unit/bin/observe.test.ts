@@ -70,6 +70,12 @@ describe('fabricscope observe', () => {
       compactLine({ ...denied, action: 'pass', dropReason: '', sgRuleUuid: '' }, false),
       / TCP FORWARDED$/,
     );
+    // The deciding rule by its group and number, as the API resolves it from the configuration.
+    const sgRule = { owner: 'default-domain:dev:web', number: 2, text: 'ingress IPv4 tcp port 443' };
+    assert.match(
+      compactLine({ ...denied, sgRule }, false),
+      /DROPPED \(SHORT_ACL_DENY, sg-rule default-domain:dev:web #2: ingress IPv4 tcp port 443\)$/,
+    );
   });
 
   it('lines table rows up under the header', () => {
