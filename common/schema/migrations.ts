@@ -10,7 +10,7 @@ import type { RecordCatalog } from './catalog/types.js';
 import { alarmRuleStatements } from './alarm-rules.js';
 import { alarmDeliveryStatements } from './alarm-deliveries.js';
 import { alarmStateView, alarmTableStatements } from './alarms.js';
-import { addFields, createRollup, createTable, setTtl } from './ddl.js';
+import { addFields, addSampleEdges, createRollup, createTable, setTtl } from './ddl.js';
 import { createSnapshotTables } from './route-table.js';
 import { levels } from './rollups.js';
 import { createLatestView, latestWithdrawals, uveLatestView, workloadsView } from './views.js';
@@ -158,6 +158,11 @@ const written: Migration[] = [
   },
   { id: 7, name: 'alarm rules written at run time, every version', statements: [...alarmRuleStatements] },
   { id: 8, name: "alarm notifications' outbox", statements: [...alarmDeliveryStatements] },
+  {
+    id: 11,
+    name: "interface stats rollups keep each bucket's first, peak and last sample",
+    statements: addSampleEdges(interfaceStatsCatalog, 11),
+  },
 ];
 
 /**

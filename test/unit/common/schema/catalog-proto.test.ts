@@ -66,6 +66,7 @@ const applied: Record<number, string> = {
   6: '20a7d8e3e7f31b86',
   7: '1dae13242fb75746',
   8: '5987eb97fb4418c9',
+  11: '0a94c392cf972919',
 };
 
 describe('applied migrations', () => {
