@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { BatchWriter } from '../../../writer/batch-writer.js';
 import { writerRoute } from '../../../writer/routes.js';
 import { migrate } from '../../../common/schema/migrate.js';
+import { migrations } from '../../../common/schema/migrations.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import {
   interfaceSeriesQuery,
@@ -131,28 +132,36 @@ const tables: InterfaceTable[] = [
 ];
 const selection = { range: { fromUs: T0 * 1e6, toUs: (T0 + 3 * 3600) * 1e6 } };
 
+async function store(warehouse: ChdbWarehouse): Promise<void> {
+  const writer = new BatchWriter(warehouse, writerRoute('ifstats'), {
+    maxBytes: 1 << 20,
+    lingerMs: 0,
+    dedupWindowHours: 24,
+  });
+  for (const batch of batches()) await writer.write([batch]);
+}
+
+async function totals(warehouse: ChdbWarehouse, fromUs: number, toUs: number) {
+  const answers = [];
+  for (const table of tables) {
+    const query = interfaceTotalsQuery({ range: { fromUs, toUs } }, table);
+    answers.push(await warehouse.query<Record<string, unknown>>(query.sql, query.params));
+  }
+  return answers;
+}
+
 describe('interface stats rollups against the raw samples', () => {
   let warehouse: ChdbWarehouse;
 
   before(async () => {
     warehouse = new ChdbWarehouse(mkdtempSync(join(tmpdir(), 'fs-ifrollups-')));
     await migrate(warehouse);
-    const writer = new BatchWriter(warehouse, writerRoute('ifstats'), {
-      maxBytes: 1 << 20,
-      lingerMs: 0,
-      dedupWindowHours: 24,
-    });
-    for (const batch of batches()) await writer.write([batch]);
+    await store(warehouse);
   });
   after(() => warehouse.close());
 
   it('gives the same totals from raw, 1m and 1h over the same buckets', async () => {
-    const totals = [];
-    for (const table of tables) {
-      const query = interfaceTotalsQuery(selection, table);
-      totals.push(await warehouse.query<Record<string, unknown>>(query.sql, query.params));
-    }
-    const [raw, ...rollups] = totals;
+    const [raw, ...rollups] = await totals(warehouse, selection.range.fromUs, selection.range.toUs);
     assert.equal(Number(raw![0]!.inBytes), expectedInBytes());
     for (const [i, rollup] of rollups.entries()) assert.deepEqual(rollup, raw, tables[i + 1]!.name);
   });
@@ -170,6 +179,39 @@ describe('interface stats rollups against the raw samples', () => {
     }
     const [raw, ...rollups] = answers;
     assert.ok(raw!.length >= 8);
+    for (const [i, rollup] of rollups.entries()) assert.deepEqual(rollup, raw, tables[i + 1]!.name);
+  });
+});
+
+describe('migration 11 on levels filled before it', () => {
+  let warehouse: ChdbWarehouse;
+  const kept = T0 + 3600; // raw rows before it have expired (deleted here)
+
+  before(async () => {
+    warehouse = new ChdbWarehouse(mkdtempSync(join(tmpdir(), 'fs-ifrollups-11-')));
+    await migrate(
+      warehouse,
+      migrations.filter((m) => m.id < 11),
+    );
+    await store(warehouse);
+    await warehouse.exec(
+      `ALTER TABLE if_stats DELETE WHERE time < toDateTime(${kept}, 'UTC') SETTINGS mutations_sync = 2`,
+    );
+    assert.deepEqual(await migrate(warehouse), [11]);
+  });
+  after(() => warehouse.close());
+
+  it('keeps the buckets the raw rows no longer cover, their one sample as their last', async () => {
+    const [old] = await warehouse.query<{ rows: string; edges: number[] }>(
+      `SELECT count() AS rows, groupUniqArray(edge) AS edges FROM if_stats_1m FINAL WHERE time < toDateTime(${kept}, 'UTC')`,
+    );
+    assert.ok(Number(old!.rows) > 60, `${old!.rows} rows`);
+    assert.deepEqual(old!.edges, [2]);
+  });
+
+  it('rebuilds the edges of the buckets the raw rows cover: the levels answer as they do', async () => {
+    const [raw, ...rollups] = await totals(warehouse, (T0 + 2 * 3600) * 1e6, (T0 + 3 * 3600) * 1e6);
+    assert.ok(Number(raw![0]!.inBytes) > 0);
     for (const [i, rollup] of rollups.entries()) assert.deepEqual(rollup, raw, tables[i + 1]!.name);
   });
 });
