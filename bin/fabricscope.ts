@@ -70,7 +70,10 @@ program
     '4',
   )
   .option('--flows <n>', 'stop once this many flow records are acked (0: no flows)')
-  .option('--duration <time>', 'stop after this long, e.g. 30s or 5m')
+  .option(
+    '--duration <time>',
+    'run this long, e.g. 30s or 5m: the fabric stays connected (state, samples, faults) until then',
+  )
   .option(
     '--rate <records/s>',
     'send at most this many flow records per second (0: as fast as possible)',
@@ -98,7 +101,10 @@ default route); the config node its NodeStatus, every node's ContrailConfig and 
 groups and their rules, network policies, networks and VRFs, interfaces, load balancers). The healthy fabric
 raises none of Tungsten Fabric's system alarms; each event raises its own while it lasts.
 Flows start once the collector has answered all of it. With --flows the run ends when the flows are acked and the
-samples and events asked for are through.
+samples and events asked for are through, unless --duration says how long it lasts. When the generators
+disconnect, the collector withdraws their state after its --generator-grace (30s), as Tungsten Fabric
+does: keep a run going (--duration, or no --flows, until Ctrl-C) while you look at it. A target that
+answers no Hello within 10s is an error.
 
 Events (played one after the other once the state is published, the first after 1s; the default
 node, its duration, and the alarms raised):

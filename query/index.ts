@@ -1,5 +1,6 @@
 import type { GraphQLSchema } from 'graphql';
-import { createSchema, createYoga } from 'graphql-yoga';
+import { createSchema, createYoga, type GraphiQLOptions } from 'graphql-yoga';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { Bus } from '../common/bus/bus.js';
 import type { ConfigOf } from '../common/config.js';
 import type { RequestListener, UpgradeListener } from '../common/http.js';
@@ -211,6 +212,17 @@ function limitedReads(
   };
 }
 
+let graphiqlPage: string | undefined;
+
+/**
+ * GraphiQL with its scripts, styles and editor workers inlined (yoga's default loads them from a
+ * CDN): it works where the pipeline runs without the Internet. Rendered once: it is about 9 MB.
+ */
+function offlineGraphiQL(options?: GraphiQLOptions): string {
+  graphiqlPage ??= renderGraphiQL(options);
+  return graphiqlPage;
+}
+
 /**
  * The GraphQL API over the warehouse, served at /graphql with GraphiQL for people (subscriptions over
  * SSE there too, and over WebSocket through `upgrade`). A request over the limits of `config` is
@@ -237,6 +249,7 @@ export function createQueryApi(
     context: () => requestContext(reads),
     graphqlEndpoint: '/graphql',
     graphiql: { title: 'fabricscope', subscriptionsProtocol: 'WS' },
+    renderGraphiQL: offlineGraphiQL,
     landingPage: false,
     plugins: [
       requestLimits(

@@ -1,7 +1,7 @@
 import { batchColumns } from './catalog/batch.js';
 import type { Field, RecordCatalog, RollupLevel } from './catalog/types.js';
 import { quoted } from './inserts.js';
-import { levels, rollupColumns, rollupFields, rollupSelect } from './rollups.js';
+import { levels, rollupColumns, rollupFields, rollupSelect, SAMPLE_EDGES_SINCE } from './rollups.js';
 
 /** The DDL a migration runs for a kind, derived from its catalog as it stood at that migration. */
 
@@ -51,13 +51,25 @@ export function createRollup(catalog: RecordCatalog, level: RollupLevel, id: num
   return [createRollupTable(catalog, level, id), createRollupView(catalog, level, id)];
 }
 
-function createRollupTable(catalog: RecordCatalog, level: RollupLevel, id: number): string {
+const edgeColumns: Column[] = [
+  { column: 'edge', type: 'UInt8' },
+  { column: 'version', type: 'UInt64' },
+];
+
+function createRollupTable(
+  catalog: RecordCatalog,
+  level: RollupLevel,
+  id: number,
+  name = level.table,
+): string {
   const merge = catalog.rollup!.merge;
   const sampled = merge.kind === 'last';
+  const edges = sampled && id >= SAMPLE_EDGES_SINCE;
   const columns: Column[] = sampled
     ? [
         bucketTime,
         { column: 'sample_time', type: "DateTime64(6, 'UTC')" },
+        ...(edges ? edgeColumns : []),
         ...catalog.fields.filter((f) => f.since <= id),
       ]
     : [
@@ -66,12 +78,13 @@ function createRollupTable(catalog: RecordCatalog, level: RollupLevel, id: numbe
         ...Object.keys(merge.measures).map((m) => ({ column: m, type: 'UInt64' })),
       ];
   const engine = sampled
-    ? 'ReplacingMergeTree(sample_time)'
+    ? `ReplacingMergeTree(${edges ? 'version' : 'sample_time'})`
     : `SummingMergeTree((${Object.keys(merge.measures).join(', ')}))`;
-  return `CREATE TABLE IF NOT EXISTS ${level.table} (\n  ${columnList(columns)}\n)
+  const sampledOrder = edges ? catalog.table.orderBy.replace(/\)$/, ', edge)') : catalog.table.orderBy;
+  return `CREATE TABLE IF NOT EXISTS ${name} (\n  ${columnList(columns)}\n)
 ENGINE = ${engine}
 PARTITION BY toYYYYMM(time)
-ORDER BY ${sampled ? catalog.table.orderBy : `(time, ${rollupColumns(catalog, id)})`}
+ORDER BY ${sampled ? sampledOrder : `(time, ${rollupColumns(catalog, id)})`}
 TTL time + INTERVAL ${level.ttl}
 SETTINGS ttl_only_drop_parts = 1`;
 }
@@ -105,3 +118,30 @@ export function addFields(catalog: RecordCatalog, id: number): string[] {
 
 const alterAdd = (table: string, fields: readonly Field[]): string =>
   `ALTER TABLE ${table} ${fields.map((f) => `ADD COLUMN IF NOT EXISTS ${definition(f)}`).join(', ')}`;
+
+/**
+ * Migration SAMPLE_EDGES_SINCE for a last-sample kind: every level rebuilt to keep its buckets'
+ * edges (rollups.ts), filled again from its source, finest first (the raw rows still kept give
+ * every edge; buckets older than them keep the one sample they had, as their last), then swapped
+ * in under its name and fed by its new view. Run at start, before any writer inserts.
+ */
+export function addSampleEdges(catalog: RecordCatalog, id: number): string[] {
+  const all = levels(catalog);
+  const kept = catalog.fields.filter((f) => f.since <= id).map((f) => f.column);
+  const columns = ['time', 'sample_time', 'edge', 'version', ...kept].join(', ');
+  const statements = [...all].reverse().map((level) => `DROP VIEW IF EXISTS ${level.table}_mv`);
+  for (const level of all) {
+    const rebuilt = `${level.table}_edges`;
+    const sourceStart = `SELECT if(count() = 0, toDateTime('2105-01-01', 'UTC'), min(${level.bucket}(time))) FROM ${level.source}`;
+    statements.push(
+      createRollupTable(catalog, level, id, rebuilt),
+      `INSERT INTO ${rebuilt} (${columns}) ${rollupSelect(catalog, level, '1', id)}`,
+      `INSERT INTO ${rebuilt} (${columns})
+  SELECT time, sample_time, 2, toUInt64(toUnixTimestamp64Micro(sample_time)), ${kept.join(', ')}
+  FROM ${level.table} WHERE time < (${sourceStart})`,
+      `DROP TABLE IF EXISTS ${level.table}`,
+      `RENAME TABLE ${rebuilt} TO ${level.table}`,
+    );
+  }
+  return [...statements, ...all.map((level) => createRollupView(catalog, level, id))];
+}

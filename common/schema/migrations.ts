@@ -11,7 +11,7 @@ import { alarmReceiverStatements } from './alarm-receivers.js';
 import { alarmRuleStatements } from './alarm-rules.js';
 import { alarmDeliveryStatements } from './alarm-deliveries.js';
 import { alarmStateView, alarmTableStatements } from './alarms.js';
-import { addFields, createRollup, createTable, setTtl } from './ddl.js';
+import { addFields, addSampleEdges, createRollup, createTable, setTtl } from './ddl.js';
 import { createSnapshotTables } from './route-table.js';
 import { levels } from './rollups.js';
 import { createLatestView, latestWithdrawals, uveLatestView, workloadsView } from './views.js';
@@ -160,6 +160,11 @@ const written: Migration[] = [
   { id: 7, name: 'alarm rules written at run time, every version', statements: [...alarmRuleStatements] },
   { id: 8, name: "alarm notifications' outbox", statements: [...alarmDeliveryStatements] },
   { id: 9, name: 'webhook receivers, every version', statements: [...alarmReceiverStatements] },
+  {
+    id: 11,
+    name: "interface stats rollups keep each bucket's first, peak and last sample",
+    statements: addSampleEdges(interfaceStatsCatalog, 11),
+  },
 ];
 
 /**

@@ -38,7 +38,10 @@ async function rewriteLatest(warehouse: Warehouse, view: LatestView): Promise<vo
 async function rewriteLastSamples(warehouse: Warehouse, catalog: RecordCatalog): Promise<void> {
   const [finest] = levels(catalog);
   if (!finest) return;
-  const columns = ['time', 'sample_time', ...catalog.fields.map((f) => f.column)].join(', ');
+  // Written as the newest migration (SAMPLE_EDGES_SINCE and after) has the levels: edges kept.
+  const columns = ['time', 'sample_time', 'edge', 'version', ...catalog.fields.map((f) => f.column)].join(
+    ', ',
+  );
   const select = rollupSelect(catalog, finest, lastReceived(catalog.table.name));
   await warehouse.exec(`INSERT INTO ${finest.table} (${columns}) ${select}`);
 }

@@ -33,6 +33,37 @@ export function measures(catalog: RecordCatalog, source: string): string {
   return names.map((name) => `${measure(catalog, source, name)} AS ${name}`).join(', ');
 }
 
+/**
+ * From this migration a last-sample level keeps three samples of each bucket, its edges: the first
+ * (0), the peak (1) and the last (2). Consecutive samples then give, at any level, what the raw
+ * samples give over the same buckets: the increase into the bucket (first), within it (first to
+ * last), and across a counter reset inside it (up to the peak, the last sample before the reset,
+ * then from zero to the last). Before it, only the last was kept, and its sample time was the
+ * bucket's start (`time` named the bucket in its own SELECT): each interface's first bucket and
+ * the part of a bucket before a reset were lost.
+ */
+export const SAMPLE_EDGES_SINCE = 11;
+
+/** The ReplacingMergeTree version that keeps each edge: the earliest, the highest counters, the latest. */
+function edgeVersion(peak: readonly string[]): string {
+  const micros = 'toUInt64(toUnixTimestamp64Micro(s.time))';
+  return `multiIf(edge = 0, 18446744073709551615 - ${micros}, edge = 1, ${peak.map((c) => `s.${c}`).join(' + ')}, ${micros})`;
+}
+
+/** A last-sample level's rows, edges kept: every column named by its table (`s.`), never by an alias. */
+function edgesSelect(catalog: RecordCatalog, level: RollupLevel, where: string, columns: string[]): string {
+  const merge = catalog.rollup?.merge;
+  const fields = columns.map((c) => `s.${c} AS ${c}`).join(', ');
+  const bucket = `${level.bucket}(s.time) AS time`;
+  if (level.source !== catalog.table.name) {
+    return `SELECT ${bucket}, s.sample_time AS sample_time, s.edge AS edge, s.version AS version, ${fields}
+  FROM ${level.source} AS s WHERE ${where}`;
+  }
+  const version = edgeVersion(merge?.kind === 'last' ? merge.peak : []);
+  return `SELECT ${bucket}, s.time AS sample_time, edge, ${version} AS version, ${fields}
+  FROM ${level.source} AS s ARRAY JOIN [0, 1, 2] AS edge WHERE ${where}`;
+}
+
 /** A level's rows from its source (raw or a finer level), as its view computes them. */
 export function rollupSelect(
   catalog: RecordCatalog,
@@ -42,8 +73,9 @@ export function rollupSelect(
 ): string {
   const bucket = `${level.bucket}(time) AS time`;
   if (catalog.rollup?.merge.kind === 'last') {
-    const sampleTime = level.source === catalog.table.name ? 'time' : 'sample_time';
     const columns = catalog.fields.filter((f) => f.since <= upTo).map((f) => f.column);
+    if (upTo >= SAMPLE_EDGES_SINCE) return edgesSelect(catalog, level, where, columns);
+    const sampleTime = level.source === catalog.table.name ? 'time' : 'sample_time';
     return `SELECT ${bucket}, ${sampleTime} AS sample_time, ${columns.join(', ')} FROM ${level.source} WHERE ${where}`;
   }
   const columns = rollupColumns(catalog, upTo);

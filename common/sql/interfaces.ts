@@ -91,20 +91,24 @@ const sampleColumns: [column: string, alias: string][] = [
 
 /**
  * The samples in the range widened by the lookback, as (vmi_uuid, time, st = when sampled, vm, vn,
- * vr, ib, ob, ipk, opk, dr, af): one per (interface, time), the newest. A rollup may hold several
- * rows for one (interface, bucket) until it merges (ReplacingMergeTree(sample_time)), so this never
- * leaves it to merges or FINAL. LIMIT 1 BY follows the tables' order (vmi_uuid, time): about ten
- * times faster here than GROUP BY with argMax, which is slow on the drops Map.
+ * vr, ib, ob, ipk, opk, dr, af): raw, one per (interface, time), the newest received; a rollup, its
+ * buckets' first, peak and last samples (common/schema/rollups.ts), each the one its version keeps. A
+ * rollup may hold several rows for one edge until it merges (ReplacingMergeTree(version)), so this
+ * never leaves it to merges or FINAL. LIMIT 1 BY follows the tables' order: about ten times faster
+ * here than GROUP BY with argMax, which is slow on the drops Map. An edge that is the same sample as
+ * another makes a pair 0 s apart, which `pairs` leaves out.
  */
 function samples(table: InterfaceTable, selection: InterfaceSelection, lookback: number, params: Params) {
   const widened = { fromUs: selection.range.fromUs - lookback * 1e6, toUs: selection.range.toUs };
   const where = `${timeCondition(table, widened, params)} AND ${interfaceWhere(selection.filter, params)}`;
-  const [sampleTime, newest] =
-    table.bucketSeconds === 0 ? ['time', 'received_at'] : ['sample_time', 'sample_time'];
+  const [sampleTime, key, kept] =
+    table.bucketSeconds === 0
+      ? ['time', 'vmi_uuid, time', 'received_at']
+      : ['sample_time', 'vmi_uuid, time, edge', 'version'];
   const columns = sampleColumns.map(([column, alias]) => `${column} AS ${alias}`).join(', ');
   return `SELECT vmi_uuid, time, ${sampleTime} AS st, ${columns}
     FROM ${table.name} WHERE ${where}
-    ORDER BY vmi_uuid, time, ${newest} DESC LIMIT 1 BY vmi_uuid, time`;
+    ORDER BY ${key}, ${kept} DESC LIMIT 1 BY ${key}`;
 }
 
 /**
@@ -176,9 +180,9 @@ export function interfaceSeriesQuery(
   by: InterfaceDimension,
   top: number,
   stepSeconds: number,
+  table = chooseInterfaceTable(selection.range, stepSeconds),
 ): TableQuery<InterfaceTable> {
   const params = new Params();
-  const table = chooseInterfaceTable(selection.range, stepSeconds);
   const perGroup = `SELECT bucket, key, sum(inc_ib / seconds) AS inBps, sum(inc_ob / seconds) AS outBps,
       sum(inc_ipk / seconds) AS inPps, sum(inc_opk / seconds) AS outPps,
       sumMap(mapApply((r, n) -> (r, n / seconds), inc_dr)) AS drops, sum(flows) AS activeFlows,
@@ -195,10 +199,15 @@ export function interfaceSeriesQuery(
   return { sql, params: params.values, table };
 }
 
-/** The increases over the range of the interfaces selected: one row, counters as strings. */
-export function interfaceTotalsQuery(selection: InterfaceSelection): TableQuery<InterfaceTable> {
+/**
+ * The increases over the range of the interfaces selected: one row, counters as strings. Any level
+ * answers what the raw samples do over the same buckets (`table`: the one the range chooses).
+ */
+export function interfaceTotalsQuery(
+  selection: InterfaceSelection,
+  table = chooseInterfaceTable(selection.range),
+): TableQuery<InterfaceTable> {
   const params = new Params();
-  const table = chooseInterfaceTable(selection.range);
   const sql = `SELECT sum(d_ib) AS inBytes, sum(d_ob) AS outBytes, sum(d_ipk) AS inPackets,
       sum(d_opk) AS outPackets, sumMap(d_dr) AS drops
     FROM (${pairs(table, selection, "''", params)})`;

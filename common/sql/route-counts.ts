@@ -14,8 +14,9 @@ const countedColumns =
  * each event changes its count by (now present) − (present before), read from the previous event of
  * its path, so a repeated add or a delete of an absent path changes nothing. A generator's withdrawal
  * acts as a delete of every path it had sent before, as `pathsAt` reads it. Every change is booked at
- * the first boundary at or after it, those before `firstUs` at `firstUs`; the running sum, which the
- * caller takes, is then the count at each boundary. The table at `firstUs` is read whole (its latest
+ * the first boundary at or after it, those before `firstUs` at `firstUs` and those after the last
+ * multiple of the step at `lastUs` (the end of a range that is not one: the partial step under way);
+ * the running sum, which the caller takes, is then the count at each boundary. The table at `firstUs` is read whole (its latest
  * snapshot and the events after it, each path's latest row an add), since a path added long before
  * still counts; then every event up to the last boundary.
  */
@@ -51,7 +52,8 @@ export function countChangesQuery(
         ORDER BY ${versionColumns.join(', ')} ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS change
     FROM (${all})`;
   const sql = `SELECT routing_instance AS vrf, generator,
-      greatest(intDiv(toUnixTimestamp64Micro(received_at) + ${step} - 1, ${step}) * ${step}, ${params.add('Int64', firstUs)}) AS point,
+      least(greatest(intDiv(toUnixTimestamp64Micro(received_at) + ${step} - 1, ${step}) * ${step},
+        ${params.add('Int64', firstUs)}), ${params.add('Int64', lastUs)}) AS point,
       sum(change) AS delta
     FROM (${changes}) GROUP BY vrf, generator, point ORDER BY vrf, generator, point`;
   return { sql, params: params.values };

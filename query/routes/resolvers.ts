@@ -206,20 +206,30 @@ const routeCursor = cursorCodec<RouteCursor>(
 
 interface Boundaries {
   firstUs: number;
+  /** The end of the range: the last point, a multiple of the step or the partial step under way. */
   lastUs: number;
   stepUs: number;
 }
 
-/** The multiples of the step inside [from, to]: points line up across refreshes, as Grafana expects. */
+/**
+ * The multiples of the step inside [from, to], so points line up across refreshes as Grafana
+ * expects, and `to` itself when it is not one: the count now, not only at the last boundary past.
+ */
 function stepBoundaries(range: TimeRange, step: number, asked: string | null | undefined): Boundaries {
   const stepUs = step * 1e6;
-  const firstUs = Math.ceil(range.fromUs / stepUs) * stepUs;
-  const lastUs = Math.floor(range.toUs / stepUs) * stepUs;
-  const points = (lastUs - firstUs) / stepUs + 1;
-  const name = asked ?? `${step}s`;
-  if (points < 1) throw invalid(`step: "${name}" has no multiple between from and to`);
-  if (points > MAX_POINTS) throw invalid(`step: "${name}" gives more than ${MAX_POINTS} points`);
-  return { firstUs, lastUs, stepUs };
+  const firstUs = Math.min(Math.ceil(range.fromUs / stepUs) * stepUs, range.toUs);
+  const points = pointTimes({ firstUs, lastUs: range.toUs, stepUs }).length;
+  if (points > MAX_POINTS)
+    throw invalid(`step: "${asked ?? `${step}s`}" gives more than ${MAX_POINTS} points`);
+  return { firstUs, lastUs: range.toUs, stepUs };
+}
+
+/** The instants of a series' points: every multiple of the step from the first, then the end. */
+function pointTimes(b: Boundaries): number[] {
+  const times = [];
+  for (let t = b.firstUs; t < b.lastUs && times.length <= MAX_POINTS; t += b.stepUs) times.push(t);
+  times.push(b.lastUs);
+  return times;
 }
 
 interface CountRow {
@@ -237,13 +247,13 @@ function countSeries(rows: CountRow[], b: Boundaries, step: number) {
     if (!changes.has(key)) changes.set(key, { vrf: row.vrf, generator: row.generator, byPoint: new Map() });
     changes.get(key)!.byPoint.set(Number(row.point), Number(row.delta));
   }
+  const times = pointTimes(b);
   return [...changes.values()].map(({ vrf, generator, byPoint }) => {
     let count = 0;
-    const points = [];
-    for (let t = b.firstUs; t <= b.lastUs; t += b.stepUs) {
+    const points = times.map((t) => {
       count += byPoint.get(t) ?? 0;
-      points.push({ time: microsToRfc3339(t), value: count });
-    }
+      return { time: microsToRfc3339(t), value: count };
+    });
     return { vrf, generator, step, points };
   });
 }

@@ -130,7 +130,8 @@ export const routesTypeDefs = /* GraphQL */ `
     ): [RouteEventRecord!]!
     """
     Routes present per VRF and generator at every multiple of step (like 1m, 1h; default about 300 points) from
-    \`from\` to \`to\` (default the last hour). vrf: only these VRFs (default all).
+    \`from\` to \`to\` (default the last hour), and at \`to\` itself when it is not one (the count then, the step
+    under way). vrf: only these VRFs (default all).
     """
     routeCounts(from: String, to: String, step: String, vrf: [String!]): [RouteCountSeries!]!
   }

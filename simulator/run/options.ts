@@ -12,6 +12,10 @@ export interface SimulateOptions {
   vrouters: number;
   /** Stop once exactly this many flow records are acked (the last batches are trimmed); 0: no flows. */
   flows?: number;
+  /**
+   * How long the run lasts: with it, the fabric stays connected (its state published, samples and
+   * faults played) until it passes, whether or not the flows ran out sooner.
+   */
   durationMs?: number;
   /** Records per second over all vRouters; 0 or absent = as fast as the collector acks. */
   rate?: number;
@@ -23,6 +27,8 @@ export interface SimulateOptions {
   onProgress?: (report: SimulationReport) => void;
   progressIntervalMs?: number;
   signal?: AbortSignal;
+  /** How long the collector has to welcome a first stream before the run fails (default 10 s). */
+  connectTimeoutMs?: number;
   /** How long to wait for outstanding acks once sending stops (default 30 s). */
   drainTimeoutMs?: number;
   /** Publish the fabric's UVEs and routes before any flow (default true). */
@@ -34,6 +40,9 @@ export interface SimulateOptions {
   /** Faults to play once the state is published; the run ends only after they have (unless stopped). */
   events?: EventSpec[];
 }
+
+/** How long a collector has to answer a first Hello unless `connectTimeoutMs` says otherwise. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** Flow records per batch unless `batchSize` says otherwise. */
 export const DEFAULT_BATCH_SIZE = 500;
@@ -55,6 +64,7 @@ export function validateOptions(options: SimulateOptions): void {
   positive(options.rate, 'rate', true);
   positive(options.dropConnectionEvery, 'dropConnectionEvery', true);
   positive(options.invalidEvery, 'invalidEvery', true);
+  positive(options.connectTimeoutMs, 'connectTimeoutMs');
   if (options.durationMs !== undefined && !(options.durationMs > 0))
     throw new Error('durationMs must be > 0');
 }

@@ -116,9 +116,11 @@ export class Run {
     return this.streams.reduce((n, s) => n + s.session.countersOf(kind)[key], 0);
   }
 
+  /** Done once the flows asked for are acked and the state through, unless a duration says how long. */
   checkDone(): void {
     const flows = this.options.flows;
     if (
+      this.options.durationMs === undefined &&
       flows !== undefined &&
       this.counted('flows', 'acked') >= flows &&
       (this.player?.finished ?? true) &&

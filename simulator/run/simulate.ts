@@ -1,4 +1,4 @@
-import { validateOptions, type SimulateOptions } from './options.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, validateOptions, type SimulateOptions } from './options.js';
 import type { SimulationReport } from './report.js';
 import { Run } from './run.js';
 import { openStreams } from './streams.js';
@@ -28,12 +28,17 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
   return report;
 }
 
-/** The run's timers: the abort signal, the duration and the progress cycle (onProgress). */
+/**
+ * The run's timers: the abort signal, the duration, the progress cycle (onProgress), and the check
+ * that the collector answered at all (a target nobody answers at would otherwise be retried forever).
+ */
 function startTimers(run: Run, options: SimulateOptions): NodeJS.Timeout[] {
   const timers: NodeJS.Timeout[] = [];
   if (options.signal?.aborted) run.finish();
   options.signal?.addEventListener('abort', run.abort, { once: true });
   if (options.durationMs !== undefined) timers.push(setTimeout(() => run.finish(), options.durationMs));
+  const connectMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  timers.push(setTimeout(() => checkReached(run, options.target, connectMs), connectMs));
   if (options.onProgress) {
     const progress = options.onProgress;
     timers.push(setInterval(() => progress(run.report()), options.progressIntervalMs ?? 1000));
@@ -47,4 +52,15 @@ async function drain(run: Run, timeoutMs: number): Promise<void> {
   const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
   await Promise.race([Promise.all(run.streams.map((s) => s.session.whenIdle())), timeout]);
   clearTimeout(timer);
+}
+
+/** Fails the run when no stream was welcomed in time: the target is wrong, down or not a collector. */
+function checkReached(run: Run, target: string, waitedMs: number): void {
+  if (run.stopped || run.streams.length === 0 || run.streams.some((s) => s.session.welcomed)) return;
+  const reason = run.streams.map((s) => s.session.lastError).find((e) => e !== undefined);
+  run.finish(
+    new Error(
+      `no collector answered at ${target} within ${waitedMs / 1000} s` + (reason ? `: ${reason}` : ''),
+    ),
+  );
 }

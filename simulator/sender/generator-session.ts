@@ -122,7 +122,8 @@ export class GeneratorSession<B extends OutgoingBatch> {
   private maxRecords: number;
   private attempt = 0;
   private waitingDrain = false;
-  private welcomed = false;
+  private wasWelcomed = false;
+  private lastFailure: string | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private pumpTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -146,6 +147,16 @@ export class GeneratorSession<B extends OutgoingBatch> {
   /** Ask the session to pull from its source again (e.g. when the run's budget grew back). */
   kick(): void {
     this.pump();
+  }
+
+  /** Whether a collector has welcomed one of this session's streams yet. */
+  get welcomed(): boolean {
+    return this.wasWelcomed;
+  }
+
+  /** Why the last stream failed, if one did: what a run that never got through reports. */
+  get lastError(): string | undefined {
+    return this.lastFailure;
   }
 
   get pending(): number {
@@ -217,8 +228,8 @@ export class GeneratorSession<B extends OutgoingBatch> {
     this.attempt = 0;
     // Everything unacked goes again, oldest first: acks of the old stream are lost with it.
     this.toSend = [...this.unacked.values()].sort((a, b) => a.seq - b.seq);
-    if (this.welcomed) this.options.onReconnected?.();
-    this.welcomed = true;
+    if (this.wasWelcomed) this.options.onReconnected?.();
+    this.wasWelcomed = true;
     this.pump();
   }
 
@@ -342,6 +353,7 @@ export class GeneratorSession<B extends OutgoingBatch> {
   }
 
   private onStreamError(err: grpc.ServiceError): void {
+    this.lastFailure = err.details || err.message;
     if (FATAL.has(err.code)) {
       this.connection++;
       this.options.onFatal?.(new Error(`${this.options.generator}: ${err.details || err.message}`));

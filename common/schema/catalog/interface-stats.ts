@@ -4,7 +4,8 @@ import type { RecordCatalog } from './types.js';
 
 /**
  * Interface counters. Rates come from consecutive samples at any level (as Prometheus does), so the
- * rollups keep the last counter sample of each bucket per interface, not sums.
+ * rollups keep counter samples of each bucket per interface, not sums: its first, its peak (the
+ * highest counters: the last before a reset) and its last (rollups.ts).
  */
 export const interfaceStatsCatalog: RecordCatalog = {
   row: 'InterfaceStatsRow',
@@ -32,7 +33,7 @@ export const interfaceStatsCatalog: RecordCatalog = {
     field('active_flows', 'UInt32', 'UInt32', 2),
   ],
   rollup: {
-    merge: { kind: 'last' },
+    merge: { kind: 'last', peak: ['in_bytes', 'out_bytes', 'in_packets', 'out_packets'] },
     levels: [
       {
         table: 'if_stats_1m',

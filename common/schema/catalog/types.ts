@@ -32,7 +32,8 @@ export interface Field {
 
 /**
  * How a rollup family keeps its rows: `sum` adds measures per bucket and per combination of the
- * fields marked `rollup` (flows); `last` keeps the last sample per bucket of every field (counters).
+ * fields marked `rollup` (flows); `last` keeps samples of every field (counters): the last per bucket,
+ * and from migration 11 (rollups.ts) the first and the peak too, the peak by the sum of `peak`.
  */
 export type RollupMerge =
   | {
@@ -41,7 +42,7 @@ export type RollupMerge =
         Record<string, string>
       >;
     }
-  | { kind: 'last' };
+  | { kind: 'last'; peak: readonly string[] };
 
 /** One resolution of a rollup family, fed by a materialized view from `source`. */
 export interface RollupLevel {

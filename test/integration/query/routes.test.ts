@@ -394,6 +394,18 @@ describe('routes API on the embedded warehouse, fed through the writer', () => {
         [2, 2, 2],
       ],
     );
+    // A range ending between two multiples ends with the count at its end: the step under way.
+    const partial = await counts(minutes(-5), minutes(13));
+    assert.deepEqual(
+      partial[1]!.points.map((p) => [p.time, p.value]),
+      [
+        [-5, 0],
+        [0, 2],
+        [5, 2],
+        [10, 2],
+        [13, 3],
+      ].map(([m, value]) => [iso(minutes(m!)), value]),
+    );
     const one = await ask<Counts>(
       `{ routeCounts(from: "${iso(t0)}", vrf: ["${vrfB}"]) { vrf step points { value } } }`,
     );

@@ -26,7 +26,12 @@ function levelColumns(catalog: RecordCatalog) {
   const time = { column: 'time', type: "DateTime('UTC')", codec: 'CODEC(DoubleDelta, ZSTD(1))' };
   const merge = catalog.rollup!.merge;
   if (merge.kind === 'last') {
-    return [time, { column: 'sample_time', type: "DateTime64(6, 'UTC')" }, ...catalog.fields];
+    // Each bucket's edges: its first, peak and last samples (common/schema/rollups.ts).
+    const edges = [
+      { column: 'edge', type: 'UInt8' },
+      { column: 'version', type: 'UInt64' },
+    ];
+    return [time, { column: 'sample_time', type: "DateTime64(6, 'UTC')" }, ...edges, ...catalog.fields];
   }
   return [
     time,

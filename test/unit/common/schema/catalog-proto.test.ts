@@ -67,6 +67,7 @@ const applied: Record<number, string> = {
   7: '1dae13242fb75746',
   8: '5987eb97fb4418c9',
   9: '215c9b0f7573e205',
+  11: '0a94c392cf972919',
 };
 
 describe('applied migrations', () => {

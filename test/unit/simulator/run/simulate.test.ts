@@ -22,6 +22,7 @@ import type { SimulationReport } from '../../../../simulator/run/report.js';
 import { simulate } from '../../../../simulator/run/simulate.js';
 import { buildFabricState } from '../../../../simulator/fabric/state/fabric-state.js';
 import { buildTopology } from '../../../../simulator/fabric/topology/build.js';
+import { freePort } from '../../../../harness/kafka.js';
 
 /**
  * A fake collector on a real @grpc/grpc-js server: stores a batch when it arrives (so an ack lost
@@ -556,3 +557,34 @@ const byJson = (a: object, b: object): number => {
   const [x, y] = [JSON.stringify(a), JSON.stringify(b)];
   return x < y ? -1 : x > y ? 1 : 0;
 };
+
+describe('simulator run length and reach', () => {
+  it('lasts its duration with flows: 0, the fabric connected after its events are through', async () => {
+    fake.reset();
+    const report = await simulate({
+      target,
+      vrouters: 1,
+      flows: 0,
+      durationMs: 1500,
+      interfaceStatsIntervalMs: 100,
+      events: [{ kind: 'process-down', atMs: 0, durationMs: 100 }],
+    });
+    // Without the duration the run ended once its one event was through, about 100 ms in.
+    assert.ok(report.events.every((e) => e.completed));
+    assert.ok(report.elapsedMs >= 1400, `ended after ${report.elapsedMs} ms`);
+  });
+
+  it('fails naming the target when no collector answers there', async () => {
+    const port = await freePort(); // free: nothing listens there
+    await assert.rejects(
+      simulate({ target: `127.0.0.1:${port}`, vrouters: 1, flows: 10, connectTimeoutMs: 500 }),
+      (err: Error) => {
+        assert.match(
+          err.message,
+          new RegExp(`^no collector answered at 127\\.0\\.0\\.1:${port} within 0\\.5 s: .+`),
+        );
+        return true;
+      },
+    );
+  });
+});
