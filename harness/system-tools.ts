@@ -16,6 +16,8 @@ export const tools = {
   prometheus: { command: 'prometheus', debianPackage: 'prometheus' },
   amtool: { command: 'amtool', debianPackage: 'prometheus-alertmanager' },
   openssl: { command: 'openssl', debianPackage: 'openssl' },
+  // Runs the README's curl examples as they are written.
+  curl: { command: 'curl', debianPackage: 'curl' },
   // Debian names the server binary after its package.
   alertmanager: { command: 'prometheus-alertmanager', debianPackage: 'prometheus-alertmanager' },
   // Debian installs the server binary outside a normal user's PATH.

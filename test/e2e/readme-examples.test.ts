@@ -9,14 +9,16 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { cleanUp, killedOnExit, runTool, stopChild } from '../../harness/child-processes.js';
 import { graphqlRaw, startPipelineProcess, type PipelineProcess } from '../../harness/pipeline-process.js';
-import { hasTool } from '../../harness/system-tools.js';
+import { freePort } from '../../harness/kafka.js';
+import { needTools, tools } from '../../harness/system-tools.js';
 
 /**
  * The README tried as a newcomer tries it, on a fresh embedded pipeline: its examples taken from
  * README.md itself, in the order it gives them. Each ```graphql block is sent to the API and must
  * answer data (every root field non-empty), polled while the fabric gets there; each `fabricscope
  * simulate` line runs against the pipeline (the one before it stopped with Ctrl-C, as the README
- * says: one simulator at a time); the curl line runs. Commands that need what this test does not
+ * says: one simulator at a time); the curl lines run (a stream's for a few seconds: it must bring
+ * events); `fabricscope why` and `observe` run (`--follow` until it prints a flow). Commands that need what this test does not
  * have are listed below, each with why; any other command fails the test until it is run or listed.
  */
 
@@ -43,6 +45,8 @@ const skippedByDesign: Record<string, string> = {
   'npx fabricscope start writer': 'distributed mode (test/e2e/distributed-*.test.ts)',
   'npx fabricscope start query': 'distributed mode (test/e2e/distributed-*.test.ts)',
   'npx fabricscope start alarms': 'distributed mode (test/e2e/distributed-*.test.ts)',
+  'npx fabricscope start --clickhouse-http-port 8123 --clickhouse-http-password "$SECRET"':
+    "the test's pipeline serves the endpoint (a free port, a password of its own): the curl below reads it",
   'FABRICSCOPE_CLICKHOUSE_HTTP_PORT=8123 FABRICSCOPE_CLICKHOUSE_HTTP_PASSWORD=change-me npm start':
     "another start of the pipeline, for Grafana: the ClickHouse HTTP endpoint's own tests",
   'docker run --rm --network host -e GF_INSTALL_PLUGINS=grafana-clickhouse-datasource -e GF_AUTH_ANONYMOUS_ENABLED=true -e FABRICSCOPE_CLICKHOUSE_HTTP_PASSWORD=change-me -v "$PWD/deploy/grafana/embedded:/etc/grafana/provisioning/datasources:ro" -v "$PWD/deploy/grafana/provisioning/dashboards:/etc/grafana/provisioning/dashboards:ro" -v "$PWD/dashboards:/etc/grafana/dashboards/fabricscope:ro" grafana/grafana:12.1.0':
@@ -127,13 +131,23 @@ describe('README examples on a fresh embedded pipeline fed by the simulator', ()
   let lastAnswer: { data?: unknown } = {};
   let lastQuery = '';
   const examples = readmeExamples(readFileSync(readme, 'utf8'));
+  /** The README's read-only ClickHouse HTTP endpoint, on a port of the test's. */
+  const endpoint = { port: 0, password: 'readme-endpoint-password' };
   const local = (text: string): string =>
     text
       .replaceAll('localhost:50051', pipeline.grpcTarget)
-      .replaceAll('localhost:8081', new URL(pipeline.httpUrl).host);
+      .replaceAll('localhost:8081', new URL(pipeline.httpUrl).host)
+      .replaceAll('localhost:8123', `127.0.0.1:${endpoint.port}`)
+      .replaceAll('$SECRET', endpoint.password);
 
   before(async () => {
-    pipeline = await startPipelineProcess(mkdtempSync(join(tmpdir(), 'fs-readme-')));
+    endpoint.port = await freePort();
+    pipeline = await startPipelineProcess(mkdtempSync(join(tmpdir(), 'fs-readme-')), {
+      args: [
+        ...['--clickhouse-http-port', String(endpoint.port), '--clickhouse-http-host', '127.0.0.1'],
+        ...['--clickhouse-http-password', endpoint.password],
+      ],
+    });
   });
   after(() =>
     cleanUp(
@@ -215,16 +229,53 @@ describe('README examples on a fresh embedded pipeline fed by the simulator', ()
     }
   }
 
+  /** A curl line until it answers data; a stream's (-N) for a few seconds, in which it must bring events. */
   async function curl(text: string): Promise<void> {
-    if (!hasTool('curl')) return;
+    const streaming = text.includes('text/event-stream');
+    const command = streaming ? local(text).replace(/^curl /, 'curl --max-time 5 ') : local(text);
     const deadline = Date.now() + 150_000;
     for (;;) {
-      const { stdout } = await runTool('sh', ['-c', local(text)], { timeoutMs: 30_000 });
-      const answer = JSON.parse(stdout) as { data?: Record<string, unknown>; errors?: unknown };
-      if (!answer.errors && answer.data && Object.values(answer.data).every(isData)) return;
-      if (Date.now() > deadline) assert.fail(`${text} answered no data: ${stdout}`);
+      const { stdout } = await runTool('sh', ['-c', `${command} || true`], { timeoutMs: 30_000 });
+      if (answered(text, stdout)) return;
+      if (Date.now() > deadline) assert.fail(`${text} answered no data: ${stdout.slice(0, 2000)}`);
       await sleep(1000);
     }
+  }
+
+  /** GraphQL's JSON with data, a stream's events with data, or the endpoint's rows. */
+  function answered(text: string, stdout: string): boolean {
+    if (text.includes('text/event-stream')) return /^event: next\ndata: \{"data"/m.test(stdout);
+    if (!text.includes('/graphql')) return stdout.trim() !== '' && !/Exception/.test(stdout);
+    const answer = JSON.parse(stdout) as { data?: Record<string, unknown>; errors?: unknown };
+    return !answer.errors && answer.data !== undefined && Object.values(answer.data).every(isData);
+  }
+
+  /**
+   * `fabricscope why` and `observe`, as processes against the pipeline: each prints something and
+   * exits 0; `--follow` runs until it has printed a flow, then is stopped as Ctrl-C stops it.
+   */
+  async function runCli(text: string): Promise<void> {
+    const args = local(text).split(' ').slice(2);
+    const child = killedOnExit(
+      spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = once(child, 'exit');
+    if (args.includes('--follow')) {
+      const deadline = Date.now() + 60_000;
+      while (!output.includes('\n') && child.exitCode === null && Date.now() < deadline) await sleep(200);
+      child.kill('SIGINT');
+      await exited;
+      assert.match(output, /DROPPED/, `${text} printed no denied flow in 60 s:\n${output}`);
+      return;
+    }
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const [code] = (await exited) as [number | null];
+    clearTimeout(timer);
+    assert.equal(code, 0, `${text} exited ${code}:\n${output}`);
+    assert.ok(output.trim() !== '', `${text} printed nothing`);
   }
 
   it('finds the examples: queries, simulator runs and the commands skipped by design', () => {
@@ -235,13 +286,15 @@ describe('README examples on a fresh embedded pipeline fed by the simulator', ()
     for (const skipped of Object.keys(skippedByDesign)) assert.ok(commands.includes(skipped), skipped);
   });
 
-  it('answers each in order with data, as a newcomer runs them', async () => {
+  it('answers each in order with data, as a newcomer runs them', async (t) => {
+    if (!needTools(t, tools.curl)) return;
     for (const example of examples) {
       const { text } = example;
       if (example.kind === 'graphql') await ask(text);
       else if (text in skippedByDesign) continue;
       else if (text.startsWith('npx fabricscope simulate ')) await simulate(text);
-      else if (text.startsWith('curl ') && text.includes('localhost:8081/graphql')) await curl(text);
+      else if (/^curl .*localhost:(8081\/graphql|8123\/)/.test(text)) await curl(text);
+      else if (/^npx fabricscope (why|observe) /.test(text)) await runCli(text);
       else assert.fail(`README command neither run nor skipped by design here: ${text}`);
     }
     await stopSimulator();
