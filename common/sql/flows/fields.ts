@@ -17,8 +17,8 @@ export interface Dimension {
   rollup: boolean;
   /** How the value is printed in groups and series. */
   output: string;
-  /** The same printing of another expression of the column's type (e.g. the column grouped by). */
-  print: (expression: string) => string;
+  /** An address (IPv6, IPv4 mapped), printed as `printedAddress`; anything else as toString. */
+  address: boolean;
 }
 
 export interface FilterSpec {
@@ -53,10 +53,9 @@ const upperSnake = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, 
 const enumValues = (type: string): string[] =>
   [...type.matchAll(/'([^']+)' = (\d+)/g)].filter(([, , n]) => n !== '0').map(([, name]) => name!);
 
-const printer =
-  (api: FlowApi) =>
-  (expression: string): string =>
-    api.printed === 'address' ? printedAddress(expression) : `toString(${expression})`;
+/** How a dimension's value is printed, of its column or another expression of its type (grouped by). */
+export const printed = ({ address }: Pick<Dimension, 'address'>, expression: string): string =>
+  address ? printedAddress(expression) : `toString(${expression})`;
 
 export function flowSqlFields(catalog: RecordCatalog<FlowField> = flowCatalog): FlowSqlFields {
   const columns: ApiColumn[] = [
@@ -65,8 +64,8 @@ export function flowSqlFields(catalog: RecordCatalog<FlowField> = flowCatalog): 
       api,
       type: '',
       rollup: false,
-      output: printer(api)(column),
-      print: printer(api),
+      output: printed({ address: api.printed === 'address' }, column),
+      address: api.printed === 'address',
     })),
     ...catalog.fields
       .filter((f) => f.api)
@@ -75,8 +74,8 @@ export function flowSqlFields(catalog: RecordCatalog<FlowField> = flowCatalog): 
         api: f.api!,
         type: f.type,
         rollup: f.rollup !== undefined,
-        output: printer(f.api!)(f.column),
-        print: printer(f.api!),
+        output: printed({ address: f.api!.printed === 'address' }, f.column),
+        address: f.api!.printed === 'address',
       })),
   ];
   return {
@@ -89,11 +88,11 @@ export function flowSqlFields(catalog: RecordCatalog<FlowField> = flowCatalog): 
   };
 }
 
-const dimension = ({ column, rollup, output, print }: ApiColumn): Dimension => ({
+const dimension = ({ column, rollup, output, address }: ApiColumn): Dimension => ({
   column,
   rollup,
   output,
-  print,
+  address,
 });
 
 /** Each filter field, and each "either end" field over the two ends, in catalog order. */

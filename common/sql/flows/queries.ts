@@ -1,7 +1,7 @@
 import type { TimeRange } from '../time-range.js';
 import { flowCatalog } from '../../schema/catalog/index.js';
 import { measure } from '../../schema/rollups.js';
-import { dimensions, recordColumns, type Dimension } from './fields.js';
+import { dimensions, printed, recordColumns, type Dimension } from './fields.js';
 import { flowWhere, type FlowCondition, type FlowFilterInput } from './filter.js';
 import { chooseTable, metricColumns, rawFlows } from './tables.js';
 import { timeCondition, type TimeTable } from '../rollup-tables.js';
@@ -51,7 +51,7 @@ function groupKeys(by: readonly string[]) {
   return {
     stored: columns.map((d, i) => `${d.column} AS g${i}`),
     names: columns.map((_, i) => `g${i}`),
-    printed: columns.map((d, i) => `${d.print(`g${i}`)} AS k${i}`),
+    printed: columns.map((d, i) => `${printed(d, `g${i}`)} AS k${i}`),
   };
 }
 

@@ -71,6 +71,7 @@ describe('a flow field added to the catalog', () => {
       column: 'source_zone',
       rollup: true,
       output: 'toString(source_zone)',
+      address: false,
     });
     assert.equal(api.filters.sourceZone?.kind, 'text');
     assert.deepEqual(api.filters.zone?.on, [api.dimensions.SOURCE_ZONE]);
