@@ -6,7 +6,9 @@
  * in the same process, for each question of the README (and the headline top 10 talkers of the last
  * hour) prints p50/p95 over `runs` of (a) the GraphQL query through the real yoga server in-process,
  * (b) the SQL the API sent, run directly with the same settings, (c) hand-written SQL for the same
- * answer, checked equal to the GraphQL answer once before timing; and the ratios a/c and b/c.
+ * answer, checked equal to the GraphQL answer once before timing; and the ratios a/c and b/c. The
+ * interface questions have no hand-written SQL yet (their rates need the same pairing of samples the
+ * API does; only a/b is printed); the route questions are bench/routes.ts's.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -41,7 +43,8 @@ const quotedList = (values: readonly string[]): string => `[${values.map((v) => 
 
 /**
  * One flow per number: a source among `addresses` pods (skewed: a few talk most), a destination
- * among the same (skewed differently), each pod with its namespace, VN, vRouter (50), app label
+ * among the 16 peers that source talks to (skewed too: a service graph, some 60k pairs in all, not
+ * every pod to every pod), each pod with its namespace, VN, vRouter (50), app label
  * and workload; the destination's service port; ~5% denied or dropped (most flows into
  * test-isolated-ns from outside it), each with a drop reason.
  */
@@ -66,7 +69,7 @@ const fillFlows =
   FROM (
     SELECT number, sipHash64(number, 1) AS h, sipHash64(number, 3) AS h3,
       toUInt32(floor(pow((h % 1000003) / 1000003, 3) * ${addresses})) AS s,
-      toUInt32(floor(pow((sipHash64(number, 2) % 1000003) / 1000003, 2) * ${addresses})) AS d,
+      toUInt32((s * 2654435761 + floor(pow((sipHash64(number, 2) % 1000003) / 1000003, 2) * 16) * 40503) % ${addresses}) AS d,
       fromUnixTimestamp64Micro(toInt64({start:Int64} + intDiv(number * {spanUs:UInt64}, {rows:UInt64})), 'UTC') AS t,
       concat('compute-', toString(s % 50)) AS vr,
       [80, 443, 5432, 6379, 8080, 53, 9090, 3306][1 + d % 8] AS port,
@@ -147,8 +150,8 @@ interface Case {
   label: string;
   /** The GraphQL document, as the README writes it but with absolute times. */
   graphql: string;
-  /** Hand-written SQL, and its rows turned into the GraphQL answer's shape. */
-  hand: { sql: string; answer: (rows: Row[]) => unknown };
+  /** Hand-written SQL, and its rows turned into the GraphQL answer's shape; none yet for interfaces. */
+  hand?: { sql: string; answer: (rows: Row[]) => unknown };
   /** The part of the GraphQL answer the hand SQL answers (default: all of it). */
   compared?: (data: Row) => unknown;
 }
@@ -162,11 +165,16 @@ const metrics = (r: Row) => ({
 const flowMeasures =
   'sum(diff_bytes * sampling) AS bytes, sum(diff_packets * sampling) AS packets, count() AS records';
 
-/** Top talkers by source and destination over the last `seconds`, from the raw table. */
+/**
+ * Top talkers by source and destination over the last `seconds`, from the raw table; the addresses
+ * printed for the ten rows kept only (printed in the same SELECT as the GROUP BY, ClickHouse prints
+ * every group: 2.5× slower on 300k flows).
+ */
 const topTalkers = (seconds: number): Case['hand'] => ({
-  sql: `SELECT ${ipv4('source_ip')} AS src, ${ipv4('dest_ip')} AS dst, ${flowMeasures}
-    FROM flows WHERE ${range(seconds)}
-    GROUP BY source_ip, dest_ip ORDER BY bytes DESC, source_ip, dest_ip LIMIT 10`,
+  sql: `SELECT ${ipv4('s')} AS src, ${ipv4('d')} AS dst, bytes, packets, records FROM (
+      SELECT source_ip AS s, dest_ip AS d, ${flowMeasures} FROM flows WHERE ${range(seconds)}
+      GROUP BY s, d ORDER BY bytes DESC, s, d LIMIT 10)
+    ORDER BY bytes DESC, s, d`,
   answer: (rows) => ({
     flowGroups: { table: 'flows', groups: rows.map((r) => ({ keys: [r.src, r.dst], ...metrics(r) })) },
   }),
@@ -278,21 +286,44 @@ const cases: Case[] = [
         by: [SOURCE_WORKLOAD, DEST_WORKLOAD, DROP_REASON], metric: RECORDS) { groups { keys records } } }`,
     hand: workloadGroups(`action IN ('deny', 'drop') AND protocol = 6`, 10),
   },
+  {
+    label: 'README interfaceSeries by VN, top 5',
+    graphql: `{ interfaceSeries(${args(3600)}, by: VN, top: 5) { key points { time inBytesPerSec
+        outBytesPerSec dropsPerSec dropsByReason { reason perSec } } } }`,
+  },
+  {
+    label: 'README interfaceTotals of a vRouter',
+    graphql: `{ interfaceTotals(${args(3600)}, filter: { vrouter: ["compute-1"] }) { inBytes outBytes drops table } }`,
+  },
 ];
 
 const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
-async function timed(run: () => Promise<unknown>): Promise<{ p50: number; p95: number }> {
-  await run(); // warm
-  const ms: number[] = [];
+interface Timing {
+  p50: number;
+  p95: number;
+}
+
+/**
+ * p50 and p95 of each way of answering, after one warm-up each. The ways take turns within each
+ * run (in rotating order), so that a load change on the shared machine slows all of them alike.
+ */
+async function timed(ways: readonly (() => Promise<unknown>)[]): Promise<Timing[]> {
+  for (const way of ways) await way();
+  const ms: number[][] = ways.map(() => []);
   for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    await run();
-    ms.push(performance.now() - started);
+    for (let j = 0; j < ways.length; j++) {
+      const k = (i + j) % ways.length;
+      const started = performance.now();
+      await ways[k]!();
+      ms[k]!.push(performance.now() - started);
+    }
   }
-  ms.sort((a, b) => a - b);
-  return { p50: percentile(ms, 0.5), p95: percentile(ms, 0.95) };
+  return ms.map((times) => {
+    times.sort((a, b) => a - b);
+    return { p50: percentile(times, 0.5), p95: percentile(times, 0.95) };
+  });
 }
 
 async function main(): Promise<void> {
@@ -324,22 +355,28 @@ async function main(): Promise<void> {
       recording.reads = [];
       const data = await ask(c.graphql);
       const reads = [...recording.reads];
-      const handRows = await warehouse.query<Row>(c.hand.sql);
-      assert.deepEqual(
-        c.hand.answer(handRows),
-        (c.compared ?? ((d) => d))(data),
-        `${c.label}: answers differ`,
-      );
-      const graphql = await timed(() => ask(c.graphql));
-      const generated = await timed(async () => {
-        for (const r of reads) await warehouse.query(r.sql, r.params, r.settings);
-      });
-      const hand = await timed(() => warehouse.query(c.hand.sql, {}, reads[0]?.settings));
-      const cell = (t: { p50: number; p95: number }) =>
-        `${t.p50.toFixed(1).padStart(8)}/${t.p95.toFixed(1).padEnd(8)}`;
+      const hand = c.hand;
+      if (hand) {
+        const handRows = await warehouse.query<Row>(hand.sql);
+        const compared = (c.compared ?? ((d) => d))(data);
+        assert.deepEqual(hand.answer(handRows), compared, `${c.label}: answers differ`);
+      }
+      const [graphql, generated, handTime] = await timed([
+        () => ask(c.graphql),
+        async () => {
+          for (const r of reads) await warehouse.query(r.sql, r.params, r.settings);
+        },
+        ...(hand ? [() => warehouse.query(hand.sql, {}, reads[0]?.settings)] : []),
+      ]);
+      const cell = (t?: Timing) =>
+        t
+          ? `${t.p50.toFixed(1).padStart(8)}/${t.p95.toFixed(1).padEnd(8)}`
+          : `${'—'.padStart(8)} ${''.padEnd(8)}`;
+      const ratio = (t: Timing, width: number) =>
+        (handTime ? (t.p50 / handTime.p50).toFixed(2) : '—').padStart(width);
       console.log(
-        `${c.label.padEnd(40)} ${cell(graphql)} ${cell(generated)} ${cell(hand)}  ` +
-          `${(graphql.p50 / hand.p50).toFixed(2).padStart(12)} ${(generated.p50 / hand.p50).toFixed(2).padStart(14)}`,
+        `${c.label.padEnd(40)} ${cell(graphql)} ${cell(generated)} ${cell(handTime)}  ` +
+          `${ratio(graphql!, 12)} ${ratio(generated!, 14)}  (GraphQL/generated ${(graphql!.p50 / generated!.p50).toFixed(2)})`,
       );
     }
     console.log(

@@ -6,7 +6,9 @@ import { checkFirst, checkTop, stepSeconds } from '../shared/arguments.js';
 import { cursorCodec } from '../shared/cursor.js';
 import { keysetPage } from '../shared/paging.js';
 import { resolver } from '../shared/resolve.js';
+import { selectedFields } from '../shared/selection.js';
 import {
+  flowMetrics,
   groupsQuery,
   recordsQuery,
   seriesQuery,
@@ -82,9 +84,12 @@ export function flowResolvers(warehouse: Warehouse): QueryResolvers {
       return { ...metrics(row), table: query.table.name };
     }),
 
-    flowGroups: resolver('flowGroups', async (args) => {
+    flowGroups: resolver('flowGroups', async (args, info) => {
       if (args.by.length === 0) throw invalid('by: name at least one dimension');
-      const query = groupsQuery(selection(args), args.by, metricColumns[args.metric], checkTop(args.top));
+      const asked = selectedFields(info, ['groups']);
+      const measured = flowMetrics.filter((m) => asked.has(m));
+      const metric = metricColumns[args.metric];
+      const query = groupsQuery(selection(args), args.by, metric, checkTop(args.top), measured);
       const rows = await warehouse.query<Row>(query.sql, query.params);
       return {
         table: query.table.name,
