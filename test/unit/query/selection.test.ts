@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildSchema, graphql, type GraphQLResolveInfo } from 'graphql';
-import { groupsQuery } from '../../../common/sql/flows/queries.js';
+import { groupsQuery, recordsQuery } from '../../../common/sql/flows/queries.js';
 import { selectedFields } from '../../../query/shared/selection.js';
 
 const schema = buildSchema(`
@@ -47,5 +47,16 @@ describe('flow groups SQL', () => {
     const all = groupsQuery({ range }, ['SOURCE_IP'], 'records', 10).sql;
     assert.match(all, /AS bytes/);
     assert.match(all, /AS packets/);
+  });
+
+  it('reads the record columns asked for and those of the cursor, or all when none are named', () => {
+    const { sql } = recordsQuery({ range }, 21, undefined, ['destPort']);
+    const list = sql.slice(0, sql.indexOf(' FROM '));
+    assert.match(list, /dport AS destPort/);
+    assert.match(list, /flow_uuid/);
+    assert.match(list, /generator/);
+    assert.doesNotMatch(list, /source_labels|dest_ip/);
+    assert.match(recordsQuery({ range }, 21).sql, /source_labels AS sourceLabels/);
+    assert.throws(() => recordsQuery({ range }, 21, undefined, ['nope']), /no flow column nope/);
   });
 });
