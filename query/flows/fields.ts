@@ -86,6 +86,8 @@ const EPOCH = '1970-01-01 00:00:00.000000';
 function toNode(columns: readonly ApiColumn[], row: Record<string, unknown>): Record<string, unknown> {
   const node: Record<string, unknown> = { ...row };
   for (const { api } of columns) {
+    // A page reads only the columns its request asks for.
+    if (!Object.hasOwn(row, api.name)) continue;
     const value = String(row[api.name]);
     if (api.graphql === 'DateTime!') node[api.name] = toRfc3339(value);
     else if (api.graphql === 'DateTime') node[api.name] = value.startsWith(EPOCH) ? null : toRfc3339(value);

@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { z } from 'zod';
 import { invalid } from '../../common/errors.js';
 import type { Warehouse } from '../../common/warehouse/warehouse.js';
@@ -6,7 +7,9 @@ import { checkFirst, checkTop, stepSeconds } from '../shared/arguments.js';
 import { cursorCodec } from '../shared/cursor.js';
 import { keysetPage } from '../shared/paging.js';
 import { resolver } from '../shared/resolve.js';
+import { selectedFields } from '../shared/selection.js';
 import {
+  flowMetrics,
   groupsQuery,
   recordsQuery,
   seriesQuery,
@@ -16,6 +19,7 @@ import {
   type FlowSelection,
 } from '../../common/sql/flows/queries.js';
 import { parseFlowFilter } from '../../common/sql/flows/language/parse.js';
+import { recordColumn } from '../../common/sql/flows/fields.js';
 import { parseRange } from '../shared/time.js';
 import { flowNode } from './fields.js';
 
@@ -61,14 +65,15 @@ const keysOf = (row: Row, count: number): string[] =>
 
 export function flowResolvers(warehouse: Warehouse): QueryResolvers {
   return {
-    flows: resolver('flows', async (args) => {
+    flows: resolver('flows', async (args, info) => {
       checkFirst(args.first);
       const scope = selection(args);
       const after = args.after ? flowCursor.decode(args.after, 'after') : undefined;
+      const columns = askedColumns(info);
       return keysetPage(
         args.first,
         async (limit) => {
-          const query = recordsQuery(scope, limit, after);
+          const query = recordsQuery(scope, limit, after, columns);
           return warehouse.query<Row>(query.sql, query.params);
         },
         (row) => flowCursor.encode(position(row)),
@@ -82,9 +87,12 @@ export function flowResolvers(warehouse: Warehouse): QueryResolvers {
       return { ...metrics(row), table: query.table.name };
     }),
 
-    flowGroups: resolver('flowGroups', async (args) => {
+    flowGroups: resolver('flowGroups', async (args, info) => {
       if (args.by.length === 0) throw invalid('by: name at least one dimension');
-      const query = groupsQuery(selection(args), args.by, metricColumns[args.metric], checkTop(args.top));
+      const asked = selectedFields(info, ['groups']);
+      const measured = flowMetrics.filter((m) => asked.has(m));
+      const metric = metricColumns[args.metric];
+      const query = groupsQuery(selection(args), args.by, metric, checkTop(args.top), measured);
       const rows = await warehouse.query<Row>(query.sql, query.params);
       return {
         table: query.table.name,
@@ -101,6 +109,24 @@ export function flowResolvers(warehouse: Warehouse): QueryResolvers {
       return { step, table: query.table.name, series };
     }),
   };
+}
+
+/** Flow fields resolved from one column of the record (rules.ts): the column they need. */
+const ruleColumns: Readonly<Record<string, string>> = { sgRule: 'sgRuleUuid', nwAce: 'nwAceUuid' };
+
+/**
+ * The columns the nodes of a page need: those asked, and the rule uuids of the rules asked; all of
+ * them (undefined) when a field asked reads more of the record (Flow.alarms) or is not known here.
+ */
+function askedColumns(info: GraphQLResolveInfo): string[] | undefined {
+  const columns: string[] = [];
+  for (const field of selectedFields(info, ['edges', 'node'])) {
+    if (field === '__typename') continue;
+    if (Object.hasOwn(recordColumn, field)) columns.push(field);
+    else if (Object.hasOwn(ruleColumns, field)) columns.push(ruleColumns[field]!);
+    else return undefined;
+  }
+  return columns;
 }
 
 /** The metric the API names, as the queries sum it. */

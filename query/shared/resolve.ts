@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { clientFault, errorStatus } from '../../common/errors.js';
 import { histogram } from '../../common/metrics.js';
 import type { MutationResolvers, QueryResolvers } from '../generated/graphql.js';
@@ -24,9 +24,9 @@ type Answer<F extends Field> = Awaited<ReturnType<Root<F>>>;
  */
 export function resolver<F extends Field>(
   field: F,
-  fn: (args: Args<F>) => Promise<Answer<F>>,
-): (parent: unknown, args: Args<F>) => Promise<Answer<F>> {
-  return (_parent, args) => answered(field, () => fn(args));
+  fn: (args: Args<F>, info: GraphQLResolveInfo) => Promise<Answer<F>>,
+): (parent: unknown, args: Args<F>, context: unknown, info: GraphQLResolveInfo) => Promise<Answer<F>> {
+  return (_parent, args, _context, info) => answered(field, () => fn(args, info));
 }
 
 /** Wraps the resolver of a field below the root (`coordinate`: Type.field) as resolver does a root one. */

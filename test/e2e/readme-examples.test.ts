@@ -256,6 +256,8 @@ describe('README examples on a fresh embedded pipeline fed by the simulator', ()
    */
   async function runCli(text: string): Promise<void> {
     const args = local(text).split(' ').slice(2);
+    // Without --server the CLI asks the default local port; the test's pipeline is on another.
+    if (!args.includes('--server')) args.push('--server', pipeline.httpUrl);
     const child = killedOnExit(
       spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }),
     );

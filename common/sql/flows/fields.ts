@@ -44,6 +44,8 @@ export interface FlowSqlFields {
   filters: Readonly<Record<string, FilterSpec>>;
   /** The SELECT list of a record: every API column under its GraphQL name. */
   recordColumns: string;
+  /** Each API column's part of that list, by its GraphQL name. */
+  recordColumn: Readonly<Record<string, string>>;
 }
 
 /** sourcePort → SOURCE_PORT */
@@ -85,6 +87,7 @@ export function flowSqlFields(catalog: RecordCatalog<FlowField> = flowCatalog): 
     ),
     filters: filtersOf(columns),
     recordColumns: columns.map(select).join(', '),
+    recordColumn: Object.fromEntries(columns.map((c) => [c.api.name, select(c)])),
   };
 }
 
@@ -118,4 +121,4 @@ function select(c: ApiColumn): string {
 }
 
 /** The flow fields of the catalog in force. */
-export const { dimensions, filters, recordColumns } = flowSqlFields();
+export const { dimensions, filters, recordColumns, recordColumn } = flowSqlFields();

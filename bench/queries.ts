@@ -1,0 +1,393 @@
+/**
+ * Query benchmark, run by hand (`npm run build && node dist/bench/queries.js [flows] [hours] [runs]`;
+ * defaults 10M flows over 1 hour, `100000000 24` is the day-sized run): fills an embedded warehouse
+ * with flows generated in the engine (INSERT … SELECT FROM numbers(), into the raw table so the
+ * rollup views fill flows_1m and flows_1h as the writer's inserts do) and interface samples, then,
+ * in the same process, for each question of the README (and the headline top 10 talkers of the last
+ * hour) prints p50/p95 over `runs` of (a) the GraphQL query through the real yoga server in-process,
+ * (b) the SQL the API sent, run directly with the same settings, (c) hand-written SQL for the same
+ * answer, checked equal to the GraphQL answer once before timing; and the ratios a/c and b/c. The
+ * interface questions have no hand-written SQL yet (their rates need the same pairing of samples the
+ * API does; only a/b is printed); the route questions are bench/routes.ts's.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { printedAddress } from '../common/schema/addresses.js';
+import { migrate } from '../common/schema/migrate.js';
+import { ChdbWarehouse } from '../common/warehouse/chdb.js';
+import type { QueryParams, QuerySettings, Warehouse } from '../common/warehouse/warehouse.js';
+import { createQueryApi } from '../query/index.js';
+
+const flows = Number(process.argv[2] ?? 10_000_000);
+const hours = Number(process.argv[3] ?? 1);
+const runs = Number(process.argv[4] ?? 11);
+const rowsPerInsert = 1_000_000;
+/** The data ends on a whole minute, so that rollup answers (widened to whole buckets) equal raw ones. */
+const endS = Math.floor(Date.now() / 60e3) * 60;
+const startS = endS - hours * 3600;
+
+/** A timestamp `seconds` before the end, as the GraphQL arguments take it. */
+const ago = (seconds: number): string => new Date((endS - seconds) * 1000).toISOString();
+/** The same instant as SQL. */
+const sqlAgo = (seconds: number): string => `toDateTime64(${endS - seconds}, 6, 'UTC')`;
+const range = (seconds: number): string => `time >= ${sqlAgo(seconds)} AND time < ${sqlAgo(0)}`;
+const args = (seconds: number): string => `from: "${ago(seconds)}", to: "${ago(0)}"`;
+
+const namespaces = ['payments', 'test-isolated-ns', ...Array.from({ length: 18 }, (_, i) => `team-${i}`)];
+const apps = ['frontend', 'backend', 'db', 'cache', 'worker', 'gateway', 'batch', 'metrics'];
+const dropReasons = ['policy_deny', 'sg_deny', 'no_route', 'flow_limit', 'reverse_flow_missing'];
+const addresses = 4000;
+const quotedList = (values: readonly string[]): string => `[${values.map((v) => `'${v}'`).join(', ')}]`;
+
+/**
+ * One flow per number: a source among `addresses` pods (skewed: a few talk most), a destination
+ * among the 16 peers that source talks to (skewed too: a service graph, some 60k pairs in all, not
+ * every pod to every pod), each pod with its namespace, VN, vRouter (50), app label
+ * and workload; the destination's service port; ~5% denied or dropped (most flows into
+ * test-isolated-ns from outside it), each with a drop reason.
+ */
+const fillFlows =
+  `INSERT INTO flows (time, received_at, generator, batch_epoch, batch_seq, flow_uuid, reverse_uuid,
+    vrouter, vrouter_ip, other_vrouter_ip, direction, source_vn, dest_vn, source_ip, dest_ip, protocol, sport, dport,
+    action, drop_reason, sg_rule_uuid, nw_ace_uuid, vmi_uuid, setup_time, teardown_time, bytes, packets,
+    diff_bytes, diff_packets, tcp_flags, underlay_proto, underlay_source_port, sampling, source_workload,
+    dest_workload, source_namespace, dest_namespace, source_labels, dest_labels)
+  SELECT t, t + toIntervalMillisecond(300), concat(vr, ':Compute:contrail-vrouter-agent:0'), 1,
+    intDiv(number, 5000), generateUUIDv4(number), generateUUIDv4(number + 1), vr,
+    toIPv6(toIPv4(3232235520 + s % 50)), toIPv6(toIPv4(3232235520 + d % 50)), 1 + h % 2,
+    vn(s), vn(d), toIPv6(toIPv4(167772160 + s)), toIPv6(toIPv4(167772160 + d)),
+    if(port = 53, 17, 6), 32768 + h % 28000, port, act, if(act = 'pass', '', reason),
+    if(act = 'pass', concat('5e1f0000-0000-4000-8000-0000000000', leftPad(toString(d % 50), 2, '0')), ''),
+    if(act = 'pass', '00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000002'),
+    toUUID(concat('00000000-0000-4000-8000-', leftPad(toString(s), 12, '0'))),
+    t - toIntervalSecond(10), toDateTime64(0, 6, 'UTC'), h % 100000, 1 + intDiv(h % 100000, 700),
+    h3 % 20000, 1 + intDiv(h3 % 20000, 700), 0, 'MPLSoUDP', h3 % 65536, 1,
+    concat(app(s), '-', toString(s % 500)), concat(app(d), '-', toString(d % 500)), ns(s), ns(d),
+    map('app', app(s)), map('app', app(d))
+  FROM (
+    SELECT number, sipHash64(number, 1) AS h, sipHash64(number, 3) AS h3,
+      toUInt32(floor(pow((h % 1000003) / 1000003, 3) * ${addresses})) AS s,
+      toUInt32((s * 2654435761 + floor(pow((sipHash64(number, 2) % 1000003) / 1000003, 2) * 16) * 40503) % ${addresses}) AS d,
+      fromUnixTimestamp64Micro(toInt64({start:Int64} + intDiv(number * {spanUs:UInt64}, {rows:UInt64})), 'UTC') AS t,
+      concat('compute-', toString(s % 50)) AS vr,
+      [80, 443, 5432, 6379, 8080, 53, 9090, 3306][1 + d % 8] AS port,
+      multiIf(d % 20 = 1 AND s % 20 != 1 AND h3 % 10 < 8, 'deny', h3 % 100 < 3, 'deny', h3 % 100 < 5, 'drop', 'pass') AS act,
+      ${quotedList(dropReasons)}[1 + h3 % 5] AS reason
+    FROM numbers({first:UInt64}, {count:UInt64})
+  )`
+    .replaceAll(/ns\(([sd])\)/g, `${quotedList(namespaces)}[1 + $1 % 20]`)
+    .replaceAll(
+      /vn\(([sd])\)/g,
+      `concat('default-domain:k8s-', ${quotedList(namespaces)}[1 + $1 % 20], ':pod-network')`,
+    )
+    .replaceAll(/app\(([sd])\)/g, `${quotedList(apps)}[1 + intDiv($1, 20) % 8]`);
+
+/** Interface samples every 10 s of 2000 VMIs (on the flows' 50 vRouters), counters rising, drops by reason. */
+const interfaces = 2000;
+const fillInterfaces = `INSERT INTO if_stats (time, received_at, generator, batch_seq, vmi_uuid, vm_name,
+    virtual_network, vrouter, in_bytes, out_bytes, in_packets, out_packets, drops, active_flows)
+  SELECT t, t, concat(vr, ':Compute:contrail-vrouter-agent:0'), number,
+    toUUID(concat('00000000-0000-4000-8000-', leftPad(toString(i), 12, '0'))), concat('vm-', toString(i)),
+    concat('default-domain:k8s-', ${quotedList(namespaces)}[1 + i % 20], ':pod-network'), vr,
+    n * (1000 + i) * 10, n * (500 + i % 700) * 10, n * 10, n * 7,
+    map('flow-limit', intDiv(n * (i % 7), 3), 'no-route', intDiv(n * (i % 3), 5)), i % 50
+  FROM (
+    SELECT number, number % ${interfaces} AS i, intDiv(number, ${interfaces}) AS n,
+      toDateTime64({start:UInt32} + n * 10 + i % 10, 6, 'UTC') AS t, concat('compute-', toString(i % 50)) AS vr
+    FROM numbers({first:UInt64}, {count:UInt64})
+  )`;
+
+async function fill(warehouse: Warehouse): Promise<void> {
+  let started = performance.now();
+  const spanUs = hours * 3600e6;
+  for (let first = 0; first < flows; first += rowsPerInsert) {
+    const count = Math.min(rowsPerInsert, flows - first);
+    await warehouse.exec(fillFlows, { start: startS * 1e6, spanUs, rows: flows, first, count });
+  }
+  const flowMs = performance.now() - started;
+  const samples = interfaces * hours * 360;
+  started = performance.now();
+  for (let first = 0; first < samples; first += rowsPerInsert) {
+    const count = Math.min(rowsPerInsert, samples - first);
+    await warehouse.exec(fillInterfaces, { start: startS, first, count });
+  }
+  const sizes = await warehouse.query<{ t: string; n: string; parts: string }>(
+    `SELECT table AS t, toString(sum(rows)) AS n, toString(count()) AS parts FROM system.parts
+     WHERE active AND database = currentDatabase() AND table IN ('flows', 'flows_1m', 'flows_1h', 'if_stats', 'if_stats_1m')
+     GROUP BY t ORDER BY t`,
+  );
+  const [deny] = await warehouse.query<{ share: number }>(
+    `SELECT countIf(action IN ('deny', 'drop')) / count() AS share FROM flows`,
+  );
+  console.log(
+    `${flows.toLocaleString('en-US')} flows over ${hours} h inserted in ${Math.round(flowMs)} ms ` +
+      `(${Math.round((flows * 1000) / flowMs).toLocaleString('en-US')} rows/s through the rollup views), ` +
+      `${(deny!.share * 100).toFixed(1)}% denied or dropped; ${samples.toLocaleString('en-US')} interface samples ` +
+      `in ${Math.round(performance.now() - started)} ms`,
+  );
+  console.log(`tables: ${sizes.map((s) => `${s.t} ${s.n} rows in ${s.parts} parts`).join(', ')}`);
+}
+
+/** A warehouse that records every read the API makes, so that the same SQL can be run directly. */
+class Recording implements Warehouse {
+  reads: { sql: string; params: QueryParams; settings?: QuerySettings }[] = [];
+  constructor(private readonly inner: Warehouse) {}
+  dictionarySource = (): string => this.inner.dictionarySource();
+  query<T>(sql: string, params?: QueryParams, settings?: QuerySettings): Promise<T[]> {
+    this.reads.push({ sql, params: params ?? {}, settings });
+    return this.inner.query<T>(sql, params, settings);
+  }
+  exec = (sql: string, params?: QueryParams): Promise<void> => this.inner.exec(sql, params);
+  insertProtobuf: Warehouse['insertProtobuf'] = (insert, chunks) => this.inner.insertProtobuf(insert, chunks);
+  close = async (): Promise<void> => undefined;
+}
+
+type Row = Record<string, unknown>;
+
+interface Case {
+  label: string;
+  /** The GraphQL document, as the README writes it but with absolute times. */
+  graphql: string;
+  /** Hand-written SQL, and its rows turned into the GraphQL answer's shape; none yet for interfaces. */
+  hand?: { sql: string; answer: (rows: Row[]) => unknown };
+  /** The part of the GraphQL answer the hand SQL answers (default: all of it). */
+  compared?: (data: Row) => unknown;
+}
+
+const ipv4 = (column: string): string => printedAddress(column);
+const metrics = (r: Row) => ({
+  bytes: Number(r.bytes),
+  packets: Number(r.packets),
+  records: Number(r.records),
+});
+const flowMeasures =
+  'sum(diff_bytes * sampling) AS bytes, sum(diff_packets * sampling) AS packets, count() AS records';
+
+/**
+ * Top talkers by source and destination over the last `seconds`, from the raw table; the addresses
+ * printed for the ten rows kept only (printed in the same SELECT as the GROUP BY, ClickHouse prints
+ * every group: 2.5× slower on 300k flows).
+ */
+const topTalkers = (seconds: number): Case['hand'] => ({
+  sql: `SELECT ${ipv4('s')} AS src, ${ipv4('d')} AS dst, bytes, packets, records FROM (
+      SELECT source_ip AS s, dest_ip AS d, ${flowMeasures} FROM flows WHERE ${range(seconds)}
+      GROUP BY s, d ORDER BY bytes DESC, s, d LIMIT 10)
+    ORDER BY bytes DESC, s, d`,
+  answer: (rows) => ({
+    flowGroups: { table: 'flows', groups: rows.map((r) => ({ keys: [r.src, r.dst], ...metrics(r) })) },
+  }),
+});
+
+const talkersGraphql = (seconds: number): string =>
+  `{ flowGroups(${args(seconds)}, by: [SOURCE_IP, DEST_IP], metric: BYTES, top: 10) {
+      table groups { keys bytes packets records } } }`;
+
+const workloadGroups = (where: string, top: number): Case['hand'] => ({
+  sql: `SELECT source_workload AS a, dest_workload AS b, drop_reason AS c, count() AS records
+    FROM flows WHERE ${range(3600)} AND ${where}
+    GROUP BY a, b, c ORDER BY records DESC, a, b, c LIMIT ${top}`,
+  answer: (rows) => ({
+    flowGroups: { groups: rows.map((r) => ({ keys: [r.a, r.b, r.c], records: Number(r.records) })) },
+  }),
+});
+
+/** The API's RFC 3339 of a DateTime64 printed by ClickHouse. */
+const iso = (text: unknown): string => `${String(text).replace(' ', 'T')}Z`;
+
+const cases: Case[] = [
+  {
+    label: 'top 10 talkers, last hour (headline)',
+    graphql: talkersGraphql(3600),
+    hand: topTalkers(3600),
+  },
+  {
+    label: 'README top talkers, last 5 min',
+    graphql: talkersGraphql(300),
+    hand: topTalkers(300),
+  },
+  {
+    label: 'README denied flows into a namespace',
+    graphql: `{ flows(${args(900)}, filter: [{ destNamespace: ["test-isolated-ns"], action: ["deny", "drop"] }], first: 20) {
+        edges { node { time sourceIp sourceNamespace sourceWorkload destIp destWorkload destPort action dropReason
+          sgRuleUuid nwAceUuid sgRule { owner number text } nwAce { owner number action text } } }
+        pageInfo { hasNextPage } } }`,
+    // sgRule and nwAce are TF's implicit uuids here, named without a read.
+    compared: (data) => {
+      const page = data.flows as { edges: { node: Row }[]; pageInfo: unknown };
+      return {
+        nodes: page.edges.map(({ node: { sgRule: _s, nwAce: _n, ...rest } }) => rest),
+        pageInfo: page.pageInfo,
+      };
+    },
+    hand: {
+      sql: `SELECT toString(time) AS at, ${ipv4('source_ip')} AS sourceIp, source_namespace AS sourceNamespace,
+          source_workload AS sourceWorkload, ${ipv4('dest_ip')} AS destIp, dest_workload AS destWorkload,
+          dport AS destPort, toString(action) AS action, drop_reason AS dropReason, sg_rule_uuid AS sgRuleUuid,
+          nw_ace_uuid AS nwAceUuid
+        FROM flows WHERE ${range(900)} AND dest_namespace = 'test-isolated-ns' AND action IN ('deny', 'drop')
+        ORDER BY time DESC, generator DESC, batch_epoch DESC, batch_seq DESC, flow_uuid DESC LIMIT 21`,
+      answer: (rows) => ({
+        nodes: rows
+          .slice(0, 20)
+          .map(({ at, ...r }) => ({ time: iso(at), ...r, destPort: Number(r.destPort) })),
+        pageInfo: { hasNextPage: rows.length > 20 },
+      }),
+    },
+  },
+  {
+    label: 'README flowTotals, last hour',
+    graphql: `{ flowTotals(${args(3600)}) { records bytes packets } }`,
+    hand: {
+      sql: `SELECT sum(records) AS records, sum(bytes) AS bytes, sum(packets) AS packets
+        FROM flows_1m WHERE ${range(3600)}`,
+      answer: ([r]) => ({ flowTotals: metrics(r!) }),
+    },
+  },
+  {
+    label: 'README flowSeries by vRouter, 1m step',
+    graphql: `{ flowSeries(${args(3600)}, by: [VROUTER], metric: PACKETS, step: "1m") {
+        step series { keys points { time value } } } }`,
+    // Series compared in key order: the API gives them in no set order.
+    compared: (data) => {
+      const answer = data.flowSeries as { step: number; series: { keys: string[] }[] };
+      return { ...answer, series: [...answer.series].sort((a, b) => a.keys[0]!.localeCompare(b.keys[0]!)) };
+    },
+    hand: {
+      sql: `SELECT toUnixTimestamp(time) AS t, vrouter, sum(packets) AS value
+        FROM flows_1m WHERE ${range(3600)} AND vrouter IN (
+          SELECT vrouter FROM flows_1m WHERE ${range(3600)} GROUP BY vrouter ORDER BY sum(packets) DESC LIMIT 10)
+        GROUP BY t, vrouter ORDER BY vrouter, t`,
+      answer: (rows) => {
+        const series = new Map<string, { time: string; value: number }[]>();
+        for (const r of rows) {
+          const points = series.get(String(r.vrouter)) ?? [];
+          points.push({ time: new Date(Number(r.t) * 1000).toISOString(), value: Number(r.value) });
+          series.set(String(r.vrouter), points);
+        }
+        return { step: 60, series: [...series].map(([key, points]) => ({ keys: [key], points })) };
+      },
+    },
+  },
+  {
+    label: 'README denied by workload (labels)',
+    graphql: `{ flowGroups(${args(3600)},
+        filter: [{ sourceLabel: ["app=frontend"], sourceNamespace: ["payments"], action: ["deny", "drop"] }]
+        by: [SOURCE_WORKLOAD, DEST_WORKLOAD, DROP_REASON], metric: RECORDS, top: 20) { groups { keys records } } }`,
+    hand: workloadGroups(
+      `source_labels['app'] = 'frontend' AND source_namespace = 'payments' AND action IN ('deny', 'drop')`,
+      20,
+    ),
+  },
+  {
+    label: 'README filter language by workload',
+    graphql: `{ flowGroups(${args(3600)}, where: "action in (deny, drop) and protocol = tcp",
+        by: [SOURCE_WORKLOAD, DEST_WORKLOAD, DROP_REASON], metric: RECORDS) { groups { keys records } } }`,
+    hand: workloadGroups(`action IN ('deny', 'drop') AND protocol = 6`, 10),
+  },
+  {
+    label: 'README interfaceSeries by VN, top 5',
+    graphql: `{ interfaceSeries(${args(3600)}, by: VN, top: 5) { key points { time inBytesPerSec
+        outBytesPerSec dropsPerSec dropsByReason { reason perSec } } } }`,
+  },
+  {
+    label: 'README interfaceTotals of a vRouter',
+    graphql: `{ interfaceTotals(${args(3600)}, filter: { vrouter: ["compute-1"] }) { inBytes outBytes drops table } }`,
+  },
+];
+
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+
+interface Timing {
+  p50: number;
+  p95: number;
+}
+
+/**
+ * p50 and p95 of each way of answering, after one warm-up each. The ways take turns within each
+ * run (in rotating order), so that a load change on the shared machine slows all of them alike.
+ */
+async function timed(ways: readonly (() => Promise<unknown>)[]): Promise<Timing[]> {
+  for (const way of ways) await way();
+  const ms: number[][] = ways.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    for (let j = 0; j < ways.length; j++) {
+      const k = (i + j) % ways.length;
+      const started = performance.now();
+      await ways[k]!();
+      ms[k]!.push(performance.now() - started);
+    }
+  }
+  return ms.map((times) => {
+    times.sort((a, b) => a - b);
+    return { p50: percentile(times, 0.5), p95: percentile(times, 0.95) };
+  });
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'fs-bench-queries-'));
+  const warehouse = new ChdbWarehouse(dir);
+  try {
+    console.log(
+      `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+    await migrate(warehouse);
+    await fill(warehouse);
+    const recording = new Recording(warehouse);
+    const api = createQueryApi(recording);
+    const ask = async (query: string): Promise<Row> => {
+      const response = await api.fetch('http://localhost/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+      const body = (await response.json()) as { data: Row; errors?: unknown };
+      if (body.errors) throw new Error(JSON.stringify(body.errors));
+      return body.data;
+    };
+    const header = `${'query'.padEnd(40)} ${'GraphQL p50/p95'.padStart(17)} ${'generated'.padStart(17)} ${'hand'.padStart(17)}  GraphQL/hand generated/hand`;
+    console.log(`\n${runs} runs each after one warm-up, ms\n${header}`);
+    for (const c of cases) {
+      recording.reads = [];
+      const data = await ask(c.graphql);
+      const reads = [...recording.reads];
+      const hand = c.hand;
+      if (hand) {
+        const handRows = await warehouse.query<Row>(hand.sql);
+        const compared = (c.compared ?? ((d) => d))(data);
+        assert.deepEqual(hand.answer(handRows), compared, `${c.label}: answers differ`);
+      }
+      const [graphql, generated, handTime] = await timed([
+        () => ask(c.graphql),
+        async () => {
+          for (const r of reads) await warehouse.query(r.sql, r.params, r.settings);
+        },
+        ...(hand ? [() => warehouse.query(hand.sql, {}, reads[0]?.settings)] : []),
+      ]);
+      const cell = (t?: Timing) =>
+        t
+          ? `${t.p50.toFixed(1).padStart(8)}/${t.p95.toFixed(1).padEnd(8)}`
+          : `${'—'.padStart(8)} ${''.padEnd(8)}`;
+      const ratio = (t: Timing, width: number) =>
+        (handTime ? (t.p50 / handTime.p50).toFixed(2) : '—').padStart(width);
+      console.log(
+        `${c.label.padEnd(40)} ${cell(graphql)} ${cell(generated)} ${cell(handTime)}  ` +
+          `${ratio(graphql!, 12)} ${ratio(generated!, 14)}  (GraphQL/generated ${(graphql!.p50 / generated!.p50).toFixed(2)})`,
+      );
+    }
+    console.log(
+      `load average after: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+  } finally {
+    await warehouse.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
