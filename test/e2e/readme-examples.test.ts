@@ -53,6 +53,8 @@ const skippedByDesign: Record<string, string> = {
     'Grafana in docker: test/e2e/dashboards-panels.test.ts runs every panel query instead',
   'npm run lint': 'development: the CI runs it',
   'npm run format': 'development: rewrites files',
+  'npm run bench': 'the benchmarks, run by hand',
+  'npm run bench -- queries 100000000 24': 'a benchmark, run by hand',
   'npm run bench:ingest -- 1000000 4': 'a benchmark, run by hand',
 };
 
@@ -65,12 +67,23 @@ const stillRunningAfterMs: Record<string, number> = {
 };
 
 /** Each example, in README order. */
-type Example = { kind: 'graphql'; text: string } | { kind: 'command'; text: string };
+type Example =
+  { kind: 'graphql'; text: string; variables?: Record<string, unknown> } | { kind: 'command'; text: string };
 
-/** The examples of the README: ```graphql blocks whole, and each command of the ```sh blocks. */
+/**
+ * The examples of the README: ```graphql blocks whole (with the ```json block right after one as its
+ * variables), and each command of the ```sh blocks.
+ */
 function readmeExamples(markdown: string): Example[] {
   const examples: Example[] = [];
-  for (const [, lang, body] of markdown.matchAll(/^```(\w+)\n([\s\S]*?)^```$/gm)) {
+  let end = 0;
+  for (const block of markdown.matchAll(/^```(\w+)\n([\s\S]*?)^```$/gm)) {
+    const [, lang, body] = block;
+    const previous = examples.at(-1);
+    const adjacent = markdown.slice(end, block.index).trim() === '';
+    end = block.index + block[0].length;
+    if (lang === 'json' && adjacent && previous?.kind === 'graphql')
+      previous.variables = JSON.parse(body!) as Record<string, unknown>;
     if (lang === 'graphql') examples.push({ kind: 'graphql', text: body! });
     if (lang !== 'sh') continue;
     for (const command of body!.replace(/\\\n\s*/g, ' ').split('\n')) {
@@ -200,7 +213,7 @@ describe('README examples on a fresh embedded pipeline fed by the simulator', ()
   }
 
   /** Sends a query until every root field answers data (the fabric gets there); a mutation once. */
-  async function ask(text: string): Promise<void> {
+  async function ask(text: string, variables?: Record<string, unknown>): Promise<void> {
     const mutation = /^\s*mutation\b/.test(text);
     const deadline = Date.now() + 150_000;
     for (;;) {
@@ -210,7 +223,7 @@ describe('README examples on a fresh embedded pipeline fed by the simulator', ()
             JSON.stringify(tokenIn(lastAnswer.data, /type: "([^"]+)"/.exec(text)![1]!)),
           )
         : text;
-      const answer = await graphqlRaw(pipeline.graphqlUrl, query);
+      const answer = await graphqlRaw(pipeline.graphqlUrl, query, variables);
       const data = (answer.data ?? {}) as Record<string, unknown>;
       const full = !answer.errors && Object.keys(data).length > 0 && Object.values(data).every(isData);
       if (full) {
@@ -292,7 +305,7 @@ describe('README examples on a fresh embedded pipeline fed by the simulator', ()
     if (!needTools(t, tools.curl)) return;
     for (const example of examples) {
       const { text } = example;
-      if (example.kind === 'graphql') await ask(text);
+      if (example.kind === 'graphql') await ask(text, example.variables);
       else if (text in skippedByDesign) continue;
       else if (text.startsWith('npx fabricscope simulate ')) await simulate(text);
       else if (/^curl .*localhost:(8081\/graphql|8123\/)/.test(text)) await curl(text);
