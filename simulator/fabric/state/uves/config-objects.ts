@@ -148,11 +148,20 @@ function vmInterface(topo: Topology, w: Workload): ConfigObject {
   };
 }
 
+/**
+ * The members a load balancer's struct names, at most: TF keeps members as objects of their own, and a
+ * UVE struct must stay under the collector's --max-uve-bytes (64 KiB by default), which a service of a
+ * thousand-vRouter fabric (a backend per vRouter) would pass. The first ones are named.
+ */
+const MAX_LISTED_MEMBERS = 256;
+
 /** A Kubernetes service as kube-manager configures it: a load balancer with its VIP and members. */
 function loadBalancer(topo: Topology, svc: Service): ConfigObject {
   const project = topo.namespaces.find((n) => n.name === svc.namespace)?.project ?? DOMAIN;
   const name = `${project}:${svc.name}`;
-  const members = svc.backends.map((b) => topo.workloads.find((w) => w.name === b));
+  const members = svc.backends
+    .slice(0, MAX_LISTED_MEMBERS)
+    .map((b) => topo.workloads.find((w) => w.name === b));
   return {
     type: 'loadbalancer',
     name,
