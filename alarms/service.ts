@@ -31,7 +31,7 @@ const MAX_RETRY_MS = 5000;
 /** The longest delay setTimeout takes; a later wakeup is re-armed when this one fires early. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Steps whose stores may be under way at once before the next delivery waits for them. */
-const MAX_STEPS_UNSTORED = 8;
+const MAX_STEPS_UNSTORED = 64;
 
 /**
  * The engine at work. Its first stage (router.ts) republishes the collector's UVE batches and
@@ -44,16 +44,21 @@ const MAX_STEPS_UNSTORED = 8;
  *
  * One step at a time (deliveries, timers and reassignments queue behind each other). The engine takes
  * a step's transitions at once, so the next step builds on them, while their store goes on behind the
- * stores of the steps before (in order, a few steps deep): a delivery is committed only once its
- * transitions are stored, so a crash loses no transition the bus would not deliver again, and the
- * next delivery is evaluated while the warehouse writes this one. A failed store is tried again in
- * place, not by redelivery: the UVE state has taken the delivery already, and a withdrawal applied
- * twice would find nothing left to evaluate.
+ * stores of the steps before (in order; the steps taken during one store share the next): a delivery
+ * is committed only once its transitions are stored, so a crash loses no transition the bus would not
+ * deliver again, and the next delivery is evaluated while the warehouse writes this one. A failed
+ * store is tried again in place, not by redelivery: the UVE state has taken the delivery already, and
+ * a withdrawal applied twice would find nothing left to evaluate.
  */
 export class AlarmService {
   private queue: Promise<unknown> = Promise.resolve();
-  /** The stores of the steps taken, in order: each resolves once its step and all before it are stored. */
+  /** The stores of the steps taken, in order: each resolves once its steps and all before are stored. */
   private storing: Promise<void> = Promise.resolve();
+  /** The store that has not started yet, and the changes (of how many steps) it will write. */
+  private nextStore: Promise<void> | undefined;
+  private unstored: Change[] = [];
+  private gatheredSteps = 0;
+  /** Steps taken whose changes are not stored yet, those being written included. */
   private unstoredSteps = 0;
   private readonly subscriptions: Subscription[] = [];
   /** Partition → the state of its UVEs, for the partitions this instance owns. */
@@ -319,19 +324,38 @@ export class AlarmService {
   private settle(changes: Change[]): Promise<void> {
     this.engine.apply(changes);
     this.schedule();
+    this.unstored.push(...changes);
+    this.gatheredSteps++;
     this.unstoredSteps++;
+    this.nextStore ??= this.queueStore();
+    return this.nextStore;
+  }
+
+  /**
+   * One store behind the one under way, of every step taken until it starts (group commit): each
+   * insert costs the engine about as much whatever its size, so steps taken while the warehouse
+   * writes one share the next insert instead of queueing an insert each.
+   */
+  private queueStore(): Promise<void> {
     const stored = this.storing.then(async () => {
-      const done = await this.retried('store', async () => {
-        await this.store.store(changes);
-        return true;
-      });
-      if (!done) throw new FabricError('UNAVAILABLE', 'alarm transitions not stored: the engine is stopping');
+      this.nextStore = undefined;
+      const [changes, steps] = [this.unstored, this.gatheredSteps];
+      this.unstored = [];
+      this.gatheredSteps = 0;
+      try {
+        const done = await this.retried('store', async () => {
+          await this.store.store(changes);
+          return true;
+        });
+        if (!done)
+          throw new FabricError('UNAVAILABLE', 'alarm transitions not stored: the engine is stopping');
+      } finally {
+        this.unstoredSteps -= steps;
+      }
       for (const change of changes) {
         for (const transition of change.transitions) alarmMetrics.transitions.inc({ kind: transition.kind });
       }
     });
-    const counted = (): void => void this.unstoredSteps--;
-    stored.then(counted, counted);
     this.storing = stored;
     return stored;
   }
