@@ -45,8 +45,19 @@
  * evaluated, 185k evaluated alone, 313k rule evaluations/s; at 200/s ack → evaluated p50 42 / p99
  * 108 ms, ack → stored p50 75 / p99 172 ms; at 2000/s (1999/s reached) ack → evaluated p50 120 / p99
  * 254 ms, ack → stored p50 199 / p99 377 ms, the pipeline using 1.35 cores. Still above the 200 ms
- * goal: the engine stores each step before it takes the next delivery, so a step waits behind the
+ * goal: the engine stored each step before it took the next delivery, so a step waited behind the
  * previous one's insert, itself queued in chdb behind the writer's.
+ *
+ * Then (same quiet machine, load 2.1–3.1 during the run): the engine's steps pipelined (the next
+ * delivery evaluated while this one's transitions are written) with group commit (steps taken during
+ * one insert share the next), the local bus lingering from a message's arrival rather than after each
+ * delivery, and workload_by_ip reloaded only after interface structs (it was reloaded after every UVE
+ * delivery, 160 ms each under load). Engine alone 84k UVEs/s aggregated and evaluated, 192k evaluated
+ * alone, 327k rule evaluations/s; at 200/s ack → evaluated p50 39 / p99 62 ms, ack → stored p50 79 /
+ * p99 230 ms; at 2000/s (1850/s reached) ack → evaluated p50 72 / p99 141 ms, ack → stored p50 153 /
+ * p99 343 ms. The pipeline uses 1.5 cores at either rate, mostly chdb's inserts (its JS thread is
+ * idle 58% of the time), and this process 0.25: the machine's two cores are the bound, and acks
+ * themselves take p50 320 ms at 2000/s. Goal (stored p99 < 200 ms at 2000/s) not met here.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
