@@ -6,6 +6,11 @@
  * 5 × `rate` control nodes (one toggles every 5 s: an engine that lags less than that sees each
  * change apart), for `seconds`. Prints p50/p99/max of UVE change acked by the collector → webhook
  * received, per rate (a fresh pipeline each).
+ *
+ * Figures, 2026-12-02, quiet 2-core machine (load 1.3–1.7), three runs at 1000/s, with the engine's
+ * steps pipelined and group-committed: 100/s p50 66–69 / p99 79–87 ms; 1000/s p50 106–108 / p99 570,
+ * 402, 394 ms (transition → webhook p99 528, 356, 342 ms). Before (load 6–7): 100/s p99 218 ms,
+ * 1000/s p99 662 ms.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
