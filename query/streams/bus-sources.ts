@@ -17,8 +17,9 @@ const limited = rateLimited(logger('streams'));
  * Bus messages (batches) a stream's tail holds before they are read, at most. The tail hands messages
  * over on the publisher's path (embedded, right after the append): they are only queued there, and
  * read one per turn of the event loop, so the collector's work goes on between them. A stream that
- * falls this far behind the bus (more flows than the process can read besides ingesting them) drops
- * them and is `lagging`: its subscribers are cut off, and ingest has the process to itself again.
+ * still holds messages when more would make this many wait (it fell this far behind the bus: more
+ * flows than the process can read besides ingesting them) drops them and is `lagging`: its
+ * subscribers are cut off, and ingest has the process to itself again.
  */
 const MAX_INBOX = 64;
 
@@ -42,7 +43,8 @@ export function busSource<T>(
       };
       try {
         const tail = await bus.tail(kind, (messages) => {
-          if (inbox.length + messages.length > MAX_INBOX) {
+          // A delivery finding the inbox empty is taken whole: a Kafka fetch brings many at once.
+          if (inbox.length > 0 && inbox.length + messages.length > MAX_INBOX) {
             inbox = [];
             return lagging();
           }
