@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
@@ -128,12 +129,14 @@ describe(
       held.push(overSse, overWs);
       const vrouters = (s: HeldSubscription) =>
         new Set(s.events.map((e) => (e.data?.flows as { vrouter: string } | undefined)?.vrouter));
-      // Six hosts over three partitions; publishing goes on until both have flows of every host.
+      // Six hosts over three partitions; publishing goes on until both have flows of every host, at a
+      // pace a live view keeps up with on a loaded machine (one that falls behind is cut off as lagging).
       let seq = 0;
       await until('both instances to stream flows of all six hosts', async () => {
         seq++;
         for (let host = 1; host <= 6; host++)
           await publisher.publish('flows', [batch(host, seq, DENY), batch(host, seq, PASS)]);
+        await sleep(250);
         return vrouters(overSse).size === 6 && vrouters(overWs).size === 6;
       });
       for (const s of [overSse, overWs]) {
