@@ -14,14 +14,14 @@ import type { Identities } from './identities.js';
 const limited = rateLimited(logger('streams'));
 
 /**
- * Bus messages (batches) a stream's tail holds before they are read, at most. The tail hands messages
+ * Bytes of bus messages (batches) a stream's tail holds before they are read, at most. The tail hands messages
  * over on the publisher's path (embedded, right after the append): they are only queued there, and
  * read one per turn of the event loop, so the collector's work goes on between them. A stream that
  * still holds messages when more would make this many wait (it fell this far behind the bus: more
  * flows than the process can read besides ingesting them) drops them and is `lagging`: its
  * subscribers are cut off, and ingest has the process to itself again.
  */
-const MAX_INBOX = 64;
+const MAX_INBOX_BYTES = 32 * 1024 * 1024;
 
 /** A stream fed by a bus tail (Bus.tail: from the end, no group position, no commits). */
 export function busSource<T>(
@@ -34,21 +34,28 @@ export function busSource<T>(
     async start(deliver, lagging) {
       await around?.acquire();
       let inbox: BusMessage[] = [];
+      let inboxBytes = 0;
       let scheduled = false;
       const next = (): void => {
         const message = inbox.shift();
-        if (message) deliver(decoded(kind, message, decode));
+        if (message) {
+          inboxBytes -= message.value.length;
+          deliver(decoded(kind, message, decode));
+        }
         scheduled = inbox.length > 0;
         if (scheduled) setImmediate(next);
       };
       try {
         const tail = await bus.tail(kind, (messages) => {
           // A delivery finding the inbox empty is taken whole: a Kafka fetch brings many at once.
-          if (inbox.length > 0 && inbox.length + messages.length > MAX_INBOX) {
+          const bytes = messages.reduce((n, m) => n + m.value.length, 0);
+          if (inbox.length > 0 && inboxBytes + bytes > MAX_INBOX_BYTES) {
             inbox = [];
+            inboxBytes = 0;
             return lagging();
           }
           inbox.push(...messages);
+          inboxBytes += bytes;
           if (!scheduled) {
             scheduled = true;
             setImmediate(next);

@@ -16,8 +16,9 @@ function fakeBus(): { bus: Bus; hand: TailHandler } {
   return { bus, hand: (messages) => handler(messages) };
 }
 
+/** Bus messages of 1 MiB each (the stream's bound is 32 MiB waiting). */
 const messages = (n: number, from = 0): BusMessage[] =>
-  Array.from({ length: n }, (_, i) => ({ key: String(from + i), value: Buffer.alloc(0) }));
+  Array.from({ length: n }, (_, i) => ({ key: String(from + i), value: Buffer.alloc(1024 * 1024) }));
 
 test('a bus stream takes a large delivery whole when it is caught up, and is lagging when it falls behind', async () => {
   const { bus, hand } = fakeBus();
@@ -28,7 +29,7 @@ test('a bus stream takes a large delivery whole when it is caught up, and is lag
     (events) => read.push(...events),
     () => lagging++,
   );
-  // A Kafka fetch of 200 messages to a stream that holds none: every one read, in order.
+  // A Kafka fetch of 200 MiB to a stream that holds none: every message read, in order.
   hand(messages(200));
   while (read.length < 200 && lagging === 0) await tick();
   assert.deepEqual(
@@ -38,7 +39,9 @@ test('a bus stream takes a large delivery whole when it is caught up, and is lag
   assert.equal(lagging, 0);
   // Behind: messages still waiting when more than the bound would wait: dropped, and lagging.
   hand(messages(10, 200));
-  hand(messages(100, 210));
+  hand(messages(20, 210));
+  assert.equal(lagging, 0, '30 MiB wait');
+  hand(messages(3, 230));
   assert.equal(lagging, 1);
   await subscription.close();
 });
