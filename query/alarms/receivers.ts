@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { receiverChangeMessage } from '../../common/bus/alarm-commands.js';
 import { errorMessage, FabricError, invalid } from '../../common/errors.js';
 import { logger, rateLimited } from '../../common/log.js';
@@ -32,6 +31,7 @@ import type {
 import type { MutationDeps } from '../index.js';
 import { resolver } from '../shared/resolve.js';
 import { microsToRfc3339 } from '../shared/time.js';
+import { storedByEngine } from './stored-by-engine.js';
 
 const log = logger('query');
 const limited = rateLimited(log);
@@ -151,29 +151,15 @@ export function alarmReceiverMutations(
   }
 
   /** Waits for the engine to store the planned version; another one there instead is a stale change. */
-  async function storedBy(planned: ReceiverVersion): Promise<void> {
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      const versions = (await readReceiverVersions(warehouse)).filter((v) => v.name === planned.name);
-      const stored = versions.find((v) => v.version === planned.version);
-      if (stored) {
-        const same = (['receiver', 'secret', 'status'] as const).every((f) => stored[f] === planned[f]);
-        if (same) return;
-        const newest = Math.max(...versions.map((v) => v.version));
-        throw new FabricError(
-          'FAILED_PRECONDITION',
-          `alarm receiver ${planned.name} was changed meanwhile: it is at version ${newest}; read it again and change it from version ${newest}`,
-        );
-      }
-      if (Date.now() >= deadline) {
-        throw new FabricError(
-          'UNAVAILABLE',
-          `the alarm engine has not stored the receiver within ${waitMs} ms`,
-        );
-      }
-      await sleep(100);
-    }
-  }
+  const storedBy = (planned: ReceiverVersion): Promise<void> =>
+    storedByEngine(
+      'receiver',
+      planned.name,
+      planned,
+      () => readReceiverVersions(warehouse),
+      (stored) => (['receiver', 'secret', 'status'] as const).every((f) => stored[f] === planned[f]),
+      waitMs,
+    );
 
   const shown = async (name: string) => toAlarmReceiver(await receiverNamed(warehouse, name));
 

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ruleChangeMessage } from '../../common/bus/alarm-commands.js';
 import { FabricError } from '../../common/errors.js';
 import { BUILTIN_RULES } from '../../common/model/alarm-rules/builtin/index.js';
@@ -21,6 +20,7 @@ import type { MutationDeps } from '../index.js';
 import { resolver } from '../shared/resolve.js';
 import { microsToRfc3339 } from '../shared/time.js';
 import { severityOf } from './rows.js';
+import { storedByEngine } from './stored-by-engine.js';
 
 /** A rule in force as the API shows it. */
 export function toAlarmRule({ rule, source, version, stored }: EffectiveRule) {
@@ -96,25 +96,15 @@ export function alarmRuleMutations(warehouse: Warehouse, { bus, waitMs }: Mutati
   }
 
   /** Waits for the engine to store the planned version; another one there instead is a stale change. */
-  async function storedBy(fqName: string, planned: RuleVersion): Promise<void> {
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      const versions = (await readRuleVersions(warehouse)).filter((v) => v.name === fqName);
-      const stored = versions.find((v) => v.version === planned.version);
-      if (stored) {
-        if (stored.rule === planned.rule && stored.status === planned.status) return;
-        const newest = Math.max(...versions.map((v) => v.version));
-        throw new FabricError(
-          'FAILED_PRECONDITION',
-          `alarm rule ${fqName} was changed meanwhile: it is at version ${newest}; read it again and change it from version ${newest}`,
-        );
-      }
-      if (Date.now() >= deadline) {
-        throw new FabricError('UNAVAILABLE', `the alarm engine has not stored the rule within ${waitMs} ms`);
-      }
-      await sleep(100);
-    }
-  }
+  const storedBy = (fqName: string, planned: RuleVersion): Promise<void> =>
+    storedByEngine(
+      'rule',
+      fqName,
+      planned,
+      () => readRuleVersions(warehouse),
+      (stored) => stored.rule === planned.rule && stored.status === planned.status,
+      waitMs,
+    );
 
   return {
     createAlarmRule: resolver('createAlarmRule', async ({ rule, author }) =>
