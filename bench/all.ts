@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 const benchmarks: [name: string, args: string[]][] = [
   ['queries', ['10000000', '1', '11']],
   ['ingest', ['1000000', '4']],
+  ['engine-stages', ['1000000', '4', '32', '5']],
+  ['overload', ['8', '60']],
   ['interface-stats', []],
   ['routes', []],
   ['uves', []],

@@ -82,6 +82,11 @@ program
   .option('--batch-size <n>', 'records per batch', '5000')
   .option('--token <token>', 'token to present in Hello')
   .option('--seed <n>', 'seed of the simulated fabric (same seed, same fabric)', '1')
+  .option(
+    '--first-vrouter <n>',
+    'number of the first vRouter (compute-<n>): simulators with apart ranges feed one collector as more vRouters (give all but one --no-state)',
+    '0',
+  )
   .option('--no-state', 'do not publish UVEs and routes before the flows')
   .option('--ifstats <n>', 'interface-stats samples per interface, one per --ifstats-interval')
   .option('--ifstats-interval <time>', 'time between interface-stats samples (alone: sample until the end)')

@@ -11,6 +11,7 @@ export interface SimulateFlags {
   batchSize: string;
   token?: string;
   seed: string;
+  firstVrouter: string;
   /** false with --no-state */
   state: boolean;
   ifstats?: string;
@@ -59,6 +60,7 @@ export async function runSimulate(flags: SimulateFlags): Promise<void> {
     batchSize: count(flags.batchSize, 'batch-size'),
     token: flags.token,
     seed: count(flags.seed, 'seed'),
+    firstVrouter: count(flags.firstVrouter, 'first-vrouter'),
     state: flags.state,
     interfaceStatsSamples: flags.ifstats === undefined ? undefined : count(flags.ifstats, 'ifstats'),
     interfaceStatsIntervalMs: duration(flags.ifstatsInterval, 'ifstats-interval'),

@@ -22,6 +22,8 @@ export interface SimulateOptions {
   batchSize?: number;
   token?: string;
   seed?: number;
+  /** The first vRouter's number (compute-<n>, default 0), so that several runs feed one collector. */
+  firstVrouter?: number;
   dropConnectionEvery?: number;
   invalidEvery?: number;
   onProgress?: (report: SimulationReport) => void;
@@ -57,6 +59,7 @@ export function validateOptions(options: SimulateOptions): void {
   };
   if (!options.target) throw new Error('target (host:port) is required');
   positive(options.vrouters, 'vrouters');
+  positive(options.firstVrouter, 'firstVrouter', true);
   positive(options.flows, 'flows', true);
   positive(options.interfaceStatsSamples, 'interfaceStatsSamples', true);
   positive(options.interfaceStatsIntervalMs, 'interfaceStatsIntervalMs');

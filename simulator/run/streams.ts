@@ -41,7 +41,11 @@ function statePlayer(run: Run, options: SimulateOptions, topology: Topology, poo
 
 /** Opens a session for every vRouter with flows to send, and for every generator with state to publish. */
 export function openStreams(run: Run, options: SimulateOptions): void {
-  const topology = buildTopology({ vrouters: options.vrouters, seed: options.seed ?? 1 });
+  const topology = buildTopology({
+    vrouters: options.vrouters,
+    seed: options.seed ?? 1,
+    firstVrouter: options.firstVrouter ?? 0,
+  });
   const flowPools = buildFlowPools(topology);
   const { pools } = flowPools;
   const player = (run.player = statePlayer(run, options, topology, flowPools));

@@ -10,6 +10,8 @@ import type { Topology } from './types.js';
 export interface TopologyOptions {
   vrouters: number;
   seed?: number;
+  /** The first vRouter's number (compute-<n>); 0 unless set. */
+  firstVrouter?: number;
 }
 
 /**
@@ -22,7 +24,7 @@ export function buildTopology(options: TopologyOptions): Topology {
   const topo: Topology = {
     seed,
     asn: FABRIC_ASN,
-    vrouters: buildVrouters(options.vrouters),
+    vrouters: buildVrouters(options.vrouters, options.firstVrouter ?? 0),
     controlNodes: buildControlNodes(2),
     configNodes: buildConfigNodes(1),
     gateways: buildGateways(),

@@ -6,14 +6,15 @@ import type { ConfigNode, ControlNode, Gateway, VRouter } from './types.js';
 /** BGP_ASN of the reference deployment. */
 export const FABRIC_ASN = 65100;
 
-export function buildVrouters(count: number): VRouter[] {
+/** `count` vRouters from compute-<first>; `index` is their position in the fabric's list. */
+export function buildVrouters(count: number, first = 0): VRouter[] {
   // Underlay addresses as in the reference deployment (192.168.200.0/21, tunnels between vhost0s).
   const base = ipv4ToInt('192.168.200.11');
   return Array.from({ length: count }, (_, index) => ({
     index,
-    name: `compute-${index}`,
-    generator: `compute-${index}:Compute:contrail-vrouter-agent:0`,
-    ip: intToIpv4(base + index),
+    name: `compute-${first + index}`,
+    generator: `compute-${first + index}:Compute:contrail-vrouter-agent:0`,
+    ip: intToIpv4(base + first + index),
   }));
 }
 

@@ -48,6 +48,21 @@ describe('simulated topology', () => {
     }
   });
 
+  it('numbers vRouters from --first-vrouter, apart from another run’s, each hosting workloads', () => {
+    const later = buildTopology({ vrouters: 4, seed: 42, firstVrouter: 4 });
+    assert.deepEqual(
+      later.vrouters.map((v) => v.generator),
+      [4, 5, 6, 7].map((n) => `compute-${n}:Compute:contrail-vrouter-agent:0`),
+    );
+    const addresses = new Set([...topo.vrouters, ...later.vrouters].map((v) => v.ip));
+    assert.equal(addresses.size, 8, 'underlay addresses apart from the first run’s');
+    for (const vr of later.vrouters)
+      assert.ok(
+        later.workloads.some((w) => w.vrouter === vr.name),
+        vr.name,
+      );
+  });
+
   it('gives every address once per IPAM, inside its subnets', () => {
     const ipamOf = (w: { vn: string }) => topo.virtualNetworks.find((n) => n.fqName === w.vn)?.ipam;
     const ips = topo.workloads.flatMap((w) =>
