@@ -100,9 +100,9 @@ function checkBytes(
   field: number,
   rule: Extract<Rule, { wire: 2 }>,
 ): RecordProblem | undefined {
-  const [start, end] = reader.lengthDelimited();
-  seen.values[field] = end - start;
-  return bytesProblem(rule, end - start);
+  const length = reader.lengthPrefixed();
+  seen.values[field] = length;
+  return bytesProblem(rule, length);
 }
 
 function checkNumber(

@@ -70,27 +70,29 @@ export class ChdbWarehouse implements Warehouse {
     await this.run(sql, params, 'CSV');
   }
 
-  /** chdb takes only text formats inline, so the rows go through a spool file that the engine reads. */
+  /**
+   * chdb takes only text formats inline, so the rows go through spool files that the engine reads.
+   * ClickHouse's Protobuf reader is single-threaded: a large insert is spooled as PARSE_STREAMS
+   * files, each parsed as a stream of its own, and its views run beside the table's write. The
+   * streams join before the table's sink, so an insert is still one part, as one file gave.
+   */
   async insertProtobuf(insert: ProtobufInsert, chunks: readonly Buffer[]): Promise<void> {
-    const path = join(this.spool, `${process.pid}-${this.spooled++}.bin`);
-    const file = await open(path, 'w');
+    const base = join(this.spool, `${process.pid}-${this.spooled++}`);
+    const groups = spoolGroups(chunks);
+    const paths = groups.map((_, k) => `${base}-${k}.bin`);
     try {
-      // Written off the event loop and without joining the chunks: the collector keeps serving meanwhile.
-      const { bytesWritten } = await file.writev(chunks);
-      const size = chunks.reduce((n, c) => n + c.length, 0);
-      if (bytesWritten !== size)
-        throw new FabricError('INTERNAL', `spool file ${path}: ${bytesWritten} of ${size} bytes written`);
-    } finally {
-      await file.close();
-    }
-    try {
+      await Promise.all(groups.map((group, k) => writeSpool(paths[k]!, group)));
       await this.exec(
         `${protobufInsertSql(insert, "file({path:String}, 'Protobuf', {structure:String})")}
-         SETTINGS format_schema = {schema:String}`,
-        { path, structure: insert.structure, schema: protoFile(insert.schema) },
+         SETTINGS format_schema = {schema:String}, parallel_view_processing = 1`,
+        {
+          path: groups.length === 1 ? paths[0]! : `${base}-*.bin`,
+          structure: insert.structure,
+          schema: protoFile(insert.schema),
+        },
       );
     } finally {
-      await rm(path, { force: true });
+      await Promise.all(paths.map((path) => rm(path, { force: true })));
     }
   }
 
@@ -127,5 +129,37 @@ export class ChdbWarehouse implements Warehouse {
       if (limited) throw limited;
       throw new FabricError('INTERNAL', `warehouse: ${(err as Error).message}`, { cause: err });
     }
+  }
+}
+
+/** Files an insert's rows are parsed from at once (each a stream of the engine's), at most. */
+const PARSE_STREAMS = 2;
+/** Below this an insert is one file: a second stream would cost more than it saves. */
+export const SPLIT_FROM_BYTES = 4 << 20;
+
+/** The chunks in at most PARSE_STREAMS groups of about equal bytes, each chunk whole and in order. */
+function spoolGroups(chunks: readonly Buffer[]): Buffer[][] {
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const streams = total < SPLIT_FROM_BYTES ? 1 : PARSE_STREAMS;
+  const groups: Buffer[][] = [[]];
+  let bytes = 0;
+  for (const chunk of chunks) {
+    if (bytes >= (total * groups.length) / streams) groups.push([]);
+    groups.at(-1)!.push(chunk);
+    bytes += chunk.length;
+  }
+  return groups;
+}
+
+/** Writes a spool file off the event loop and without joining the chunks: the collector keeps serving. */
+async function writeSpool(path: string, chunks: readonly Buffer[]): Promise<void> {
+  const file = await open(path, 'w');
+  try {
+    const { bytesWritten } = await file.writev(chunks);
+    const size = chunks.reduce((n, c) => n + c.length, 0);
+    if (bytesWritten !== size)
+      throw new FabricError('INTERNAL', `spool file ${path}: ${bytesWritten} of ${size} bytes written`);
+  } finally {
+    await file.close();
   }
 }

@@ -58,24 +58,23 @@ export function flowGroups(buf: Buffer, start: number, end: number): FlowGroup[]
   const groups = new Map<number, FlowGroup & { v: number; d: number }>();
   forEachRecord(buf, start, end, (s, e) => {
     const r = new WireReader(buf, s, e);
-    // An absent string is the empty range [0, 0).
-    let vrouter: [number, number] = [0, 0];
-    let reason: [number, number] = [0, 0];
+    // An absent string is the empty range [0, 0): its end, and its length.
+    let [vrouterEnd, vrouterLength, reasonEnd, reasonLength] = [0, 0, 0, 0];
     let [direction, action, diffBytes, sampling] = [0, 0, 0, 0];
     while (!r.done()) {
       const tag = r.varint();
       const field = tag >>> 3;
       const varint = (tag & 7) === WireType.VARINT;
-      if (field === F.vrouter) vrouter = r.lengthDelimited();
-      else if (field === F.dropReason) reason = r.lengthDelimited();
+      if (field === F.vrouter) [vrouterLength, vrouterEnd] = [r.lengthPrefixed(), r.pos];
+      else if (field === F.dropReason) [reasonLength, reasonEnd] = [r.lengthPrefixed(), r.pos];
       else if (varint && field === F.direction) direction = r.varint();
       else if (varint && field === F.action) action = r.varint();
       else if (varint && field === F.diffBytes) diffBytes = r.varint();
       else if (varint && field === F.sampling) sampling = r.varint();
       else r.skip(tag & 7);
     }
-    const v = vrouters.index(...vrouter);
-    const d = reasons.index(...reason);
+    const v = vrouters.index(vrouterEnd - vrouterLength, vrouterEnd);
+    const d = reasons.index(reasonEnd - reasonLength, reasonEnd);
     // At most 20,000 records a batch: 15 bits each for the interned values, 8 for the action, 4 for the direction.
     const key = ((v * 32768 + d) * 256 + (action & 255)) * 16 + (direction & 15);
     let group = groups.get(key);

@@ -8,7 +8,7 @@ import { writerRoute } from '../../../writer/routes.js';
 import type { BusMessage } from '../../../common/bus/bus.js';
 import { LocalLogBus } from '../../../common/bus/local-log.js';
 import { migrate } from '../../../common/schema/migrate.js';
-import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
+import { ChdbWarehouse, SPLIT_FROM_BYTES } from '../../../common/warehouse/chdb.js';
 import { busMessage } from '../../../harness/bus-records.js';
 import { busDrained } from '../../../harness/wait.js';
 
@@ -78,6 +78,26 @@ describe('flow writer on the embedded warehouse', () => {
     await restarted.stop();
     await bus.close();
     assert.equal((await totals()).rows, '6');
+  });
+
+  it('stores a delivery large enough to be parsed as two streams as one part, each record once', async () => {
+    const delivery = Array.from({ length: 16 }, (_, i) => busBatch(100 + i, 5000));
+    const bytes = delivery.reduce((n, m) => n + m.value.length, 0);
+    assert.ok(bytes > SPLIT_FROM_BYTES, `${bytes} bytes: over the size parsed as one stream`);
+    const before = Number((await totals()).rows);
+    await new BatchWriter(warehouse, writerRoute('flows'), { ...options, maxBytes: 64 << 20 }).write(
+      delivery,
+    );
+    assert.equal(Number((await totals()).rows), before + 80_000);
+    const parts = await warehouse.query<{ part: string; batches: string; rows: string }>(
+      `SELECT _part AS part, uniqExact(batch_seq) AS batches, count() AS rows FROM flows
+       WHERE batch_seq >= 100 GROUP BY part`,
+    );
+    // One part: a writer that dies mid-insert leaves every batch of the delivery stored or none.
+    assert.deepEqual(
+      parts.map(({ batches, rows }) => ({ batches, rows })),
+      [{ batches: '16', rows: '80000' }],
+    );
   });
 
   it('feeds the rollups with the same totals as the raw table', async () => {
