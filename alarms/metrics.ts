@@ -21,6 +21,11 @@ export const alarmMetrics = {
     'Time to evaluate every rule over one UVE that changed',
     [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
   ),
+  storeSeconds: histogram(
+    'fabricscope_alarms_store_duration_seconds',
+    "Time to store one group of steps' transitions: the notifications' outbox, then the alarms table",
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+  ),
   transitions: counter('fabricscope_alarms_transitions_total', 'Alarm transitions stored, by kind', ['kind']),
   commands: counter(
     'fabricscope_alarms_commands_total',

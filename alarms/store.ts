@@ -1,6 +1,7 @@
 import { alarmStateView, latestAlarms } from '../common/schema/alarms.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
 import type { Change, HeldAlarm } from './engine.js';
+import { alarmMetrics } from './metrics.js';
 import type { AlarmStatus } from './lifecycle.js';
 import type { Notifier } from './notify/index.js';
 
@@ -60,6 +61,7 @@ export class AlarmStore {
       change.transitions.map((transition) => ({ change, transition, version: this.nextVersion() })),
     );
     if (rows.length === 0) return;
+    const stop = alarmMetrics.storeSeconds.startTimer();
     // The notifications' outbox first: a crash between the two writes notifies a transition that a
     // redelivery makes again (at-least-once), where the other order would lose it.
     const notify = await this.notifier?.write(rows);
@@ -88,6 +90,7 @@ export class AlarmStore {
         status: rows.map((r) => JSON.stringify(r.change.status)),
       },
     );
+    stop();
     notify?.();
   }
 

@@ -510,7 +510,7 @@ async function endToEnd(fabric: Fabric): Promise<void> {
       ['high', rate],
     ] as const) {
       const from = changes.length;
-      const cpuBefore = await cpuSeconds(pipeline.httpUrl);
+      const before = await usage(pipeline.httpUrl);
       const phaseStarted = performance.now();
       const sent = await flipAt(perSecond, () => {
         const i = free.shift();
@@ -531,11 +531,12 @@ async function endToEnd(fabric: Fabric): Promise<void> {
       const drainedMs = performance.now() - ended;
       await reader.caughtUp();
       report(phase, perSecond, changes.slice(from), sent, drainedMs, clock);
-      const cpu = await cpuSeconds(pipeline.httpUrl);
+      const used = await usage(pipeline.httpUrl);
       const cores = (seconds: number) => ((seconds * 1000) / (performance.now() - phaseStarted)).toFixed(2);
       console.log(
-        `  CPU: the pipeline ${cores(cpu.pipeline - cpuBefore.pipeline)} cores, this process ${cores(cpu.bench - cpuBefore.bench)} (${availableParallelism()} on the machine, load average ${loadavg()[0]!.toFixed(1)})`,
+        `  CPU: the pipeline ${cores(used.pipeline - before.pipeline)} cores, this process ${cores(used.bench - before.bench)} (${availableParallelism()} on the machine, load average ${loadavg()[0]!.toFixed(1)})`,
       );
+      console.log(`  warehouse writes: ${writesBetween(before, used)}`);
     }
     if (reader.unexplained > 0) console.log(`${reader.unexplained} transitions no change explains`);
   } finally {
@@ -569,12 +570,43 @@ async function flipAt(perSecond: number, send: () => boolean): Promise<number> {
   return waitedMs;
 }
 
-/** CPU seconds used so far by the pipeline process (its /metrics) and by this one. */
-async function cpuSeconds(httpUrl: string): Promise<{ pipeline: number; bench: number }> {
+interface Usage {
+  /** CPU seconds of the pipeline process (its /metrics) and of this one. */
+  pipeline: number;
+  bench: number;
+  /** Warehouse writes so far: each writer table's inserts, and the engine's stores; count and seconds. */
+  writes: Map<string, { count: number; seconds: number }>;
+}
+
+/** What the pipeline and this process have used so far. */
+async function usage(httpUrl: string): Promise<Usage> {
   const metrics = await (await fetch(`${httpUrl}/metrics`)).text();
   const pipeline = /^fabricscope_process_cpu_seconds_total (\S+)$/m.exec(metrics)?.[1];
   const { user, system } = process.cpuUsage();
-  return { pipeline: Number(pipeline), bench: (user + system) / 1e6 };
+  const writes = new Map<string, { count: number; seconds: number }>();
+  const histograms =
+    /^fabricscope_(writer_insert|alarms_store)_duration_seconds_(sum|count)(?:\{table="(\w+)"\})? (\S+)$/gm;
+  for (const [, kind, what, table, value] of metrics.matchAll(histograms)) {
+    const name = kind === 'alarms_store' ? 'alarm store' : table!;
+    const write = writes.get(name) ?? { count: 0, seconds: 0 };
+    if (what === 'sum') write.seconds = Number(value);
+    else write.count = Number(value);
+    writes.set(name, write);
+  }
+  return { pipeline: Number(pipeline), bench: (user + system) / 1e6, writes };
+}
+
+/** The warehouse writes of a phase, busiest first: `table n × mean ms`. */
+function writesBetween(before: Usage, after: Usage): string {
+  const phase = [...after.writes].map(([name, w]) => {
+    const was = before.writes.get(name) ?? { count: 0, seconds: 0 };
+    return { name, count: w.count - was.count, seconds: w.seconds - was.seconds };
+  });
+  return phase
+    .filter((w) => w.count > 0)
+    .sort((a, b) => b.seconds - a.seconds)
+    .map((w) => `${w.name} ${w.count} × ${Math.round((w.seconds * 1000) / w.count)} ms`)
+    .join(', ');
 }
 
 const pct = (sorted: number[], p: number): number =>
