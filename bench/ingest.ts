@@ -6,18 +6,19 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeBusBatch } from '../common/bus/envelope.js';
 import { BatchWriter } from '../writer/batch-writer.js';
 import { writerRoute } from '../writer/routes.js';
 import { migrate } from '../common/schema/migrate.js';
 import { ChdbWarehouse } from '../common/warehouse/chdb.js';
-import { buildFlowPools, buildTopology, FlowBatchEncoder } from '../simulator/index.js';
+import { writerOptions } from '../writer/config.js';
+import { simulatedFlowBatches, storeWorkloads } from './simulated-flows.js';
 import { startKafka } from '../harness/kafka.js';
 import { graphql, startPipelineProcess } from '../harness/pipeline-process.js';
+import { cpuBetween, exitedChildrenCpu, threadCpu } from '../harness/process-cpu.js';
 
 const records = Number(process.argv[2] ?? 1_000_000);
 const vrouters = Number(process.argv[3] ?? 4);
@@ -27,24 +28,78 @@ const cli = fileURLToPath(new URL('../bin/fabricscope.js', import.meta.url));
 const rate = (n: number, ms: number): string =>
   `${Math.round((n * 1000) / ms).toLocaleString('en-US')} records/s`;
 
+/** Processes whose CPU a run reports, by name. */
+type Profiled = Record<string, number>;
+
+/** The parent of process `pid`, or undefined once it is gone. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The JVM this process started, through the broker's watchdog shell (the Kafka broker from jars). */
+function brokerJvm(): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    let comm: string;
+    try {
+      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (comm !== 'java') continue;
+    for (let up = parentOf(pid); up !== undefined && up > 1; up = parentOf(up))
+      if (up === process.pid) return pid;
+  }
+  return undefined;
+}
+
+/** CPU seconds per million records of each process's threads, and of the simulator. */
+function printCpu(
+  before: Map<string, Map<string, number>>,
+  profiled: Profiled,
+  simulatorSeconds: number,
+): void {
+  const perMillion = (seconds: number) => ((seconds * 1e6) / records).toFixed(2);
+  const parts = [`simulator ${perMillion(simulatorSeconds)}`];
+  for (const [name, pid] of Object.entries(profiled)) {
+    const threads = cpuBetween(before.get(name)!, threadCpu(pid));
+    const total = threads.reduce((n, [, seconds]) => n + seconds, 0);
+    parts.push(
+      `${name} ${perMillion(total)} (${threads.map(([t, s]) => `${t} ${perMillion(s)}`).join(', ')})`,
+    );
+  }
+  console.log(`  CPU s per 1M records: ${parts.join('; ')}`);
+}
+
 /** Runs the simulator process against `grpcTarget`; returns ms until acked and until queryable. */
 async function simulateUntilQueryable(
   label: string,
   grpcTarget: string,
   graphqlUrl: string,
+  profiled: Profiled,
 ): Promise<number> {
+  const before = new Map(Object.entries(profiled).map(([name, pid]) => [name, threadCpu(pid)]));
+  const simulatorBefore = exitedChildrenCpu();
   const started = performance.now();
   const args = [cli, 'simulate', '--target', grpcTarget, '--flows', String(records)];
   args.push('--vrouters', String(vrouters), '--batch-size', String(batchSize));
   const simulator = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'ignore'] });
   await once(simulator, 'exit');
   const acked = performance.now() - started;
+  const simulatorSeconds = exitedChildrenCpu() - simulatorBefore;
   await waitUntilQueryable(graphqlUrl);
   const queryable = performance.now() - started;
   console.log(`${label}: ${records} records acked in ${Math.round(acked)} ms (${rate(records, acked)}),`);
   console.log(
     `${' '.repeat(label.length)}  queryable after ${Math.round(queryable)} ms (${rate(records, queryable)})`,
   );
+  printCpu(before, profiled, simulatorSeconds);
   return queryable;
 }
 
@@ -52,7 +107,9 @@ async function embedded(): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fs-bench-'));
   const pipeline = await startPipelineProcess(dataDir);
   try {
-    return await simulateUntilQueryable('embedded', pipeline.grpcTarget, pipeline.graphqlUrl);
+    return await simulateUntilQueryable('embedded', pipeline.grpcTarget, pipeline.graphqlUrl, {
+      pipeline: pipeline.child.pid!,
+    });
   } finally {
     await pipeline.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -66,7 +123,12 @@ async function throughKafka(): Promise<number> {
   const writer = await startPipelineProcess(dirs[0]!, { services: ['writer', 'query'], args });
   const collector = await startPipelineProcess(dirs[1]!, { services: ['collector'], args });
   try {
-    return await simulateUntilQueryable(`kafka ${kafka.version}`, collector.grpcTarget, writer.graphqlUrl);
+    const broker = brokerJvm();
+    return await simulateUntilQueryable(`kafka ${kafka.version}`, collector.grpcTarget, writer.graphqlUrl, {
+      collector: collector.child.pid!,
+      writer: writer.child.pid!,
+      ...(broker !== undefined ? { broker } : {}),
+    });
   } finally {
     await collector.stop();
     await writer.stop();
@@ -86,31 +148,34 @@ async function waitUntilQueryable(url: string): Promise<void> {
   }
 }
 
-/** The same simulated rows straight into the engine: the writer's framing, then the insert alone. */
+/**
+ * The same simulated rows straight into the engine, the fabric's workloads stored first so that the
+ * enrichment finds them: the writer's framing, then its inserts alone, of its default size.
+ */
 async function engineOnly(): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fs-bench-engine-'));
   const warehouse = new ChdbWarehouse(dataDir);
   await migrate(warehouse);
-  const topology = buildTopology({ vrouters, seed: 1 });
-  const { pools } = buildFlowPools(topology);
-  const encoder = new FlowBatchEncoder(pools[0]!, { salt: 1 });
-  const now = Date.now() * 1000;
-  const messages = [];
-  for (let seq = 0; seq * batchSize < records; seq++) {
-    const { flows } = encoder.encode(seq, Math.min(batchSize, records - seq * batchSize));
-    const header = { generator: 'bench:Compute:contrail-vrouter-agent:0', epoch: 1, seq, receivedAt: now };
-    messages.push({ key: 'bench', value: encodeBusBatch(header, 'flows', flows) });
-  }
+  const { topology, values } = simulatedFlowBatches(records, vrouters, batchSize);
+  await storeWorkloads(warehouse, topology.workloads);
+  const messages = values.map((value) => ({ key: 'bench', value }));
   const writer = new BatchWriter(warehouse, writerRoute('flows'), {
     maxBytes: 0,
     lingerMs: 0,
     dedupWindowHours: 1,
   });
-  const perInsert = Math.ceil((32 * 1024 * 1024) / (messages[0]?.value.length ?? 1));
+  const insertBytes = writerOptions.writerMaxBytes.default;
+  const perInsert = Math.ceil(insertBytes / (messages[0]?.value.length ?? 1));
+  const before = threadCpu(process.pid);
   const started = performance.now();
   for (let i = 0; i < messages.length; i += perInsert) await writer.write(messages.slice(i, i + perInsert));
   const ms = performance.now() - started;
   console.log(`engine: ${records} records inserted in ${Math.round(ms)} ms (${rate(records, ms)})`);
+  const threads = cpuBetween(before, threadCpu(process.pid));
+  const perMillion = (seconds: number) => ((seconds * 1e6) / records).toFixed(2);
+  console.log(
+    `  CPU s per 1M records: ${threads.map(([t, seconds]) => `${t} ${perMillion(seconds)}`).join(', ')}`,
+  );
   await warehouse.close();
   rmSync(dataDir, { recursive: true, force: true });
   return ms;
