@@ -1,5 +1,4 @@
 import {
-  CompressionTypes,
   Kafka,
   Partitioners,
   logLevel,
@@ -28,6 +27,7 @@ import {
   type TailHandler,
   type TopicKind,
 } from './bus.js';
+import { compressionType, type KafkaCompression } from './kafka-codecs.js';
 import { ProduceQueue, type OutgoingMessage } from './kafka-produce-queue.js';
 import { startKafkaTail, toBusMessage } from './kafka-tail.js';
 import { withTimeout } from './timeout.js';
@@ -62,8 +62,8 @@ export interface KafkaBusOptions {
   lagIntervalMs?: number;
   /** Consumer group session: how long a dead member keeps its partitions; 10 s unless set. */
   sessionTimeoutMs?: number;
-  /** GZIP is the only codec built into kafkajs (snappy/lz4/zstd need extra packages). */
-  compression?: 'gzip' | 'none';
+  /** Codec of produced batches; zstd unless set (consumers read zstd and gzip whatever this is). */
+  compression?: KafkaCompression;
 }
 
 /** A memoised async resource that is made again after a failure instead of caching the rejection. */
@@ -373,7 +373,7 @@ export class KafkaBus implements Bus {
       // A request holds no more than a topic's largest record batch, so no partition's batch exceeds it.
       maxRequestBytes: this.maxMessageBytes(),
       timeoutMs: options.publishTimeoutMs ?? 30_000,
-      compression: options.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
+      compression: compressionType[options.compression ?? 'zstd'],
     });
     this.lagTimer = setInterval(() => void this.measureLag(), options.lagIntervalMs ?? 5000).unref();
   }
