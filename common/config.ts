@@ -108,9 +108,9 @@ export const sharedOptions = {
   kafkaCompression: {
     flag: 'kafka-compression',
     env: 'FABRICSCOPE_KAFKA_COMPRESSION',
-    default: 'gzip',
-    schema: z.enum(['gzip', 'none']),
-    help: 'Compression of produced Kafka batches (gzip costs CPU; none saves it on fast links)',
+    default: 'zstd',
+    schema: z.enum(['zstd', 'gzip', 'none']),
+    help: 'Compression of produced Kafka batches: zstd (smaller than gzip for a tenth of its CPU), gzip, or none (no CPU, for fast links); every fabricscope consumer reads all three',
   },
   clickhouseUrl: {
     flag: 'clickhouse-url',

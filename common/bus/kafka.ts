@@ -1,5 +1,4 @@
 import {
-  CompressionTypes,
   Kafka,
   Partitioners,
   logLevel,
@@ -28,7 +27,10 @@ import {
   type TailHandler,
   type TopicKind,
 } from './bus.js';
+import { compressionType, type KafkaCompression } from './kafka-codecs.js';
+import { ProduceQueue, type OutgoingMessage } from './kafka-produce-queue.js';
 import { startKafkaTail, toBusMessage } from './kafka-tail.js';
+import { withTimeout } from './timeout.js';
 
 const log = logger('bus');
 
@@ -60,8 +62,8 @@ export interface KafkaBusOptions {
   lagIntervalMs?: number;
   /** Consumer group session: how long a dead member keeps its partitions; 10 s unless set. */
   sessionTimeoutMs?: number;
-  /** GZIP is the only codec built into kafkajs (snappy/lz4/zstd need extra packages). */
-  compression?: 'gzip' | 'none';
+  /** Codec of produced batches; zstd unless set (consumers read zstd and gzip whatever this is). */
+  compression?: KafkaCompression;
 }
 
 /** A memoised async resource that is made again after a failure instead of caching the rejection. */
@@ -90,18 +92,10 @@ class Lazy<T> {
   }
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** kafkajs levels → pino levels, with retried per-request failures demoted so outages do not flood. */
 function pinoLevel(entry: LogEntry): 'error' | 'warn' | 'info' | 'debug' {
   const { level, namespace, log: content } = entry;
-  // We reset the producer after any failure (see KafkaBus.publish), so bounded retries are safe.
+  // We reset the producer after any failed request (see KafkaBus.resetProducer), so bounded retries are safe.
   if (String(content.message).startsWith('Limiting retries for the idempotent producer')) return 'debug';
   // One line per failed request or connect attempt; the outcome (publish failed, consumer crashed,
   // restarted) is logged once by the caller, so these would only flood the log during an outage.
@@ -121,9 +115,6 @@ function kafkaLogCreator(): (entry: LogEntry) => void {
     kafkaLog[pinoLevel(entry)]({ namespace: entry.namespace, ...extra }, String(message));
   };
 }
-
-/** A message to publish, to the partition its key chooses unless one is given. */
-type Outgoing = BusMessage & { partition?: number };
 
 /** Splits a fetched batch into deliveries of about maxBytes (a larger single message goes alone). */
 function chunks(messages: KafkaMessage[], maxBytes: number): KafkaMessage[][] {
@@ -347,12 +338,14 @@ class KafkaSubscription implements Subscription {
 /**
  * The bus on Kafka (kafkajs). A publish resolves once every in-sync replica has the messages
  * (acks -1) and rejects with UNAVAILABLE within publishTimeoutMs otherwise, so the collector holds
- * its senders back instead of buffering while the broker is away.
+ * its senders back instead of buffering while the broker is away. Publishes made while a request is
+ * in flight go together in the next one (ProduceQueue).
  */
 export class KafkaBus implements Bus {
   private readonly kafka: Kafka;
   private readonly admin: Lazy<Admin>;
   private readonly producer: Lazy<Producer>;
+  private readonly produceQueue: ProduceQueue<Producer>;
   private readonly ready: Lazy<void>;
   private readonly subscriptions = new Set<KafkaSubscription>();
   private readonly tails = new Set<Subscription>();
@@ -372,6 +365,16 @@ export class KafkaBus implements Bus {
     this.admin = new Lazy(() => this.connectAdmin());
     this.producer = new Lazy(() => this.connectProducer());
     this.ready = new Lazy(() => this.createTopics());
+    this.produceQueue = new ProduceQueue({
+      producers: {
+        get: () => this.producer.get(),
+        reset: (failed) => this.resetProducer(failed),
+      },
+      // A request holds no more than a topic's largest record batch, so no partition's batch exceeds it.
+      maxRequestBytes: this.maxMessageBytes(),
+      timeoutMs: options.publishTimeoutMs ?? 30_000,
+      compression: compressionType[options.compression ?? 'zstd'],
+    });
     this.lagTimer = setInterval(() => void this.measureLag(), options.lagIntervalMs ?? 5000).unref();
   }
 
@@ -394,16 +397,13 @@ export class KafkaBus implements Bus {
     );
   }
 
-  private async publishTo(kind: TopicKind, messages: Outgoing[]): Promise<void> {
+  private async publishTo(kind: TopicKind, messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    const timeoutMs = this.options.publishTimeoutMs ?? 30_000;
-    const producer = this.producer.get();
     try {
-      await withTimeout(this.send(producer, kind, messages, timeoutMs), timeoutMs, 'kafka publish');
+      await this.produceQueue.publish(topicName(kind), messages);
       published.inc({ topic: kind }, messages.length);
     } catch (err) {
       publishFailures.inc({ topic: kind });
-      this.resetProducer(producer);
       throw new FabricError('UNAVAILABLE', `kafka publish to ${topicName(kind)}: ${errorMessage(err)}`, {
         cause: err,
       });
@@ -484,29 +484,12 @@ export class KafkaBus implements Bus {
 
   async close(): Promise<void> {
     clearInterval(this.lagTimer);
+    this.produceQueue.close();
     const subscriptions = [...this.subscriptions, ...this.tails];
     this.subscriptions.clear();
     this.tails.clear();
     await Promise.allSettled(subscriptions.map((s) => s.close()));
     await Promise.allSettled([this.producer, this.admin].map((lazy) => disconnect(lazy.peek())));
-  }
-
-  private async send(
-    producer: Promise<Producer>,
-    kind: TopicKind,
-    messages: Outgoing[],
-    timeoutMs: number,
-  ): Promise<void> {
-    await this.start();
-    await (
-      await producer
-    ).send({
-      topic: topicName(kind),
-      acks: -1,
-      timeout: timeoutMs,
-      compression: this.options.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
-      messages: messages.map((m) => ({ key: m.key, value: m.value, partition: m.partition })),
-    });
   }
 
   /**
@@ -525,7 +508,9 @@ export class KafkaBus implements Bus {
     return topics[0]?.partitions.length ?? 0;
   }
 
+  /** The topics are made first, so that a publish never waits on a topic still missing. */
   private async connectProducer(): Promise<Producer> {
+    await this.start();
     const producer = this.kafka.producer({
       idempotent: true,
       // kafkajs requires one request in flight per broker for idempotence (ordering of sequences).
@@ -563,11 +548,15 @@ export class KafkaBus implements Bus {
     log.info({ topics: missing, partitions, replicationFactor }, 'created kafka topics');
   }
 
+  private maxMessageBytes(): number {
+    return this.options.maxMessageBytes ?? 16 * 1024 * 1024;
+  }
+
   /** acks -1 waits for the in-sync replicas; requiring all but one of them keeps one broker's loss writable. */
   private topicConfig(): { name: string; value: string }[] {
-    const { replicationFactor, maxMessageBytes = 16 * 1024 * 1024 } = this.options;
+    const { replicationFactor } = this.options;
     return [
-      { name: 'max.message.bytes', value: String(maxMessageBytes) },
+      { name: 'max.message.bytes', value: String(this.maxMessageBytes()) },
       { name: 'min.insync.replicas', value: String(Math.max(1, replicationFactor - 1)) },
     ];
   }
