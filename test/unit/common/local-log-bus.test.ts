@@ -208,6 +208,34 @@ describe('local log bus', () => {
     await first.close();
   });
 
+  it('commits a group’s position in place: one offset file, never replaced, read back after a restart', async () => {
+    const dir = newDir();
+    const first = new LocalLogBus({ dir, maxBytes: 1 << 20 });
+    const r = recorder();
+    const sub = await first.subscribe('flows', 'writer', r.handler, now);
+    const offsetFile = join(flowsDir(dir), 'writer.offset');
+    const inode = statSync(offsetFile).ino;
+    for (const [i, text] of ['a', 'b', 'c'].entries()) {
+      await first.publish('flows', [message(text)]);
+      await r.received(i + 1);
+    }
+    await sub.close();
+    // A file created per commit (renamed over the last) would cost a file creation and a deletion each.
+    assert.equal(statSync(offsetFile).ino, inode, 'the same file, overwritten');
+    assert.deepEqual(
+      readdirSync(flowsDir(dir)).filter((n) => n.includes('.offset')),
+      ['writer.offset'],
+    );
+    await first.publish('flows', [message('d')]);
+    await first.close();
+    const second = new LocalLogBus({ dir, maxBytes: 1 << 20 });
+    const replayed = recorder();
+    await second.subscribe('flows', 'writer', replayed.handler, now);
+    await replayed.received(1);
+    assert.deepEqual(replayed.got, ['d']);
+    await second.close();
+  });
+
   it('cuts a torn tail at start, counts it, and appends after the cut', async () => {
     const dir = newDir();
     const first = new LocalLogBus({ dir, maxBytes: 1 << 20 });
