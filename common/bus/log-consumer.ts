@@ -83,7 +83,17 @@ export class LogConsumer {
       }
       if (this.closed) break;
       const batch = this.topic.read(next, this.options.maxBytes);
-      const end = batch.at(-1)!.end;
+      const end = batch.at(-1)?.end;
+      if (end === undefined) {
+        // Seen once under load (a bench's pipeline died of it), cause not found: said, and waited out.
+        log.error(
+          { topic: this.kind, group: this.group, next, durableEnd: this.topic.durableEnd },
+          'woken with nothing to deliver past the position; waiting for the next publish',
+        );
+        this.pendingSince = undefined;
+        await this.sleep();
+        continue;
+      }
       // What remains after this delivery has waited as long as its first message: it lingers no more.
       if (end >= this.topic.durableEnd) this.pendingSince = undefined;
       try {
