@@ -62,7 +62,8 @@ async function jsMemory(httpUrl: string): Promise<string> {
   const value = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0);
   const heap = value('fabricscope_nodejs_heap_size_used_bytes') / 1024;
   const external = value('fabricscope_nodejs_external_memory_bytes') / 1024;
-  return `JS heap ${mib(heap)}, Buffers ${mib(external)}`;
+  const bus = value('fabricscope_bus_buffered_bytes') / 1024;
+  return `JS heap ${mib(heap)}, Buffers ${mib(external)}, of them on the bus ${mib(bus)}`;
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'fs-bench-overload-'));

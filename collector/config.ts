@@ -69,6 +69,13 @@ export const collectorOptions = {
     schema: positive,
     help: 'Unacked batches per generator stream before the collector stops reading it',
   },
+  maxInFlightBytes: {
+    flag: 'max-in-flight-bytes',
+    env: 'FABRICSCOPE_MAX_IN_FLIGHT_BYTES',
+    default: 128 * 1024 * 1024,
+    schema: positive,
+    help: 'Bytes of batches not yet acked over all streams before the collector stops reading more (bounds its memory however many generators wait)',
+  },
   maxStreams: {
     flag: 'max-streams',
     env: 'FABRICSCOPE_MAX_STREAMS',

@@ -22,6 +22,7 @@ import {
   type PublishResponseSchema,
 } from '../common/proto.js';
 import type { Ingest } from './ingest.js';
+import { InFlightBudget } from './in-flight.js';
 import { Credentials } from './credentials.js';
 import { readBatch, readHello, readRequest, TAG } from './requests.js';
 import { checkGeneratorId, type GeneratorSession, type Sessions } from './sessions.js';
@@ -54,6 +55,8 @@ export interface CollectorOptions {
   port: number;
   tokens: readonly string[];
   maxInFlight: number;
+  /** Bytes of batches not yet acked over all streams, at most (collector/in-flight.ts). */
+  maxInFlightBytes: number;
   maxBatchRecords: number;
 }
 
@@ -97,6 +100,7 @@ export async function startCollector(
     'grpc.keepalive_time_ms': 30_000,
   });
   const credentials = new Credentials(options.tokens);
+  const budget = new InFlightBudget(options.maxInFlightBytes);
   const authorize = (generator: string, token: string, epoch: number): string => {
     const bad = checkGeneratorId(generator);
     if (bad) throw invalid(bad);
@@ -106,7 +110,7 @@ export async function startCollector(
   };
   server.addService(collectorService, {
     publish: (call: grpc.ServerDuplexStream<Buffer, Response>) =>
-      new PublishStream(call, ingest, sessions, options, authorize),
+      new PublishStream(call, ingest, sessions, options, budget, authorize),
     publishBatch: (call: grpc.ServerUnaryCall<Buffer, Ack>, done: grpc.sendUnaryData<Ack>) =>
       void publishOnce(call.request, ingest, authorize).then(
         (ack) => done(null, ack),
@@ -200,12 +204,14 @@ class PublishStream {
   private session: GeneratorSession | undefined;
   private inFlight = 0;
   private ended = false;
+  private readonly flowControl = (): void => this.updateFlow();
 
   constructor(
     private readonly call: grpc.ServerDuplexStream<Buffer, Response>,
     private readonly ingest: Ingest,
     private readonly sessions: Sessions,
     private readonly options: CollectorOptions,
+    private readonly budget: InFlightBudget,
     private readonly authorize: Authorize,
   ) {
     call.on('data', (buf: Buffer) => this.onMessage(buf));
@@ -253,19 +259,37 @@ class PublishStream {
     seq: number,
     payload: Parameters<Ingest['accept']>[2],
   ): Promise<void> {
-    // Stop reading the stream while too many batches wait to become durable: HTTP/2 flow control
-    // then holds the sender back instead of this process buffering without bound.
-    if (++this.inFlight >= this.options.maxInFlight) this.call.pause();
-    const ack = await this.ingest.accept(
-      { generator: session.generator, epoch: session.epoch, seq },
-      buf,
-      payload,
-    );
+    this.inFlight++;
+    this.budget.take(buf.length);
+    this.updateFlow();
+    let ack: Ack;
+    try {
+      ack = await this.ingest.accept(
+        { generator: session.generator, epoch: session.epoch, seq },
+        buf,
+        payload,
+      );
+    } finally {
+      this.inFlight--;
+      this.budget.give(buf.length);
+    }
     if (!this.call.cancelled && !this.call.destroyed)
       this.call.write({ message: { case: 'ack', value: ack } });
-    this.inFlight--;
-    if (this.inFlight < this.options.maxInFlight) this.call.resume();
+    this.updateFlow();
     this.finishIfDrained();
+  }
+
+  /**
+   * Stops reading the stream while too many of its batches, or too many bytes over all streams, wait
+   * to become durable: HTTP/2 flow control then holds the sender back instead of this process
+   * buffering without bound.
+   */
+  private updateFlow(): void {
+    this.budget.forget(this.flowControl);
+    if (this.inFlight >= this.options.maxInFlight) return void this.call.pause();
+    if (!this.budget.exceeded) return void this.call.resume();
+    this.call.pause();
+    this.budget.whenRoom(this.flowControl);
   }
 
   private finishIfDrained(): void {
@@ -286,6 +310,7 @@ class PublishStream {
   }
 
   private disconnect(): void {
+    this.budget.forget(this.flowControl);
     if (!this.session || this.session.status !== 'connected') return;
     this.sessions.close(this.session);
     const { generator } = this.session;

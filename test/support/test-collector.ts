@@ -18,7 +18,7 @@ export async function startTestCollector(
   const bus = { publish: async () => undefined } as unknown as Bus;
   const sessions = new Sessions({ graceMs: 1000, report: async () => undefined, ...caps });
   const server = await startCollector(
-    { host: '127.0.0.1', port: 0, tokens, maxInFlight: 4, maxBatchRecords: 10 },
+    { host: '127.0.0.1', port: 0, tokens, maxInFlight: 4, maxInFlightBytes: 1 << 20, maxBatchRecords: 10 },
     new Ingest(bus, { maxBatchRecords: 10, maxUveBytes: 1024 }),
     sessions,
   );
