@@ -79,21 +79,21 @@ export class Ingest {
       return this.refuse(id, `${total} records; a batch holds at most ${this.limits.maxBatchRecords}`);
     }
     const check = this.checks[payload.kind];
-    const good: [number, number][] = [];
+    let accepted = 0;
     const nowUs = Date.now() * 1000;
     const skewUs = (this.limits.maxClockSkew ?? 3600e3) * 1000;
     forEachRecord(buf, payload.start, payload.end, (start, end) => {
       const problem = check(buf, start, end, nowUs, skewUs);
       if (problem)
-        ack.rejections.push(
-          create(RejectionSchema, { index: good.length + ack.rejections.length, ...problem }),
-        );
-      else good.push([start, end]);
+        ack.rejections.push(create(RejectionSchema, { index: accepted + ack.rejections.length, ...problem }));
+      else accepted++;
     });
     this.countRejections(id, payload.kind, ack.rejections);
-    if (good.length === 0) return ack;
+    if (accepted === 0) return ack;
     const kept =
-      ack.rejections.length === 0 ? buf.subarray(payload.start, payload.end) : frameRecords(buf, good);
+      ack.rejections.length === 0
+        ? buf.subarray(payload.start, payload.end)
+        : frameRecords(buf, goodRanges(buf, payload, ack.rejections));
     try {
       const value = encodeBusBatch({ ...id, receivedAt: nowUs }, payload.kind, kept);
       // Keyed by the generator's host, so one generator's batches stay in order on one partition.
@@ -103,8 +103,8 @@ export class Ingest {
       log.warn(id.generator, fields, 'batch not made durable');
       return create(AckSchema, { seq: ack.seq, status: AckStatus.UNAVAILABLE, message: errorMessage(err) });
     }
-    ack.accepted = good.length;
-    records.inc({ kind: payload.kind, outcome: 'accepted' }, good.length);
+    ack.accepted = accepted;
+    records.inc({ kind: payload.kind, outcome: 'accepted' }, accepted);
     return ack;
   }
 
@@ -121,4 +121,22 @@ export class Ingest {
     const fields = { generator: id.generator, seq: id.seq, rejected: rejections.length, first };
     log.warn(`${id.generator} ${first.field}`, fields, 'records refused');
   }
+}
+
+/**
+ * The ranges of a batch's records but the rejected ones: walked again only when some were refused,
+ * so a good batch costs no range per record.
+ */
+function goodRanges(
+  buf: Buffer,
+  payload: PayloadRange,
+  rejections: readonly Rejection[],
+): [number, number][] {
+  const rejected = new Set(rejections.map((r) => r.index));
+  const ranges: [number, number][] = [];
+  let index = 0;
+  forEachRecord(buf, payload.start, payload.end, (start, end) => {
+    if (!rejected.has(index++)) ranges.push([start, end]);
+  });
+  return ranges;
 }

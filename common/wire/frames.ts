@@ -16,7 +16,11 @@ export function forEachRecord(
   const reader = new WireReader(buf, start, end);
   while (!reader.done()) {
     const tag = reader.varint();
-    if (tag === (1 << 3) + WireType.LEN) visit(...reader.lengthDelimited());
+    if (tag === (1 << 3) + WireType.LEN) {
+      // Read as a length, not a [start, end) pair: nothing allocated per record.
+      const length = reader.lengthPrefixed();
+      visit(reader.pos - length, reader.pos);
+    }
     // A record that is not length-delimited cannot be read: skipped, it would be lost unsaid.
     else if (tag >>> 3 === 1) throw new WireError(`record field 1 has wire type ${tag & 7}`);
     else reader.skip(tag & 7);
