@@ -1,5 +1,5 @@
 import { alarmStateView, latestAlarms } from '../common/schema/alarms.js';
-import type { Warehouse } from '../common/warehouse/warehouse.js';
+import { utcText, type Warehouse } from '../common/warehouse/warehouse.js';
 import type { Change, HeldAlarm } from './engine.js';
 import { alarmMetrics } from './metrics.js';
 import type { AlarmStatus } from './lifecycle.js';
@@ -65,30 +65,23 @@ export class AlarmStore {
     // The notifications' outbox first: a crash between the two writes notifies a transition that a
     // redelivery makes again (at-least-once), where the other order would lose it.
     const notify = await this.notifier?.write(rows);
-    await this.warehouse.exec(
-      `INSERT INTO alarms (at, version, uve_type, uve_name, alarm_type, severity, kind, from_state, state,
-         token, acknowledged, flapping, status)
-       SELECT fromUnixTimestamp64Milli(toInt64(r.1), 'UTC'), r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10,
-         r.11, r.12, r.13
-       FROM (SELECT arrayJoin(arrayZip({at:Array(Int64)}, {version:Array(UInt64)}, {uveType:Array(String)},
-         {uveName:Array(String)}, {alarmType:Array(String)}, {severity:Array(UInt8)}, {kind:Array(String)},
-         {from:Array(String)}, {to:Array(String)}, {token:Array(String)}, {acknowledged:Array(UInt8)},
-         {flapping:Array(UInt8)}, {status:Array(String)})) AS r)`,
-      {
-        at: rows.map((r) => r.transition.at),
-        version: rows.map((r) => r.version),
-        uveType: rows.map((r) => r.change.uveType),
-        uveName: rows.map((r) => r.change.uveName),
-        alarmType: rows.map((r) => r.change.alarmType),
-        severity: rows.map((r) => r.change.severity),
-        kind: rows.map((r) => r.transition.kind),
-        from: rows.map((r) => r.transition.from),
-        to: rows.map((r) => r.transition.to),
-        token: rows.map((r) => r.transition.token),
-        acknowledged: rows.map((r) => Number(r.change.status.acknowledged)),
-        flapping: rows.map((r) => Number(r.change.status.flapping)),
-        status: rows.map((r) => JSON.stringify(r.change.status)),
-      },
+    await this.warehouse.insertRows(
+      'alarms',
+      rows.map(({ change, transition, version }) => ({
+        at: utcText(transition.at),
+        version,
+        uve_type: change.uveType,
+        uve_name: change.uveName,
+        alarm_type: change.alarmType,
+        severity: change.severity,
+        kind: transition.kind,
+        from_state: transition.from,
+        state: transition.to,
+        token: transition.token,
+        acknowledged: change.status.acknowledged,
+        flapping: change.status.flapping,
+        status: JSON.stringify(change.status),
+      })),
     );
     stop();
     notify?.();

@@ -141,6 +141,7 @@ class Recording implements Warehouse {
   }
   exec = (sql: string, params?: QueryParams): Promise<void> => this.inner.exec(sql, params);
   insertProtobuf: Warehouse['insertProtobuf'] = (insert, chunks) => this.inner.insertProtobuf(insert, chunks);
+  insertRows: Warehouse['insertRows'] = (table, rows) => this.inner.insertRows(table, rows);
   close = async (): Promise<void> => undefined;
 }
 

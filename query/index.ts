@@ -208,6 +208,7 @@ function limitedReads(
     },
     exec: () => Promise.reject(new Error('the query API does not write')),
     insertProtobuf: () => Promise.reject(new Error('the query API does not write')),
+    insertRows: () => Promise.reject(new Error('the query API does not write')),
     close: async () => undefined,
   };
 }

@@ -24,6 +24,7 @@ const noWarehouse: Warehouse = {
   query: unused,
   exec: unused,
   insertProtobuf: unused,
+  insertRows: unused,
   close: unused,
 };
 

@@ -1,4 +1,4 @@
-import type { Warehouse } from '../../common/warehouse/warehouse.js';
+import { utcText, type Warehouse } from '../../common/warehouse/warehouse.js';
 import type { AlarmEvent } from './events.js';
 
 /** One notification to one receiver (a row of `alarm_deliveries`, common/schema/alarm-deliveries.ts). */
@@ -27,12 +27,24 @@ export const deliveryOf = (receiver: string, created: number, event: AlarmEvent)
   body: JSON.stringify(event),
 });
 
-const insert = `INSERT INTO alarm_deliveries (id, receiver, created, version, state, attempts, settled, event)
-  SELECT r.1, r.2, fromUnixTimestamp64Milli(toInt64(r.3), 'UTC'), r.4, r.5, r.6,
-    fromUnixTimestamp64Milli(toInt64(r.7), 'UTC'), r.8
-  FROM (SELECT arrayJoin(arrayZip({id:Array(String)}, {receiver:Array(String)}, {created:Array(Int64)},
-    {version:Array(UInt8)}, {state:Array(String)}, {attempts:Array(UInt32)}, {settled:Array(Int64)},
-    {event:Array(String)})) AS r)`;
+/** A row of `alarm_deliveries`: version 1 pending, with the body; version 2 settled, without. */
+const row = (
+  d: Delivery,
+  version: number,
+  state: string,
+  attempts: number,
+  settled: number,
+  event: string,
+) => ({
+  id: d.id,
+  receiver: d.receiver,
+  created: utcText(d.created),
+  version,
+  state,
+  attempts,
+  settled: utcText(settled),
+  event,
+});
 
 /** The outbox in the warehouse: pending rows written before an attempt, settled rows after. */
 export class Outbox {
@@ -41,31 +53,19 @@ export class Outbox {
   /** Writes the deliveries pending (version 1); written again, they are still one each. */
   async write(deliveries: readonly Delivery[]): Promise<void> {
     if (deliveries.length === 0) return;
-    await this.warehouse.exec(insert, {
-      id: deliveries.map((d) => d.id),
-      receiver: deliveries.map((d) => d.receiver),
-      created: deliveries.map((d) => d.created),
-      version: deliveries.map(() => 1),
-      state: deliveries.map(() => 'pending'),
-      attempts: deliveries.map(() => 0),
-      settled: deliveries.map(() => 0),
-      event: deliveries.map((d) => d.body),
-    });
+    await this.warehouse.insertRows(
+      'alarm_deliveries',
+      deliveries.map((d) => row(d, 1, 'pending', 0, 0, d.body)),
+    );
   }
 
   /** Writes the outcomes (version 2, without the body, which the pending row keeps until both expire). */
   async settle(settled: readonly Settled[]): Promise<void> {
     if (settled.length === 0) return;
-    await this.warehouse.exec(insert, {
-      id: settled.map((s) => s.delivery.id),
-      receiver: settled.map((s) => s.delivery.receiver),
-      created: settled.map((s) => s.delivery.created),
-      version: settled.map(() => 2),
-      state: settled.map((s) => s.state),
-      attempts: settled.map((s) => s.attempts),
-      settled: settled.map((s) => s.at),
-      event: settled.map(() => ''),
-    });
+    await this.warehouse.insertRows(
+      'alarm_deliveries',
+      settled.map((s) => row(s.delivery, 2, s.state, s.attempts, s.at, '')),
+    );
   }
 
   /**

@@ -8,6 +8,7 @@ import {
   limitError,
   protobufInsertSql,
   settingsClause,
+  tableName,
   type ProtobufInsert,
   type QueryParams,
   type QuerySettings,
@@ -94,6 +95,13 @@ export class ChdbWarehouse implements Warehouse {
     } finally {
       await Promise.all(paths.map((path) => rm(path, { force: true })));
     }
+  }
+
+  async insertRows(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+    if (rows.length === 0) return;
+    // Everything after FORMAT is data to the engine: JSON text, never parsed as SQL.
+    const data = rows.map((row) => JSON.stringify(row)).join('\n');
+    await this.run(`INSERT INTO ${tableName(table)} FORMAT JSONEachRow\n${data}`, {}, 'CSV');
   }
 
   async close(): Promise<void> {

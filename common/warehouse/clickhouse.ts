@@ -7,6 +7,7 @@ import { counter } from '../metrics.js';
 import {
   limitError,
   protobufInsertSql,
+  tableName,
   type ProtobufInsert,
   type QueryParams,
   type QuerySettings,
@@ -88,6 +89,13 @@ export class ClickHouseWarehouse implements Warehouse {
       stream.resume();
       await new Promise((resolve, reject) => stream.on('end', resolve).on('error', reject));
     });
+  }
+
+  async insertRows(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.retry('insert', () =>
+      this.client.insert({ table: tableName(table), values: [...rows], format: 'JSONEachRow' }),
+    );
   }
 
   async close(): Promise<void> {

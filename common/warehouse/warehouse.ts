@@ -62,8 +62,25 @@ export interface Warehouse {
   exec(sql: string, params?: QueryParams): Promise<void>;
   /** The rows come as chunks so a large insert is never copied into one buffer first. */
   insertProtobuf(insert: ProtobufInsert, chunks: readonly Buffer[]): Promise<void>;
+  /**
+   * A few rows, each an object of column values as JSON gives them (times as text in the column's
+   * zone), into `table`: what the alarm engine writes on every step. Sent as JSONEachRow data, the
+   * engine only parses the rows, where an INSERT … SELECT over array parameters made it analyse a
+   * query each time (12.5 against 7.3 ms for 13 rows, alone; half the alarm store under load).
+   */
+  insertRows(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A table name as given in code, checked: insertRows puts it in the statement's text. */
+export function tableName(table: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(table))
+    throw new FabricError('INTERNAL', `warehouse: bad table name ${table}`);
+  return table;
+}
+
+/** A time (ms since the epoch) as a DateTime64(3, 'UTC') column reads it in JSON rows. */
+export const utcText = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
 /** The INSERT ... SELECT statement of a ProtobufInsert, reading from `source` (file() or input()). */
 export function protobufInsertSql(insert: ProtobufInsert, source: string): string {

@@ -9,12 +9,15 @@ import type { QueryParams, QuerySettings, Warehouse } from '../../common/warehou
  * warehouse's reads and statements over loopback HTTP, and a service in a child process reaches it
  * through SharedWarehouse. Test-only: it carries SQL in JSON, not ClickHouse's HTTP interface.
  */
-interface Call {
-  method: 'query' | 'exec';
-  sql: string;
-  params?: QueryParams;
-  settings?: QuerySettings;
-}
+type Call =
+  | { method: 'query' | 'exec'; sql: string; params?: QueryParams; settings?: QuerySettings }
+  | { method: 'insertRows'; table: string; rows: Record<string, unknown>[] };
+
+const answer = (warehouse: Warehouse, call: Call): Promise<unknown[]> => {
+  if (call.method === 'insertRows') return warehouse.insertRows(call.table, call.rows).then(() => []);
+  if (call.method === 'query') return warehouse.query(call.sql, call.params, call.settings);
+  return warehouse.exec(call.sql, call.params).then(() => []);
+};
 
 export async function serveWarehouse(warehouse: Warehouse): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((request, response) => {
@@ -22,11 +25,7 @@ export async function serveWarehouse(warehouse: Warehouse): Promise<{ url: strin
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const call = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Call;
-      const done =
-        call.method === 'query'
-          ? warehouse.query(call.sql, call.params, call.settings)
-          : warehouse.exec(call.sql, call.params).then(() => []);
-      done.then(
+      answer(warehouse, call).then(
         (rows) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(rows)),
         (err: unknown) => response.writeHead(500).end(errorMessage(err)),
       );
@@ -40,7 +39,7 @@ export async function serveWarehouse(warehouse: Warehouse): Promise<{ url: strin
   };
 }
 
-/** The warehouse served by serveWarehouse: reads and statements only (no Protobuf inserts). */
+/** The warehouse served by serveWarehouse: reads, statements and rows (no Protobuf inserts). */
 export class SharedWarehouse implements Warehouse {
   constructor(private readonly url: string) {}
 
@@ -58,6 +57,10 @@ export class SharedWarehouse implements Warehouse {
 
   insertProtobuf(): Promise<void> {
     throw new FabricError('INTERNAL', 'a shared test warehouse takes no Protobuf inserts');
+  }
+
+  async insertRows(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+    await this.call({ method: 'insertRows', table, rows: [...rows] });
   }
 
   async close(): Promise<void> {}

@@ -116,6 +116,7 @@ describe('flows and UVEs link to their alarms (embedded warehouse)', () => {
       },
       exec: (sql, params) => warehouse.exec(sql, params),
       insertProtobuf: (...args) => warehouse.insertProtobuf(...args),
+      insertRows: (...args) => warehouse.insertRows(...args),
       close: async () => undefined,
     };
     api = createQueryApi(counting);

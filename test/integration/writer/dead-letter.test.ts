@@ -56,6 +56,8 @@ class FailingWarehouse implements Warehouse {
     this.write();
     await this.inner.insertProtobuf(insert, chunks);
   }
+  insertRows = (table: string, rows: readonly Record<string, unknown>[]) =>
+    this.inner.insertRows(table, rows);
   private write(): void {
     if (this.failing.has(++this.writes)) throw this.error();
   }

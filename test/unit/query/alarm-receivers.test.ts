@@ -29,6 +29,7 @@ function receiversWarehouse(): Warehouse & { versions: ReceiverVersion[] } {
       versions.push({ ...v, version: Number(v.version), at: Number(v.at) });
     },
     insertProtobuf: async () => undefined,
+    insertRows: async () => undefined,
     close: async () => undefined,
   };
 }

@@ -36,6 +36,7 @@ function rulesWarehouse(): Warehouse & { versions: RuleVersion[] } {
       versions.push({ ...v, version: Number(v.version), at: Number(v.at) });
     },
     insertProtobuf: async () => undefined,
+    insertRows: async () => undefined,
     close: async () => undefined,
   };
 }

@@ -26,6 +26,7 @@ function warehouseWithAlarm() {
     },
     exec: async () => undefined,
     insertProtobuf: async () => undefined,
+    insertRows: async () => undefined,
     close: async () => undefined,
   };
   return { warehouse, reads };

@@ -9,6 +9,7 @@ const noWarehouse: Warehouse = {
   query: () => Promise.reject(new Error('GraphiQL read the warehouse')),
   exec: () => Promise.reject(new Error('GraphiQL wrote')),
   insertProtobuf: () => Promise.reject(new Error('GraphiQL wrote')),
+  insertRows: () => Promise.reject(new Error('GraphiQL wrote')),
   close: async () => undefined,
 };
 

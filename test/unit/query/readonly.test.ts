@@ -17,6 +17,7 @@ function warehouseWithReadonly(value: string): Warehouse & { asked: string[] } {
     },
     exec: async () => undefined,
     insertProtobuf: async () => undefined,
+    insertRows: async () => undefined,
     close: async () => undefined,
   };
 }

@@ -53,6 +53,22 @@ describe('ClickHouse server driver on the wire', suiteNeeds(...clickHouseTools()
     ]);
   });
 
+  it('inserts rows given as objects (JSONEachRow), text of any shape as it is', async () => {
+    await warehouse.exec('CREATE TABLE rows_test (id UInt64, text String) ENGINE = MergeTree ORDER BY id');
+    const hostile = 'it\'s "quoted"\n); DROP TABLE rows_test; --';
+    await warehouse.insertRows('rows_test', [
+      { id: 1, text: hostile },
+      { id: 2, text: '' },
+    ]);
+    const rows = await warehouse.query<{ id: string; text: string }>(
+      'SELECT id, text FROM rows_test ORDER BY id',
+    );
+    assert.deepEqual(rows, [
+      { id: '1', text: hostile },
+      { id: '2', text: '' },
+    ]);
+  });
+
   it("reports bad SQL with the server's message, without retrying it", async () => {
     const before = await retriesSoFar();
     await assert.rejects(warehouse.query('SELEC 1'), (err: unknown) => {
