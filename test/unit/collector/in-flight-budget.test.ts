@@ -10,7 +10,6 @@ import {
   AckStatus,
   Collector,
   encodeFields,
-  FlowRecordSchema,
   HelloSchema,
   methodPath,
   PayloadField,
@@ -18,17 +17,11 @@ import {
   type PublishResponse,
 } from '../../../common/proto.js';
 import { until } from '../../../harness/wait.js';
+import { minimalFlowRecord as flow } from '../../support/flow-record.js';
 import { rawLen, rawVarint } from '../../support/raw-protobuf.js';
 
 const streams = 4;
 const batchesEach = 8;
-const flow = encodeFields(FlowRecordSchema, {
-  flow_uuid: Buffer.alloc(16, 1),
-  vrouter: 'compute-1',
-  source_ip: Buffer.from([10, 0, 0, 1]),
-  dest_ip: Buffer.from([10, 0, 0, 2]),
-  action: 1,
-});
 const batch = (seq: number): Buffer =>
   rawLen(2, Buffer.concat([rawVarint(1, BigInt(seq)), rawLen(PayloadField.flows, rawLen(1, flow))]));
 const batchBytes = batch(1).length;

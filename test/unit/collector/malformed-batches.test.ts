@@ -9,7 +9,6 @@ import {
   AckStatus,
   Collector,
   encodeFields,
-  FlowRecordSchema,
   HelloSchema,
   methodPath,
   PayloadField,
@@ -17,6 +16,7 @@ import {
   type Ack,
   type PublishResponse,
 } from '../../../common/proto.js';
+import { minimalFlowRecord as flow } from '../../support/flow-record.js';
 import { rawLen, rawVarint, varint } from '../../support/raw-protobuf.js';
 import { startTestCollector, type TestCollector } from '../../support/test-collector.js';
 
@@ -30,13 +30,6 @@ import { startTestCollector, type TestCollector } from '../../support/test-colle
  */
 
 const generator = 'compute-1:Compute:contrail-vrouter-agent:0';
-const flow = encodeFields(FlowRecordSchema, {
-  flow_uuid: Buffer.alloc(16, 1),
-  vrouter: 'compute-1',
-  source_ip: Buffer.from([10, 0, 0, 1]),
-  dest_ip: Buffer.from([10, 0, 0, 2]),
-  action: 1,
-});
 const seqField = (seq: bigint): Buffer => rawVarint(1, seq);
 /** A batch of flows: a good record, then a frame announcing 200 bytes where 3 follow. */
 const brokenFrames = (seq: bigint): Buffer =>
