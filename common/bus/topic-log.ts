@@ -346,6 +346,8 @@ async function readOffsets(dir: string, names: string[]): Promise<Map<string, Gr
     if (!name.endsWith(OFFSET)) continue;
     const path = join(dir, name);
     const text = (await readFile(path, 'utf8')).trim();
+    // Created, then the process died before its first position was written: a group never committed.
+    if (text === '') continue;
     if (!/^\d+$/.test(text))
       throw new FabricError('INTERNAL', `bus offset file ${path}: "${text}" is no position`);
     groups.set(name.slice(0, -OFFSET.length), { committed: Number(text), consumer: undefined });

@@ -236,6 +236,20 @@ describe('local log bus', () => {
     await second.close();
   });
 
+  it('starts past an offset file created empty (a crash before its first position): a group never committed', async () => {
+    const dir = newDir();
+    const first = new LocalLogBus({ dir, maxBytes: 1 << 20 });
+    await first.publish('flows', [message('a')]);
+    await first.close();
+    writeFileSync(join(flowsDir(dir), 'writer.offset'), '');
+    const second = new LocalLogBus({ dir, maxBytes: 1 << 20 });
+    const r = recorder();
+    await second.subscribe('flows', 'writer', r.handler, now);
+    await r.received(1);
+    assert.deepEqual(r.got, ['a']);
+    await second.close();
+  });
+
   it('cuts a torn tail at start, counts it, and appends after the cut', async () => {
     const dir = newDir();
     const first = new LocalLogBus({ dir, maxBytes: 1 << 20 });
