@@ -44,7 +44,10 @@ describe('a flow field added to the catalog', () => {
   it('is checked on the wire as the text its column stores', () => {
     const numbers = (name: string): number =>
       name === 'source_zone' ? 34 : protoField('FlowRecord', name)!.number;
-    assert.deepEqual(wireRules(withZone, numbers)[34], { name: 'source_zone', wire: 2, max: 512 });
+    const rule = wireRules(withZone, numbers)[34] ?? {};
+    // Every rule carries every property (one shape for the checks): those set say what the column asks.
+    const set = Object.fromEntries(Object.entries(rule).filter(([, value]) => value !== undefined));
+    assert.deepEqual(set, { name: 'source_zone', wire: 2, max: 512 });
   });
 
   it('gets a migration of its own, applied migrations untouched', () => {
