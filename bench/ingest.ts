@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,7 @@ import { writerOptions } from '../writer/config.js';
 import { simulatedFlowBatches, storeWorkloads } from './simulated-flows.js';
 import { startKafka } from '../harness/kafka.js';
 import { graphql, startPipelineProcess } from '../harness/pipeline-process.js';
-import { cpuBetween, exitedChildrenCpu, threadCpu } from '../harness/process-cpu.js';
+import { cpuBetween, descendantNamed, exitedChildrenCpu, threadCpu } from '../harness/process-cpu.js';
 
 const records = Number(process.argv[2] ?? 1_000_000);
 const vrouters = Number(process.argv[3] ?? 4);
@@ -31,33 +31,10 @@ const rate = (n: number, ms: number): string =>
 /** Processes whose CPU a run reports, by name. */
 type Profiled = Record<string, number>;
 
-/** The parent of process `pid`, or undefined once it is gone. */
-function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The JVM this process started, through the broker's watchdog shell (the Kafka broker from jars). */
-function brokerJvm(): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    let comm: string;
-    try {
-      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-    } catch {
-      continue;
-    }
-    if (comm !== 'java') continue;
-    for (let up = parentOf(pid); up !== undefined && up > 1; up = parentOf(up))
-      if (up === process.pid) return pid;
-  }
-  return undefined;
-}
+/** CPU seconds per million records, as printed. */
+const perMillion = (seconds: number): string => ((seconds * 1e6) / records).toFixed(2);
+const threadsText = (threads: [string, number][]): string =>
+  threads.map(([thread, seconds]) => `${thread} ${perMillion(seconds)}`).join(', ');
 
 /** CPU seconds per million records of each process's threads, and of the simulator. */
 function printCpu(
@@ -65,14 +42,11 @@ function printCpu(
   profiled: Profiled,
   simulatorSeconds: number,
 ): void {
-  const perMillion = (seconds: number) => ((seconds * 1e6) / records).toFixed(2);
   const parts = [`simulator ${perMillion(simulatorSeconds)}`];
   for (const [name, pid] of Object.entries(profiled)) {
     const threads = cpuBetween(before.get(name)!, threadCpu(pid));
     const total = threads.reduce((n, [, seconds]) => n + seconds, 0);
-    parts.push(
-      `${name} ${perMillion(total)} (${threads.map(([t, s]) => `${t} ${perMillion(s)}`).join(', ')})`,
-    );
+    parts.push(`${name} ${perMillion(total)} (${threadsText(threads)})`);
   }
   console.log(`  CPU s per 1M records: ${parts.join('; ')}`);
 }
@@ -123,7 +97,8 @@ async function throughKafka(): Promise<number> {
   const writer = await startPipelineProcess(dirs[0]!, { services: ['writer', 'query'], args });
   const collector = await startPipelineProcess(dirs[1]!, { services: ['collector'], args });
   try {
-    const broker = brokerJvm();
+    // The broker from jars runs under a watchdog shell: a JVM below this process.
+    const broker = descendantNamed('java');
     return await simulateUntilQueryable(`kafka ${kafka.version}`, collector.grpcTarget, writer.graphqlUrl, {
       collector: collector.child.pid!,
       writer: writer.child.pid!,
@@ -172,10 +147,7 @@ async function engineOnly(): Promise<number> {
   const ms = performance.now() - started;
   console.log(`engine: ${records} records inserted in ${Math.round(ms)} ms (${rate(records, ms)})`);
   const threads = cpuBetween(before, threadCpu(process.pid));
-  const perMillion = (seconds: number) => ((seconds * 1e6) / records).toFixed(2);
-  console.log(
-    `  CPU s per 1M records: ${threads.map(([t, seconds]) => `${t} ${perMillion(seconds)}`).join(', ')}`,
-  );
+  console.log(`  CPU s per 1M records: ${threadsText(threads)}`);
   await warehouse.close();
   rmSync(dataDir, { recursive: true, force: true });
   return ms;

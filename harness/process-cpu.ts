@@ -3,8 +3,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 /**
  * CPU time of processes as Linux counts it (/proc), for the benchmarks' profiles: a process's
  * threads grouped by name (Node's main thread and its libuv pool are `node`, chdb's query threads
- * `ThreadPool`, its merges `MergeMutate`, a JVM's by their own names), and the children this
- * process has waited for.
+ * `ThreadPool`, its merges `MergeMutate`, a JVM's by their own names), the children this process
+ * has waited for, and the processes below it to profile.
  */
 
 /** Clock ticks per second of /proc's times (USER_HZ, 100 on Linux). */
@@ -48,4 +48,31 @@ export function cpuBetween(
 export function exitedChildrenCpu(): number {
   const fields = statFields(readFileSync('/proc/self/stat', 'utf8'));
   return (Number(fields[13]) + Number(fields[14])) / TICKS;
+}
+
+/** The parent of process `pid`, or undefined once it is gone. */
+function parentOf(pid: number): number | undefined {
+  try {
+    return Number(statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process below this one (a child's child included) whose command is `name`, if any. */
+export function descendantNamed(name: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    let comm: string;
+    try {
+      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (comm !== name) continue;
+    for (let up = parentOf(pid); up !== undefined && up > 1; up = parentOf(up))
+      if (up === process.pid) return pid;
+  }
+  return undefined;
 }
