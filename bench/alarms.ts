@@ -310,8 +310,8 @@ const STORED_EVERY_MS = 20;
 /**
  * When the engine had stored its n-th state transition since this began: it counts a step's
  * transitions once they are stored (fabricscope_alarms_transitions_total), steps one at a time, so
- * the n-th in the order stored is stored once the counter has grown by n. Sampled every 20 ms (a read of
- * /metrics costs the pipeline about 1 ms of CPU).
+ * the n-th in the order stored is stored once the counter has grown by n. Sampled every 20 ms, that counter
+ * alone (`/metrics?name=`): reading every metric 50 times a second was 15% of the pipeline's JS.
  */
 class StoredClock {
   private readonly samples: { at: number; count: number }[] = [];
@@ -351,7 +351,9 @@ class StoredClock {
   }
 
   private async count(): Promise<number> {
-    const metrics = await (await fetch(`${this.httpUrl}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${this.httpUrl}/metrics?name=fabricscope_alarms_transitions_total`)
+    ).text();
     return Number(/^fabricscope_alarms_transitions_total\{kind="state"\} (\S+)$/m.exec(metrics)?.[1] ?? 0);
   }
 }

@@ -1,6 +1,7 @@
 import { batchColumns } from './catalog/batch.js';
 import type { Field, RecordCatalog, RollupLevel } from './catalog/types.js';
 import { quoted } from './inserts.js';
+import type { Migration, SchemaContext } from './migrations.js';
 import { levels, rollupColumns, rollupFields, rollupSelect, SAMPLE_EDGES_SINCE } from './rollups.js';
 
 /** The DDL a migration runs for a kind, derived from its catalog as it stood at that migration. */
@@ -145,3 +146,21 @@ export function addSampleEdges(catalog: RecordCatalog, id: number): string[] {
   }
   return [...statements, ...all.map((level) => createRollupView(catalog, level, id))];
 }
+
+const FOLD_SETTING = 'merge_selector_enable_heuristic_to_remove_small_parts_at_right';
+
+/**
+ * ClickHouse's merge selector drops from a range it picked the small parts at its right end (each
+ * under 1% of the range). On a table of a few MiB taking small inserts, [the table, n new parts]
+ * becomes [the table, one new part], and the table is rewritten n times instead of once (measured:
+ * uve_latest's 19.5k rows rewritten 142 times for 150 inserts). Turned off, the new parts merge
+ * together first, then into the large one. A server that predates the setting keeps its default.
+ */
+export const foldSmallPartsFirst = (tables: readonly string[]): Migration['statements'] =>
+  tables.map(
+    (table) =>
+      ({ mergeTreeSettings }: SchemaContext) =>
+        mergeTreeSettings.has(FOLD_SETTING)
+          ? `ALTER TABLE ${table} MODIFY SETTING ${FOLD_SETTING} = 0`
+          : undefined,
+  );

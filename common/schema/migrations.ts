@@ -11,8 +11,8 @@ import { alarmReceiverStatements } from './alarm-receivers.js';
 import { alarmRuleStatements } from './alarm-rules.js';
 import { alarmDeliveryStatements } from './alarm-deliveries.js';
 import { alarmStateView, alarmTableStatements } from './alarms.js';
-import { addFields, addSampleEdges, createRollup, createTable, setTtl } from './ddl.js';
-import { createSnapshotTables } from './route-table.js';
+import { addFields, addSampleEdges, createRollup, createTable, foldSmallPartsFirst, setTtl } from './ddl.js';
+import { createSnapshotTables, ROUTE_SNAPSHOTS, SNAPSHOT_RUNS } from './route-table.js';
 import { levels } from './rollups.js';
 import { createLatestView, latestWithdrawals, uveLatestView, workloadsView } from './views.js';
 
@@ -25,13 +25,16 @@ import { createLatestView, latestWithdrawals, uveLatestView, workloadsView } fro
 export interface Migration {
   id: number;
   name: string;
-  statements: (string | ((context: SchemaContext) => string))[];
+  /** A function's statement depends on the warehouse; undefined: nothing to run on this one. */
+  statements: (string | ((context: SchemaContext) => string | undefined))[];
 }
 
 /** What a statement may need to know of the warehouse it runs on. */
 export interface SchemaContext {
   /** ` USER '…' PASSWORD '…' DB '…'` for a dictionary reading this server's own tables, or '' (chdb). */
   dictionarySource: string;
+  /** The MergeTree settings this engine knows (system.merge_tree_settings). */
+  mergeTreeSettings: ReadonlySet<string>;
 }
 
 /** A kind's table and its rollup levels, created by migration `id`. */
@@ -164,6 +167,15 @@ const written: Migration[] = [
     id: 11,
     name: "interface stats rollups keep each bucket's first, peak and last sample",
     statements: addSampleEdges(interfaceStatsCatalog, 11),
+  },
+  {
+    id: 12,
+    name: 'merges fold small parts together before folding them into a large one',
+    statements: foldSmallPartsFirst([
+      ...catalogs.flatMap((k) => [k.table.name, ...levels(k).map((level) => level.table)]),
+      ...['uve_latest', 'workloads', 'dead_letters', ROUTE_SNAPSHOTS, SNAPSHOT_RUNS],
+      ...['alarms', 'alarm_state', 'alarm_rules', 'alarm_deliveries', 'alarm_receivers'],
+    ]),
   },
 ];
 
