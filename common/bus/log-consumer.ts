@@ -75,25 +75,21 @@ export class LogConsumer {
     let next = from;
     let backoff = 100;
     while (!this.closed) {
-      if (this.topic.durableEnd <= next) await this.sleep();
-      if (this.closed) break;
+      if (this.topic.durableEnd <= next) {
+        // Checked again once woken: a wake may tell of messages already delivered (the log wakes its
+        // consumers after rolling a segment, and this one may have read them meanwhile).
+        this.pendingSince = undefined;
+        await this.sleep();
+        continue;
+      }
       const deadline = (this.pendingSince ?? Date.now()) + this.options.lingerMs;
       while (!this.closed && this.topic.durableEnd - next < this.options.maxBytes && Date.now() < deadline) {
         await this.sleep(deadline - Date.now());
       }
       if (this.closed) break;
+      // Messages past the position are durable, so the log holds at least one: a batch is never empty.
       const batch = this.topic.read(next, this.options.maxBytes);
-      const end = batch.at(-1)?.end;
-      if (end === undefined) {
-        // Seen once under load (a bench's pipeline died of it), cause not found: said, and waited out.
-        log.error(
-          { topic: this.kind, group: this.group, next, durableEnd: this.topic.durableEnd },
-          'woken with nothing to deliver past the position; waiting for the next publish',
-        );
-        this.pendingSince = undefined;
-        await this.sleep();
-        continue;
-      }
+      const end = batch.at(-1)!.end;
       // What remains after this delivery has waited as long as its first message: it lingers no more.
       if (end >= this.topic.durableEnd) this.pendingSince = undefined;
       try {
