@@ -32,6 +32,8 @@ export interface Entry {
 interface GroupState {
   committed: number;
   consumer: { wake(): void } | undefined;
+  /** Its offset file, open from the first position written until the topic closes. */
+  offsets?: Promise<FileHandle>;
 }
 
 interface Append {
@@ -128,13 +130,14 @@ export class TopicLog {
       state.consumer = consumer;
       return state.committed;
     }
-    const joined = { committed: this.floor, consumer };
+    const joined: GroupState = { committed: this.floor, consumer };
     this.groups.set(group, joined);
     try {
       // Written at once, so a restart before its first commit still keeps what it has not read.
-      await writeOffset(this.dir, group, joined.committed);
+      await this.writeOffset(group, joined, joined.committed);
     } catch (err) {
       this.groups.delete(group);
+      await joined.offsets?.then((file) => file.close()).catch(() => undefined);
       throw err;
     }
     return joined.committed;
@@ -171,8 +174,9 @@ export class TopicLog {
 
   /** Makes the group's position durable, then frees what every group has now committed. */
   async commit(group: string, position: number): Promise<void> {
-    await writeOffset(this.dir, group, position);
-    this.groups.get(group)!.committed = position;
+    const state = this.groups.get(group)!;
+    await this.writeOffset(group, state, position);
+    state.committed = position;
     const floor = Math.min(...[...this.groups.values()].map((g) => g.committed));
     if (floor <= this.floor) return;
     this.entries.splice(0, this.indexOf(floor));
@@ -181,10 +185,22 @@ export class TopicLog {
     await this.deleteCommittedSegments();
   }
 
-  /** Waits for the appends under way, then closes the active segment. */
+  /** Writes the group's position in its offset file, opened at the first write (a failed open is tried again). */
+  private async writeOffset(group: string, state: GroupState, position: number): Promise<void> {
+    state.offsets ??= open(join(this.dir, `${group}${OFFSET}`), constants.O_WRONLY | constants.O_CREAT).catch(
+      (err: unknown) => {
+        state.offsets = undefined;
+        throw err;
+      },
+    );
+    await writePosition(await state.offsets, position);
+  }
+
+  /** Waits for the appends under way, then closes the active segment and the offset files. */
   async close(): Promise<void> {
     while (this.flushing) await this.flushing;
     await this.file.close();
+    for (const group of this.groups.values()) await (await group.offsets?.catch(() => undefined))?.close();
   }
 
   private indexOf(offset: number): number {
@@ -361,18 +377,13 @@ const POSITION_WIDTH = 16;
 /**
  * Overwrites the group's position in place, at a fixed width: one write of 17 bytes at the start of
  * the file, inside its first sector, which storage writes whole (as databases keep their control
- * file), and no file created. Writing a new file per commit and renaming it over the old one cost a
+ * file), and no file created (the file stays open from the group's first position). Writing a new file per commit and renaming it over the old one cost a
  * file creation and a deletion per commit; on ext4 every file created scans the inodes freed in the
  * last minutes, and the engine creates its parts in the same filesystem.
  */
-async function writeOffset(dir: string, group: string, position: number): Promise<void> {
-  const file = await open(join(dir, `${group}${OFFSET}`), constants.O_WRONLY | constants.O_CREAT);
-  try {
-    await file.write(`${String(position).padStart(POSITION_WIDTH)}\n`, 0);
-    await file.datasync();
-  } finally {
-    await file.close();
-  }
+async function writePosition(file: FileHandle, position: number): Promise<void> {
+  await file.write(`${String(position).padStart(POSITION_WIDTH)}\n`, 0);
+  await file.datasync();
 }
 
 /** Writes the buffers in order (taking them off the array), in one gathered write unless the system takes part. */

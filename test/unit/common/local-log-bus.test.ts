@@ -4,6 +4,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -31,6 +32,15 @@ function newDir(): string {
   return dir;
 }
 const flowsDir = (dir: string): string => join(dir, 'fabricscope.flows.v1');
+/** The files this process holds open. */
+const openPaths = (): string[] =>
+  readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      return [readlinkSync(`/proc/self/fd/${fd}`)];
+    } catch {
+      return []; // closed while listed (the listing's own descriptor)
+    }
+  });
 const segments = (dir: string): string[] =>
   readdirSync(flowsDir(dir))
     .filter((n) => n.endsWith('.log'))
@@ -227,7 +237,13 @@ describe('local log bus', () => {
       ['writer.offset'],
     );
     await first.publish('flows', [message('d')]);
+    assert.equal(openPaths().filter((p) => p === offsetFile).length, 1, 'kept open between commits, once');
     await first.close();
+    assert.deepEqual(
+      openPaths().filter((p) => p.startsWith(dir)),
+      [],
+      'closed with the bus',
+    );
     const second = new LocalLogBus({ dir, maxBytes: 1 << 20 });
     const replayed = recorder();
     await second.subscribe('flows', 'writer', replayed.handler, now);
