@@ -26,6 +26,8 @@ export interface Change {
   /** The rule's fq name: TF's alarm type. */
   alarmType: string;
   severity: number;
+  /** The rule's description (TF's UVEAlarmInfo.description). */
+  description: string;
   status: AlarmStatus;
   transitions: Step['transitions'];
 }
@@ -36,6 +38,7 @@ export interface HeldAlarm {
   uveName: string;
   alarmType: string;
   severity: number;
+  description: string;
   status: AlarmStatus;
 }
 
@@ -45,6 +48,10 @@ export interface HeldAlarm {
  * the UVE no longer exists, and its alarms are cleared at once, as TF deletes them with the UVE).
  */
 export type Evaluation = { uve: Uve } | 'gone';
+
+/** What a rule says of its alarms beside their status. */
+type Described = Pick<Change, 'severity' | 'description'>;
+const describedBy = ({ severity, description }: AlarmRule): Described => ({ severity, description });
 
 /** No soak and no flap check: how an alarm whose UVE or rule is gone is cleared. */
 const AT_ONCE: AlarmTimers = { activeTimer: 0, idleTimer: 0 };
@@ -60,8 +67,8 @@ export class AlarmEngine {
   /** UVE key → alarm type → status. */
   private readonly statuses = new Map<string, Map<string, AlarmStatus>>();
   private rules: RuleSet;
-  /** The severity of alarm types whose rule is gone (removed, disabled), for their clearing rows. */
-  private readonly lastSeverity = new Map<string, number>();
+  /** What alarm types whose rule is gone (removed, disabled) said of themselves, for their clearing rows. */
+  private readonly lastKnown = new Map<string, Described>();
   /** Raised alarms per `severity\ntype`, for fabricscope_alarms_active. */
   private readonly active = new Map<string, number>();
   /** The rules evaluated over groups (`evaluateGroups`), never over a UVE that changes. */
@@ -81,7 +88,7 @@ export class AlarmEngine {
   useRules(rules: readonly AlarmRule[]): AlarmRule[] {
     const next = new RuleSet(rules);
     const changed = this.rules.changedIn(next);
-    for (const rule of changed) this.lastSeverity.set(rule.fqName, rule.severity);
+    for (const rule of changed) this.lastKnown.set(rule.fqName, describedBy(rule));
     this.rules = next;
     return changed;
   }
@@ -89,9 +96,9 @@ export class AlarmEngine {
   /** Takes the statuses stored before a restart; those of rules gone are cleared by the next evaluation. */
   restore(held: readonly HeldAlarm[]): void {
     this.apply(
-      held.map(({ uveType, uveName, alarmType, severity, status }) => {
-        this.lastSeverity.set(alarmType, severity);
-        return { uveType, uveName, alarmType, severity, status, transitions: [] };
+      held.map(({ uveType, uveName, alarmType, severity, description, status }) => {
+        this.lastKnown.set(alarmType, { severity, description });
+        return { uveType, uveName, alarmType, severity, description, status, transitions: [] };
       }),
     );
   }
@@ -105,8 +112,14 @@ export class AlarmEngine {
       if (!moved(key)) continue;
       const { type, name } = splitUveKey(key);
       for (const [alarmType, status] of held) {
-        const severity = this.ruleOf(alarmType)?.severity ?? this.lastSeverity.get(alarmType) ?? 0;
-        const change = { uveType: type, uveName: name, alarmType, severity, status, transitions: [] };
+        const change = {
+          uveType: type,
+          uveName: name,
+          alarmType,
+          ...this.described(alarmType),
+          status,
+          transitions: [],
+        };
         this.count(change, status, idleStatus(`${key} ${alarmType}`));
       }
       this.statuses.delete(key);
@@ -249,8 +262,13 @@ export class AlarmEngine {
 
   private change(key: string, alarmType: string, step: Step): Change {
     const { type, name } = splitUveKey(key);
-    const severity = this.ruleOf(alarmType)?.severity ?? this.lastSeverity.get(alarmType) ?? 0;
-    return { uveType: type, uveName: name, alarmType, severity, ...step };
+    return { uveType: type, uveName: name, alarmType, ...this.described(alarmType), ...step };
+  }
+
+  /** The rule's severity and description, or the last known of a rule gone. */
+  private described(alarmType: string): Described {
+    const rule = this.ruleOf(alarmType);
+    return rule ? describedBy(rule) : (this.lastKnown.get(alarmType) ?? { severity: 0, description: '' });
   }
 
   private timersOf(alarmType: string): AlarmTimers {

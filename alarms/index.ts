@@ -41,6 +41,7 @@ export async function start(
   const notifier = await Notifier.start(
     config,
     deps.warehouse,
+    // For rows written before rows carried their rule's description (migration 13).
     (type) => BUILTIN_RULES.find((rule) => rule.fqName === type)?.description ?? '',
     deps.secrets,
   );

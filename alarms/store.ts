@@ -41,9 +41,10 @@ export class AlarmStore {
       uve_name: string;
       alarm_type: string;
       severity: number;
+      description: string;
       status: string;
     }>(
-      `SELECT uve_type, uve_name, alarm_type, severity, status FROM (${latestAlarms()})
+      `SELECT uve_type, uve_name, alarm_type, severity, description, status FROM (${latestAlarms()})
        WHERE state != 'Idle' OR JSONLength(status, 'raises') > 0`,
     );
     return rows.map((row) => ({
@@ -51,6 +52,7 @@ export class AlarmStore {
       uveName: row.uve_name,
       alarmType: row.alarm_type,
       severity: Number(row.severity),
+      description: row.description,
       status: JSON.parse(row.status) as AlarmStatus,
     }));
   }
@@ -81,6 +83,7 @@ export class AlarmStore {
         acknowledged: change.status.acknowledged,
         flapping: change.status.flapping,
         status: JSON.stringify(change.status),
+        description: change.description,
       })),
     );
     stop();

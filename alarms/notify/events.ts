@@ -32,6 +32,8 @@ export interface AlarmFacts {
   /** The rule's fq name. */
   alarmType: string;
   severity: number;
+  /** The rule's description as the row carries it ('' in rows written before rows carried it). */
+  description: string;
   status: AlarmStatus;
 }
 

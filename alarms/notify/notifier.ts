@@ -169,15 +169,22 @@ export class Notifier {
       for (const route of this.routes) {
         if (!route.accepts(change)) continue;
         const id = deliveryId(route.name, change, transition);
-        const event = alarmEvent(id, kind, transition.at, change, this.context(change.alarmType));
+        const event = alarmEvent(id, kind, transition.at, change, this.context(change));
         deliveries.push(deliveryOf(route.name, transition.at, event));
       }
     }
     return deliveries;
   }
 
-  private context(alarmType: string): { description: string; graphqlUrl: string } {
-    return { description: this.describe(alarmType), graphqlUrl: this.config.alarmLinkUrl };
+  /** The row's description; one written before rows carried it ('') is the built-in rule's. */
+  private context(alarm: { alarmType: string; description: string }): {
+    description: string;
+    graphqlUrl: string;
+  } {
+    return {
+      description: alarm.description || this.describe(alarm.alarmType),
+      graphqlUrl: this.config.alarmLinkUrl,
+    };
   }
 
   private scheduleResend(): void {
@@ -200,8 +207,9 @@ export class Notifier {
       severity: number;
       at: string;
       status: string;
+      description: string;
     }>(
-      `SELECT uve_type, uve_name, alarm_type, severity, toUnixTimestamp64Milli(at) AS at, status
+      `SELECT uve_type, uve_name, alarm_type, severity, toUnixTimestamp64Milli(at) AS at, status, description
        FROM (${latestAlarms()}) WHERE state IN ('Active', 'Soak_Idle')`,
     );
     if (rows.length === 0) return;
@@ -211,9 +219,10 @@ export class Notifier {
         uveName: row.uve_name,
         alarmType: row.alarm_type,
         severity: Number(row.severity),
+        description: row.description,
         status: JSON.parse(row.status) as AlarmStatus,
       };
-      return alarmEvent('', 'raised', Number(row.at), facts, this.context(row.alarm_type));
+      return alarmEvent('', 'raised', Number(row.at), facts, this.context(facts));
     });
     const body = JSON.stringify(events);
     this.dispatcher.enqueue(

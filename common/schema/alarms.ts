@@ -1,4 +1,4 @@
-import type { LatestView } from './views.js';
+import { createLatestView, type LatestView } from './views.js';
 
 /**
  * The alarm tables (migration 6). `alarms` holds every transition of every alarm (one rule over one
@@ -49,14 +49,35 @@ export const alarmTableStatements: readonly string[] = [
     ORDER BY (uve_type, uve_name, alarm_type)`,
 ];
 
-/** The latest row of each alarm: a repair writes recent rows again (idempotent, see alarms/store.ts). */
-export const alarmStateView: LatestView = {
+/** The latest row of each alarm, as migration 6 created its view. */
+export const alarmStateViewOf6: LatestView = {
   target: 'alarm_state',
   key: ['uve_type', 'uve_name', 'alarm_type'],
   source: 'alarms',
   select: `SELECT at, version, uve_type, uve_name, alarm_type, severity, state, token, acknowledged,
       flapping, status FROM alarms`,
 };
+
+/** The latest row of each alarm: a repair writes recent rows again (idempotent, see alarms/store.ts). */
+export const alarmStateView: LatestView = {
+  ...alarmStateViewOf6,
+  select: `SELECT at, version, uve_type, uve_name, alarm_type, severity, state, token, acknowledged,
+      flapping, status, description FROM alarms`,
+};
+
+/**
+ * Migration 13: each row carries its rule's description as it stood when the row was written (as
+ * TF's UVEAlarmInfo does), so an alarm of a custom or threshold rule is described wherever it is read
+ * (the API, a notification), its rule gone or not. Rows written before hold ''. The view is replaced
+ * at start, before the engine writes.
+ */
+export const alarmDescriptionStatements: readonly string[] = [
+  ...['alarms', 'alarm_state'].map(
+    (table) => `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS description String DEFAULT '' AFTER status`,
+  ),
+  `DROP VIEW IF EXISTS ${alarmStateView.target}_mv`,
+  createLatestView(alarmStateView),
+];
 
 /**
  * The newest row of each alarm in `alarm_state`, by version (ReplacingMergeTree merges in its own
@@ -68,7 +89,7 @@ export const latestAlarms = (where = '1'): string => `
     argMax(at, version) AS at, argMax(severity, version) AS severity,
     toString(argMax(state, version)) AS state, argMax(token, version) AS token,
     argMax(acknowledged, version) AS acknowledged, argMax(flapping, version) AS flapping,
-    argMax(status, version) AS status
+    argMax(status, version) AS status, argMax(description, version) AS description
   FROM alarm_state
   WHERE ${where}
   GROUP BY uve_type, uve_name, alarm_type`;

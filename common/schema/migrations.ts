@@ -10,7 +10,7 @@ import type { RecordCatalog } from './catalog/types.js';
 import { alarmReceiverStatements } from './alarm-receivers.js';
 import { alarmRuleStatements } from './alarm-rules.js';
 import { alarmDeliveryStatements } from './alarm-deliveries.js';
-import { alarmStateView, alarmTableStatements } from './alarms.js';
+import { alarmDescriptionStatements, alarmStateViewOf6, alarmTableStatements } from './alarms.js';
 import { addFields, addSampleEdges, createRollup, createTable, foldSmallPartsFirst, setTtl } from './ddl.js';
 import { createSnapshotTables, ROUTE_SNAPSHOTS, SNAPSHOT_RUNS } from './route-table.js';
 import { levels } from './rollups.js';
@@ -158,7 +158,7 @@ const written: Migration[] = [
   {
     id: 6,
     name: "alarms: every transition, and each alarm's latest state",
-    statements: [...alarmTableStatements, createLatestView(alarmStateView)],
+    statements: [...alarmTableStatements, createLatestView(alarmStateViewOf6)],
   },
   { id: 7, name: 'alarm rules written at run time, every version', statements: [...alarmRuleStatements] },
   { id: 8, name: "alarm notifications' outbox", statements: [...alarmDeliveryStatements] },
@@ -177,6 +177,7 @@ const written: Migration[] = [
       ...['alarms', 'alarm_state', 'alarm_rules', 'alarm_deliveries', 'alarm_receivers'],
     ]),
   },
+  { id: 13, name: "alarms carry their rule's description", statements: [...alarmDescriptionStatements] },
 ];
 
 /**

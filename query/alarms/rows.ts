@@ -34,6 +34,7 @@ export interface AlarmRow {
   acknowledged: boolean;
   flapping: boolean;
   status: string;
+  description: string;
   at_ms: string;
 }
 
@@ -48,7 +49,8 @@ export function toAlarm(row: AlarmRow) {
     name: row.uve_name,
     type: row.alarm_type,
     severity: severityOf(Number(row.severity)),
-    description: rulesByType.get(row.alarm_type)?.description ?? null,
+    // Rows written before they carried it (migration 13) hold '': a built-in rule's is known here.
+    description: row.description || rulesByType.get(row.alarm_type)?.description || null,
     state: STATES[row.state],
     acknowledged: Boolean(row.acknowledged),
     flapping: Boolean(row.flapping),

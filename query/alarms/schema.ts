@@ -37,7 +37,7 @@ export const alarmsTypeDefs = /* GraphQL */ `
     "TF's alarm type: the rule's fq name, e.g. default-global-system-config:system-defined-bgp-connectivity."
     type: String!
     severity: AlarmSeverity!
-    "The rule's description, when the rule is known."
+    "The rule's description as it stood when the alarm last changed (id_perms.description); null when it has none."
     description: String
     state: AlarmState!
     acknowledged: Boolean!

@@ -22,7 +22,7 @@ export type AlarmPosition = [uveType: string, uveName: string, alarmType: string
 
 /** The columns an alarm is read with, newest row of each (common/schema/alarms.ts). */
 const ALARM_COLUMNS = `uve_type, uve_name, alarm_type, severity, state, token, acknowledged, flapping, status,
-  toUnixTimestamp64Milli(at) AS at_ms`;
+  description, toUnixTimestamp64Milli(at) AS at_ms`;
 
 const alarmKey = [
   ['uve_type', 'String'],

@@ -129,6 +129,14 @@ describe('embedded pipeline: alarm rules created, replaced, refused and disabled
       ),
       [[vrouter.name, 'ACTIVE']],
     );
+    // The alarm says what its rule says of itself (id_perms.description), as a built-in's does.
+    const described = await ask<{ alarms: { edges: { node: { description: string | null } }[] } }>(
+      `{ alarms(filter: { type: ["${CUSTOM}"] }) { edges { node { description } } } }`,
+    );
+    assert.deepEqual(
+      described.alarms.edges.map((e) => e.node.description),
+      ['A vRouter on a control address being drained.'],
+    );
   });
 
   it('replaces it from its version so that it no longer matches: the alarm is cleared; a stale version is refused', async () => {

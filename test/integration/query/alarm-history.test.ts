@@ -35,6 +35,7 @@ describe('alarmHistory paging', () => {
         uveName: name,
         alarmType: 'default-global-system-config:system-defined-process-status',
         severity: 0,
+        description: '',
         status: { ...idleStatus(`vrouter:${name}`), state: 'Active' as const, token: 't' },
         transitions: [
           { at: now, kind: 'state' as const, from: 'Idle' as const, to: 'Active' as const, token: 't' },

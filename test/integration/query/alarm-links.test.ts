@@ -40,6 +40,7 @@ function alarm(uveType: string, uveName: string, alarmType: string, state: Alarm
     uveName,
     alarmType,
     severity: 1,
+    description: '',
     status: {
       id: `${uveType}:${uveName} ${alarmType}`,
       state,

@@ -31,6 +31,7 @@ describe('alarms subscription', () => {
         uveName: name,
         alarmType,
         severity: 0,
+        description: '',
         status: { ...idleStatus(`${uveType}:${name}`), state: 'Active' as const, token: `t-${name}` },
         transitions: [
           {

@@ -168,7 +168,14 @@ describe('alarm engine over the UVE state', () => {
     const [flap] = planEvents(topo, [{ kind: 'bgp-flap' }], T0 * 1000);
     const raised = run.publish([flap!.steps[0]!], T0 + 1000).find((c) => c.alarmType === BGP);
     assert.ok(raised);
-    const gone = { ...raised, alarmType: 'default-global-system-config:retired-rule' };
+    assert.equal(raised.description, BUILTIN_RULES.find((rule) => rule.fqName === BGP)!.description);
+    assert.ok(raised.description.length > 0);
+    const gone = {
+      ...raised,
+      alarmType: 'default-global-system-config:retired-rule',
+      severity: 2,
+      description: 'A rule since deleted.',
+    };
     const restarted = new AlarmEngine(BUILTIN_RULES);
     restarted.restore([raised, gone]);
     const key = uveKey('control-node', control.name);
@@ -176,6 +183,11 @@ describe('alarm engine over the UVE state', () => {
     const changes = restarted.evaluate(new Map([[key, { uve: run.uves.aggregated(key) }]]), T0 + 5000);
     const ofInterest = changes.filter((c) => c.alarmType === BGP || c.alarmType === gone.alarmType);
     assert.deepEqual(moves(ofInterest), ['default-global-system-config:retired-rule Active→Idle']);
+    // Its clearing row says what the rule said of itself, as stored with the alarm.
+    assert.deepEqual(
+      ofInterest.filter((c) => c.alarmType === gone.alarmType).map((c) => [c.severity, c.description]),
+      [[2, 'A rule since deleted.']],
+    );
   });
 
   it('acknowledges a raised alarm under its token, once; one not raised is NOT_FOUND', () => {

@@ -11,6 +11,7 @@ const facts: AlarmFacts = {
   uveName: 'control-1',
   alarmType: TYPE,
   severity: 1,
+  description: '',
   status: { ...idleStatus('x'), state: 'Active', rules, token: 't1', since: 1_000, matching: true },
 };
 const at = 2_000;

@@ -69,6 +69,7 @@ const applied: Record<number, string> = {
   9: '215c9b0f7573e205',
   11: '0a94c392cf972919',
   12: '6241892938480107',
+  13: 'c18fe4e8e34509f0',
 };
 
 describe('applied migrations', () => {
