@@ -113,6 +113,16 @@ describe('threshold rules on the embedded warehouse', () => {
   it('raises denied flows into a namespace over 5 minutes above 100, and clears it a window later', async () => {
     assert.equal(await thresholds.evaluate(rules.flows, T), true);
     assert.deepEqual(await shown('flows'), ['payments ACTIVE'], 'default had 50, passed flows do not count');
+    const described = await askApi<{ alarms: { edges: { node: { description: string | null } }[] } }>(
+      api,
+      '{ alarms(filter: { uveType: ["flows"] }) { edges { node { description } } } }',
+    );
+    assert.ok(rules.flows.rule.description);
+    assert.deepEqual(
+      described.alarms.edges.map((e) => e.node.description),
+      [rules.flows.rule.description],
+      "the threshold rule's own description",
+    );
     await thresholds.evaluate(rules.flows, T + 300e3);
     assert.deepEqual(await shown('flows'), []);
   });
