@@ -48,23 +48,27 @@ interface Views {
   vms: Workload[];
   ns: (name: string) => { isolated: boolean };
   backends: (svc: Service) => Workload[];
+  /** The port a workload listens on: its first service's target port, else 8080. */
+  portOf: (w: Workload) => number;
 }
 
 function views(topo: Topology): Views {
   const index = indexTopology(topo);
   const namespaces = new Map(topo.namespaces.map((n) => [n.name, n]));
+  // Asked once per pair of workloads: looked up, not searched. The first service of a backend wins.
+  const ports = new Map<string, number>();
+  for (const s of [...topo.services].reverse()) {
+    for (const backend of s.backends) ports.set(`${s.namespace}/${backend}`, s.ports[0]?.targetPort ?? 8080);
+  }
   return {
     topo,
     pods: topo.workloads.filter((w) => w.kind === 'pod'),
     vms: topo.workloads.filter((w) => w.kind === 'vm'),
     ns: (name) => ({ isolated: namespaces.get(name)?.isolated ?? false }),
     backends: (svc) => svc.backends.map((b) => index.workload(b)),
+    portOf: (w) => ports.get(`${w.namespace}/${w.name}`) ?? 8080,
   };
 }
-
-const portOf = (v: Views, w: Workload): number =>
-  v.topo.services.find((s) => s.namespace === w.namespace && s.backends.includes(w.name))?.ports[0]
-    ?.targetPort ?? 8080;
 
 const isDb = (w: Workload): boolean => w.namespace === 'payments' && w.labels['app'] === 'db';
 const onPodNetwork = (w: Workload): boolean => w.vn === POD_NETWORK;
@@ -93,7 +97,7 @@ export function candidates(topo: Topology): Record<Scenario, Candidate[]> {
   const isolated = pods.filter((p) => v.ns(p.namespace).isolated);
   const named = (name: string): Workload[] => v.topo.workloads.filter((w) => w.name === name);
   const tcpTo = (list: [Workload, Workload][]): Candidate[] =>
-    defined(list.map(([s, d]) => direct(s, d, 'tcp', portOf(v, d))));
+    defined(list.map(([s, d]) => direct(s, d, 'tcp', v.portOf(d))));
   const v6 = (w: Workload): boolean => w.ipv6 !== undefined && w.ipv4 === undefined;
   return {
     'same-namespace': tcpTo(
