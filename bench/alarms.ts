@@ -4,7 +4,7 @@
  * vRouter agents, 2 control nodes and a config node publishing their UVEs as when they connect, each
  * vRouter also reporting extra workloads (a virtual machine and its interface, copies of the fabric's
  * own renamed) until there are `uves` UVEs. Interface counters are zero (the simulator's
- * interfaceRates takes tens of seconds for a thousand vRouters; no rule's cost depends on them).
+ * interfaceRates takes about 10 s for a thousand vRouters; no rule's cost depends on them).
  * Every built-in rule is loaded. Two figures:
  *
  * 1. The engine alone, in this process (alarms/engine.ts and the rules, no bus, no warehouse): every
