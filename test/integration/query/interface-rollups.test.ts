@@ -197,7 +197,10 @@ describe('migration 11 on levels filled before it', () => {
     await warehouse.exec(
       `ALTER TABLE if_stats DELETE WHERE time < toDateTime(${kept}, 'UTC') SETTINGS mutations_sync = 2`,
     );
-    assert.deepEqual(await migrate(warehouse), [11]);
+    assert.deepEqual(
+      await migrate(warehouse),
+      migrations.map((m) => m.id).filter((id) => id >= 11),
+    );
   });
   after(() => warehouse.close());
 
