@@ -377,9 +377,10 @@ const POSITION_WIDTH = 16;
 /**
  * Overwrites the group's position in place, at a fixed width: one write of 17 bytes at the start of
  * the file, inside its first sector, which storage writes whole (as databases keep their control
- * file), and no file created (the file stays open from the group's first position). Writing a new file per commit and renaming it over the old one cost a
- * file creation and a deletion per commit; on ext4 every file created scans the inodes freed in the
- * last minutes, and the engine creates its parts in the same filesystem.
+ * file), and no file created (the file stays open from the group's first position). Writing a new
+ * file per commit and renaming it over the old one cost a file creation and a deletion per commit; on
+ * ext4 every file created scans the inodes freed in the last minutes, and the engine creates its
+ * parts in the same filesystem.
  */
 async function writePosition(file: FileHandle, position: number): Promise<void> {
   await file.write(`${String(position).padStart(POSITION_WIDTH)}\n`, 0);
