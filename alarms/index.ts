@@ -2,7 +2,7 @@ import type { Bus } from '../common/bus/bus.js';
 import type { ConfigOf } from '../common/config.js';
 import type { SecretBox } from '../common/notify/secret-box.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
-import { BUILTIN_RULES } from '../common/model/alarm-rules/builtin/index.js';
+import { BUILTIN_RULES, builtinDescription } from '../common/model/alarm-rules/builtin/index.js';
 import { alarmsOptions } from './config.js';
 import { AlarmEngine } from './engine.js';
 import { warehouseRestore } from './restore.js';
@@ -38,13 +38,7 @@ export async function start(
   config: AlarmsConfig,
   deps: { bus: Bus; warehouse: Warehouse; secrets?: SecretBox },
 ): Promise<{ close(): Promise<void> }> {
-  const notifier = await Notifier.start(
-    config,
-    deps.warehouse,
-    // For rows written before rows carried their rule's description (migration 13).
-    (type) => BUILTIN_RULES.find((rule) => rule.fqName === type)?.description ?? '',
-    deps.secrets,
-  );
+  const notifier = await Notifier.start(config, deps.warehouse, builtinDescription, deps.secrets);
   const store = new AlarmStore(deps.warehouse, notifier);
   await store.open();
   const rules = new StoredRules(deps.warehouse);

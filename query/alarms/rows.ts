@@ -1,4 +1,4 @@
-import { BUILTIN_RULES } from '../../common/model/alarm-rules/builtin/index.js';
+import { builtinDescription } from '../../common/model/alarm-rules/builtin/index.js';
 import type { AlarmSeverity, AlarmState, AlarmTransitionKind } from '../generated/graphql.js';
 import { microsToRfc3339 } from '../shared/time.js';
 
@@ -38,8 +38,6 @@ export interface AlarmRow {
   at_ms: string;
 }
 
-const rulesByType = new Map(BUILTIN_RULES.map((rule) => [rule.fqName, rule]));
-
 /** An alarm as the API shows it (type Alarm). */
 export function toAlarm(row: AlarmRow) {
   // The engine's status (alarms/lifecycle.ts AlarmStatus): what the rule matched, and since when.
@@ -49,8 +47,7 @@ export function toAlarm(row: AlarmRow) {
     name: row.uve_name,
     type: row.alarm_type,
     severity: severityOf(Number(row.severity)),
-    // Rows written before they carried it (migration 13) hold '': a built-in rule's is known here.
-    description: row.description || rulesByType.get(row.alarm_type)?.description || null,
+    description: row.description || builtinDescription(row.alarm_type) || null,
     state: STATES[row.state],
     acknowledged: Boolean(row.acknowledged),
     flapping: Boolean(row.flapping),

@@ -69,3 +69,12 @@ function load(files: Record<string, unknown>): AlarmRule[] {
   if (twice !== undefined) throw new Error(`common/model/alarm-rules/builtin: two rules are named ${twice}`);
   return rules;
 }
+
+const builtinByType = new Map(BUILTIN_RULES.map((rule) => [rule.fqName, rule]));
+
+/**
+ * A built-in rule's description, '' for any other type: what an alarm row written before rows
+ * carried their rule's description (migration 13) is described by.
+ */
+export const builtinDescription = (alarmType: string): string =>
+  builtinByType.get(alarmType)?.description ?? '';
