@@ -3,6 +3,7 @@ import { open, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Session } from 'chdb';
 import { FabricError } from '../errors.js';
+import { ChdbSessions } from './chdb-sessions.js';
 import { protoFile } from '../proto.js';
 import {
   limitError,
@@ -37,7 +38,7 @@ export interface EngineConnection {
 
 /** The embedded warehouse: the ClickHouse engine in this process, its data on disk. */
 export class ChdbWarehouse implements Warehouse {
-  private readonly session: Session;
+  private readonly sessions: ChdbSessions;
   private readonly path: string;
   private readonly spool: string;
   private spooled = 0;
@@ -55,9 +56,7 @@ export class ChdbWarehouse implements Warehouse {
     mkdirSync(this.spool, { recursive: true });
     this.path = join(dir, 'chdb');
     // 64-bit integers as JSON strings, as a ClickHouse server sends them: exact beyond 2^53.
-    this.session = new Session(this.path, {
-      connectionArgs: ['--output_format_json_quote_64bit_integers=1'],
-    });
+    this.sessions = new ChdbSessions(this.path, ['--output_format_json_quote_64bit_integers=1']);
   }
 
   /** Settings go in a SETTINGS clause at the end of the read: they bound this query only. */
@@ -105,7 +104,7 @@ export class ChdbWarehouse implements Warehouse {
   }
 
   async close(): Promise<void> {
-    this.session.close();
+    this.sessions.close();
   }
 
   /** Opens a new connection (about a millisecond); close it when done. */
@@ -129,7 +128,7 @@ export class ChdbWarehouse implements Warehouse {
 
   private async run(sql: string, params: QueryParams, format: string): Promise<string> {
     try {
-      const result = await this.session.queryBindAsync(sql, params, { format });
+      const result = await this.sessions.run(sql, params, format);
       return result.text();
     } catch (err) {
       const message = (err as Error).message;

@@ -3,6 +3,9 @@ import { FabricError } from '../errors.js';
 /** Parameters bound server-side as ClickHouse `{name:Type}`; user input never becomes SQL text. */
 export type QueryParams = Record<string, string | number | boolean | readonly (string | number)[]>;
 
+/** A ClickHouse string literal whose value is `text` exactly: only `\` and `'` can end one. */
+export const sqlString = (text: string): string => `'${text.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+
 /**
  * ClickHouse settings of one read (max_execution_time, max_rows_to_read, …): the query API bounds
  * every read with them; the writer's inserts and the migrations pass none. Numbers only.

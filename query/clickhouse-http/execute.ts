@@ -1,4 +1,5 @@
 import type { EngineConnection, EngineResult } from '../../common/warehouse/chdb.js';
+import { sqlString } from '../../common/warehouse/warehouse.js';
 import { exception } from './exceptions.js';
 import type { ClickHouseRequest } from './request.js';
 
@@ -15,9 +16,6 @@ const SERVER_DEFAULTS: Readonly<Record<string, string>> = {
 };
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** A string literal whose value is `text` exactly: only `\` and `'` can end one. */
-const literal = (text: string): string => `'${text.replace(/[\\']/g, (c) => `\\${c}`)}'`;
 
 /**
  * The settings of one request: the server's defaults, the client's, the limits (the tighter of the
@@ -59,7 +57,7 @@ export async function execute(
 ): Promise<EngineResult> {
   const settings = requestSettings(request.settings, limits);
   await connection.run(
-    `SET ${[...settings].map(([name, value]) => `${name} = ${literal(value)}`).join(', ')}`,
+    `SET ${[...settings].map(([name, value]) => `${name} = ${sqlString(value)}`).join(', ')}`,
     'TabSeparated',
   );
   if (request.params.size > 0) {
@@ -67,7 +65,7 @@ export async function execute(
       if (!IDENTIFIER.test(name))
         throw exception('BAD_ARGUMENTS', `'param_${name}' is not a query parameter name`);
     await connection.run(
-      `SET ${[...request.params].map(([name, value]) => `param_${name} = ${literal(value)}`).join(', ')}`,
+      `SET ${[...request.params].map(([name, value]) => `param_${name} = ${sqlString(value)}`).join(', ')}`,
       'TabSeparated',
     );
   }
