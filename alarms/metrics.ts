@@ -26,6 +26,11 @@ export const alarmMetrics = {
     "Time to store one group of steps' transitions: the notifications' outbox, then the alarms table",
     [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
   ),
+  latencySeconds: histogram(
+    'fabricscope_alarms_latency_seconds',
+    "From the collector's receipt of a UVE change to the transitions it caused stored, per alarm changed (on the collector's and the engine's clocks; a soak timer's transitions are not counted)",
+    [0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2.5, 5],
+  ),
   transitions: counter('fabricscope_alarms_transitions_total', 'Alarm transitions stored, by kind', ['kind']),
   commands: counter(
     'fabricscope_alarms_commands_total',

@@ -206,27 +206,31 @@ export class AlarmService {
     if (!state)
       throw new FabricError('INTERNAL', `alarms delivery from partition ${partition}, not assigned`);
     const touched = new Map<string, Evaluation | undefined>();
+    /** UVE key → when the collector received the latest change of it applied (µs). */
+    const received = new Map<string, number>();
     for (const message of messages) {
       const input = this.read(message);
       if (input?.kind === 'uves') {
         for (const change of input.changes) {
           const applied = state.apply(change);
           if (applied === 'ignored') continue;
-          touched.set(uveKey(change.type, change.name), applied === 'gone' ? 'gone' : undefined);
+          const key = uveKey(change.type, change.name);
+          touched.set(key, applied === 'gone' ? 'gone' : undefined);
+          received.set(key, Math.max(received.get(key) ?? 0, change.part.time));
         }
       } else if (input?.kind === 'withdrawals') {
         for (const { generator, time } of input.withdrawals) {
           for (const key of state.withdraw(generator, time)) touched.set(key, undefined);
         }
       } else if (input?.kind === 'command') {
-        this.evaluate(state, touched);
+        this.evaluate(state, touched, received);
         touched.clear();
         if (input.command.kind === 'acknowledge') await this.acknowledge(input.command);
         else if (input.command.kind === 'rule') await this.ruleChanged(input.command);
         else await this.receiverChanged(input.command);
       }
     }
-    this.evaluate(state, touched);
+    this.evaluate(state, touched, received);
     // Stores run behind each other: the newest resolves once every one before it has.
     const settled = this.storing;
     if (this.unstoredSteps > MAX_STEPS_UNSTORED) await settled;
@@ -292,13 +296,30 @@ export class AlarmService {
     return evaluations;
   }
 
-  /** Each UVE touched, over its value once the whole delivery is applied (unless gone). */
-  private evaluate(state: UveState, touched: ReadonlyMap<string, Evaluation | undefined>): void {
+  /**
+   * Each UVE touched, over its value once the whole delivery is applied (unless gone). Once stored,
+   * each alarm changed observes its latency from its UVE's change received (`received`, µs).
+   */
+  private evaluate(
+    state: UveState,
+    touched: ReadonlyMap<string, Evaluation | undefined>,
+    received: ReadonlyMap<string, number>,
+  ): void {
     if (touched.size === 0) return;
     const evaluations = new Map<string, Evaluation>();
     for (const [key, gone] of touched) evaluations.set(key, gone ?? { uve: state.aggregated(key) });
+    const changes = this.engine.evaluate(evaluations, Date.now());
     // Not awaited: the delivery waits for its stores through the Settling it answers the bus.
-    this.settle(this.engine.evaluate(evaluations, Date.now())).catch(() => undefined);
+    this.settle(changes)
+      .then(() => {
+        const storedUs = Date.now() * 1000;
+        for (const change of changes) {
+          const receivedUs = received.get(uveKey(change.uveType, change.uveName));
+          if (receivedUs !== undefined && change.transitions.length > 0)
+            alarmMetrics.latencySeconds.observe((storedUs - receivedUs) / 1e6);
+        }
+      })
+      .catch(() => undefined);
   }
 
   /**

@@ -72,23 +72,45 @@ describe('embedded pipeline: alarms raised and cleared by simulated faults, acro
   }
   const stateOf = (generator: string) => state.find((g) => g.generator === generator)!.uves;
 
+  let started = 0;
   before(async () => {
     pipeline = await startPipelineProcess(dataDir, { args: ['--generator-grace', '1s'] });
+    started = performance.now();
     for (const { generator, uves } of state) await publish(generator, 1, uves);
   });
   after(() => cleanUp(...streams.map((s) => () => s.close()), () => pipeline?.stop()));
 
+  /** The engine's received → stored histogram: alarms changed, and their seconds summed. */
+  async function latency(): Promise<{ count: number; sum: number }> {
+    const text = await (
+      await fetch(`${pipeline.httpUrl}/metrics?name=fabricscope_alarms_latency_seconds`)
+    ).text();
+    const value = (series: string) =>
+      Number(new RegExp(`^fabricscope_alarms_latency_seconds_${series} (\\S+)$`, 'm').exec(text)?.[1]);
+    return { count: value('count'), sum: value('sum') };
+  }
+
   it('raises bgp-connectivity on the control node whose gateway peering goes down, shown by GraphQL', async () => {
     assert.deepEqual(await alarmsOf(BGP), []);
+    const before = await latency();
     await publish(control.generator, 2, down!.uves);
     const raised = await readUntil(
       'bgp-connectivity raised',
       () => alarmsOf(BGP),
       (alarms) => alarms.length > 0,
     );
+    const elapsedSeconds = (performance.now() - started) / 1000;
     assert.deepEqual(
       raised.map((a) => [a.name, a.state]),
       [[control.name, 'ACTIVE']],
+    );
+    // From a change received to its alarm stored: positive, and within the time since the first was sent.
+    const after = await latency();
+    assert.ok(after.count > before.count, 'the raise is observed in fabricscope_alarms_latency_seconds');
+    const observed = (after.sum - before.sum) / (after.count - before.count);
+    assert.ok(
+      observed > 0 && observed < elapsedSeconds,
+      `${observed} s per alarm, ${elapsedSeconds} s elapsed`,
     );
     const [alarm] = await ask<{ alarm: { type: string; severity: string; alarmRules: unknown }[] }>(
       `{ alarm(uveType: "control-node", name: "${control.name}") { type severity alarmRules } }`,
