@@ -23,5 +23,5 @@ COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY --from=build /app/proto proto
 COPY package.json ./
-ENTRYPOINT ["node", "dist/bin/fabricscope.js"]
+ENTRYPOINT ["node", "dist/bin/fabricscope.cjs"]
 CMD ["start"]

@@ -122,10 +122,11 @@ async function main(): Promise<void> {
     const hammers = Array.from({ length: clients }, hammer);
     const loaded = await latencies(client);
     const loadedEnded = performance.now();
-    stop = true;
-    await Promise.all(hammers);
+    // While the clients still query: how long the inserts of what was acked wait behind their reads.
     await pipelineDrained(pipeline);
     const storedLagMs = performance.now() - loadedEnded;
+    stop = true;
+    await Promise.all(hammers);
 
     const line = (label: string, sorted: number[]) =>
       console.log(
@@ -139,7 +140,9 @@ async function main(): Promise<void> {
     console.log(
       `  (${requests} heavy requests answered meanwhile, ${refused} with errors: ${[...errors].join(', ')})`,
     );
-    console.log(`everything acked stored ${Math.round(storedLagMs)} ms after the last ack under load`);
+    console.log(
+      `everything acked stored ${Math.round(storedLagMs)} ms after the last ack under load, the clients querying on`,
+    );
     console.log(`p99 ratio loaded/idle: ${(pct(loaded, 99) / pct(idle, 99)).toFixed(1)}x`);
   } finally {
     client.close();

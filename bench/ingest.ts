@@ -23,7 +23,7 @@ import { cpuBetween, descendantNamed, exitedChildrenCpu, threadCpu } from '../ha
 const records = Number(process.argv[2] ?? 1_000_000);
 const vrouters = Number(process.argv[3] ?? 4);
 const batchSize = 5000;
-const cli = fileURLToPath(new URL('../bin/fabricscope.js', import.meta.url));
+const cli = fileURLToPath(new URL('../bin/fabricscope.cjs', import.meta.url));
 
 const rate = (n: number, ms: number): string =>
   `${Math.round((n * 1000) / ms).toLocaleString('en-US')} records/s`;

@@ -16,7 +16,7 @@ import { graphql, startPipelineProcess } from '../harness/pipeline-process.js';
 const simulators = Number(process.argv[2] ?? 8);
 const seconds = Number(process.argv[3] ?? 60);
 const vroutersEach = 4;
-const cli = fileURLToPath(new URL('../bin/fabricscope.js', import.meta.url));
+const cli = fileURLToPath(new URL('../bin/fabricscope.cjs', import.meta.url));
 const mib = (kb: number): string => `${Math.round(kb / 1024).toLocaleString('en-US')} MiB`;
 
 /** A /proc/<pid>/status figure in kB: VmRSS (now) or VmHWM (peak). */

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { killedOnExit, stopChild } from './child-processes.js';
 
-const cli = fileURLToPath(new URL('../bin/fabricscope.js', import.meta.url));
+const cli = fileURLToPath(new URL('../bin/fabricscope.cjs', import.meta.url));
 
 export interface PipelineProcess {
   grpcTarget: string;

@@ -65,7 +65,7 @@ export const queryOptions = {
     env: 'FABRICSCOPE_QUERY_MAX_CONCURRENT_READS',
     default: 1,
     schema: positive,
-    help: 'Warehouse reads of the API in flight at once; more wait (embedded, each read delays the inserts behind it)',
+    help: 'Warehouse reads of the API in flight at once; more wait (embedded, each takes cores from the inserts beside it)',
   },
   queryTimeout: {
     flag: 'query-timeout',

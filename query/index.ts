@@ -177,8 +177,8 @@ export const defaultQueryConfig = Object.fromEntries(
 
 /**
  * Every read of the API carries the limits' settings; the warehouse's other users (the writer) do
- * not. At most `concurrent` reads are in flight: embedded, all engine calls share one queue, and an
- * insert (an ack) waits behind every read queued before it. A read that cannot start within the
+ * not. At most `concurrent` reads are in flight: embedded, each runs beside the inserts and takes
+ * cores from them (the engine's, as many as max_threads). A read that cannot start within the
  * timeout is refused.
  */
 function limitedReads(

@@ -2,12 +2,17 @@ import { formatQueryParams } from '@clickhouse/client-common';
 import { Session, type ChdbResult } from 'chdb';
 import { sqlString, type QueryParams } from './warehouse.js';
 
+/** Threads of Node's pool left to everything else: file system calls (the bus's appends, spool files). */
+const THREADS_BESIDE = 4;
+
 /**
- * At most this many statements of the warehouse run at once, as many sessions: the writer's topics,
- * the alarm engine's store and the API's reads side by side (the API bounds its own reads); beyond,
- * a statement waits for a session.
+ * At most this many statements of the warehouse run at once, each holding a thread of Node's pool
+ * (UV_THREADPOOL_SIZE; bin/fabricscope.cts sizes it to 20: 16 statements), two at least: the
+ * writer's topics, the alarm engine's store and the API's reads side by side (the API bounds its
+ * own reads); beyond, a statement waits for a session.
  */
-const MAX_SESSIONS = 16;
+const maxSessions = (poolSize = Number(process.env.UV_THREADPOOL_SIZE) || 4): number =>
+  Math.max(2, poolSize - THREADS_BESIDE);
 
 /**
  * Sessions of the embedded engine, each running one statement at a time, so that statements run side
@@ -23,6 +28,7 @@ export class ChdbSessions {
   private readonly all = new Set<Session>();
   private readonly idle: Session[] = [];
   private readonly waiting: ((session: Session) => void)[] = [];
+  private readonly max = maxSessions();
 
   constructor(
     private readonly path: string,
@@ -56,7 +62,7 @@ export class ChdbSessions {
   }
 
   private acquire(): Promise<Session> {
-    const session = this.idle.pop() ?? (this.all.size < MAX_SESSIONS ? this.open() : undefined);
+    const session = this.idle.pop() ?? (this.all.size < this.max ? this.open() : undefined);
     return session ? Promise.resolve(session) : new Promise((resolve) => this.waiting.push(resolve));
   }
 

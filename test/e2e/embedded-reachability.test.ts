@@ -302,7 +302,7 @@ describe('embedded pipeline on a simulated fabric: workloads and reachability', 
   });
 
   it('`fabricscope why` prints the same answer, and fails with exit 1 on a name nobody has', async () => {
-    const cli = fileURLToPath(new URL('../../bin/fabricscope.js', import.meta.url));
+    const cli = fileURLToPath(new URL('../../bin/fabricscope.cjs', import.meta.url));
     const why = (...args: string[]) =>
       runTool(
         process.execPath,

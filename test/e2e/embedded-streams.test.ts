@@ -12,7 +12,7 @@ import { pipelineDrained, until } from '../../harness/wait.js';
 import { openPublishStream, type PublishStream } from '../support/publish-stream.js';
 import { pausedSse, sseSubscribe, wsSubscribe, type HeldSubscription } from '../support/subscriptions.js';
 
-const cli = fileURLToPath(new URL('../../bin/fabricscope.js', import.meta.url));
+const cli = fileURLToPath(new URL('../../bin/fabricscope.cjs', import.meta.url));
 
 /** Every Flow field but its alarms: what a streamed flow and the stored one must agree on. */
 const FLOW = `time receivedAt generator flowUuid reverseUuid vrouter vrouterIp otherVrouterIp direction sourceVn

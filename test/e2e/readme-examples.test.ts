@@ -22,7 +22,7 @@ import { needTools, tools } from '../../harness/system-tools.js';
  * have are listed below, each with why; any other command fails the test until it is run or listed.
  */
 
-const cli = fileURLToPath(new URL('../../bin/fabricscope.js', import.meta.url));
+const cli = fileURLToPath(new URL('../../bin/fabricscope.cjs', import.meta.url));
 const readme = fileURLToPath(new URL('../../../README.md', import.meta.url));
 
 /** Commands not run here, by their text in the README (comments and line breaks aside), and why. */

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signatureHeader } from '../../../alarms/notify/index.js';
 import { killedOnExit, stopChild } from '../../../harness/child-processes.js';
 
-const cli = fileURLToPath(new URL('../../../bin/fabricscope.js', import.meta.url));
+const cli = fileURLToPath(new URL('../../../bin/fabricscope.cjs', import.meta.url));
 const secret = 'a-receiver-secret-of-some-length';
 const body = JSON.stringify({ id: 'k1', event: 'raised', alarm: { type: 'x' } });
 

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { runTool } from '../../../harness/child-processes.js';
 import { graphqlEndpoint } from '../../../bin/graphql-client.js';
 
-const cli = fileURLToPath(new URL('../../../bin/fabricscope.js', import.meta.url));
+const cli = fileURLToPath(new URL('../../../bin/fabricscope.cjs', import.meta.url));
 
 /** A loopback port nothing listens on: one the system handed out, then closed. */
 async function closedPort(): Promise<number> {

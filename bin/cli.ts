@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { configMarkdown, loadConfig, printableConfig, type RawConfig } from '../common/config.js';
 import { options, type ConfigKey } from './config.js';
