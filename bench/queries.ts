@@ -6,9 +6,8 @@
  * in the same process, for each question of the README (and the headline top 10 talkers of the last
  * hour) prints p50/p95 over `runs` of (a) the GraphQL query through the real yoga server in-process,
  * (b) the SQL the API sent, run directly with the same settings, (c) hand-written SQL for the same
- * answer, checked equal to the GraphQL answer once before timing; and the ratios a/c and b/c. The
- * interface questions have no hand-written SQL yet (their rates need the same pairing of samples the
- * API does; only a/b is printed); the route questions are bench/routes.ts's.
+ * answer, checked equal to the GraphQL answer once before timing; and the ratios a/c and b/c. The route
+ * questions are bench/routes.ts's.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -151,8 +150,8 @@ interface Case {
   label: string;
   /** The GraphQL document, as the README writes it but with absolute times. */
   graphql: string;
-  /** Hand-written SQL, and its rows turned into the GraphQL answer's shape; none yet for interfaces. */
-  hand?: { sql: string; answer: (rows: Row[]) => unknown };
+  /** Hand-written SQL, and its rows turned into the GraphQL answer's shape. */
+  hand: { sql: string; answer: (rows: Row[]) => unknown };
   /** The part of the GraphQL answer the hand SQL answers (default: all of it). */
   compared?: (data: Row) => unknown;
 }
@@ -193,6 +192,52 @@ const workloadGroups = (where: string, top: number): Case['hand'] => ({
     flowGroups: { groups: rows.map((r) => ({ keys: [r.a, r.b, r.c], records: Number(r.records) })) },
   }),
 });
+
+/**
+ * Consecutive samples of each interface over the last `seconds` (read from ten minutes before, so
+ * the first point has a rate), paired as an expert might: an interface's samples sorted in an
+ * array, each with the one before; increases from zero after a reset (any counter down), a drop
+ * reason that alone went down from zero too. From the raw samples (newest received of each time)
+ * or the 1m rollup's edges (the newest version of each).
+ */
+const interfacePairs = (table: 'if_stats' | 'if_stats_1m', where: string, seconds: number): string => {
+  const [sampleTime, key, kept] =
+    table === 'if_stats'
+      ? ['time', 'vmi_uuid, time', 'received_at']
+      : ['sample_time', 'vmi_uuid, time, edge', 'version'];
+  return `SELECT vmi_uuid, p.1 AS time, p.2 AS st, p.3 AS vn, p.4 AS dt_us, p.5 AS d_ib, p.6 AS d_ob, p.7 AS d_dr
+    FROM (
+      SELECT vmi_uuid, arraySort(x -> x.2, groupArray((time, st, vn, ib, ob, ipk, opk, dr))) AS s FROM (
+        SELECT vmi_uuid, time, ${sampleTime} AS st, virtual_network AS vn, in_bytes AS ib, out_bytes AS ob,
+          in_packets AS ipk, out_packets AS opk, drops AS dr
+        FROM ${table} WHERE time >= ${sqlAgo(seconds + 600)} AND time < ${sqlAgo(0)} AND ${where}
+        ORDER BY ${key}, ${kept} DESC LIMIT 1 BY ${key})
+      GROUP BY vmi_uuid)
+    ARRAY JOIN arrayMap((c, v, reset) -> (c.1, c.2, c.3, toUnixTimestamp64Micro(c.2) - toUnixTimestamp64Micro(v.2),
+        c.4 - if(reset, 0, v.4), c.5 - if(reset, 0, v.5),
+        mapApply((r, n) -> (r, n - if(reset OR n < v.8[r], 0, v.8[r])), c.8)),
+      arrayPopFront(s), arrayPopBack(s),
+      arrayMap((c, v) -> c.4 < v.4 OR c.5 < v.5 OR c.6 < v.6 OR c.7 < v.7
+        OR arraySum(mapValues(c.8)) < arraySum(mapValues(v.8)), arrayPopFront(s), arrayPopBack(s))) AS p
+    WHERE ${range(seconds)} AND dt_us > 0 AND dt_us <= 600e6`;
+};
+
+/** A rate as compared: the hand SQL sums floating point in another order than the API's. */
+const rounded = (value: unknown): number => Number(Number(value).toPrecision(9));
+
+/** A point of an interface series as the GraphQL question below asks it, from rates by name. */
+const interfacePoint = (t: unknown, inBps: unknown, outBps: unknown, drops: Record<string, unknown>) => ({
+  time: new Date(Number(t) * 1000).toISOString(),
+  inBytesPerSec: rounded(inBps),
+  outBytesPerSec: rounded(outBps),
+  dropsPerSec: rounded(Object.values(drops).reduce<number>((n, v) => n + Number(v), 0)),
+  dropsByReason: Object.keys(drops)
+    .sort()
+    .map((reason) => ({ reason, perSec: rounded(drops[reason]) })),
+});
+
+/** The API's default step for an hour: about 300 points, rounded up to 15 s; served by raw samples. */
+const hourStep = 15;
 
 /** The API's RFC 3339 of a DateTime64 printed by ClickHouse. */
 const iso = (text: unknown): string => `${String(text).replace(' ', 'T')}Z`;
@@ -291,10 +336,56 @@ const cases: Case[] = [
     label: 'README interfaceSeries by VN, top 5',
     graphql: `{ interfaceSeries(${args(3600)}, by: VN, top: 5) { key points { time inBytesPerSec
         outBytesPerSec dropsPerSec dropsByReason { reason perSec } } } }`,
+    compared: (data) => ({
+      interfaceSeries: (data.interfaceSeries as { key: string; points: Row[] }[]).map(({ key, points }) => ({
+        key,
+        points: points.map((p) =>
+          interfacePoint(
+            Date.parse(String(p.time)) / 1000,
+            p.inBytesPerSec,
+            p.outBytesPerSec,
+            Object.fromEntries((p.dropsByReason as Row[]).map((d) => [d.reason, d.perSec])),
+          ),
+        ),
+      })),
+    }),
+    // Rates per interface (its increases over the seconds its pairs span), summed per VN; the five
+    // VNs of most bytes kept with their points in one pass.
+    hand: {
+      sql: `SELECT vn, sum(bytes) AS total, arraySort(groupArray((t, in_bps, out_bps, drops))) AS points FROM (
+          SELECT t, vn, sum(ib / seconds) AS in_bps, sum(ob / seconds) AS out_bps,
+            sumMap(mapApply((r, n) -> (r, n / seconds), dr)) AS drops, sum(ib + ob) AS bytes
+          FROM (
+            SELECT intDiv(toUnixTimestamp(time), ${hourStep}) * ${hourStep} AS t, argMax(vn, st) AS vn,
+              sum(dt_us) / 1e6 AS seconds, sum(d_ib) AS ib, sum(d_ob) AS ob, sumMap(d_dr) AS dr
+            FROM (${interfacePairs('if_stats', '1', 3600)}) GROUP BY vmi_uuid, t)
+          GROUP BY vn, t)
+        GROUP BY vn ORDER BY total DESC, vn LIMIT 5`,
+      answer: (rows) => ({
+        interfaceSeries: rows.map((r) => ({
+          key: r.vn,
+          points: (r.points as [unknown, unknown, unknown, Record<string, unknown>][]).map((p) =>
+            interfacePoint(...p),
+          ),
+        })),
+      }),
+    },
   },
   {
     label: 'README interfaceTotals of a vRouter',
     graphql: `{ interfaceTotals(${args(3600)}, filter: { vrouter: ["compute-1"] }) { inBytes outBytes drops table } }`,
+    hand: {
+      sql: `SELECT sum(d_ib) AS inBytes, sum(d_ob) AS outBytes, arraySum(mapValues(sumMap(d_dr))) AS drops
+        FROM (${interfacePairs('if_stats_1m', `vrouter = 'compute-1'`, 3600)})`,
+      answer: ([r]) => ({
+        interfaceTotals: {
+          inBytes: Number(r!.inBytes),
+          outBytes: Number(r!.outBytes),
+          drops: Number(r!.drops),
+          table: 'if_stats_1m',
+        },
+      }),
+    },
   },
 ];
 
@@ -356,28 +447,22 @@ async function main(): Promise<void> {
       recording.reads = [];
       const data = await ask(c.graphql);
       const reads = [...recording.reads];
-      const hand = c.hand;
-      if (hand) {
-        const handRows = await warehouse.query<Row>(hand.sql);
-        const compared = (c.compared ?? ((d) => d))(data);
-        assert.deepEqual(hand.answer(handRows), compared, `${c.label}: answers differ`);
-      }
-      const [graphql, generated, handTime] = await timed([
+      const { hand } = c;
+      const handRows = await warehouse.query<Row>(hand.sql);
+      const compared = (c.compared ?? ((d) => d))(data);
+      assert.deepEqual(hand.answer(handRows), compared, `${c.label}: answers differ`);
+      const [graphql, generated, handTime] = (await timed([
         () => ask(c.graphql),
         async () => {
           for (const r of reads) await warehouse.query(r.sql, r.params, r.settings);
         },
-        ...(hand ? [() => warehouse.query(hand.sql, {}, reads[0]?.settings)] : []),
-      ]);
-      const cell = (t?: Timing) =>
-        t
-          ? `${t.p50.toFixed(1).padStart(8)}/${t.p95.toFixed(1).padEnd(8)}`
-          : `${'—'.padStart(8)} ${''.padEnd(8)}`;
-      const ratio = (t: Timing, width: number) =>
-        (handTime ? (t.p50 / handTime.p50).toFixed(2) : '—').padStart(width);
+        () => warehouse.query(hand.sql, {}, reads[0]?.settings),
+      ])) as [Timing, Timing, Timing];
+      const cell = (t: Timing) => `${t.p50.toFixed(1).padStart(8)}/${t.p95.toFixed(1).padEnd(8)}`;
+      const ratio = (t: Timing, width: number) => (t.p50 / handTime.p50).toFixed(2).padStart(width);
       console.log(
         `${c.label.padEnd(40)} ${cell(graphql)} ${cell(generated)} ${cell(handTime)}  ` +
-          `${ratio(graphql!, 12)} ${ratio(generated!, 14)}  (GraphQL/generated ${(graphql!.p50 / generated!.p50).toFixed(2)})`,
+          `${ratio(graphql, 12)} ${ratio(generated, 14)}  (GraphQL/generated ${(graphql.p50 / generated.p50).toFixed(2)})`,
       );
     }
     console.log(

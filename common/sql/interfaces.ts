@@ -111,12 +111,23 @@ function samples(table: InterfaceTable, selection: InterfaceSelection, lookback:
     ORDER BY ${key}, ${kept} DESC LIMIT 1 BY ${key}`;
 }
 
+/** What a pair takes of each sample, in the order of the tuples the samples are collected as. */
+const pairFields = ['time', 'st', 'k', 'ib', 'ob', 'ipk', 'opk', 'dr', 'af'] as const;
+
+/** The field `name` of `sample`, a tuple of pairFields. */
+const of = (sample: string, name: (typeof pairFields)[number]): string =>
+  `${sample}.${pairFields.indexOf(name) + 1}`;
+
 /**
  * One row per pair of consecutive samples of an interface whose later sample falls in the range,
  * with the increase of every counter: cur − prev, or cur after a reset. A reset is the interface
  * (or its vRouter) restarting, which restarts all its counters: bytes, packets or the drops in all
  * going down mark one. A drop reason that alone went down counts from zero too, so no increase is
  * ever negative. `key` is the group of the later sample; `bucket` the point it counts in (0 without a step).
+ *
+ * An interface's samples are collected in time order and paired by ARRAY JOIN of the list without
+ * its first and without its last: about twice as fast here as lagInFrame over a window, which copies
+ * the previous row's drops Map row by row (720k raw samples: 370 against 720–990 ms).
  */
 function pairs(
   table: InterfaceTable,
@@ -126,26 +137,29 @@ function pairs(
   stepSeconds?: number,
 ): string {
   const lookback = lookbackSeconds(table, stepSeconds);
-  const previous = ['st', 'ib', 'ob', 'ipk', 'opk', 'dr'].map((c) => `lagInFrame(${c}) OVER w AS p_${c}`);
   const step = stepSeconds === undefined ? undefined : params.add('UInt32', stepSeconds);
   const bucket =
     step === undefined ? '0 AS bucket,' : `intDiv(toUnixTimestamp(time), ${step}) * ${step} AS bucket,`;
-  const counters = ['ib', 'ob', 'ipk', 'opk'];
+  const counters = ['ib', 'ob', 'ipk', 'opk'] as const;
+  const [dr, previousDr] = [of('cur', 'dr'), of('prev', 'dr')];
   const reset = [
-    ...counters.map((c) => `${c} < p_${c}`),
+    ...counters.map((c) => `${of('cur', c)} < ${of('prev', c)}`),
     // Per reason, arrayExists over the keys would cost about as much as all the rest of the query.
-    'arraySum(mapValues(dr)) < arraySum(mapValues(p_dr))',
+    `arraySum(mapValues(${dr})) < arraySum(mapValues(${previousDr}))`,
   ].join(' OR ');
-  return `SELECT vmi_uuid, k, st, af, ${bucket}
-      toUnixTimestamp64Micro(st) - toUnixTimestamp64Micro(p_st) AS dt_us,
-      ${reset} AS reset,
-      ${counters.map((c) => `${c} - if(reset, 0, p_${c}) AS d_${c}`).join(', ')},
-      mapApply((r, n) -> (r, n - if(reset OR n < p_dr[r], 0, p_dr[r])), dr) AS d_dr
+  const increases = counters.map((c) => `${of('cur', c)} - if(reset, 0, ${of('prev', c)}) AS d_${c}`);
+  const sample = pairFields.map((name) => (name === 'k' ? key : name)).join(', ');
+  return `SELECT vmi_uuid, ${of('cur', 'time')} AS time, ${of('cur', 'st')} AS st, ${of('cur', 'k')} AS k,
+      ${of('cur', 'af')} AS af, ${bucket}
+      toUnixTimestamp64Micro(st) - toUnixTimestamp64Micro(${of('prev', 'st')}) AS dt_us,
+      ${reset} AS reset, ${increases.join(', ')},
+      mapApply((r, n) -> (r, n - if(reset OR n < ${previousDr}[r], 0, ${previousDr}[r])), ${dr}) AS d_dr
     FROM (
-      SELECT vmi_uuid, time, st, ${key} AS k, ib, ob, ipk, opk, dr, af, ${previous.join(', ')}
+      SELECT vmi_uuid, arraySort(s -> ${of('s', 'st')}, groupArray((${sample}))) AS samples
       FROM (${samples(table, selection, lookback, params)})
-      WINDOW w AS (PARTITION BY vmi_uuid ORDER BY st ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+      GROUP BY vmi_uuid
     )
+    ARRAY JOIN arrayPopFront(samples) AS cur, arrayPopBack(samples) AS prev
     WHERE ${timeCondition(table, selection.range, params)}
       AND dt_us > 0 AND dt_us <= ${params.add('Int64', lookback * 1e6)}`;
 }
