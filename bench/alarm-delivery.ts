@@ -23,6 +23,7 @@ import { startPipelineProcess } from '../harness/pipeline-process.js';
 import { until } from '../harness/wait.js';
 import { uve } from '../simulator/fabric/state/uves/uve.js';
 import { openPublishStream } from '../test/support/publish-stream.js';
+import { percentile } from './timing.js';
 
 const rates = (process.argv[2] ?? '100,1000').split(',').map(Number);
 const seconds = Number(process.argv[3] ?? 10);
@@ -42,9 +43,6 @@ const bgp = (name: string, down: boolean): object =>
       Date.now() * 1000,
     ),
   ) as object;
-
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
 async function run(rate: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fs-bench-delivery-'));
@@ -123,9 +121,9 @@ async function run(rate: number): Promise<void> {
     const fmt = (ms: number): string => `${ms.toFixed(0)} ms`;
     console.log(
       `${rate} transitions/s (${total} in ${sentFor.toFixed(1)} s, ${received.length} received, ` +
-        `${received.filter((r) => r.n.duplicate).length} duplicates): ack → webhook p50 ${fmt(percentile(latencies, 50))}, ` +
-        `p99 ${fmt(percentile(latencies, 99))}, max ${fmt(latencies.at(-1) ?? NaN)}; of which transition → ` +
-        `webhook p50 ${fmt(percentile(fromTransition, 50))}, p99 ${fmt(percentile(fromTransition, 99))}`,
+        `${received.filter((r) => r.n.duplicate).length} duplicates): ack → webhook p50 ${fmt(percentile(latencies, 0.5))}, ` +
+        `p99 ${fmt(percentile(latencies, 0.99))}, max ${fmt(latencies.at(-1) ?? NaN)}; of which transition → ` +
+        `webhook p50 ${fmt(percentile(fromTransition, 0.5))}, p99 ${fmt(percentile(fromTransition, 0.99))}`,
     );
   } finally {
     await stream.close();

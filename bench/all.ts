@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 /** Each benchmark with the arguments of the default run (its header comment says what they mean). */
 const benchmarks: [name: string, args: string[]][] = [
   ['queries', ['10000000', '1', '11']],
+  ['dashboards', ['1000000', '1', '7']],
   ['ingest', ['1000000', '4']],
   ['engine-stages', ['1000000', '4', '32', '5']],
   ['overload', ['8', '60']],

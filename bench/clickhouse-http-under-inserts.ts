@@ -11,12 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import { serveClickHouseHttp } from '../test/support/clickhouse-http.js';
+import { percentile } from './timing.js';
 
 const millions = Number(process.argv[2] ?? 600);
 const threads = Number(process.argv[3] ?? 1);
-
-const percentile = (values: number[], p: number): number =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))]!;
 
 const dir = mkdtempSync(join(tmpdir(), 'fs-bench-chhttp-'));
 const warehouse = new ChdbWarehouse(dir);
@@ -61,6 +59,8 @@ try {
   );
   const direct = await timed(() => warehouse.query('SELECT 1 AS one'));
 
+  alone.sort((a, b) => a - b);
+  beside.sort((a, b) => a - b);
   const [p50, p99] = [percentile(alone, 0.5), percentile(alone, 0.99)];
   const [b50, b99] = [percentile(beside, 0.5), percentile(beside, 0.99)];
   console.log(`query: ${millions}M rows, max_threads ${threads}, ${(queryMs / 1000).toFixed(1)} s`);

@@ -10,15 +10,15 @@ import { pipelineDrained, readUntil } from '../../harness/wait.js';
 import { simulate } from '../../simulator/index.js';
 import {
   clickhousePanels,
-  customOptions,
-  intervalMs,
   loadDashboards,
+  panelIntervalMs,
+  variableOptions,
+  variableStates,
   type Dashboard,
   type Panel,
-  type Variable,
-} from '../support/dashboards.js';
+} from '../../harness/dashboards.js';
 import { startPipelineWithClickHouseHttp } from '../support/clickhouse-http.js';
-import { expandPanelSql, type VariableState } from '../support/grafana-macros.js';
+import { expandPanelSql, type VariableState } from '../../harness/grafana-macros.js';
 
 /**
  * Every ClickHouse query of dashboards/ run as Grafana would run it, through the pipeline's read-only
@@ -49,57 +49,11 @@ async function runPanelSql(sql: string): Promise<Answer> {
 const dashboards = loadDashboards();
 const from = new Date(Date.now() - 3600e3);
 let to: Date;
-/** Grafana's interval for an hour on a panel of ordinary width, unless the panel sets a minimum. */
-const DEFAULT_INTERVAL_MS = 10_000;
-const panelInterval = (panel: Panel): number =>
-  Math.max(DEFAULT_INTERVAL_MS, panel.interval ? intervalMs(panel.interval) : 0);
-
-/** The options each dashboard's variables take, found in `before` (query variables run in order). */
+/** The options each dashboard's variables take, found in `before`. */
 const options = new Map<string, Map<string, string[]>>();
 
-const state = (
-  v: Variable,
-  values: Map<string, string[]>,
-  selected: VariableState['selected'],
-): VariableState => ({
-  name: v.name,
-  multi: v.multi ?? false,
-  includeAll: v.includeAll ?? false,
-  options: values.get(v.name) ?? [],
-  selected,
-});
-
-/** Every variable at All, or at its first option (the first two when multi-value). */
-function variables(dashboard: Dashboard, pick: 'all' | 'first'): VariableState[] {
-  const values = options.get(dashboard.uid)!;
-  return dashboard.templating.list.map((v) =>
-    state(v, values, pick === 'all' ? 'all' : (values.get(v.name) ?? []).slice(0, v.multi ? 2 : 1)),
-  );
-}
-
-/** A variable's options: a custom one's list, a query's first column (as metricFindQuery takes it). */
-async function resolveVariables(dashboard: Dashboard): Promise<void> {
-  const values = new Map<string, string[]>();
-  options.set(dashboard.uid, values);
-  for (const v of dashboard.templating.list) {
-    if (v.type === 'custom') {
-      values.set(v.name, customOptions(v.query));
-      continue;
-    }
-    // A variable's query may name the variables before it: those are at All.
-    const before = dashboard.templating.list.slice(0, dashboard.templating.list.indexOf(v));
-    const sql = expandPanelSql(v.query, {
-      from,
-      to,
-      intervalMs: DEFAULT_INTERVAL_MS,
-      variables: before.map((b) => state(b, values, 'all')),
-    });
-    values.set(
-      v.name,
-      (await runPanelSql(sql)).rows.map((row) => String(row[0])),
-    );
-  }
-}
+const variables = (dashboard: Dashboard, pick: 'all' | 'first'): VariableState[] =>
+  variableStates(dashboard, options.get(dashboard.uid)!, pick);
 
 const isTime = (type: string): boolean => /^(Nullable\()?(DateTime|DateTime64|Date|Date32)\b/.test(type);
 const isNumber = (type: string): boolean => /^(Nullable\()?(U?Int|Float|Decimal)/.test(type);
@@ -157,7 +111,10 @@ describe('dashboards: every ClickHouse panel and variable query runs on a simula
         ),
       (answer) => answer.alarms.edges.some((e) => e.node.state === 'ACTIVE'),
     );
-    for (const dashboard of dashboards) await resolveVariables(dashboard);
+    for (const dashboard of dashboards) {
+      const firstColumn = async (sql: string) => (await runPanelSql(sql)).rows.map((row) => String(row[0]));
+      options.set(dashboard.uid, await variableOptions(dashboard, { from, to }, firstColumn));
+    }
   });
   after(() =>
     cleanUp(
@@ -176,7 +133,7 @@ describe('dashboards: every ClickHouse panel and variable query runs on a simula
       if (dashboard.uid === 'fabricscope-flows')
         it('a vRouter chosen narrows a panel to its flows; All shows every vRouter', async () => {
           const panel = clickhousePanels(dashboard).find((p) => p.title === 'Bytes/s by vRouter')!;
-          const ctx = { from, to, intervalMs: panelInterval(panel) };
+          const ctx = { from, to, intervalMs: panelIntervalMs(panel) };
           const vrouters = options.get(dashboard.uid)!.get('vrouter')!;
           assert.ok(vrouters.length > 1, 'flows from several vRouters');
           const run = async (vars: VariableState[]) =>
@@ -192,7 +149,7 @@ describe('dashboards: every ClickHouse panel and variable query runs on a simula
       for (const panel of clickhousePanels(dashboard)) {
         it(`${panel.type} "${panel.title}"`, async () => {
           const sql = panel.targets![0]!.rawSql!;
-          const ctx = { from, to, intervalMs: panelInterval(panel) };
+          const ctx = { from, to, intervalMs: panelIntervalMs(panel) };
           const all = await runPanelSql(
             expandPanelSql(sql, { ...ctx, variables: variables(dashboard, 'all') }),
           );

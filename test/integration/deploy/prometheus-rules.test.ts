@@ -15,7 +15,7 @@ import {
 import { suiteNeeds, tools } from '../../../harness/system-tools.js';
 import { readUntil } from '../../../harness/wait.js';
 import { simulate } from '../../../simulator/index.js';
-import { allPanels, loadDashboards, PROMETHEUS } from '../../support/dashboards.js';
+import { allPanels, loadDashboards, PROMETHEUS } from '../../../harness/dashboards.js';
 
 const rulesDir = fileURLToPath(new URL('../../../../deploy/prometheus/', import.meta.url));
 const ruleFiles = readdirSync(rulesDir)

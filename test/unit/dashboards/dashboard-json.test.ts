@@ -12,8 +12,8 @@ import {
   root,
   type Dashboard,
   type DatasourceRef,
-} from '../../support/dashboards.js';
-import { macroNames, supportedMacros, variableNames } from '../../support/grafana-macros.js';
+} from '../../../harness/dashboards.js';
+import { macroNames, supportedMacros, variableNames } from '../../../harness/grafana-macros.js';
 
 /** Grafana 12.1's dashboard schema version: Grafana migrates an older one each time it loads it. */
 const SCHEMA_VERSION = 41;

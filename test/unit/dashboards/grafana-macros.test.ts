@@ -9,7 +9,7 @@ import {
   variableNames,
   type ExpandContext,
   type VariableState,
-} from '../../support/grafana-macros.js';
+} from '../../../harness/grafana-macros.js';
 
 /**
  * The expander against the plugin's own expectations: pkg/macros/macros_test.go of
