@@ -57,4 +57,11 @@ describe('chdb warehouse sessions', () => {
       /'x = 1; DROP TABLE beside_slow' is not a query parameter name/,
     );
   });
+
+  it('runs background merges at nice 10, below the inserts and reads waited for', async () => {
+    const [row] = await warehouse.query<{ value: string }>(
+      "SELECT value FROM system.server_settings WHERE name = 'os_threads_nice_value_merge_mutate'",
+    );
+    assert.equal(row?.value, '10');
+  });
 });
