@@ -93,12 +93,18 @@
  * 144–146 / p99 516–573 against 202 / 608. The store (62–66 ms each at 2000/s) bounds the rest.
  *
  * Then the embedded engine's merges at nice 10 (they had the same share of the two cores as the
- * inserts the engine's store waits for). Four runs alternated 6 minutes apart (2 AMD EPYC cores, no
- * other job), with against without: at 200/s ack → stored p99 77–119 against 112–152 ms; at 2000/s
- * asked 1,238–1,389/s reached against 1,067–1,117/s, ack → stored p50 107–110 / p99 437–459 against
- * 125–131 / 557–558 ms, the store 36–40 against 46–47 ms an insert, the engine's histogram 87–91%
- * within 200 ms against 76%. Acks themselves p50 528–632 against 680–721 ms at 2000/s: the
- * pipeline's 1.6 cores are the bound, and the goal (p99 < 200 ms) is still not met here.
+ * inserts the engine's store waits for). Five runs alternated 5 minutes apart (2 AMD EPYC cores, no
+ * other job), three with against two without: at 200/s ack → stored p99 77–119 against 112–152 ms;
+ * at 2000/s asked 1,216–1,389/s reached against 1,067–1,117/s, ack → stored p50 107–117 / p99
+ * 437–519 against 125–131 / 557–558 ms, the store 36–41 against 46–47 ms an insert, the engine's
+ * histogram 82–91% within 200 ms against 76%. Acks themselves p50 528–632 against 680–721 ms.
+ * Where the cores go at 2000/s asked (per-thread CPU from /proc, 5 s samples): the pipeline's
+ * JavaScript thread 0.8–0.9 core and idle 5.6% of the phase in its `--cpu-prof` (garbage collection
+ * 10.6%, Protobuf 9.7% — 5.8 of it the router re-keying UVE batches onto the alarms topic and the
+ * engine decoding them —, chdb's binding 5.9%, rule operands parsed as JSON 3.9%, validation 2.7%,
+ * UVE aggregation 3.2%, no one hot spot), merges 0.3–0.47 core even at nice 10, chdb's statements
+ * 0.2–0.35, this process 0.27: the acks wait for the JavaScript thread, and the machine for its two
+ * cores. The goal (p99 < 200 ms at 2000/s) is not met here.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';

@@ -41,8 +41,8 @@ export interface EngineConnection {
  * - 64-bit integers as JSON strings, as a ClickHouse server sends them: exact beyond 2^53.
  * - Background merges at nice 10: in this process they share the cores with the pipeline, and a
  *   merge can wait where an insert or a query has someone waiting for it. Merges catch up whenever
- *   the cores are not all busy. Alarm bench at 2000 UVE changes/s asked, two runs each: ack → stored
- *   p99 437–459 ms against 557–558, 1,238–1,389 changes/s reached against 1,067–1,117.
+ *   the cores are not all busy. Alarm bench at 2000 UVE changes/s asked, three runs against two: ack →
+ *   stored p99 437–519 ms against 557–558, 1,216–1,389 changes/s reached against 1,067–1,117.
  */
 const ENGINE_ARGS = [
   '--output_format_json_quote_64bit_integers=1',
