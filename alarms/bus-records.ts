@@ -43,7 +43,9 @@ export function routeUves(message: BusMessage): BusMessage[] {
   const byUve = new Map<string, UveUpdate[]>();
   for (const record of fromBinary(UveBatchSchema, payload).records) {
     const key = uveKey(record.type, record.name);
-    byUve.set(key, [...(byUve.get(key) ?? []), record]);
+    const records = byUve.get(key);
+    if (records) records.push(record);
+    else byUve.set(key, [record]);
   }
   return [...byUve].map(([key, records]) => ({
     key,
