@@ -23,6 +23,7 @@ import {
 import { graphqlRaw, startPipelineProcess } from '../harness/pipeline-process.js';
 import { pipelineDrained } from '../harness/wait.js';
 import { simulate } from '../simulator/index.js';
+import { percentile } from './timing.js';
 
 const preload = Number(process.argv[2] ?? 200_000);
 const acks = Number(process.argv[3] ?? 200);
@@ -73,9 +74,6 @@ async function latencies(client: grpc.Client): Promise<number[]> {
   while (out.length < acks && performance.now() < until) out.push(await timedAck(client));
   return out.sort((a, b) => a - b);
 }
-
-const pct = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 
 /**
  * The heaviest request the default limits allow: four root fields (cost 400 of 500) over seven days,
@@ -130,7 +128,7 @@ async function main(): Promise<void> {
 
     const line = (label: string, sorted: number[]) =>
       console.log(
-        `${label}: ${sorted.length} acks, p50 ${pct(sorted, 50).toFixed(1)} ms, p99 ${pct(sorted, 99).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`,
+        `${label}: ${sorted.length} acks, p50 ${percentile(sorted, 0.5).toFixed(1)} ms, p99 ${percentile(sorted, 0.99).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`,
       );
     console.log(
       `${preload} flows preloaded; acks of 100 records each, one at a time (at most ${acks} or ${phaseMs / 1000} s a phase)`,
@@ -143,7 +141,7 @@ async function main(): Promise<void> {
     console.log(
       `everything acked stored ${Math.round(storedLagMs)} ms after the last ack under load, the clients querying on`,
     );
-    console.log(`p99 ratio loaded/idle: ${(pct(loaded, 99) / pct(idle, 99)).toFixed(1)}x`);
+    console.log(`p99 ratio loaded/idle: ${(percentile(loaded, 0.99) / percentile(idle, 0.99)).toFixed(1)}x`);
   } finally {
     client.close();
     await pipeline.stop();

@@ -133,6 +133,7 @@ import {
 } from '../simulator/fabric/state/uves/vrouter-agent.js';
 import type { OutgoingBatch } from '../simulator/sender/generator-session.js';
 import { encodeStateBatch } from '../simulator/sender/state-encoder.js';
+import { percentile } from './timing.js';
 
 const uveTarget = Number(process.argv[2] ?? 10_000);
 const generatorCount = Number(process.argv[3] ?? 1000);
@@ -680,9 +681,6 @@ function writesBetween(before: Usage, after: Usage): string {
     .join(', ');
 }
 
-const pct = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
-
 function report(
   phase: string,
   perSecond: number,
@@ -693,7 +691,7 @@ function report(
 ): void {
   const print = (label: string, values: number[]): void => {
     const sorted = values.sort((a, b) => a - b);
-    const [p50, p99, max] = [pct(sorted, 50), pct(sorted, 99), sorted.at(-1)];
+    const [p50, p99, max] = [percentile(sorted, 0.5), percentile(sorted, 0.99), sorted.at(-1)];
     console.log(`  ${label.padEnd(18)} p50 ${p50} ms, p99 ${p99} ms, max ${max} ms (${sorted.length})`);
   };
   const shown = sent.filter((c) => c.read !== undefined);

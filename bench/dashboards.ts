@@ -8,7 +8,7 @@
  * Routes and alarms are empty here: their panels time the fixed cost of their SQL.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { migrate } from '../common/schema/migrate.js';
@@ -24,7 +24,7 @@ import { expandPanelSql } from '../harness/grafana-macros.js';
 import { startClickHouseHttp } from '../query/clickhouse-http/server.js';
 import { defaultQueryConfig } from '../query/index.js';
 import { endS, fillQueryDataset } from './query-dataset.js';
-import { percentile, turns } from './timing.js';
+import { loadAverage, machine, p50p95, percentile, turns } from './timing.js';
 
 const flows = Number(process.argv[2] ?? 10_000_000);
 const hours = Number(process.argv[3] ?? 1);
@@ -35,11 +35,7 @@ const password = 'bench-dashboards';
 const dir = mkdtempSync(join(tmpdir(), 'fs-bench-dashboards-'));
 const warehouse = new ChdbWarehouse(dir);
 try {
-  const load = () =>
-    loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ');
-  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${load()}`);
+  console.log(machine());
   await migrate(warehouse);
   await fillQueryDataset(warehouse, flows, hours);
   const endpoint = await startClickHouseHttp(warehouse, 0, {
@@ -74,11 +70,9 @@ try {
         });
         const rows = (await viaEndpoint(sql)).length;
         const [http, engine] = await turns(runs, [() => viaEndpoint(sql), () => warehouse.query(sql)]);
-        const cell = (ms: number[]) =>
-          `${percentile(ms, 0.5).toFixed(1).padStart(8)}/${percentile(ms, 0.95).toFixed(1).padEnd(8)}`;
         const ratio = (percentile(http!, 0.5) / percentile(engine!, 0.5)).toFixed(2);
         console.log(
-          `${`${dashboard.title} / ${panel.title}`.slice(0, 58).padEnd(58)} ${cell(http!)} ${cell(engine!)} ${ratio.padStart(5)}  ${rows}`,
+          `${`${dashboard.title} / ${panel.title}`.slice(0, 58).padEnd(58)} ${p50p95(http!)} ${p50p95(engine!)} ${ratio.padStart(5)}  ${rows}`,
         );
       }
     }
@@ -86,7 +80,7 @@ try {
     await client.close();
     await endpoint.close();
   }
-  console.log(`load average after: ${load()}`);
+  console.log(`load average after: ${loadAverage()}`);
 } finally {
   await warehouse.close();
   rmSync(dir, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import type { ProtobufInsert } from '../common/warehouse/warehouse.js';
 import { writerRoute } from '../writer/routes.js';
 import { simulatedFlowBatches, storeWorkloads } from './simulated-flows.js';
+import { median } from './timing.js';
 
 const records = Number(process.argv[2] ?? 1_000_000);
 const vrouters = Number(process.argv[3] ?? 4);
@@ -46,7 +47,6 @@ interface Stage {
 
 /** Rounds of each stage: the machine's load varies, the median of each is printed. */
 const rounds = Number(process.argv[5] ?? 5);
-const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function measure(name: string, run: () => Promise<unknown> | unknown): Promise<Stage> {
   const wall: number[] = [];

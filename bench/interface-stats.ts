@@ -14,6 +14,7 @@ import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import { createQueryApi } from '../query/index.js';
 import { chooseInterfaceTable } from '../common/sql/interfaces.js';
 import { parseRange } from '../query/shared/time.js';
+import { percentile } from './timing.js';
 
 const samples = Number(process.argv[2] ?? 200_000);
 const interfaces = Number(process.argv[3] ?? 200);
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
         const times: number[] = [];
         for (let i = 0; i < runs; i++) times.push(await ask(c.query));
         times.sort((a, b) => a - b);
-        const median = times[Math.floor(runs / 2)]!;
+        const median = percentile(times, 0.5);
         console.log(
           `  ${c.label.padEnd(38)} ${table.padEnd(12)} median ${median.toFixed(1).padStart(7)} ms,` +
             ` min ${times[0]!.toFixed(1).padStart(7)} ms, max ${times.at(-1)!.toFixed(1).padStart(7)} ms`,

@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { printedAddress } from '../common/schema/addresses.js';
 import { migrate } from '../common/schema/migrate.js';
@@ -19,7 +19,7 @@ import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import type { QueryParams, QuerySettings, Warehouse } from '../common/warehouse/warehouse.js';
 import { createQueryApi } from '../query/index.js';
 import { endS, fillQueryDataset } from './query-dataset.js';
-import { percentile, turns } from './timing.js';
+import { loadAverage, machine, p50p95, percentile, turns } from './timing.js';
 
 const flows = Number(process.argv[2] ?? 10_000_000);
 const hours = Number(process.argv[3] ?? 1);
@@ -292,24 +292,11 @@ const cases: Case[] = [
   },
 ];
 
-interface Timing {
-  p50: number;
-  p95: number;
-}
-
-/** p50 and p95 of each way of answering, the ways taking turns (bench/timing.ts). */
-const timed = async (ways: readonly (() => Promise<unknown>)[]): Promise<Timing[]> =>
-  (await turns(runs, ways)).map((ms) => ({ p50: percentile(ms, 0.5), p95: percentile(ms, 0.95) }));
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fs-bench-queries-'));
   const warehouse = new ChdbWarehouse(dir);
   try {
-    console.log(
-      `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-    );
+    console.log(machine());
     await migrate(warehouse);
     await fillQueryDataset(warehouse, flows, hours);
     const recording = new Recording(warehouse);
@@ -334,25 +321,21 @@ async function main(): Promise<void> {
       const handRows = await warehouse.query<Row>(hand.sql);
       const compared = (c.compared ?? ((d) => d))(data);
       assert.deepEqual(hand.answer(handRows), compared, `${c.label}: answers differ`);
-      const [graphql, generated, handTime] = (await timed([
+      const [graphql, generated, handTime] = (await turns(runs, [
         () => ask(c.graphql),
         async () => {
           for (const r of reads) await warehouse.query(r.sql, r.params, r.settings);
         },
         () => warehouse.query(hand.sql, {}, reads[0]?.settings),
-      ])) as [Timing, Timing, Timing];
-      const cell = (t: Timing) => `${t.p50.toFixed(1).padStart(8)}/${t.p95.toFixed(1).padEnd(8)}`;
-      const ratio = (t: Timing, width: number) => (t.p50 / handTime.p50).toFixed(2).padStart(width);
+      ])) as [number[], number[], number[]];
+      const p50 = (ms: number[]) => percentile(ms, 0.5);
+      const ratio = (ms: number[], width: number) => (p50(ms) / p50(handTime)).toFixed(2).padStart(width);
       console.log(
-        `${c.label.padEnd(40)} ${cell(graphql)} ${cell(generated)} ${cell(handTime)}  ` +
-          `${ratio(graphql, 12)} ${ratio(generated, 14)}  (GraphQL/generated ${(graphql.p50 / generated.p50).toFixed(2)})`,
+        `${c.label.padEnd(40)} ${p50p95(graphql)} ${p50p95(generated)} ${p50p95(handTime)}  ` +
+          `${ratio(graphql, 12)} ${ratio(generated, 14)}  (GraphQL/generated ${(p50(graphql) / p50(generated)).toFixed(2)})`,
       );
     }
-    console.log(
-      `load average after: ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-    );
+    console.log(`load average after: ${loadAverage()}`);
   } finally {
     await warehouse.close();
     rmSync(dir, { recursive: true, force: true });

@@ -19,7 +19,7 @@ const quotedList = (values: readonly string[]): string => `[${values.map((v) => 
  * One flow per number: a source among `addresses` pods (skewed: a few talk most), a destination
  * among the 16 peers that source talks to (skewed too: a service graph, some 60k pairs in all, not
  * every pod to every pod), each pod with its namespace, VN, vRouter (50), app label
- * and workload; the destination's service port; ~5% denied or dropped (most flows into
+ * and workload; the destination's service port; ~8% denied or dropped (most flows into
  * test-isolated-ns from outside it), each with a drop reason.
  */
 const fillFlows =

@@ -17,6 +17,7 @@ import { snapshotRoutes } from '../common/schema/snapshots.js';
 import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../query/index.js';
 import { createRng, type Rng } from '../simulator/index.js';
+import { percentile } from './timing.js';
 
 const events = Number(process.argv[2] ?? 50_000);
 const vrfs = Number(process.argv[3] ?? 4);
@@ -126,7 +127,7 @@ async function time(
     ms.push(performance.now() - started);
   }
   ms.sort((a, b) => a - b);
-  const median = ms[Math.floor(runs / 2)]!.toFixed(1);
+  const median = percentile(ms, 0.5).toFixed(1);
   console.log(
     `${label.padEnd(44)} median ${median.padStart(7)} ms  max ${ms.at(-1)!.toFixed(1).padStart(7)} ms  ${size(data)}`,
   );

@@ -13,6 +13,7 @@ import { migrate } from '../common/schema/migrate.js';
 import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../query/index.js';
 import { busMessage } from '../harness/bus-records.js';
+import { median } from './timing.js';
 
 const uves = Number(process.argv[2] ?? 5000);
 const generators = Number(process.argv[3] ?? 8);
@@ -34,7 +35,7 @@ function part(i: number, g: number): object {
   };
 }
 
-async function median(api: QueryApi, query: string): Promise<number> {
+async function medianMs(api: QueryApi, query: string): Promise<number> {
   const once = async () => {
     const started = performance.now();
     const response = await api.fetch('http://localhost/graphql', {
@@ -49,7 +50,7 @@ async function median(api: QueryApi, query: string): Promise<number> {
   await once();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) times.push(await once());
-  return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
+  return median(times);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'fs-bench-uves-'));
@@ -82,7 +83,8 @@ try {
     ['uveTypes', '{ uveTypes { type count } }'],
     ['generators', '{ generators(first: 1000) { edges { node { name status } } } }'],
   ];
-  for (const [label, query] of queries) console.log(`${label}: ${(await median(api, query)).toFixed(1)} ms`);
+  for (const [label, query] of queries)
+    console.log(`${label}: ${(await medianMs(api, query)).toFixed(1)} ms`);
 } finally {
   await warehouse.close();
   rmSync(dir, { recursive: true, force: true });
