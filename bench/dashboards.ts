@@ -7,12 +7,7 @@
  * turns after one warm-up each; and the ratio a/b: what the endpoint adds to the panel's own SQL.
  * Routes and alarms are empty here: their panels time the fixed cost of their SQL.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
-import { migrate } from '../common/schema/migrate.js';
-import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import {
   clickhousePanels,
   loadDashboards,
@@ -23,8 +18,8 @@ import {
 import { expandPanelSql } from '../harness/grafana-macros.js';
 import { startClickHouseHttp } from '../query/clickhouse-http/server.js';
 import { defaultQueryConfig } from '../query/index.js';
-import { endS, fillQueryDataset } from './query-dataset.js';
-import { loadAverage, machine, p50p95, percentile, turns } from './timing.js';
+import { endS, withQueryDataset } from './query-dataset.js';
+import { p50p95, percentile, turns } from './timing.js';
 
 const flows = Number(process.argv[2] ?? 10_000_000);
 const hours = Number(process.argv[3] ?? 1);
@@ -32,12 +27,7 @@ const runs = Number(process.argv[4] ?? 7);
 const range = { from: new Date((endS - 3600) * 1000), to: new Date(endS * 1000) };
 const password = 'bench-dashboards';
 
-const dir = mkdtempSync(join(tmpdir(), 'fs-bench-dashboards-'));
-const warehouse = new ChdbWarehouse(dir);
-try {
-  console.log(machine());
-  await migrate(warehouse);
-  await fillQueryDataset(warehouse, flows, hours);
+await withQueryDataset(flows, hours, async (warehouse) => {
   const endpoint = await startClickHouseHttp(warehouse, 0, {
     ...defaultQueryConfig,
     clickhouseHttpHost: '127.0.0.1',
@@ -80,8 +70,4 @@ try {
     await client.close();
     await endpoint.close();
   }
-  console.log(`load average after: ${loadAverage()}`);
-} finally {
-  await warehouse.close();
-  rmSync(dir, { recursive: true, force: true });
-}
+});

@@ -10,16 +10,11 @@
  * questions are bench/routes.ts's.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { printedAddress } from '../common/schema/addresses.js';
-import { migrate } from '../common/schema/migrate.js';
-import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import type { QueryParams, QuerySettings, Warehouse } from '../common/warehouse/warehouse.js';
 import { createQueryApi } from '../query/index.js';
-import { endS, fillQueryDataset } from './query-dataset.js';
-import { loadAverage, machine, p50p95, percentile, turns } from './timing.js';
+import { endS, withQueryDataset } from './query-dataset.js';
+import { p50p95, percentile, turns } from './timing.js';
 
 const flows = Number(process.argv[2] ?? 10_000_000);
 const hours = Number(process.argv[3] ?? 1);
@@ -292,54 +287,41 @@ const cases: Case[] = [
   },
 ];
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'fs-bench-queries-'));
-  const warehouse = new ChdbWarehouse(dir);
-  try {
-    console.log(machine());
-    await migrate(warehouse);
-    await fillQueryDataset(warehouse, flows, hours);
-    const recording = new Recording(warehouse);
-    const api = createQueryApi(recording);
-    const ask = async (query: string): Promise<Row> => {
-      const response = await api.fetch('http://localhost/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query }),
-      });
-      const body = (await response.json()) as { data: Row; errors?: unknown };
-      if (body.errors) throw new Error(JSON.stringify(body.errors));
-      return body.data;
-    };
-    const header = `${'query'.padEnd(40)} ${'GraphQL p50/p95'.padStart(17)} ${'generated'.padStart(17)} ${'hand'.padStart(17)}  GraphQL/hand generated/hand`;
-    console.log(`\n${runs} runs each after one warm-up, ms\n${header}`);
-    for (const c of cases) {
-      recording.reads = [];
-      const data = await ask(c.graphql);
-      const reads = [...recording.reads];
-      const { hand } = c;
-      const handRows = await warehouse.query<Row>(hand.sql);
-      const compared = (c.compared ?? ((d) => d))(data);
-      assert.deepEqual(hand.answer(handRows), compared, `${c.label}: answers differ`);
-      const [graphql, generated, handTime] = (await turns(runs, [
-        () => ask(c.graphql),
-        async () => {
-          for (const r of reads) await warehouse.query(r.sql, r.params, r.settings);
-        },
-        () => warehouse.query(hand.sql, {}, reads[0]?.settings),
-      ])) as [number[], number[], number[]];
-      const p50 = (ms: number[]) => percentile(ms, 0.5);
-      const ratio = (ms: number[], width: number) => (p50(ms) / p50(handTime)).toFixed(2).padStart(width);
-      console.log(
-        `${c.label.padEnd(40)} ${p50p95(graphql)} ${p50p95(generated)} ${p50p95(handTime)}  ` +
-          `${ratio(graphql, 12)} ${ratio(generated, 14)}  (GraphQL/generated ${(p50(graphql) / p50(generated)).toFixed(2)})`,
-      );
-    }
-    console.log(`load average after: ${loadAverage()}`);
-  } finally {
-    await warehouse.close();
-    rmSync(dir, { recursive: true, force: true });
+await withQueryDataset(flows, hours, async (warehouse) => {
+  const recording = new Recording(warehouse);
+  const api = createQueryApi(recording);
+  const ask = async (query: string): Promise<Row> => {
+    const response = await api.fetch('http://localhost/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query }),
+    });
+    const body = (await response.json()) as { data: Row; errors?: unknown };
+    if (body.errors) throw new Error(JSON.stringify(body.errors));
+    return body.data;
+  };
+  const header = `${'query'.padEnd(40)} ${'GraphQL p50/p95'.padStart(17)} ${'generated'.padStart(17)} ${'hand'.padStart(17)}  GraphQL/hand generated/hand`;
+  console.log(`\n${runs} runs each after one warm-up, ms\n${header}`);
+  for (const c of cases) {
+    recording.reads = [];
+    const data = await ask(c.graphql);
+    const reads = [...recording.reads];
+    const { hand } = c;
+    const handRows = await warehouse.query<Row>(hand.sql);
+    const compared = (c.compared ?? ((d) => d))(data);
+    assert.deepEqual(hand.answer(handRows), compared, `${c.label}: answers differ`);
+    const [graphql, generated, handTime] = (await turns(runs, [
+      () => ask(c.graphql),
+      async () => {
+        for (const r of reads) await warehouse.query(r.sql, r.params, r.settings);
+      },
+      () => warehouse.query(hand.sql, {}, reads[0]?.settings),
+    ])) as [number[], number[], number[]];
+    const p50 = (ms: number[]) => percentile(ms, 0.5);
+    const ratio = (ms: number[], width: number) => (p50(ms) / p50(handTime)).toFixed(2).padStart(width);
+    console.log(
+      `${c.label.padEnd(40)} ${p50p95(graphql)} ${p50p95(generated)} ${p50p95(handTime)}  ` +
+        `${ratio(graphql, 12)} ${ratio(generated, 14)}  (GraphQL/generated ${(p50(graphql) / p50(generated)).toFixed(2)})`,
+    );
   }
-}
-
-await main();
+});

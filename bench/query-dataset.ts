@@ -3,7 +3,13 @@
  * the engine (INSERT … SELECT FROM numbers(), into the raw table so that the rollup views fill
  * flows_1m and flows_1h as the writer's inserts do) and interface samples, up to endS.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate } from '../common/schema/migrate.js';
+import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import type { Warehouse } from '../common/warehouse/warehouse.js';
+import { loadAverage, machine } from './timing.js';
 
 /** The data ends on a whole minute, so that rollup answers (widened to whole buckets) equal raw ones. */
 export const endS = Math.floor(Date.now() / 60e3) * 60;
@@ -74,10 +80,33 @@ const fillInterfaces = `INSERT INTO if_stats (time, received_at, generator, batc
   )`;
 
 /**
+ * Runs `use` on a new embedded warehouse holding the dataset (`flows` flows over the `hours` before
+ * endS), between the machine's description and its load after; the warehouse is removed after.
+ */
+export async function withQueryDataset(
+  flows: number,
+  hours: number,
+  use: (warehouse: Warehouse) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'fs-bench-query-dataset-'));
+  const warehouse = new ChdbWarehouse(dir);
+  try {
+    console.log(machine());
+    await migrate(warehouse);
+    await fillQueryDataset(warehouse, flows, hours);
+    await use(warehouse);
+    console.log(`load average after: ${loadAverage()}`);
+  } finally {
+    await warehouse.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
  * Fills a migrated warehouse with `flows` flows spread evenly over the `hours` before endS, and
  * interface samples over the same span; prints how long each took and the tables' sizes.
  */
-export async function fillQueryDataset(warehouse: Warehouse, flows: number, hours: number): Promise<void> {
+async function fillQueryDataset(warehouse: Warehouse, flows: number, hours: number): Promise<void> {
   const startS = endS - hours * 3600;
   let started = performance.now();
   const spanUs = hours * 3600e6;
