@@ -15,6 +15,7 @@ import { createQueryApi } from '../query/index.js';
 import { chooseInterfaceTable } from '../common/sql/interfaces.js';
 import { parseRange } from '../query/shared/time.js';
 import { percentile } from './timing.js';
+import { ask as graphql } from '../test/support/query-api-client.js';
 
 const samples = Number(process.argv[2] ?? 200_000);
 const interfaces = Number(process.argv[3] ?? 200);
@@ -108,13 +109,7 @@ async function main(): Promise<void> {
     const api = createQueryApi(warehouse);
     const ask = async (query: string): Promise<number> => {
       const began = performance.now();
-      const response = await api.fetch('http://localhost/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: `{ ${selection(query)} }` }),
-      });
-      const body = (await response.json()) as { errors?: unknown };
-      if (body.errors) throw new Error(JSON.stringify(body.errors));
+      await graphql(api, `{ ${selection(query)} }`);
       return performance.now() - began;
     };
     for (const state of ['as inserted', 'after OPTIMIZE FINAL']) {

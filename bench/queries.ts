@@ -15,6 +15,7 @@ import type { QueryParams, QuerySettings, Warehouse } from '../common/warehouse/
 import { createQueryApi } from '../query/index.js';
 import { endS, withQueryDataset } from './query-dataset.js';
 import { p50p95, percentile, turns } from './timing.js';
+import { ask } from '../test/support/query-api-client.js';
 
 const flows = Number(process.argv[2] ?? 10_000_000);
 const hours = Number(process.argv[3] ?? 1);
@@ -290,28 +291,18 @@ const cases: Case[] = [
 await withQueryDataset(flows, hours, async (warehouse) => {
   const recording = new Recording(warehouse);
   const api = createQueryApi(recording);
-  const ask = async (query: string): Promise<Row> => {
-    const response = await api.fetch('http://localhost/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query }),
-    });
-    const body = (await response.json()) as { data: Row; errors?: unknown };
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  };
   const header = `${'query'.padEnd(40)} ${'GraphQL p50/p95'.padStart(17)} ${'generated'.padStart(17)} ${'hand'.padStart(17)}  GraphQL/hand generated/hand`;
   console.log(`\n${runs} runs each after one warm-up, ms\n${header}`);
   for (const c of cases) {
     recording.reads = [];
-    const data = await ask(c.graphql);
+    const data = await ask<Row>(api, c.graphql);
     const reads = [...recording.reads];
     const { hand } = c;
     const handRows = await warehouse.query<Row>(hand.sql);
     const compared = (c.compared ?? ((d) => d))(data);
     assert.deepEqual(hand.answer(handRows), compared, `${c.label}: answers differ`);
     const [graphql, generated, handTime] = (await turns(runs, [
-      () => ask(c.graphql),
+      () => ask(api, c.graphql),
       async () => {
         for (const r of reads) await warehouse.query(r.sql, r.params, r.settings);
       },

@@ -18,6 +18,7 @@ import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../query/index.js';
 import { createRng, type Rng } from '../simulator/index.js';
 import { percentile } from './timing.js';
+import { ask } from '../test/support/query-api-client.js';
 
 const events = Number(process.argv[2] ?? 50_000);
 const vrfs = Number(process.argv[3] ?? 4);
@@ -99,17 +100,6 @@ async function store(warehouse: ChdbWarehouse): Promise<void> {
   console.log(
     `stored ${records.length} route events in ${vrfs} VRFs in ${Math.round(performance.now() - started)} ms`,
   );
-}
-
-async function ask<T>(api: QueryApi, query: string): Promise<T> {
-  const response = await api.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await response.json()) as { data: T; errors?: unknown };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
 }
 
 /** Median and slowest of `runs` answers, after one warm-up; `size` tells what came back. */

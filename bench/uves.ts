@@ -14,6 +14,7 @@ import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../query/index.js';
 import { busMessage } from '../harness/bus-records.js';
 import { median } from './timing.js';
+import { ask } from '../test/support/query-api-client.js';
 
 const uves = Number(process.argv[2] ?? 5000);
 const generators = Number(process.argv[3] ?? 8);
@@ -38,13 +39,7 @@ function part(i: number, g: number): object {
 async function medianMs(api: QueryApi, query: string): Promise<number> {
   const once = async () => {
     const started = performance.now();
-    const response = await api.fetch('http://localhost/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query }),
-    });
-    const body = (await response.json()) as { errors?: unknown };
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
+    await ask(api, query);
     return performance.now() - started;
   };
   await once();
