@@ -22,7 +22,7 @@ import { AckStatus, UveUpdateSchema } from '../common/proto.js';
 import { startPipelineProcess } from '../harness/pipeline-process.js';
 import { until } from '../harness/wait.js';
 import { uve } from '../simulator/fabric/state/uves/uve.js';
-import { openPublishStream } from '../test/support/publish-stream.js';
+import { openPublishStream } from '../harness/publish-stream.js';
 import { percentile } from './timing.js';
 
 const rates = (process.argv[2] ?? '100,1000').split(',').map(Number);

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChdbWarehouse } from '../common/warehouse/chdb.js';
-import { serveClickHouseHttp } from '../test/support/clickhouse-http.js';
+import { serveClickHouseHttp } from '../harness/clickhouse-http.js';
 import { percentile } from './timing.js';
 
 const millions = Number(process.argv[2] ?? 600);

@@ -15,7 +15,7 @@ import { createQueryApi } from '../query/index.js';
 import { chooseInterfaceTable } from '../common/sql/interfaces.js';
 import { parseRange } from '../query/shared/time.js';
 import { percentile } from './timing.js';
-import { ask as graphql } from '../test/support/query-api-client.js';
+import { ask as graphql } from '../harness/query-api-client.js';
 
 const samples = Number(process.argv[2] ?? 200_000);
 const interfaces = Number(process.argv[3] ?? 200);

@@ -15,7 +15,7 @@ import type { QueryParams, QuerySettings, Warehouse } from '../common/warehouse/
 import { createQueryApi } from '../query/index.js';
 import { endS, withQueryDataset } from './query-dataset.js';
 import { p50p95, percentile, turns } from './timing.js';
-import { ask } from '../test/support/query-api-client.js';
+import { ask } from '../harness/query-api-client.js';
 
 const flows = Number(process.argv[2] ?? 10_000_000);
 const hours = Number(process.argv[3] ?? 1);

@@ -18,7 +18,7 @@ import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../query/index.js';
 import { createRng, type Rng } from '../simulator/index.js';
 import { percentile } from './timing.js';
-import { ask } from '../test/support/query-api-client.js';
+import { ask } from '../harness/query-api-client.js';
 
 const events = Number(process.argv[2] ?? 50_000);
 const vrfs = Number(process.argv[3] ?? 4);

@@ -14,7 +14,7 @@ import { ChdbWarehouse } from '../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../query/index.js';
 import { busMessage } from '../harness/bus-records.js';
 import { median } from './timing.js';
-import { ask } from '../test/support/query-api-client.js';
+import { ask } from '../harness/query-api-client.js';
 
 const uves = Number(process.argv[2] ?? 5000);
 const generators = Number(process.argv[3] ?? 8);

@@ -17,7 +17,7 @@ import {
   type Dashboard,
   type Panel,
 } from '../../harness/dashboards.js';
-import { startPipelineWithClickHouseHttp } from '../support/clickhouse-http.js';
+import { startPipelineWithClickHouseHttp } from '../../harness/clickhouse-http.js';
 import { expandPanelSql, type VariableState } from '../../harness/grafana-macros.js';
 
 /**

@@ -11,7 +11,7 @@ import { graphql, startPipelineProcess, type PipelineProcess } from '../../harne
 import { suiteNeeds } from '../../harness/system-tools.js';
 import { readUntil } from '../../harness/wait.js';
 import { buildFabricState, buildTopology, planEvents } from '../../simulator/index.js';
-import { publishUves, type PublishStream } from '../support/publish-stream.js';
+import { publishUves, type PublishStream } from '../../harness/publish-stream.js';
 
 const BGP = 'system-defined-bgp-connectivity';
 const NODE_STATUS = 'system-defined-node-status';

@@ -10,7 +10,7 @@ import { startModernClickHouse, type ClickHouseServer } from '../../harness/clic
 import { kafkaTools, startKafka, type KafkaBroker } from '../../harness/kafka.js';
 import { cleanUp, runTool } from '../../harness/child-processes.js';
 import { graphql, startPipelineProcess, type PipelineProcess } from '../../harness/pipeline-process.js';
-import { openPublishStream } from '../support/publish-stream.js';
+import { openPublishStream } from '../../harness/publish-stream.js';
 import { needTools, suiteNeeds, tools } from '../../harness/system-tools.js';
 import { readUntil } from '../../harness/wait.js';
 import { podNetworkInBytesQuery, vnPart, type PodNetworkAnswer } from '../support/uve-fixtures.js';

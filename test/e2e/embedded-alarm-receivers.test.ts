@@ -13,7 +13,7 @@ import { freePort } from '../../harness/kafka.js';
 import { graphqlRaw, startPipelineProcess, type PipelineProcess } from '../../harness/pipeline-process.js';
 import { readUntil } from '../../harness/wait.js';
 import { buildFabricState, buildTopology, planEvents } from '../../simulator/index.js';
-import { publishUves, type PublishStream } from '../support/publish-stream.js';
+import { publishUves, type PublishStream } from '../../harness/publish-stream.js';
 
 const BGP = 'system-defined-bgp-connectivity';
 const SECRET = 'the-run-time-receivers-secret';

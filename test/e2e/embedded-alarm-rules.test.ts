@@ -13,7 +13,7 @@ import {
 } from '../../harness/pipeline-process.js';
 import { pipelineDrained, readUntil } from '../../harness/wait.js';
 import { buildFabricState, buildTopology, planEvents } from '../../simulator/index.js';
-import { publishUves, type PublishStream } from '../support/publish-stream.js';
+import { publishUves, type PublishStream } from '../../harness/publish-stream.js';
 
 const CUSTOM = 'default-global-system-config:vrouter-control-ip';
 const BGP = 'default-global-system-config:system-defined-bgp-connectivity';

@@ -13,7 +13,7 @@ import {
   type PipelineProcess,
 } from '../../harness/pipeline-process.js';
 import { buildFabricState, buildTopology, planEvents } from '../../simulator/index.js';
-import { publishUves, type PublishStream } from '../support/publish-stream.js';
+import { publishUves, type PublishStream } from '../../harness/publish-stream.js';
 
 const BGP = 'system-defined-bgp-connectivity';
 const NODE_STATUS = 'system-defined-node-status';

@@ -11,7 +11,10 @@ import { simulate, type SimulationReport, type Totals } from '../../simulator/in
 import type { PipelineProcess } from '../../harness/pipeline-process.js';
 import { needTools, tools } from '../../harness/system-tools.js';
 import { pipelineDrained } from '../../harness/wait.js';
-import { startPipelineWithClickHouseHttp, type ClickHouseHttpEndpoint } from '../support/clickhouse-http.js';
+import {
+  startPipelineWithClickHouseHttp,
+  type ClickHouseHttpEndpoint,
+} from '../../harness/clickhouse-http.js';
 
 const run = promisify(execFile);
 const goClient = fileURLToPath(new URL('../../../test/go/clickhouse-http-client', import.meta.url));

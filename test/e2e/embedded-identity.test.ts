@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { cleanUp } from '../../harness/child-processes.js';
 import { graphql, startPipelineProcess, type PipelineProcess } from '../../harness/pipeline-process.js';
-import { openPublishStream, type PublishStream } from '../support/publish-stream.js';
+import { openPublishStream, type PublishStream } from '../../harness/publish-stream.js';
 import { pipelineDrained } from '../../harness/wait.js';
 
 const victim = 'compute-1:Compute:contrail-vrouter-agent:0';

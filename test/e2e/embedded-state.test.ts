@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { AckStatus } from '../../common/proto.js';
 import { cleanUp } from '../../harness/child-processes.js';
 import { graphql, startPipelineProcess, type PipelineProcess } from '../../harness/pipeline-process.js';
-import { openPublishStream, type PublishStream } from '../support/publish-stream.js';
+import { openPublishStream, type PublishStream } from '../../harness/publish-stream.js';
 import {
   podNetwork,
   podNetworkInBytesQuery,

@@ -9,7 +9,7 @@ import { cleanUp, killedOnExit, stopChild } from '../../harness/child-processes.
 import { freePort } from '../../harness/kafka.js';
 import { graphql, startPipelineProcess, type PipelineProcess } from '../../harness/pipeline-process.js';
 import { pipelineDrained, until } from '../../harness/wait.js';
-import { openPublishStream, type PublishStream } from '../support/publish-stream.js';
+import { openPublishStream, type PublishStream } from '../../harness/publish-stream.js';
 import { pausedSse, sseSubscribe, wsSubscribe, type HeldSubscription } from '../support/subscriptions.js';
 
 const cli = fileURLToPath(new URL('../../bin/fabricscope.cjs', import.meta.url));

@@ -15,7 +15,7 @@ import { parseThresholdRule, type ThresholdRule } from '../../../common/model/al
 import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../../query/index.js';
-import { ask as askApi } from '../../support/query-api-client.js';
+import { ask as askApi } from '../../../harness/query-api-client.js';
 
 const examples = fileURLToPath(new URL('../../../../deploy/threshold-rules/', import.meta.url));
 const example = (file: string): ThresholdRule =>

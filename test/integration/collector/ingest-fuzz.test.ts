@@ -33,7 +33,7 @@ import type { Warehouse } from '../../../common/warehouse/warehouse.js';
 import { createRng, type Rng } from '../../../simulator/fabric/random.js';
 import * as writer from '../../../writer/index.js';
 import { cleanUp } from '../../../harness/child-processes.js';
-import { openPublishStream, type PublishStream } from '../../support/publish-stream.js';
+import { openPublishStream, type PublishStream } from '../../../harness/publish-stream.js';
 import { rawLen, rawVarint } from '../../support/raw-protobuf.js';
 import { recordKind, recordKinds, type RecordKind } from '../../support/record-kinds.js';
 import { mutate } from '../../support/wire-mutations.js';

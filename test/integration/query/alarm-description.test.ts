@@ -9,7 +9,7 @@ import { BUILTIN_RULES } from '../../../common/model/alarm-rules/builtin/index.j
 import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../../query/index.js';
-import { ask } from '../../support/query-api-client.js';
+import { ask } from '../../../harness/query-api-client.js';
 
 const CUSTOM = 'default-global-system-config:vrouter-control-ip';
 const PROCESS_STATUS = 'default-global-system-config:system-defined-process-status';

@@ -8,7 +8,7 @@ import { AlarmStore } from '../../../alarms/store.js';
 import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../../query/index.js';
-import { ask } from '../../support/query-api-client.js';
+import { ask } from '../../../harness/query-api-client.js';
 
 interface Page {
   alarmHistory: {

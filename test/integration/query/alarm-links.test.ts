@@ -13,7 +13,7 @@ import { busMessage } from '../../../harness/bus-records.js';
 import { createQueryApi, type QueryApi } from '../../../query/index.js';
 import { BatchWriter } from '../../../writer/batch-writer.js';
 import { writerRoute } from '../../../writer/routes.js';
-import { ask as askApi, post } from '../../support/query-api-client.js';
+import { ask as askApi, post } from '../../../harness/query-api-client.js';
 
 const AT = Date.now() - 60e3;
 const VMI = '0a000000-0000-4000-8000-00000000000a';

@@ -9,7 +9,7 @@ import { ClickHouseWarehouse } from '../../../common/warehouse/clickhouse.js';
 import { exceptionReply } from '../../../query/clickhouse-http/exceptions.js';
 import { startClickHouseHttp } from '../../../query/clickhouse-http/server.js';
 import { defaultQueryConfig } from '../../../query/index.js';
-import { serveClickHouseHttp } from '../../support/clickhouse-http.js';
+import { serveClickHouseHttp } from '../../../harness/clickhouse-http.js';
 import { nativeForClient } from '../../../query/clickhouse-http/native.js';
 
 /** One expression of each type the engine may send, varying by row (`number`), some rows empty or NULL. */

@@ -8,7 +8,7 @@ import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../../query/index.js';
 import { BatchWriter } from '../../../writer/batch-writer.js';
 import { writerRoute } from '../../../writer/routes.js';
-import { ask, post } from '../../support/query-api-client.js';
+import { ask, post } from '../../../harness/query-api-client.js';
 import { poisonedFlowBatch } from '../writer/poison.js';
 
 const generator = 'compute-1:Compute:contrail-vrouter-agent:0';

@@ -7,7 +7,7 @@ import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../../query/index.js';
 import { createRng } from '../../../simulator/fabric/random.js';
-import { ask as askApi, post } from '../../support/query-api-client.js';
+import { ask as askApi, post } from '../../../harness/query-api-client.js';
 import { randomFilter } from '../../support/random-flow-filters.js';
 
 /**

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../../query/index.js';
-import { ask as askApi } from '../../support/query-api-client.js';
+import { ask as askApi } from '../../../harness/query-api-client.js';
 
 /** A known set: 60 IPv4 flows from 10.0.0.0/26 over 3 minutes, 20 IPv6 flows, each 100 bytes. */
 const start = Math.floor(Date.now() / 60e3) * 60 - 600;

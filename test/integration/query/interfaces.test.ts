@@ -8,7 +8,7 @@ import { writerRoute } from '../../../writer/routes.js';
 import { migrate } from '../../../common/schema/migrate.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../../query/index.js';
-import { post as postApi } from '../../support/query-api-client.js';
+import { post as postApi } from '../../../harness/query-api-client.js';
 import { chooseInterfaceTable } from '../../../common/sql/interfaces.js';
 import { busMessage } from '../../../harness/bus-records.js';
 

@@ -11,7 +11,7 @@ import { busMessage } from '../../../harness/bus-records.js';
 import { createQueryApi } from '../../../query/index.js';
 import { BatchWriter } from '../../../writer/batch-writer.js';
 import { writerRoute } from '../../../writer/routes.js';
-import { ask, post } from '../../support/query-api-client.js';
+import { ask, post } from '../../../harness/query-api-client.js';
 
 const nowUs = Date.now() * 1000;
 

@@ -12,7 +12,7 @@ import { snapshotPass, snapshotRoutes } from '../../../common/schema/snapshots.j
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../../query/index.js';
 import { busMessage } from '../../../harness/bus-records.js';
-import { ask as askApi, post as postApi } from '../../support/query-api-client.js';
+import { ask as askApi, post as postApi } from '../../../harness/query-api-client.js';
 
 const ADD = 1;
 const DELETE = 2;

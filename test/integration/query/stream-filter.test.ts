@@ -11,7 +11,7 @@ import { createQueryApi, type QueryApi } from '../../../query/index.js';
 import { flowPredicate } from '../../../query/streams/flow-predicate.js';
 import { createRng } from '../../../simulator/fabric/random.js';
 import { randomFilter } from '../../support/random-flow-filters.js';
-import { ask as askApi, post } from '../../support/query-api-client.js';
+import { ask as askApi, post } from '../../../harness/query-api-client.js';
 
 /**
  * The live streams' in-memory filter against the flows query's SQL, on the same stored records: for

@@ -10,7 +10,7 @@ import { migrate } from '../../../common/schema/migrate.js';
 import { snapshotPass } from '../../../common/schema/snapshots.js';
 import { ChdbWarehouse } from '../../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../../query/index.js';
-import { ask as askApi, post } from '../../support/query-api-client.js';
+import { ask as askApi, post } from '../../../harness/query-api-client.js';
 import { busMessage } from '../../../harness/bus-records.js';
 import { webInterface } from '../../support/uve-fixtures.js';
 

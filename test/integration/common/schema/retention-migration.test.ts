@@ -8,7 +8,7 @@ import { migrations } from '../../../../common/schema/migrations.js';
 import { snapshotPass } from '../../../../common/schema/snapshots.js';
 import { ChdbWarehouse } from '../../../../common/warehouse/chdb.js';
 import { createQueryApi, type QueryApi } from '../../../../query/index.js';
-import { ask } from '../../../support/query-api-client.js';
+import { ask } from '../../../../harness/query-api-client.js';
 
 /**
  * A warehouse deployed at migration 3 holds route and generator events with no TTL, some older than

@@ -13,7 +13,7 @@ import {
   type PayloadKind,
   type PublishResponse,
   type UveUpdate,
-} from '../../common/proto.js';
+} from '../common/proto.js';
 
 /**
  * A hand-driven Publish stream: one generator's session, each batch awaited for its ack. Bounded, so a

@@ -1,8 +1,8 @@
-import type { Warehouse } from '../../common/warehouse/warehouse.js';
-import { freePort } from '../../harness/kafka.js';
-import { startPipelineProcess, type PipelineProcess } from '../../harness/pipeline-process.js';
-import { startClickHouseHttp } from '../../query/clickhouse-http/server.js';
-import { defaultQueryConfig, type QueryConfig } from '../../query/index.js';
+import type { Warehouse } from '../common/warehouse/warehouse.js';
+import { freePort } from './kafka.js';
+import { startPipelineProcess, type PipelineProcess } from './pipeline-process.js';
+import { startClickHouseHttp } from '../query/clickhouse-http/server.js';
+import { defaultQueryConfig, type QueryConfig } from '../query/index.js';
 
 /** Where a ClickHouse client reaches the endpoint, and as whom. */
 export interface ClickHouseHttpEndpoint {

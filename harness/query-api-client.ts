@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { QueryApi } from '../../query/index.js';
+import type { QueryApi } from '../query/index.js';
 
 export interface GraphqlBody {
   data?: Record<string, unknown>;
