@@ -1,5 +1,6 @@
-import { isObject, parseJson } from '../../common/model/alarm-rules/json.js';
+import { isObject } from '../../common/model/alarm-rules/json.js';
 import type { Operation } from '../../common/model/alarm-rules/types.js';
+import { jsonOfText } from './json-texts.js';
 
 /**
  * One comparison, with the semantics of TF alarm-gen's `_compare_operand_vals` (alarmgen.py):
@@ -47,7 +48,7 @@ export function compare(left: unknown, right: unknown, operation: Operation): bo
 /** A string that parses as JSON is that JSON; a missing value is null. */
 function decoded(value: unknown): unknown {
   if (typeof value === 'string') {
-    const parsed = parseJson(value);
+    const parsed = jsonOfText(value);
     return parsed === undefined ? value : parsed;
   }
   return value ?? null;

@@ -1,4 +1,5 @@
-import { isObject, parseJson } from '../../common/model/alarm-rules/json.js';
+import { isObject } from '../../common/model/alarm-rules/json.js';
+import { jsonOfText } from './json-texts.js';
 
 /**
  * Operand paths over a UVE, with the semantics of TF alarm-gen (contrail-opserver/alarmgen.py,
@@ -51,7 +52,7 @@ function walk(node: unknown, path: readonly string[], trail: Step[], out: Resolv
     node.forEach((item) => walk(item, path, [...trail, { kind: 'item', value: item }], out));
     return true;
   }
-  if (typeof node === 'string') return walk(parseJson(node), path, trail, out);
+  if (typeof node === 'string') return walk(jsonOfText(node), path, trail, out);
   if (!isObject(node)) {
     out.push({ value: null, complete: false, trail });
     return false;

@@ -1,4 +1,5 @@
-import { isObject, parseJson } from '../../common/model/alarm-rules/json.js';
+import { isObject } from '../../common/model/alarm-rules/json.js';
+import { jsonOfText } from './json-texts.js';
 
 /**
  * A value as TF alarm-gen reports it in a match (`_get_json_value` in alarmgen.py): a string that
@@ -7,7 +8,7 @@ import { isObject, parseJson } from '../../common/model/alarm-rules/json.js';
  * TF, not `["a","b"]`. A missing value is `null`.
  */
 export function reportJson(value: unknown): string {
-  if (typeof value === 'string' && parseJson(value) !== undefined) return value;
+  if (typeof value === 'string' && jsonOfText(value) !== undefined) return value;
   return dumps(value ?? null);
 }
 

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { acknowledgementMessage, ruleChangeMessage } from '../../../common/bus/alarm-commands.js';
-import { AlarmCommandSchema, encode, GeneratorEventType } from '../../../common/proto.js';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import {
+  AlarmCommandSchema,
+  AlarmInputSchema,
+  BusBatchSchema,
+  encode,
+  GeneratorEventType,
+  type BusBatch,
+} from '../../../common/proto.js';
 import { busMessage } from '../../../harness/bus-records.js';
 import { readAlarmInput, routeUves, routeWithdrawals } from '../../../alarms/bus-records.js';
 
@@ -35,6 +43,19 @@ describe("the alarm engine's bus records: the collector's batches routed by UVE"
         ['vn1', A, 1000, { in_bytes: 3 }],
       ],
     );
+  });
+
+  it('passes a batch of one UVE on in the bytes it came in, framed as the AlarmInput it is', () => {
+    const batch = busMessage('uves', { generator: A, seq: 8, receivedAt: 2000 }, [
+      uve('virtual-network', 'vn1', 1),
+      uve('virtual-network', 'vn1', 2),
+    ]);
+    const [routed, ...more] = routeUves(batch);
+    assert.equal(more.length, 0);
+    assert.equal(routed!.key, 'virtual-network:vn1');
+    const { input } = fromBinary(AlarmInputSchema, routed!.value);
+    assert.equal(input.case, 'uves');
+    assert.deepEqual(Buffer.from(toBinary(BusBatchSchema, input.value as BusBatch)), batch.value);
   });
 
   it('carries only withdrawals of a generator batch, and nothing for one without any', () => {
