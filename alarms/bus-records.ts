@@ -1,21 +1,23 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { alarmCommandOf, type AlarmCommand } from '../common/bus/alarm-commands.js';
 import type { BusMessage } from '../common/bus/bus.js';
-import { decodeBusBatch, encodeBusBatch } from '../common/bus/envelope.js';
+import { decodeBusBatch, encodeBusBatch, type BatchId } from '../common/bus/envelope.js';
 import { FabricError } from '../common/errors.js';
 import { uvePartOf } from '../common/model/uve-parts.js';
 import {
+  AlarmCommandSchema,
   AlarmInputSchema,
+  BusBatchSchema,
   encode,
   GeneratorEventBatchSchema,
   GeneratorEventType,
-  UveUpdateSchema,
   wireTag,
   type BusBatch,
   type BusPayloadKind,
 } from '../common/proto.js';
 import { forEachRecord, frameRecords } from '../common/wire/frames.js';
 import { WireReader } from '../common/wire/reader.js';
+import { readUveRecord, uveIdentityOf } from '../common/wire/uve-update.js';
 import { putVarint, varintSize } from '../common/wire/writer.js';
 import { uveKey, type UveChange } from './uve-state.js';
 
@@ -40,6 +42,13 @@ export type AlarmInput =
   | { kind: 'withdrawals'; withdrawals: Withdrawal[] }
   | { kind: 'command'; command: AlarmCommand };
 
+/** AlarmInput's fields, one per input. */
+const INPUT = {
+  uves: wireTag(AlarmInputSchema.field.uves),
+  withdrawals: wireTag(AlarmInputSchema.field.withdrawals),
+  command: wireTag(AlarmInputSchema.field.command),
+};
+
 /**
  * A `uves` batch as `alarms` messages, one per UVE it has records of, keyed by it. Read on the wire:
  * only each record's type and name are decoded (the engine decodes the rest, once), and a batch of
@@ -51,7 +60,8 @@ export function routeUves(message: BusMessage): BusMessage[] {
   const { header, start, end } = payloadOf(message, 'uves');
   const byUve = new Map<string, [number, number][]>();
   forEachRecord(buf, start, end, (s, e) => {
-    const key = uveKeyOf(buf, s, e);
+    const { type, name } = uveIdentityOf(buf, s, e);
+    const key = uveKey(type, name);
     const records = byUve.get(key);
     if (records) records.push([s, e]);
     else byUve.set(key, [[s, e]]);
@@ -63,28 +73,10 @@ export function routeUves(message: BusMessage): BusMessage[] {
   }));
 }
 
-const UVE_TYPE = wireTag(UveUpdateSchema.field.type);
-const UVE_NAME = wireTag(UveUpdateSchema.field.name);
-
-/** The UVE key of a record (UveUpdate) at buf[start, end); as decoding it would, the last value of a field counts. */
-function uveKeyOf(buf: Buffer, start: number, end: number): string {
-  const reader = new WireReader(buf, start, end);
-  let [type, name] = ['', ''];
-  while (!reader.done()) {
-    const tag = reader.tag();
-    if (tag === UVE_TYPE) type = reader.string();
-    else if (tag === UVE_NAME) name = reader.string();
-    else reader.skip(tag & 7);
-  }
-  return uveKey(type, name);
-}
-
-const ALARM_INPUT_UVES = wireTag(AlarmInputSchema.field.uves);
-
 /** An AlarmInput whose `uves` is the BusBatch `batch` (its bytes, framed). */
 function alarmInputOf(batch: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(varintSize(ALARM_INPUT_UVES) + varintSize(batch.length) + batch.length);
-  const pos = putVarint(out, putVarint(out, 0, ALARM_INPUT_UVES), batch.length);
+  const out = Buffer.allocUnsafe(varintSize(INPUT.uves) + varintSize(batch.length) + batch.length);
+  const pos = putVarint(out, putVarint(out, 0, INPUT.uves), batch.length);
   batch.copy(out, pos);
   return out;
 }
@@ -116,29 +108,48 @@ export function routeWithdrawals(message: BusMessage): BusMessage[] {
   ];
 }
 
+/** An `alarms` message, read on the wire: UVE records as the engine uses them (common/wire/uve-update.ts). */
 export function readAlarmInput(message: BusMessage): AlarmInput {
-  const { input } = fromBinary(AlarmInputSchema, message.value);
-  switch (input.case) {
-    case 'uves':
-      return { kind: 'uves', changes: uveChangesOf(input.value, message.key) };
-    case 'withdrawals':
-      return { kind: 'withdrawals', withdrawals: withdrawalsOf(input.value, message.key) };
-    case 'command':
-      return { kind: 'command', command: alarmCommandOf(input.value, message.key) };
+  const { value, key } = message;
+  // A oneof: its last field on the wire is the one set.
+  const reader = new WireReader(value);
+  let input: { tag: number; bytes: Buffer } | undefined;
+  while (!reader.done()) {
+    const tag = reader.tag();
+    if (tag === INPUT.uves || tag === INPUT.withdrawals || tag === INPUT.command) {
+      const [start, end] = reader.lengthDelimited();
+      input = { tag, bytes: value.subarray(start, end) };
+    } else reader.skip(tag & 7);
+  }
+  switch (input?.tag) {
+    case INPUT.uves:
+      return { kind: 'uves', changes: uveChangesOf(input.bytes, key) };
+    case INPUT.withdrawals:
+      return {
+        kind: 'withdrawals',
+        withdrawals: withdrawalsOf(fromBinary(BusBatchSchema, input.bytes), key),
+      };
+    case INPUT.command:
+      return { kind: 'command', command: alarmCommandOf(fromBinary(AlarmCommandSchema, input.bytes), key) };
     default:
-      throw new FabricError('INVALID_ARGUMENT', `alarms message ${message.key} carries no known input`);
+      throw new FabricError('INVALID_ARGUMENT', `alarms message ${key} carries no known input`);
   }
 }
 
-function uveChangesOf(batch: BusBatch, key: string): UveChange[] {
-  if (batch.payload.case !== 'uves') throw notCarrying(batch, key, 'uves');
-  const receivedAt = Number(batch.receivedAt);
-  return batch.payload.value.records.map((record) => ({
-    type: record.type,
-    name: record.name,
-    deleted: record.deleted,
-    part: uvePartOf(batch.generator, record, receivedAt),
-  }));
+function uveChangesOf(batch: Buffer, key: string): UveChange[] {
+  const { header, kind, start, end } = decodeBusBatch(batch);
+  if (kind !== 'uves') throw notCarrying(header, key, 'uves');
+  const changes: UveChange[] = [];
+  forEachRecord(batch, start, end, (s, e) => {
+    const record = readUveRecord(batch, s, e);
+    changes.push({
+      type: record.type,
+      name: record.name,
+      deleted: record.deleted,
+      part: uvePartOf(header.generator, record, header.receivedAt),
+    });
+  });
+  return changes;
 }
 
 function withdrawalsOf(batch: BusBatch, key: string): Withdrawal[] {
@@ -148,7 +159,7 @@ function withdrawalsOf(batch: BusBatch, key: string): Withdrawal[] {
     .map((event) => ({ generator: event.generator, time: Number(event.time) }));
 }
 
-const notCarrying = (batch: BusBatch, key: string, what: string): FabricError =>
+const notCarrying = (batch: BatchId | BusBatch, key: string, what: string): FabricError =>
   new FabricError(
     'INVALID_ARGUMENT',
     `alarms message ${key}: batch ${batch.generator}/${batch.epoch}/${batch.seq} carries no ${what}`,

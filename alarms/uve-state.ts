@@ -1,4 +1,4 @@
-import { aggregateUve, type AggregatedUve, type UvePart } from '../common/model/uve-aggregate.js';
+import { aggregateUve, compare, type AggregatedUve, type UvePart } from '../common/model/uve-aggregate.js';
 
 /** A UVE's identity as the engine keys it: `type:name` (a type has no ':', the collector checks). */
 export const uveKey = (type: string, name: string): string => `${type}:${name}`;
@@ -53,6 +53,12 @@ export class UveState {
    * restart. A deletion is forgotten with its part; this keeps it from coming back.
    */
   private readonly floor = new Map<string, number>();
+  /**
+   * UVE key → struct → its aggregated attributes, until a part of that struct changes: a change
+   * touches one struct of a UVE (a vRouter's NodeStatus), and its other structs (the large
+   * VrouterAgent, …) need not be combined again at every evaluation.
+   */
+  private readonly structs = new Map<string, Map<string, Record<string, unknown>>>();
 
   /**
    * The state the warehouse holds: the newest part of each (UVE, struct, generator) that is not a
@@ -107,7 +113,13 @@ export class UveState {
   /** The UVE aggregated as the query API shows it; the empty UVE when it has no live part. */
   aggregated(key: string): AggregatedUve {
     const parts = this.uves.get(key);
-    return parts === undefined ? {} : aggregateUve([...parts.values()]);
+    if (parts === undefined) return {};
+    let structs = this.structs.get(key);
+    if (structs === undefined) this.structs.set(key, (structs = new Map()));
+    const known = structs;
+    const stale = [...parts.values()].filter((part) => !known.has(part.struct));
+    for (const [struct, attributes] of Object.entries(aggregateUve(stale))) structs.set(struct, attributes);
+    return Object.fromEntries([...structs].sort(([a], [b]) => compare(a, b)));
   }
 
   keys(): IterableIterator<string> {
@@ -118,6 +130,7 @@ export class UveState {
     const parts = this.uves.get(key) ?? new Map<string, UvePart>();
     parts.set(partId(part), part);
     this.uves.set(key, parts);
+    this.structs.get(key)?.delete(part.struct);
     const keys = this.byGenerator.get(part.generator) ?? new Set<string>();
     keys.add(key);
     this.byGenerator.set(part.generator, keys);
@@ -127,12 +140,16 @@ export class UveState {
     const parts = this.uves.get(key);
     if (parts === undefined) return;
     parts.delete(partId(part));
+    this.structs.get(key)?.delete(part.struct);
     if (![...parts.values()].some((p) => p.generator === part.generator)) {
       const keys = this.byGenerator.get(part.generator);
       keys?.delete(key);
       if (keys?.size === 0) this.byGenerator.delete(part.generator);
     }
-    if (parts.size === 0) this.uves.delete(key);
+    if (parts.size === 0) {
+      this.uves.delete(key);
+      this.structs.delete(key);
+    }
   }
 }
 

@@ -83,8 +83,8 @@ function groupByStruct(parts: readonly UvePart[]): [string, UvePart[]][] {
     ]);
 }
 
-// Code-unit order, not localeCompare, so the result does not depend on the host's locale.
-function compare(a: string, b: string): number {
+/** Code-unit order, not localeCompare, so the result does not depend on the host's locale. */
+export function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

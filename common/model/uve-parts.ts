@@ -1,4 +1,5 @@
-import { AggType, type UveUpdate } from '../proto.js';
+import { AggType } from '../proto.js';
+import type { UveRecord } from '../wire/uve-update.js';
 import type { AttributeAggregation, UvePart } from './uve-aggregate.js';
 
 const AGG: Record<AggType, AttributeAggregation['agg']> = {
@@ -9,12 +10,16 @@ const AGG: Record<AggType, AttributeAggregation['agg']> = {
 };
 
 /**
- * A UVE record of the contract (records.proto UveUpdate) as the part of its UVE that `generator`
+ * A UVE record of the contract (records.proto UveUpdate, decoded or read on the wire) as the part of its UVE that `generator`
  * holds, at `timeUs`: where a consumer reads UVEs from the bus rather than from the warehouse. A
  * deletion may carry no attributes (they are then empty); a live record always has a JSON object,
  * which the collector checked.
  */
-export function uvePartOf(generator: string, record: UveUpdate, timeUs: number): UvePart {
+export function uvePartOf(
+  generator: string,
+  record: Pick<UveRecord, 'structType' | 'attributesJson' | 'aggregation'>,
+  timeUs: number,
+): UvePart {
   return {
     generator,
     struct: record.structType,

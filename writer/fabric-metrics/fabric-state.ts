@@ -1,4 +1,5 @@
-import { GeneratorEventType, type GeneratorEvent, type UveUpdate } from '../../common/proto.js';
+import { GeneratorEventType, type GeneratorEvent } from '../../common/proto.js';
+import type { UveRecord } from '../../common/wire/uve-update.js';
 import type { EntityGauge } from './series.js';
 
 /** The gauges the fabric's state sets, one per metric. */
@@ -77,7 +78,7 @@ export class FabricState {
 
   constructor(private readonly gauges: StateGauges) {}
 
-  uve(generator: string, receivedAt: number, uve: UveUpdate): void {
+  uve(generator: string, receivedAt: number, uve: UveRecord): void {
     const fields = readers[uve.type]?.[uve.structType];
     if (!fields) return;
     const node = this.node(uve.type, uve.name, generator);

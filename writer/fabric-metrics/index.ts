@@ -5,9 +5,9 @@ import type { BusBatchHeader } from '../../common/bus/envelope.js';
 import { errorMessage } from '../../common/errors.js';
 import { logger, rateLimited } from '../../common/log.js';
 import { registry as processRegistry } from '../../common/metrics.js';
-import { GeneratorEventSchema, UveUpdateSchema } from '../../common/proto.js';
+import { GeneratorEventSchema } from '../../common/proto.js';
 import { forEachRecord } from '../../common/wire/frames.js';
-import { WireReader, WireType } from '../../common/wire/reader.js';
+import { readUveRecord, uveIdentityOf } from '../../common/wire/uve-update.js';
 import type { LabelContexts } from './config.js';
 import { FabricState, readsStruct, type StateGauges } from './fabric-state.js';
 import { flowGroups } from './flows.js';
@@ -145,12 +145,9 @@ export class FabricMetrics {
       }
     } else if (topic === 'uves') {
       forEachRecord(value, start, end, (s, e) => {
-        if (!readsStruct(...uveKind(value, s, e))) return;
-        this.state.uve(
-          header.generator,
-          header.receivedAt,
-          fromBinary(UveUpdateSchema, value.subarray(s, e)),
-        );
+        const { type, structType } = uveIdentityOf(value, s, e);
+        if (readsStruct(type, structType))
+          this.state.uve(header.generator, header.receivedAt, readUveRecord(value, s, e));
       });
     } else if (topic === 'generators') {
       forEachRecord(value, start, end, (s, e) =>
@@ -158,21 +155,4 @@ export class FabricMetrics {
       );
     }
   }
-}
-
-const UVE_TYPE = UveUpdateSchema.field.type.number;
-const UVE_STRUCT = UveUpdateSchema.field.structType.number;
-
-/** A UveUpdate's type and struct type, read on the wire: most structs are of no gauge's concern. */
-function uveKind(buf: Buffer, start: number, end: number): [string, string] {
-  const r = new WireReader(buf, start, end);
-  let [type, struct] = ['', ''];
-  while (!r.done()) {
-    const tag = r.varint();
-    const field = tag >>> 3;
-    if ((tag & 7) === WireType.LEN && field === UVE_TYPE) type = r.string();
-    else if ((tag & 7) === WireType.LEN && field === UVE_STRUCT) struct = r.string();
-    else r.skip(tag & 7);
-  }
-  return [type, struct];
 }

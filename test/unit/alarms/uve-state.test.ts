@@ -123,4 +123,26 @@ describe('UVE state: the live parts of each UVE, as the warehouse keeps them', (
       'changed',
     );
   });
+
+  it('combines again only the structs whose parts changed, and shows every change of the others', () => {
+    const state = new UveState();
+    const status = (generator: string, time: number, state: string): UveChange => ({
+      ...update(generator, time, 0),
+      part: { generator, struct: 'NodeStatus', attributes: { state }, aggregation: {}, time },
+    });
+    state.apply(update(A, 10, 100));
+    state.apply(status(A, 10, 'Functional'));
+    const first = state.aggregated(VN);
+    assert.deepEqual(Object.keys(first), ['NodeStatus', 'UveVirtualNetworkAgent']);
+    state.apply(status(A, 20, 'Non-Functional'));
+    const second = state.aggregated(VN);
+    assert.equal(second['UveVirtualNetworkAgent'], first['UveVirtualNetworkAgent']);
+    assert.deepEqual(second['NodeStatus'], { state: 'Non-Functional' });
+    state.apply(update(B, 21, 20));
+    assert.equal(inBytes(state), 120);
+    state.apply({ ...status(A, 22, ''), deleted: true });
+    assert.deepEqual(Object.keys(state.aggregated(VN)), ['UveVirtualNetworkAgent']);
+    state.withdraw(B, 30);
+    assert.equal(inBytes(state), 100);
+  });
 });
