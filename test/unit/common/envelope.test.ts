@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeBusBatch, encodeBusBatch } from '../../../common/bus/envelope.js';
+import { decodeBusBatch, encodeBusBatch, encodeStamp } from '../../../common/bus/envelope.js';
 import { readRequest } from '../../../collector/requests.js';
 import { forEachRecord, frameRecords } from '../../../common/wire/frames.js';
-import { fromBinary } from '@bufbuild/protobuf';
+import { create, fromBinary } from '@bufbuild/protobuf';
 import {
+  BatchStampSchema,
   BusBatchSchema,
+  encode,
   encodeFields,
   FlowBatchSchema,
   FlowRecordSchema,
+  FlowRowSchema,
   PublishRequestSchema,
 } from '../../../common/proto.js';
 
@@ -53,5 +56,31 @@ describe('wire framing', () => {
     const { payload } = fromBinary(BusBatchSchema, bus);
     assert.equal(payload.case, 'flows');
     assert.deepEqual(payload.case === 'flows' && payload.value.records.map((r) => r.dport), [81, 83]);
+  });
+
+  it('writes the header as protobuf does, byte for byte, zero fields left out, in the batch and in each row stamp', () => {
+    const payload = encodeFields(FlowBatchSchema, { records: [record(1)] });
+    for (const header of [
+      { generator: 'g:Compute:m:0', epoch: 2 ** 40, seq: 7, receivedAt: 1_795_000_000_000_000 },
+      { generator: 'hôte-é:Compute:m:0', epoch: 1, seq: 0, receivedAt: 1 },
+      { generator: '', epoch: 0, seq: 0, receivedAt: 0 },
+    ]) {
+      const stamp = {
+        generator: header.generator,
+        epoch: BigInt(header.epoch),
+        seq: BigInt(header.seq),
+        receivedAt: BigInt(header.receivedAt),
+      };
+      const expected = encode(BusBatchSchema, {
+        ...stamp,
+        payload: { case: 'flows', value: { records: [] } },
+      });
+      const bus = encodeBusBatch(header, 'flows', payload);
+      // protobuf-es writes an empty payload message as its tag and a zero length: compare up to it.
+      assert.deepEqual(bus.subarray(0, expected.length - 2), expected.subarray(0, expected.length - 2));
+      assert.deepEqual(decodeBusBatch(bus).header, header);
+      const row = encodeStamp(header);
+      assert.deepEqual(fromBinary(FlowRowSchema, row).stamp, create(BatchStampSchema, stamp));
+    }
   });
 });
