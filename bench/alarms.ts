@@ -586,6 +586,13 @@ async function endToEnd(fabric: Fabric): Promise<void> {
       console.log(
         `  CPU: the pipeline ${cores(used.pipeline - before.pipeline)} cores, this process ${cores(used.bench - before.bench)} (${availableParallelism()} on the machine, load average ${loadavg()[0]!.toFixed(1)})`,
       );
+      console.log(
+        `  the pipeline's event loop delay p50 ${used.eventLoopDelayMs[0]} ms, p99 ${used.eventLoopDelayMs[1]} ms (what a ready callback waits for the JavaScript thread)`,
+      );
+      const appends = phaseQuantiles(before.appends, used.appends);
+      console.log(
+        `  bus log appends (write + fsync, every topic): ${appends.total}, p50 ≤ ${appends.under(0.5)} ms, p99 ≤ ${appends.under(0.99)} ms`,
+      );
       console.log(`  warehouse writes: ${writesBetween(before, used)}`);
       console.log(`  engine's received → stored histogram: ${engineLatency(before, used)}`);
     }
@@ -629,6 +636,10 @@ interface Usage {
   writes: Map<string, { count: number; seconds: number }>;
   /** The engine's latency histogram so far (received → stored, per alarm changed): bound (s) → count. */
   latency: Map<number, number>;
+  /** The bus log's appends so far (write and fsync, what an ack waits for), all topics: bound (s) → count. */
+  appends: Map<number, number>;
+  /** The pipeline's event loop delay since the previous full scrape (prom-client resets it): p50, p99 ms. */
+  eventLoopDelayMs: [number, number];
 }
 
 /** What the pipeline and this process have used so far. */
@@ -646,12 +657,38 @@ async function usage(httpUrl: string): Promise<Usage> {
     else write.count = Number(value);
     writes.set(name, write);
   }
-  const latency = new Map<number, number>();
-  for (const [, le, count] of metrics.matchAll(
-    /^fabricscope_alarms_latency_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm,
-  ))
-    latency.set(Number(le), Number(count));
-  return { pipeline: Number(pipeline), bench: (user + system) / 1e6, writes, latency };
+  const latency = buckets(metrics, /^fabricscope_alarms_latency_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm);
+  const appends = buckets(
+    metrics,
+    /^fabricscope_bus_log_append_duration_seconds_bucket\{le="([^"]+)",topic="\w+"\} (\S+)$/gm,
+  );
+  const delayMs = (p: string) =>
+    Math.round(
+      Number(new RegExp(`^fabricscope_nodejs_eventloop_lag_${p}_seconds (\\S+)$`, 'm').exec(metrics)?.[1]) *
+        1000,
+    );
+  const eventLoopDelayMs: [number, number] = [delayMs('p50'), delayMs('p99')];
+  const bench = (user + system) / 1e6;
+  return { pipeline: Number(pipeline), bench, writes, latency, appends, eventLoopDelayMs };
+}
+
+/** A histogram's cumulative buckets (`pattern` captures the bound and the count), summed over its labels. */
+function buckets(metrics: string, pattern: RegExp): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const [, le, count] of metrics.matchAll(pattern)) {
+    const bound = le === '+Inf' ? Infinity : Number(le);
+    counts.set(bound, (counts.get(bound) ?? 0) + Number(count));
+  }
+  return counts;
+}
+
+/** A histogram's counts over a phase, by bound: the bounds `p` of them fall under (ms). */
+function phaseQuantiles(before: Map<number, number>, after: Map<number, number>) {
+  const counts = [...after].map(([le, n]) => [le, n - (before.get(le) ?? 0)] as const);
+  const total = counts.at(-1)?.[1] ?? 0;
+  const within = (ms: number) => counts.find(([le]) => le * 1000 >= ms)![1];
+  const under = (q: number) => counts.find(([, n]) => n >= q * total)![0] * 1000;
+  return { total, within, under };
 }
 
 /**
@@ -660,11 +697,8 @@ async function usage(httpUrl: string): Promise<Usage> {
  * p99 < 200 ms is 99% within it), and the bounds p50 and p99 fall under.
  */
 function engineLatency(before: Usage, after: Usage): string {
-  const counts = [...after.latency].map(([le, n]) => [le, n - (before.latency.get(le) ?? 0)] as const);
-  const total = counts.at(-1)?.[1] ?? 0;
+  const { total, within, under } = phaseQuantiles(before.latency, after.latency);
   if (total === 0) return 'no alarm changed';
-  const within = (ms: number) => counts.find(([le]) => le * 1000 >= ms)![1];
-  const under = (q: number) => counts.find(([, n]) => n >= q * total)![0] * 1000;
   return `${total} alarms changed, ${((100 * within(200)) / total).toFixed(1)}% within 200 ms; p50 ≤ ${under(0.5)} ms, p99 ≤ ${under(0.99)} ms`;
 }
 
