@@ -660,7 +660,7 @@ async function usage(httpUrl: string): Promise<Usage> {
   const latency = buckets(metrics, /^fabricscope_alarms_latency_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm);
   const appends = buckets(
     metrics,
-    /^fabricscope_bus_log_append_duration_seconds_bucket\{le="([^"]+)",topic="\w+"\} (\S+)$/gm,
+    /^fabricscope_bus_log_append_duration_seconds_bucket\{le="([^"]+)",topic="[^"]+"\} (\S+)$/gm,
   );
   const delayMs = (p: string) =>
     Math.round(
