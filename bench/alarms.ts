@@ -293,6 +293,9 @@ class Stream {
       generator,
       epoch: 1,
       maxBatchRecords: 1000,
+      // A connection per generator, as vRouters have: grpc-js would otherwise carry every stream of
+      // this process over one HTTP/2 connection.
+      clientOptions: { 'grpc.use_local_subchannel_pool': 1 },
       source: { next: (seq) => this.next(seq) },
       onOutcome: (batch, outcome) => {
         if (outcome.rejected.length > 0)
