@@ -105,6 +105,32 @@
  * UVE aggregation 3.2%, no one hot spot), merges 0.3–0.47 core even at nice 10, chdb's statements
  * 0.2–0.35, this process 0.27: the acks wait for the JavaScript thread, and the machine for its two
  * cores. The goal (p99 < 200 ms at 2000/s) is not met here.
+ *
+ * Then the JavaScript per change, from that profile (2026-12-03, same machine; runs 5–10 minutes
+ * apart, ±30% between runs): the rules remember the JSON texts they parse (a vRouter's package
+ * versions and build_info were parsed three times an evaluation), the router passes a batch of one
+ * UVE on in the bytes it came in instead of decoding and encoding it (8% of the JavaScript), the
+ * engine and the fabric metrics read UVE records on the wire instead of through protobuf-es (6%), the
+ * engine combines again only the structs of a UVE that changed, and the bus header is written by hand
+ * (2.4%). Engine alone: 47–51k → 84–101k UVEs/s aggregated and evaluated, 103–110k → 129–152k
+ * evaluated alone. At 2000/s asked the high phase reached 1,124/s before and 1,246–1,605/s after,
+ * ack → stored p50 125 → 92–137 ms, p99 639 → 371–543 ms, the pipeline's JavaScript 0.85 → 0.58 ms
+ * a change. Each phase now also prints the pipeline's event loop delay and its bus log appends:
+ * the event loop waited p99 12–23 ms at the high phase, so the JavaScript thread no longer queues
+ * the acks; yet acks took p50 433–565 ms while the collector itself (a batch received → its ack
+ * written, measured in the pipeline for one run) took p50 24–30 / p99 ~100 ms. The rest was this
+ * process: grpc-js carried its 1000 streams over one HTTP/2 connection. With a connection per
+ * generator, as vRouters have (two runs): 1,826–1,846/s reached, acks p50 164–178 ms, ack →
+ * evaluated p50 36–61 / p99 126–178 ms, ack → stored p50 157–192 / p99 451–640 ms, the pipeline 1.4
+ * cores and this process 0.35–0.38: the cores are no longer all busy, and what remains is I/O. The
+ * bus log's appends (write + fsync) took p50 ≤ 50 / p99 ≤ 250 ms at that rate (≤ 5 / ≤ 25–50 ms at
+ * 200/s) and a change passes two before it is evaluated (the collector's, then the router's onto the
+ * alarms topic: a consumer sees a message once it is fsynced); the alarm store took 52–61 ms an
+ * insert and uve_updates 132–143 ms. The engine consuming without lingering (alarms-linger-ms 0)
+ * evaluated sooner (p50 36 against 61 ms) but did not store sooner (p99 640 against 451 ms). The
+ * goal is not met here; the next steps the figures point to: a consumer of the embedded bus seeing
+ * appended messages before their fsync (as Kafka's consumers see a replicated message, not a flushed
+ * one; acks still waiting for the fsync), and the alarm store's inserts beside the writer's.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
