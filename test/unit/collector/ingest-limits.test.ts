@@ -10,6 +10,7 @@ import { jsonDepth, type RecordCheck } from '../../../collector/validation/recor
 import { checkRouteRecord } from '../../../collector/validation/route.js';
 import { uveCheck } from '../../../collector/validation/uve.js';
 import type { Bus, BusMessage } from '../../../common/bus/bus.js';
+import { registry } from '../../../common/metrics.js';
 import {
   AckStatus,
   encodeFields,
@@ -286,5 +287,37 @@ describe('(e) the record count is checked before the records', () => {
     assert.equal(ack.status, AckStatus.OK);
     assert.equal(ack.accepted, 4);
     assert.equal(checked(), 4);
+  });
+});
+
+describe('(f) what a sender waits for', () => {
+  it('times each batch from received to its ack, the bus publish included', async () => {
+    const slowBus = {
+      publish: () => new Promise<void>((resolve) => setTimeout(resolve, 30)),
+    } as unknown as Bus;
+    const ingest = new Ingest(slowBus, { maxBatchRecords: 10, maxUveBytes: 65536 });
+    const timed = async () => {
+      const { values } = await registry
+        .getSingleMetric('fabricscope_collector_batch_duration_seconds')!
+        .get();
+      const value = (name: string) =>
+        values.find((v) => (v as { metricName?: string }).metricName === name)?.value ?? 0;
+      return {
+        count: value('fabricscope_collector_batch_duration_seconds_count'),
+        sum: value('fabricscope_collector_batch_duration_seconds_sum'),
+      };
+    };
+    const before = await timed();
+    const record = encodeFields(FlowRecordSchema, { ...goodFlow, timestamp: Date.now() * 1000 });
+    const buf = frameRecords(record, [[0, record.length]]);
+    const ack = await ingest.accept({ generator: 'h:Compute:agent:0', epoch: 1, seq: 2 }, buf, {
+      kind: 'flows',
+      start: 0,
+      end: buf.length,
+    });
+    assert.equal(ack.status, AckStatus.OK);
+    const after = await timed();
+    assert.equal(after.count - before.count, 1);
+    assert.ok(after.sum - before.sum >= 0.025, `timed ${after.sum - before.sum} s`);
   });
 });
