@@ -618,6 +618,10 @@ async function endToEnd(fabric: Fabric): Promise<void> {
       console.log(
         `  the pipeline's event loop delay p50 ${used.eventLoopDelayMs[0]} ms, p99 ${used.eventLoopDelayMs[1]} ms (what a ready callback waits for the JavaScript thread)`,
       );
+      const batches = phaseQuantiles(before.batches, used.batches);
+      console.log(
+        `  the collector's batches, received → acked: ${batches.total}, p50 ≤ ${batches.under(0.5)} ms, p99 ≤ ${batches.under(0.99)} ms`,
+      );
       const appends = phaseQuantiles(before.appends, used.appends);
       console.log(
         `  bus log appends (write + fsync, every topic): ${appends.total}, p50 ≤ ${appends.under(0.5)} ms, p99 ≤ ${appends.under(0.99)} ms`,
@@ -667,6 +671,8 @@ interface Usage {
   latency: Map<number, number>;
   /** The bus log's appends so far (write and fsync, what an ack waits for), all topics: bound (s) → count. */
   appends: Map<number, number>;
+  /** The collector's batches so far, received → acked: bound (s) → count. */
+  batches: Map<number, number>;
   /** The pipeline's event loop delay since the previous full scrape (prom-client resets it): p50, p99 ms. */
   eventLoopDelayMs: [number, number];
 }
@@ -697,8 +703,12 @@ async function usage(httpUrl: string): Promise<Usage> {
         1000,
     );
   const eventLoopDelayMs: [number, number] = [delayMs('p50'), delayMs('p99')];
+  const batches = buckets(
+    metrics,
+    /^fabricscope_collector_batch_duration_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm,
+  );
   const bench = (user + system) / 1e6;
-  return { pipeline: Number(pipeline), bench, writes, latency, appends, eventLoopDelayMs };
+  return { pipeline: Number(pipeline), bench, writes, latency, appends, batches, eventLoopDelayMs };
 }
 
 /** A histogram's cumulative buckets (`pattern` captures the bound and the count), summed over its labels. */
