@@ -114,10 +114,9 @@ export class UveState {
   aggregated(key: string): AggregatedUve {
     const parts = this.uves.get(key);
     if (parts === undefined) return {};
-    let structs = this.structs.get(key);
-    if (structs === undefined) this.structs.set(key, (structs = new Map()));
-    const known = structs;
-    const stale = [...parts.values()].filter((part) => !known.has(part.struct));
+    const structs = this.structs.get(key) ?? new Map<string, Record<string, unknown>>();
+    this.structs.set(key, structs);
+    const stale = [...parts.values()].filter((part) => !structs.has(part.struct));
     for (const [struct, attributes] of Object.entries(aggregateUve(stale))) structs.set(struct, attributes);
     return Object.fromEntries([...structs].sort(([a], [b]) => compare(a, b)));
   }
