@@ -35,7 +35,8 @@ export interface LocalLogOptions {
  * The embedded bus: a durable log on local disk, a folder of segment files per topic
  * (topic-log.ts). A publish resolves once its messages are appended and fsynced, not once they are
  * consumed, so an ack never waits for the warehouse; consumer groups are fed from memory, in order,
- * and their commits are files too, so after a crash each group is fed again from where it had
+ * once the messages are written (before their fsync: topic-log.ts says why), and their commits are
+ * files too, so after a crash each group is fed again from where it had
  * committed. Bounded: publishers wait while more than maxBytes are not committed by every group, and
  * a segment is deleted once every group has committed past it.
  */
@@ -110,7 +111,7 @@ export class LocalLogBus implements Bus {
   }
 
   async ends(kind: TopicKind): Promise<Positions> {
-    return new Map([[0, (await this.topic(kind)).durableEnd]]);
+    return new Map([[0, (await this.topic(kind)).writtenEnd]]);
   }
 
   async committed(kind: TopicKind, group: string): Promise<Positions> {

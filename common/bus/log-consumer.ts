@@ -19,7 +19,7 @@ export class LogConsumer {
   /** Backing off after a failure: new messages do not cut the pause short, closing does. */
   private backingOff = false;
   private stopped: Promise<void> = Promise.resolve();
-  /** When the oldest message not yet delivered became durable; undefined when all are delivered. */
+  /** When the oldest message not yet delivered was written; undefined when all are delivered. */
   private pendingSince: number | undefined;
   /** The commits written so far, in order. */
   private committing: Promise<void> = Promise.resolve();
@@ -39,7 +39,7 @@ export class LogConsumer {
     this.stopped = this.run(from);
   }
 
-  /** New messages are durable. */
+  /** New messages are written (readable; their fsync may be under way). */
   wake(): void {
     this.pendingSince ??= Date.now();
     if (!this.backingOff) this.interrupt();
@@ -75,7 +75,7 @@ export class LogConsumer {
     let next = from;
     let backoff = 100;
     while (!this.closed) {
-      if (this.topic.durableEnd <= next) {
+      if (this.topic.writtenEnd <= next) {
         // Checked again once woken: a wake may tell of messages already delivered (the log wakes its
         // consumers after rolling a segment, and this one may have read them meanwhile).
         this.pendingSince = undefined;
@@ -83,15 +83,15 @@ export class LogConsumer {
         continue;
       }
       const deadline = (this.pendingSince ?? Date.now()) + this.options.lingerMs;
-      while (!this.closed && this.topic.durableEnd - next < this.options.maxBytes && Date.now() < deadline) {
+      while (!this.closed && this.topic.writtenEnd - next < this.options.maxBytes && Date.now() < deadline) {
         await this.sleep(deadline - Date.now());
       }
       if (this.closed) break;
-      // Messages past the position are durable, so the log holds at least one: a batch is never empty.
+      // Messages past the position are written, so the log holds at least one: a batch is never empty.
       const batch = this.topic.read(next, this.options.maxBytes);
       const end = batch.at(-1)!.end;
       // What remains after this delivery has waited as long as its first message: it lingers no more.
-      if (end >= this.topic.durableEnd) this.pendingSince = undefined;
+      if (end >= this.topic.writtenEnd) this.pendingSince = undefined;
       try {
         const settling = await this.handler(
           batch.map((e) => e.message),

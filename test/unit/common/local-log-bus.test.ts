@@ -9,6 +9,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -61,6 +62,33 @@ async function metric(name: string, topic: string): Promise<number> {
   return values.find((v) => v.labels.topic === topic)?.value ?? 0;
 }
 
+/**
+ * Holds every fsync of the bus's files (the log's and the offset files') until released or failed:
+ * a fake disk, to see what happens between an append's write and its fsync.
+ */
+async function holdFsyncs(): Promise<{
+  held(): number;
+  release(): void;
+  fail(err: Error): void;
+  restore(): void;
+}> {
+  const probe = await open(join(newDir(), 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+  await probe.close();
+  const real = proto.datasync;
+  const waiting: { resolve(): void; reject(err: Error): void }[] = [];
+  proto.datasync = () => new Promise<void>((resolve, reject) => waiting.push({ resolve, reject }));
+  return {
+    held: () => waiting.length,
+    release: () => waiting.splice(0).forEach((w) => w.resolve()),
+    fail: (err) => waiting.splice(0).forEach((w) => w.reject(err)),
+    restore: () => {
+      proto.datasync = real;
+      waiting.splice(0).forEach((w) => w.resolve());
+    },
+  };
+}
+
 describe('local log bus', () => {
   it('resolves a publish once on disk, before any consumer took it', async () => {
     const dir = newDir();
@@ -87,6 +115,47 @@ describe('local log bus', () => {
     release();
     await bus.close();
     assert.deepEqual(got, ['a']);
+  });
+
+  it('hands a message to its consumers once written, and resolves its publish once fsynced', async () => {
+    const dir = newDir();
+    const bus = new LocalLogBus({ dir, maxBytes: 1 << 20 });
+    const writer = recorder();
+    await bus.subscribe('flows', 'writer', writer.handler, now);
+    const fsync = await holdFsyncs();
+    try {
+      let acked = false;
+      const publish = bus.publish('flows', [message('a')]).then(() => (acked = true));
+      await writer.received(1);
+      assert.ok(fsync.held() >= 1, 'read while its fsync is under way');
+      assert.ok(readFileSync(join(flowsDir(dir), segments(dir)[0]!)).includes('a'), 'written');
+      assert.equal(acked, false, 'not acked before its fsync');
+      fsync.release();
+      await publish;
+    } finally {
+      fsync.restore();
+    }
+    await bus.close();
+  });
+
+  it('refuses every append after a failed fsync, naming the topic; what was read stays read', async () => {
+    const bus = new LocalLogBus({ dir: newDir(), maxBytes: 1 << 20 });
+    const writer = recorder();
+    await bus.subscribe('flows', 'writer', writer.handler, now);
+    await bus.publish('flows', [message('before')]);
+    const fsync = await holdFsyncs();
+    try {
+      const failed = bus.publish('flows', [message('unsynced')]);
+      await writer.received(2);
+      fsync.fail(new Error('EIO: i/o error, fsync'));
+      const refused = { message: /^bus log of fabricscope\.flows\.v1 not written: EIO/ };
+      await assert.rejects(failed, refused);
+      await assert.rejects(bus.publish('flows', [message('after')]), refused);
+    } finally {
+      fsync.restore();
+    }
+    assert.deepEqual(writer.got, ['before', 'unsynced']);
+    await bus.close();
   });
 
   it('delivers in publish order, concurrent publishes sharing appends', async () => {
@@ -332,7 +401,7 @@ describe('local log bus', () => {
     await bus.close();
   });
 
-  it('tails from the end: each durable publish, in order, with no group, no file and nothing held', async () => {
+  it('tails from the end: each publish once fsynced, in order, with no group, no file and nothing held', async () => {
     const dir = newDir();
     const bus = new LocalLogBus({ dir, maxBytes: 1 << 20 });
     const writer = recorder();
@@ -347,7 +416,7 @@ describe('local log bus', () => {
       bus.publish('flows', [message('one')]),
       bus.publish('flows', [message('two'), message('three')]),
     ]);
-    assert.deepEqual(tailed, ['one', 'two', 'three'], 'from the end, in log order, once durable');
+    assert.deepEqual(tailed, ['one', 'two', 'three'], 'from the end, in log order, once fsynced');
     assert.ok(never, 'a closed tail is told nothing');
     await writer.received(4);
     assert.deepEqual(

@@ -7,15 +7,15 @@ import type { Entry, TopicLog } from '../../../../common/bus/topic-log.js';
 
 /** A topic's log as a consumer sees it, in memory: what it reads, and where its group commits. */
 class FakeTopic {
-  durableEnd = 0;
+  writtenEnd = 0;
   readonly entries: Entry[] = [];
   readonly reads: number[] = [];
   readonly commits: number[] = [];
 
   append(message: BusMessage): void {
-    const end = this.durableEnd + message.value.length;
-    this.entries.push({ offset: this.durableEnd, end, message });
-    this.durableEnd = end;
+    const end = this.writtenEnd + message.value.length;
+    this.entries.push({ offset: this.writtenEnd, end, message });
+    this.writtenEnd = end;
   }
 
   join = (): Promise<number> => Promise.resolve(0);
