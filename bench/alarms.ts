@@ -138,11 +138,11 @@
  * beside the writer's.
  *
  * Then a consumer of the local log reads an append once written, before its fsync
- * (common/bus/topic-log.ts); acks still wait for the fsync. Two pairs of runs alternated 5 minutes
- * apart, with against without: at 200/s ack → stored p50 50–63 / p99 127–159 against 76–87 /
- * 162–190 ms; at 2000/s asked (1,753–1,870/s reached against 1,756–1,989/s) ack → evaluated p50
- * 14–20 / p99 84–185 against 62–64 / 154–159 ms, ack → stored p50 138–151 / p99 333–350 against
- * 170–206 / 428–469 ms; two more runs with it: stored p99 378–428 ms at 1,698–1,817/s. Measured and
+ * (common/bus/topic-log.ts); acks still wait for the fsync. Three pairs of runs alternated 5 minutes
+ * apart, with against without: at 200/s ack → stored p50 50–63 / p99 122–159 against 76–87 /
+ * 162–190 ms; at 2000/s asked (1,691–1,870/s reached against 1,756–1,989/s) ack → evaluated p50
+ * 14–20 / p99 84–185 against 62–67 / 154–209 ms, ack → stored p50 138–157 / p99 333–368 against
+ * 170–206 / 365–469 ms; two more runs with it: stored p99 378–428 ms at 1,698–1,817/s. Measured and
  * not kept: the router answering its delivery before its own fsync (two pairs, no difference beyond
  * the spread); segment files opened O_DSYNC, one thread-pool call per append instead of two (appends
  * no faster); ClickHouse's query `priority` (the alarm store 1, bulk inserts 2: beside two bulk

@@ -232,7 +232,7 @@ export class TopicLog {
    * the system's to write, so only a crash of the machine could take back a message a consumer read,
    * with the rows made of it. Publishers still wait for the fsync. A UVE change passes two appends
    * before the alarm engine evaluates it (the collector's, the alarm router's): reading before their
-   * fsyncs took its ack → evaluated from p50 62–64 to 14–25 ms at 1,750–1,870 changes/s
+   * fsyncs took its ack → evaluated from p50 62–67 to 14–25 ms at 1,690–1,870 changes/s
    * (bench/alarms.ts).
    */
   private async flush(): Promise<void> {
