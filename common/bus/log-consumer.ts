@@ -76,8 +76,8 @@ export class LogConsumer {
     let backoff = 100;
     while (!this.closed) {
       if (this.topic.writtenEnd <= next) {
-        // Checked again once woken: a wake may tell of messages already delivered (the log wakes its
-        // consumers after rolling a segment, and this one may have read them meanwhile).
+        // Checked again once woken: the end decides, not the wake (what a wake told of may have been
+        // read already, and a closing consumer is woken too).
         this.pendingSince = undefined;
         await this.sleep();
         continue;
