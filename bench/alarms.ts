@@ -150,7 +150,7 @@
  * an append takes p50 13–30 ms in the pipeline while a probe process beside it appended and fsynced
  * in p50 0.7–1.0 / p99 ≤ 12 ms, the disk busy ≤ 11% of the time: the rest is the wait for the
  * JavaScript thread (busy 87% of the phase in its profile) to take each completion. And the store: a
- * change waits for the insert under way, then for its own (64–67 ms each at 2000/s, 13–20 ms alone);
+ * change waits for the insert under way, then for its own (60–74 ms each at 2000/s, 13–20 ms alone);
  * per second of the phase, ack → stored is as high at p50 as at its max (one run: p50 ~300, max ~380
  * ms), a steady queue rather than rare stalls. The goal is not met here.
  */
