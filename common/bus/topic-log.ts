@@ -238,10 +238,7 @@ export class TopicLog {
   private async flush(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
-    if (this.broken !== undefined) {
-      for (const a of batch) a.done(this.unwritable(this.broken));
-      return;
-    }
+    if (this.broken !== undefined) return refuse(batch, this.unwritable(this.broken));
     const stopTimer = appendSeconds.startTimer({ topic: this.topic });
     try {
       await writeAll(
@@ -250,8 +247,7 @@ export class TopicLog {
       );
     } catch (err) {
       await this.undo(err);
-      for (const a of batch) a.done(this.unwritable(err));
-      return;
+      return refuse(batch, this.unwritable(err));
     }
     this.expose(batch);
     try {
@@ -261,8 +257,7 @@ export class TopicLog {
       // Consumers may have read the append already, so it cannot be cut off: no append from now on.
       this.broken = err;
       log.error({ topic: this.topic, err: errorMessage(err) }, 'bus log fsync failed; no appends');
-      for (const a of batch) a.done(this.unwritable(err));
-      return;
+      return refuse(batch, this.unwritable(err));
     }
     // Rolled before the publishers are answered: once a publish resolves, the files are as it left them.
     if (this.end - this.segments.at(-1)! >= this.segmentBytes) await this.roll();
@@ -284,7 +279,7 @@ export class TopicLog {
     for (const state of this.groups.values()) state.consumer?.wake();
   }
 
-  /** A failed append leaves unknown bytes after the end: cut them, or refuse appends from now. */
+  /** A failed write leaves unknown bytes after the end: cut them, or refuse appends from now. */
   private async undo(err: unknown): Promise<void> {
     log.error({ topic: this.topic, err: errorMessage(err) }, 'bus log append failed');
     try {
@@ -324,6 +319,11 @@ export class TopicLog {
       await rm(join(this.dir, segmentName(base)), { force: true });
     }
   }
+}
+
+/** Answers each publisher of the appends with the error. */
+function refuse(batch: readonly Append[], err: FabricError): void {
+  for (const a of batch) a.done(err);
 }
 
 /** Reads every segment from the floor on (the last one whole, to find a torn tail); returns the end. */
