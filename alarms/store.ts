@@ -1,9 +1,12 @@
 import { alarmStateView, latestAlarms } from '../common/schema/alarms.js';
+import { logger } from '../common/log.js';
 import { utcText, type Warehouse } from '../common/warehouse/warehouse.js';
 import type { Change, HeldAlarm } from './engine.js';
 import { alarmMetrics } from './metrics.js';
 import type { AlarmStatus } from './lifecycle.js';
 import type { Notifier } from './notify/index.js';
+
+const log = logger('alarms');
 
 /**
  * The engine's memory in the warehouse (common/schema/alarms.ts): each transition is a row of
@@ -87,6 +90,11 @@ export class AlarmStore {
       })),
     );
     stop();
+    // Versions in order: what bench/alarms.ts times each transition's store by.
+    log.debug(
+      { rows: rows.length, versions: [rows[0]!.version, rows.at(-1)!.version] },
+      'alarm transitions stored',
+    );
     notify?.();
   }
 
