@@ -154,6 +154,24 @@
  * change waits for the insert under way, then for its own (60–74 ms each at 2000/s, 13–20 ms alone);
  * per second of the phase, ack → stored is as high at p50 as at its max (one run: p50 ~300, max ~380
  * ms), a steady queue rather than rare stalls. The goal is not met here.
+ *
+ * Then where the JavaScript thread's time goes at 2000/s (2026-12-03, same machine, runs 5 minutes
+ * apart). A probe in the pipeline (a setImmediate every 20 ms, then an fs.stat) found its backlog
+ * p50 10 / p90 62 / p99 134 ms in the high phase, where the event loop delay histogram says p99
+ * 15–23 ms (it samples a 10 ms timer; the backlog comes in bursts). Each chdb statement waited about
+ * as long again as the engine ran it: the alarm store's insert took p50 21–36 / p90 37–63 ms in the
+ * engine (chdb's `elapsed`), its promise resolved after p50 41–58 / p90 87–120 ms. The store was
+ * writing 57% of the phase. Measured and not kept: two stores writing at once, each alarm's rows in
+ * order (two pairs: at 200/s ack → stored p50 43 / p99 85–97 against 72–74 / 145–156 ms; at 2000/s
+ * asked 1,734–1,798/s reached against 1,964–1,996/s, p99 382–495 against 306–377 ms: more inserts
+ * left less CPU to the rest); a 64 MiB young generation (--max-semi-space-size: two runs against one,
+ * no better); the writer's inserts niced (ClickHouse's os_thread_priority leaves a pooled thread
+ * niced after its query); alarm_state in EmbeddedRocksDB (an insert with its view 10–14 ms against
+ * 7–10 alone). And `stored` had been timed by sampling the engine's counter over HTTP every 20 ms,
+ * whose round trip took p50 39 / p99 206 ms at 2000/s; it is now exact (StoreLog). Three runs so:
+ * engine alone 76–95k UVEs/s aggregated and evaluated, 111–144k evaluated alone; at 200/s ack →
+ * stored p50 31–70 / p99 81–155 ms; at 2000/s asked (1,830–1,964/s reached) ack → evaluated p50
+ * 20–23 / p99 79–93 ms, ack → stored p50 107–123 / p99 268–433 ms. The goal is not met here.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
