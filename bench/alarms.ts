@@ -184,6 +184,7 @@ import { AlarmEngine, type Evaluation } from '../alarms/engine.js';
 import { alarmMetrics } from '../alarms/metrics.js';
 import { UveState, uveKey } from '../alarms/uve-state.js';
 import { graphql, startPipelineProcess } from '../harness/pipeline-process.js';
+import { transitionCursor } from '../query/alarms/resolvers.js';
 import { pipelineDrained } from '../harness/wait.js';
 import { buildTopology, GeneratorSession, type Topology } from '../simulator/index.js';
 import { healthyCondition, processExited } from '../simulator/fabric/state/condition.js';
@@ -554,9 +555,8 @@ class HistoryReader {
   }
 }
 
-/** A transition's version, from its alarmHistory cursor (query/alarms/resolvers.ts: [version, …]). */
-const versionOf = (cursor: string): number =>
-  Number((JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string])[0]);
+/** A transition's version, from its alarmHistory cursor. */
+const versionOf = (cursor: string): number => Number(transitionCursor.decode(cursor, 'cursor')[0]);
 
 /** Every fabric metric without labels (label contexts, README "Fabric metrics"). */
 const fabricTotalsOnly = [

@@ -133,6 +133,7 @@ export function alarmMutations(warehouse: Warehouse, { bus, waitMs }: MutationDe
 }
 
 const alarmCursor = cursorCodec<AlarmPosition>(z.tuple([z.string(), z.string(), z.string()]));
-const transitionCursor = cursorCodec<TransitionPosition>(
+/** An alarmHistory cursor: the position of its transition, its version first. */
+export const transitionCursor = cursorCodec<TransitionPosition>(
   z.tuple([z.string().regex(/^\d{1,20}$/), z.string(), z.string(), z.string()]),
 );
