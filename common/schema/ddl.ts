@@ -6,16 +6,16 @@ import { levels, rollupColumns, rollupFields, rollupSelect, SAMPLE_EDGES_SINCE }
 
 /** The DDL a migration runs for a kind, derived from its catalog as it stood at that migration. */
 
-export type Column = Pick<Field, 'column' | 'type' | 'codec'>;
+export type Column = Pick<Field, 'column' | 'type' | 'codec' | 'recoded'>;
 const definition = (c: Column): string => `${quoted(c.column)} ${c.type}${c.codec ? ` ${c.codec}` : ''}`;
+/** The column as migration `id` left it: with the codec it had then. */
+const asOf = (c: Column, id: number): Column =>
+  c.recoded && id < c.recoded.since ? { column: c.column, type: c.type, codec: c.recoded.from } : c;
 const bucketTime: Column = { column: 'time', type: "DateTime('UTC')", codec: 'CODEC(DoubleDelta, ZSTD(1))' };
 
 /** The columns of a kind's rows as migration `id` had them: the time, the batch columns, the fields. */
-export const rowColumns = (catalog: RecordCatalog, id = Infinity): Column[] => [
-  catalog.time,
-  ...batchColumns,
-  ...catalog.fields.filter((f) => f.since <= id),
-];
+export const rowColumns = (catalog: RecordCatalog, id = Infinity): Column[] =>
+  [catalog.time, ...batchColumns, ...catalog.fields.filter((f) => f.since <= id)].map((c) => asOf(c, id));
 
 /** The kind's table with the fields, and the TTL, that migration `id` had. */
 export function createTable(catalog: RecordCatalog, id: number): string {
@@ -115,6 +115,15 @@ export function addFields(catalog: RecordCatalog, id: number): string[] {
     statements.push(`DROP VIEW IF EXISTS ${level.table}_mv`, createRollupView(catalog, level, id));
   }
   return statements;
+}
+
+/** What migration `id` does to a kind whose columns it recodes: each takes its new codec, in the table and its copies. */
+export function recodeColumns(catalog: RecordCatalog, id: number): string[] {
+  const recoded = rowColumns(catalog).filter((c) => c.recoded?.since === id);
+  if (recoded.length === 0 || catalog.table.since >= id) return [];
+  const copies = (catalog.copies ?? []).filter((copy) => copy.since < id);
+  const modify = recoded.map((c) => `MODIFY COLUMN ${definition(c)}`).join(', ');
+  return [catalog.table.name, ...copies.map((copy) => copy.table)].map((t) => `ALTER TABLE ${t} ${modify}`);
 }
 
 const alterAdd = (table: string, fields: readonly Field[]): string =>

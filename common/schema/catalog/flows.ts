@@ -99,7 +99,14 @@ export const flowCatalog: RecordCatalog<FlowField> = {
     orderBy: '(toStartOfMinute(time), vrouter, source_vn, dest_vn, time)',
     ttl: 'toDateTime(time) + INTERVAL 7 DAY',
   },
-  time: timestampField(1),
+  // The sorting key puts vRouter and VNs before the time, so consecutive times jump back and forth
+  // and DoubleDelta gains nothing: T64 and LZ4 hold them in less (50M of bench/queries.ts's flow
+  // times: 188 MiB against 216), insert 1.7× and read 3.5× faster (bench/README.md).
+  time: {
+    ...timestampField(1),
+    codec: 'CODEC(T64, LZ4)',
+    recoded: { since: 14, from: timestampField(1).codec! },
+  },
   fields,
   rollup: {
     // Bytes and packets are the sampled deltas scaled by the sampling factor.

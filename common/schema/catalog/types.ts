@@ -12,6 +12,8 @@ export interface Field {
   type: string;
   /** Its compression codec, e.g. `CODEC(ZSTD(1))`. */
   codec?: string;
+  /** Set when migration `since` (written in migrations.ts) changed the codec to `codec`: the one before. */
+  recoded?: { since: number; from: string };
   /**
    * The record field it is read from (records.proto, snake_case), read by the Protobuf insert as
    * `record_<proto> <read>`. Absent for a column computed at insert from other fields.

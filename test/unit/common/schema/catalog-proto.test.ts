@@ -70,6 +70,7 @@ const applied: Record<number, string> = {
   11: '0a94c392cf972919',
   12: '6241892938480107',
   13: 'c18fe4e8e34509f0',
+  14: '1dbbf75481893714',
 };
 
 describe('applied migrations', () => {
