@@ -117,7 +117,10 @@ export function addFields(catalog: RecordCatalog, id: number): string[] {
   return statements;
 }
 
-/** What migration `id` does to a kind whose columns it recodes: each takes its new codec, in the table and its copies. */
+/**
+ * What migration `id` does to a kind whose columns it recodes: each takes its new codec, in the table
+ * and its copies. Metadata only: new parts are written with it, older ones take it when merged.
+ */
 export function recodeColumns(catalog: RecordCatalog, id: number): string[] {
   const recoded = rowColumns(catalog).filter((c) => c.recoded?.since === id);
   if (recoded.length === 0 || catalog.table.since >= id) return [];
