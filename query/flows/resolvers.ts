@@ -70,13 +70,15 @@ export function flowResolvers(warehouse: Warehouse): QueryResolvers {
       const scope = selection(args);
       const after = args.after ? flowCursor.decode(args.after, 'after') : undefined;
       const columns = askedColumns(info);
+      const cursorAsked = isCursorAsked(info);
       return keysetPage(
         args.first,
         async (limit) => {
-          const query = recordsQuery(scope, limit, after, columns);
+          const query = recordsQuery(scope, limit, after, columns, cursorAsked);
           return warehouse.query<Row>(query.sql, query.params);
         },
-        (row) => flowCursor.encode(position(row)),
+        // Unasked, the rows carry no cursor columns, and what stands in for a cursor is never sent.
+        cursorAsked ? (row) => flowCursor.encode(position(row)) : () => '',
         flowNode,
       );
     }),
@@ -128,6 +130,10 @@ function askedColumns(info: GraphQLResolveInfo): string[] | undefined {
   }
   return columns;
 }
+
+/** Whether the request reads a cursor of the page: an edge's, or the end's to ask for the next page. */
+const isCursorAsked = (info: GraphQLResolveInfo): boolean =>
+  selectedFields(info, ['edges']).has('cursor') || selectedFields(info, ['pageInfo']).has('endCursor');
 
 /** The metric the API names, as the queries sum it. */
 const metricColumns = {

@@ -74,4 +74,41 @@ describe('query API on the embedded warehouse', () => {
     assert.deepEqual(sums, { 'compute-1': 4000, 'compute-2': 4000 });
     assert.equal(data.flowSeries.series.find((s) => s.keys[0] === 'compute-1')?.points.length, 2);
   });
+
+  it('pages the same flows whether or not a cursor is asked, and a page asks for nothing else', async () => {
+    type Page = {
+      flows: {
+        edges: { cursor?: string; node: { sourceIp: string; destPort: number } }[];
+        pageInfo: { hasNextPage: boolean; endCursor?: string };
+      };
+    };
+    const page = (after: string, fields: { edge: string; pageInfo: string }) =>
+      ask<Page>(
+        `{ flows(${range}, filter: [{ action: ["deny"] }], first: 8${after}) {
+          edges { ${fields.edge} node { sourceIp destPort } } pageInfo { hasNextPage ${fields.pageInfo} } } }`,
+      );
+    const bare = await page('', { edge: '', pageInfo: '' });
+    const first = await page('', { edge: 'cursor', pageInfo: 'endCursor' });
+    assert.deepEqual(
+      bare.flows.edges.map((e) => e.node),
+      first.flows.edges.map((e) => e.node),
+    );
+    assert.equal(bare.flows.edges.length, 8);
+    assert.ok(first.flows.edges.every((e) => e.cursor !== ''));
+    const next = await page(`, after: "${first.flows.pageInfo.endCursor}"`, {
+      edge: '',
+      pageInfo: 'endCursor',
+    });
+    const third = await page(`, after: "${next.flows.pageInfo.endCursor}"`, { edge: '', pageInfo: '' });
+    const all = [first, next, third].flatMap((p) =>
+      p.flows.edges.map((e) => `${e.node.sourceIp} ${e.node.destPort}`),
+    );
+    assert.equal(new Set(all).size, 20, 'the 20 denied flows, none twice');
+    assert.equal(third.flows.pageInfo.hasNextPage, false);
+
+    const count = await ask<{ flows: { pageInfo: { hasNextPage: boolean } } }>(
+      `{ flows(${range}, first: 79) { pageInfo { hasNextPage } } }`,
+    );
+    assert.equal(count.flows.pageInfo.hasNextPage, true);
+  });
 });

@@ -59,4 +59,13 @@ describe('flow groups SQL', () => {
     assert.match(recordsQuery({ range }, 21).sql, /source_labels AS sourceLabels/);
     assert.throws(() => recordsQuery({ range }, 21, undefined, ['nope']), /no flow column nope/);
   });
+
+  it('leaves the cursor columns out when no cursor is asked, and reads the time when nothing is', () => {
+    const listOf = (sql: string) => sql.slice(0, sql.indexOf(' FROM '));
+    const list = listOf(recordsQuery({ range }, 21, undefined, ['destPort'], false).sql);
+    assert.match(list, /dport AS destPort/);
+    assert.doesNotMatch(list, /flow_uuid|generator|batch_/);
+    assert.equal(listOf(recordsQuery({ range }, 21, undefined, [], false).sql), 'SELECT time');
+    assert.match(recordsQuery({ range }, 21, undefined, undefined, false).sql, /flow_uuid/);
+  });
 });
