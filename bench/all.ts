@@ -22,6 +22,7 @@ const benchmarks: [name: string, args: string[]][] = [
   ['clickhouse-http-under-inserts', []],
   ['alarms', ['10000', '1000', '2000', '20']],
   ['alarm-delivery', []],
+  ['alarm-history', ['5000000', '21']],
 ];
 
 function run(name: string, args: readonly string[]): boolean {

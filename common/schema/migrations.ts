@@ -10,7 +10,12 @@ import type { RecordCatalog } from './catalog/types.js';
 import { alarmReceiverStatements } from './alarm-receivers.js';
 import { alarmRuleStatements } from './alarm-rules.js';
 import { alarmDeliveryStatements } from './alarm-deliveries.js';
-import { alarmDescriptionStatements, alarmStateViewOf6, alarmTableStatements } from './alarms.js';
+import {
+  alarmDescriptionStatements,
+  alarmsByTimeStatements,
+  alarmStateViewOf6,
+  alarmTableStatements,
+} from './alarms.js';
 import {
   addFields,
   addSampleEdges,
@@ -188,6 +193,11 @@ const written: Migration[] = [
   { id: 13, name: "alarms carry their rule's description", statements: [...alarmDescriptionStatements] },
   // The statements are the catalog's (flowCatalog's time, recoded since 14).
   { id: 14, name: 'flows.time in T64 and LZ4: read 3× faster than DoubleDelta and ZSTD', statements: [] },
+  {
+    id: 15,
+    name: "alarms in time order too: the last minutes read without the day's every transition",
+    statements: [...alarmsByTimeStatements],
+  },
 ];
 
 /**

@@ -109,7 +109,10 @@ const transitionKey = [
   ['alarms.alarm_type', 'String'],
 ] as const;
 
-/** `limit` transitions of [from, to), newest first, after `after`. */
+/**
+ * `limit` transitions of [from, to), newest first, after `after`. It reads only the columns of the
+ * projection in time order (common/schema/alarms.ts, migration 15), which then serves a recent range.
+ */
 export function historyQuery(
   range: TimeRange,
   selection: HistorySelection,

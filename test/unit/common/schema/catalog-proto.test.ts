@@ -71,6 +71,7 @@ const applied: Record<number, string> = {
   12: '6241892938480107',
   13: 'c18fe4e8e34509f0',
   14: '1dbbf75481893714',
+  15: '0c9bff0a6468f060',
 };
 
 describe('applied migrations', () => {
