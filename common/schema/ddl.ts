@@ -6,11 +6,12 @@ import { levels, rollupColumns, rollupFields, rollupSelect, SAMPLE_EDGES_SINCE }
 
 /** The DDL a migration runs for a kind, derived from its catalog as it stood at that migration. */
 
-export type Column = Pick<Field, 'column' | 'type' | 'codec' | 'recoded'>;
-const definition = (c: Column): string => `${quoted(c.column)} ${c.type}${c.codec ? ` ${c.codec}` : ''}`;
+export type Column = Pick<Field, 'column' | 'type' | 'codec' | 'recoded' | 'materialized'>;
+const definition = (c: Column): string =>
+  `${quoted(c.column)} ${c.type}${c.materialized ? ` MATERIALIZED ${c.materialized}` : ''}${c.codec ? ` ${c.codec}` : ''}`;
 /** The column as migration `id` left it: with the codec it had then. */
 const asOf = (c: Column, id: number): Column =>
-  c.recoded && id < c.recoded.since ? { column: c.column, type: c.type, codec: c.recoded.from } : c;
+  c.recoded && id < c.recoded.since ? { ...c, codec: c.recoded.from } : c;
 const bucketTime: Column = { column: 'time', type: "DateTime('UTC')", codec: 'CODEC(DoubleDelta, ZSTD(1))' };
 
 /** The columns of a kind's rows as migration `id` had them: the time, the batch columns, the fields. */

@@ -17,7 +17,9 @@ export function rowsInsert(catalog: RecordCatalog): ProtobufInsert {
     columns: [
       [catalog.time.column, storedValue(catalog.time)],
       ...batchColumns.map((c) => [c.column, c.insert] as const),
-      ...catalog.fields.map((f) => [quoted(f.column), storedValue(f)] as const),
+      ...catalog.fields
+        .filter((f) => !f.materialized)
+        .map((f) => [quoted(f.column), storedValue(f)] as const),
     ],
   };
 }

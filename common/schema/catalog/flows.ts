@@ -1,4 +1,5 @@
 import { field, timestampField } from './fields.js';
+import { ipv4Pair } from '../addresses.js';
 import { ip, microseconds, uuid } from './expressions.js';
 import type { Field, RecordCatalog } from './types.js';
 
@@ -85,6 +86,8 @@ const fields: FlowField[] = [
   field<FlowField>('dest_namespace', text, 'String', 1, { insert: identity('dest', 'namespace'), rollup: 7, api: api('destNamespace', 'String!', { group: true, ...filtered('text', 'namespace') }) }),
   { column: 'source_labels', type: 'Map(LowCardinality(String), String)', insert: labels('source'), since: 2, api: api('sourceLabels', 'JSON!', { doc: "Workload labels (Kubernetes labels), from the interface's UVE.", group: true, filter: { kind: 'label', name: 'sourceLabel', either: 'label' } }) },
   { column: 'dest_labels', type: 'Map(LowCardinality(String), String)', insert: labels('dest'), since: 2, api: api('destLabels', 'JSON!', { group: true, filter: { kind: 'label', name: 'destLabel', either: 'label' } }) },
+  // What top talkers group IPv4 flows by: one number for the two addresses (common/sql/flows/queries.ts).
+  { column: 'ipv4_pair', type: 'UInt64', materialized: ipv4Pair('source_ip', 'dest_ip'), since: 16 },
 ];
 
 /** Flow samples as vRouter agents export them (TF's FlowRecordTable), and their rollups. */

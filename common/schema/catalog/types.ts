@@ -23,6 +23,11 @@ export interface Field {
   read?: string;
   /** The stored value from the read column (`record_<proto>`); default: the value as read. */
   insert?: (read: string) => string;
+  /**
+   * Computed by the engine from the row's other columns as it is inserted (MATERIALIZED): no insert
+   * names it, `SELECT *` leaves it out, and rows stored before the column was added compute it when read.
+   */
+  materialized?: string;
   /** The migration that added the column: applied migrations never change, later ones add. */
   since: number;
   /**

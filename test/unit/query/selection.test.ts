@@ -49,6 +49,15 @@ describe('flow groups SQL', () => {
     assert.match(all, /AS packets/);
   });
 
+  it('groups IPv4 address pairs by their stored pair, and only source then destination on raw flows', () => {
+    const pairs = groupsQuery({ range }, ['SOURCE_IP', 'DEST_IP'], 'bytes', 10).sql;
+    assert.match(pairs, /GROUP BY ipv4_pair/);
+    assert.match(pairs, /ipv4_pair != 0[\s\S]*UNION ALL[\s\S]*ipv4_pair = 0\s+GROUP BY g0, g1/);
+    for (const by of [['DEST_IP', 'SOURCE_IP'], ['SOURCE_IP'], ['SOURCE_IP', 'DEST_IP', 'DEST_PORT']]) {
+      assert.doesNotMatch(groupsQuery({ range }, by, 'bytes', 10).sql, /ipv4_pair/, by.join(', '));
+    }
+  });
+
   it('reads the record columns asked for and those of the cursor, or all when none are named', () => {
     const { sql } = recordsQuery({ range }, 21, undefined, ['destPort']);
     const list = sql.slice(0, sql.indexOf(' FROM '));

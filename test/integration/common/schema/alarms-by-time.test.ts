@@ -48,6 +48,7 @@ describe('alarms in time order too (migration 15)', () => {
         `SELECT projections FROM system.parts WHERE database = currentDatabase() AND table = 'alarms' AND active`,
       )
     ).map((p) => p.projections.join(','));
+  const upTo15 = migrations.filter((m) => m.id <= 15);
   /** Records migration 15 as not applied, so that the next migrate runs it again. */
   const forget15 = () => warehouse.exec('DELETE FROM schema_migrations WHERE id = 15');
 
@@ -67,7 +68,7 @@ describe('alarms in time order too (migration 15)', () => {
   it('keeps every transition and every state, and the view still fills alarm_state', async () => {
     const [before, beforeStates] = [await transitions(), await states()];
     assert.ok((await projections()).every((p) => p === ''));
-    assert.deepEqual(await migrate(warehouse), [15]);
+    assert.deepEqual(await migrate(warehouse, upTo15), [15]);
     const parts = await projections();
     assert.ok(parts.length > 0 && parts.every((p) => p === ALARMS_BY_TIME), `parts' projections: ${parts}`);
     assert.deepEqual(await transitions(), before);
@@ -87,7 +88,7 @@ describe('alarms in time order too (migration 15)', () => {
   it('ends the same when run again, as after a crash before it was recorded', async () => {
     const before = await transitions();
     await forget15();
-    assert.deepEqual(await migrate(warehouse), [15]);
+    assert.deepEqual(await migrate(warehouse, upTo15), [15]);
     assert.deepEqual(await transitions(), before);
     assert.ok((await projections()).every((p) => p === ALARMS_BY_TIME));
   });

@@ -72,6 +72,7 @@ const applied: Record<number, string> = {
   13: 'c18fe4e8e34509f0',
   14: '1dbbf75481893714',
   15: '0c9bff0a6468f060',
+  16: 'd52dc000f6977060',
 };
 
 describe('applied migrations', () => {
