@@ -103,11 +103,12 @@ const byTimeColumns =
  * Migration 15: `alarms` keeps a copy of its transitions in time order, with every column but the
  * statuses and descriptions (a projection, kept by the engine with each part). Sorted by alarm
  * alone, a read of the last minutes (alarmHistory; the alarms stream, every second while one is open)
- * read the day's every transition: over 5M in a day, the last 2 minutes took 115 ms, and 13 through
+ * read the day's every transition: over 5M in a day, the last 2 minutes took 99 ms, and 10.5 through
  * the projection (bench/alarm-history.ts); one alarm's history, read in the table's own order, is
  * unchanged. Sorting the table by hour first instead made that one 1.75× slower over a day, and a
  * month's would read a range per hour. The price: each insert writes the projection's part too (the
- * store's step of 15 transitions p50 ~1.5 ms more) and ~2/3 more disk. query/alarms/sql.ts's
+ * store's step of 15 transitions p50 ~1.4 ms more) and the disk the statuses leave (72 → 138 MiB
+ * there, with short statuses). query/alarms/sql.ts's
  * historyQuery reads only these columns, or the projection would not serve it (tested).
  */
 export const alarmsByTimeStatements: readonly string[] = [
