@@ -10,7 +10,7 @@
  * questions are bench/routes.ts's.
  */
 import assert from 'node:assert/strict';
-import { printedAddress } from '../common/schema/addresses.js';
+import { pairedAddress, printedAddress } from '../common/schema/addresses.js';
 import type { QueryParams, QuerySettings, Warehouse } from '../common/warehouse/warehouse.js';
 import { createQueryApi } from '../query/index.js';
 import { endS, withQueryDataset } from './query-dataset.js';
@@ -72,7 +72,7 @@ const flowMeasures =
  */
 const topTalkers = (seconds: number): Case['hand'] => ({
   sql: `SELECT ${ipv4('s')} AS src, ${ipv4('d')} AS dst, bytes, packets, records FROM (
-      SELECT toIPv6(toIPv4(bitShiftRight(ipv4_pair, 32))) AS s, toIPv6(toIPv4(bitAnd(ipv4_pair, 4294967295))) AS d,
+      SELECT ${pairedAddress('ipv4_pair', 'source')} AS s, ${pairedAddress('ipv4_pair', 'dest')} AS d,
         ${flowMeasures} FROM flows WHERE ${range(seconds)} AND ipv4_pair != 0
       GROUP BY ipv4_pair ORDER BY bytes DESC, ipv4_pair LIMIT 10
       UNION ALL

@@ -108,8 +108,8 @@ const byTimeColumns =
  * unchanged. Sorting the table by hour first instead made that one 1.75× slower over a day, and a
  * month's would read a range per hour. The price: each insert writes the projection's part too (the
  * store's step of 15 transitions p50 ~1.4 ms more) and the disk the statuses leave (72 → 138 MiB
- * there, with short statuses). query/alarms/sql.ts's
- * historyQuery reads only these columns, or the projection would not serve it (tested).
+ * there, with short statuses). query/alarms/sql.ts's historyQuery reads only these columns, or the
+ * projection would not serve it (tested).
  */
 export const alarmsByTimeStatements: readonly string[] = [
   `ALTER TABLE alarms ADD PROJECTION IF NOT EXISTS ${ALARMS_BY_TIME} (SELECT ${byTimeColumns} ORDER BY at)`,
